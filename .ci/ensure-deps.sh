@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what `make test` / `make bench` need and is missing, then makes sure
+# tracefs is mounted. Idempotent: with everything present it changes nothing.
+set -euo pipefail
+
+need=()
+[ -f /usr/include/perfmon/pfmlib_perf_event.h ] || need+=(libpfm4-dev)
+# The Embedded Swift compile for aarch64 needs the arm64 C headers (glibc + kernel UAPI).
+[ -f /usr/aarch64-linux-gnu/include/stdio.h ] || need+=(libc6-dev-arm64-cross)
+[ -f /usr/aarch64-linux-gnu/include/linux/perf_event.h ] || need+=(linux-libc-dev-arm64-cross)
+command -v perf >/dev/null 2>&1 || need+=(linux-perf)
+
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "missing packages: ${need[*]}; run as root or: apt-get install -y ${need[*]}" >&2
+    exit 1
+  fi
+  echo "installing: ${need[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# Tracepoint ids come from tracefs; mount it when we may and it is not there.
+if [ ! -e /sys/kernel/tracing/events ] && [ "$(id -u)" -eq 0 ]; then
+  mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null || \
+    echo "note: could not mount tracefs on /sys/kernel/tracing; tracepoint tests will report it" >&2
+fi
+exit 0

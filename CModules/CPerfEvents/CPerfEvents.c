@@ -1,0 +1,157 @@
+// CPerfEvents: thin shims over the system calls that Swift cannot call
+// directly (variadic syscall/ioctl/open, CPU_SET-style masks, inline asm).
+// Each returns the result or -errno, never touching a global errno from Swift.
+#define _GNU_SOURCE
+#include "CPerfEvents.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+_Static_assert(sizeof(struct perf_event_attr) >= PERF_ATTR_SIZE_VER5,
+               "perf_event_attr is older than the fields we use");
+_Static_assert(offsetof(struct perf_event_mmap_page, index) == 12, "mmap page layout");
+_Static_assert(offsetof(struct perf_event_mmap_page, time_enabled) == 24, "mmap page layout");
+_Static_assert(offsetof(struct perf_event_mmap_page, time_zero) == 64, "mmap page layout");
+
+const uint64_t cpe_PERF_EVENT_IOC_ENABLE = PERF_EVENT_IOC_ENABLE;
+const uint64_t cpe_PERF_EVENT_IOC_DISABLE = PERF_EVENT_IOC_DISABLE;
+const uint64_t cpe_PERF_EVENT_IOC_RESET = PERF_EVENT_IOC_RESET;
+const uint64_t cpe_PERF_EVENT_IOC_ID = PERF_EVENT_IOC_ID;
+const uint32_t cpe_PERF_ATTR_SIZE = sizeof(struct perf_event_attr);
+
+static inline int64_t result_or_errno(long result) {
+    return result < 0 ? -(int64_t)errno : (int64_t)result;
+}
+
+int32_t cpe_perf_event_open(struct perf_event_attr *attr, int32_t pid, int32_t cpu,
+                            int32_t group_fd, uint64_t flags) {
+    return (int32_t)result_or_errno(syscall(SYS_perf_event_open, attr, (pid_t)pid, (int)cpu,
+                                            (int)group_fd, (unsigned long)flags));
+}
+
+int32_t cpe_ioctl(int32_t fd, uint64_t request, uint64_t argument) {
+    return (int32_t)result_or_errno(ioctl(fd, (unsigned long)request, (unsigned long)argument));
+}
+
+int32_t cpe_open(const char *path, int32_t flags) {
+    return (int32_t)result_or_errno(open(path, flags | O_CLOEXEC));
+}
+
+int64_t cpe_read(int32_t fd, void *buffer, uint64_t count) {
+    return result_or_errno(read(fd, buffer, (size_t)count));
+}
+
+int64_t cpe_pread(int32_t fd, void *buffer, uint64_t count, int64_t offset) {
+    return result_or_errno(pread(fd, buffer, (size_t)count, (off_t)offset));
+}
+
+int64_t cpe_write(int32_t fd, const void *buffer, uint64_t count) {
+    return result_or_errno(write(fd, buffer, (size_t)count));
+}
+
+int32_t cpe_close(int32_t fd) {
+    return (int32_t)result_or_errno(close(fd));
+}
+
+int32_t cpe_list_directory(const char *path, void *context,
+                           void (*visit)(void *context, const char *name, int32_t type)) {
+    DIR *dir = opendir(path);
+    if (dir == NULL) return -errno;
+    struct dirent *entry;
+    errno = 0;
+    while ((entry = readdir(dir)) != NULL) {
+        if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0) continue;
+        int32_t type = entry->d_type == DT_DIR ? 2 : entry->d_type == DT_REG ? 1
+                     : entry->d_type == DT_LNK ? 4 : 3;
+        visit(context, entry->d_name, type);
+    }
+    int32_t failure = errno ? -errno : 0;
+    closedir(dir);
+    return failure;
+}
+
+int32_t cpe_file_type(const char *path) {
+    struct stat info;
+    if (stat(path, &info) != 0) return -errno;
+    return S_ISREG(info.st_mode) ? 1 : S_ISDIR(info.st_mode) ? 2 : 3;
+}
+
+int64_t cpe_mmap(void *address, uint64_t length, int32_t protection, int32_t flags,
+                 int32_t fd, int64_t offset) {
+    void *mapped = mmap(address, (size_t)length, protection, flags, fd, (off_t)offset);
+    return mapped == MAP_FAILED ? -(int64_t)errno : (int64_t)(intptr_t)mapped;
+}
+
+int32_t cpe_munmap(void *address, uint64_t length) {
+    return (int32_t)result_or_errno(munmap(address, (size_t)length));
+}
+
+int32_t cpe_gettid(void) { return (int32_t)syscall(SYS_gettid); }
+int32_t cpe_getpid(void) { return (int32_t)getpid(); }
+int64_t cpe_getppid_syscall(void) { return (int64_t)syscall(SYS_getppid); }
+
+int32_t cpe_set_affinity(int32_t tid, const uint64_t *mask, uint64_t words) {
+    return (int32_t)result_or_errno(syscall(SYS_sched_setaffinity, (pid_t)tid,
+                                            (size_t)(words * 8), mask));
+}
+
+int32_t cpe_get_affinity(int32_t tid, uint64_t *mask, uint64_t words) {
+    memset(mask, 0, (size_t)(words * 8));
+    // The raw syscall returns the number of bytes written on success.
+    long written = syscall(SYS_sched_getaffinity, (pid_t)tid, (size_t)(words * 8), mask);
+    return written < 0 ? -errno : 0;
+}
+
+int32_t cpe_online_cpu_count(void) { return (int32_t)sysconf(_SC_NPROCESSORS_ONLN); }
+
+uint64_t cpe_monotonic_raw_ns(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC_RAW, &now);
+    return (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+}
+
+void cpe_memory_barrier(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
+void cpe_compiler_barrier(void) { __asm__ __volatile__("" ::: "memory"); }
+
+#if defined(__x86_64__)
+uint64_t cpe_read_user_counter(uint32_t index) {
+    uint32_t low, high;
+    __asm__ __volatile__("rdpmc" : "=a"(low), "=d"(high) : "c"(index));
+    return ((uint64_t)high << 32) | low;
+}
+int32_t cpe_user_counter_supported(void) { return 1; }
+#elif defined(__aarch64__)
+// The arm64 PMU exposes counters to EL0 when perf_user_access is 1 and the
+// event was opened with config1:1 (rdpmc). Index 31 is the cycle counter.
+#define CPE_READ_EVCNTR(n) case n: __asm__ __volatile__("mrs %0, pmevcntr" #n "_el0" : "=r"(value)); break;
+uint64_t cpe_read_user_counter(uint32_t index) {
+    uint64_t value = 0;
+    switch (index) {
+    CPE_READ_EVCNTR(0) CPE_READ_EVCNTR(1) CPE_READ_EVCNTR(2) CPE_READ_EVCNTR(3)
+    CPE_READ_EVCNTR(4) CPE_READ_EVCNTR(5) CPE_READ_EVCNTR(6) CPE_READ_EVCNTR(7)
+    CPE_READ_EVCNTR(8) CPE_READ_EVCNTR(9) CPE_READ_EVCNTR(10) CPE_READ_EVCNTR(11)
+    CPE_READ_EVCNTR(12) CPE_READ_EVCNTR(13) CPE_READ_EVCNTR(14) CPE_READ_EVCNTR(15)
+    CPE_READ_EVCNTR(16) CPE_READ_EVCNTR(17) CPE_READ_EVCNTR(18) CPE_READ_EVCNTR(19)
+    CPE_READ_EVCNTR(20) CPE_READ_EVCNTR(21) CPE_READ_EVCNTR(22) CPE_READ_EVCNTR(23)
+    CPE_READ_EVCNTR(24) CPE_READ_EVCNTR(25) CPE_READ_EVCNTR(26) CPE_READ_EVCNTR(27)
+    CPE_READ_EVCNTR(28) CPE_READ_EVCNTR(29) CPE_READ_EVCNTR(30)
+    case 31: __asm__ __volatile__("mrs %0, pmccntr_el0" : "=r"(value)); break;
+    default: break;
+    }
+    return value;
+}
+#undef CPE_READ_EVCNTR
+int32_t cpe_user_counter_supported(void) { return 1; }
+#else
+uint64_t cpe_read_user_counter(uint32_t index) { (void)index; return 0; }
+int32_t cpe_user_counter_supported(void) { return 0; }
+#endif

@@ -1,0 +1,67 @@
+// CPerfEvents: the few things Swift cannot call directly.
+//
+// Every function returns the kernel's raw convention: a non-negative result,
+// or -errno on failure. Swift turns that into a typed error (see Syscall.swift).
+// Only fixed-width types cross this boundary so that the same header serves the
+// host build and the Embedded Swift build for aarch64.
+#ifndef CPERFEVENTS_H
+#define CPERFEVENTS_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <linux/perf_event.h>
+
+// MARK: perf_event_open(2) and ioctl(2)
+int32_t cpe_perf_event_open(struct perf_event_attr *attr, int32_t pid, int32_t cpu,
+                            int32_t group_fd, uint64_t flags);
+int32_t cpe_ioctl(int32_t fd, uint64_t request, uint64_t argument);
+
+// MARK: files
+int32_t cpe_open(const char *path, int32_t flags);
+int64_t cpe_read(int32_t fd, void *buffer, uint64_t count);
+int64_t cpe_pread(int32_t fd, void *buffer, uint64_t count, int64_t offset);
+int64_t cpe_write(int32_t fd, const void *buffer, uint64_t count);
+int32_t cpe_close(int32_t fd);
+/// Lists a directory: calls `visit(context, name, is_directory)` for each entry
+/// except "." and "..". Returns 0 or -errno.
+int32_t cpe_list_directory(const char *path, void *context,
+                           void (*visit)(void *context, const char *name, int32_t type));
+/// Type of `path` (following links): 1 regular file, 2 directory, 3 other; or -errno.
+int32_t cpe_file_type(const char *path);
+
+// MARK: memory
+/// Returns the mapped address, or -errno (the kernel ABI: errors are -4095...-1).
+int64_t cpe_mmap(void *address, uint64_t length, int32_t protection, int32_t flags,
+                 int32_t fd, int64_t offset);
+int32_t cpe_munmap(void *address, uint64_t length);
+
+// MARK: threads and processes
+int32_t cpe_gettid(void);
+int32_t cpe_getpid(void);
+int64_t cpe_getppid_syscall(void);
+/// sched_setaffinity / sched_getaffinity on a raw bit mask of `words` 64-bit words.
+int32_t cpe_set_affinity(int32_t tid, const uint64_t *mask, uint64_t words);
+int32_t cpe_get_affinity(int32_t tid, uint64_t *mask, uint64_t words);
+int32_t cpe_online_cpu_count(void);
+
+// MARK: time and counters
+/// CLOCK_MONOTONIC_RAW in nanoseconds.
+uint64_t cpe_monotonic_raw_ns(void);
+/// A full memory barrier and a compiler-only barrier, for the mmap page seqlock.
+void cpe_memory_barrier(void);
+void cpe_compiler_barrier(void);
+/// Reads hardware counter `index` (the perf mmap page's index - 1) from user space:
+/// rdpmc on x86_64, PMEVCNTR<n>_EL0 / PMCCNTR_EL0 (index 31) on arm64.
+/// Only call when the mmap page says cap_user_rdpmc; returns 0 elsewhere.
+uint64_t cpe_read_user_counter(uint32_t index);
+/// 1 when cpe_read_user_counter is implemented for this architecture.
+int32_t cpe_user_counter_supported(void);
+
+// MARK: constants Swift cannot see (function-like macros)
+extern const uint64_t cpe_PERF_EVENT_IOC_ENABLE;
+extern const uint64_t cpe_PERF_EVENT_IOC_DISABLE;
+extern const uint64_t cpe_PERF_EVENT_IOC_RESET;
+extern const uint64_t cpe_PERF_EVENT_IOC_ID;
+extern const uint32_t cpe_PERF_ATTR_SIZE;
+
+#endif

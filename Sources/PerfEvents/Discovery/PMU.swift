@@ -1,0 +1,78 @@
+/// A performance monitoring unit as the kernel registers it under
+/// `/sys/bus/event_source/devices/<name>`.
+///
+/// `type` is what `perf_event_attr.type` must say to open an event on this
+/// PMU (and what a VMM hands to KVM_ARM_VCPU_PMU_V3_SET_PMU on arm64). It is
+/// assigned at boot: never hard-code it.
+public struct PMU: Hashable, Sendable {
+    /// The sysfs device name, such as `armv8_cortex_a72`, `cpu_core` or `msr`.
+    public var name: String
+    /// The value of `<pmu>/type`.
+    public var type: UInt32
+    /// What sort of PMU this is.
+    public var kind: PMUKind
+    /// The CPUs the PMU counts on: `cpus` for core PMUs of heterogeneous
+    /// machines, `cpumask` for uncore PMUs; nil when sysfs names none
+    /// (every CPU, as for software events or a homogeneous `cpu` PMU).
+    public var cpus: CPUSet?
+    /// `caps/*`: capability name to its value, such as `pmu_name` → `alderlake_hybrid`.
+    public var capabilities: [String: String]
+    /// `format/*`: how terms pack into config words, sorted by name.
+    public var formats: [FormatField]
+    /// `events/*`: the named events (aliases) the kernel publishes, sorted by name.
+    public var aliases: [EventAlias]
+    /// The sysfs directory this was read from.
+    public var path: String
+
+    public init(
+        name: String, type: UInt32, kind: PMUKind, cpus: CPUSet? = nil,
+        capabilities: [String: String] = [:], formats: [FormatField] = [],
+        aliases: [EventAlias] = [], path: String = ""
+    ) {
+        self.name = name
+        self.type = type
+        self.kind = kind
+        self.cpus = cpus
+        self.capabilities = capabilities
+        self.formats = formats
+        self.aliases = aliases
+        self.path = path
+    }
+
+    /// The format field called `name`, if the PMU has one.
+    public func format(named name: String) -> FormatField? {
+        formats.first { $0.name == name }
+    }
+
+    /// The alias called `name` (sysfs alias names are case-insensitive in perf).
+    public func alias(named name: String) -> EventAlias? {
+        let wanted = asciiLowercased(name)
+        return aliases.first { asciiLowercased($0.name) == wanted }
+    }
+}
+
+/// What sort of PMU a sysfs device is.
+public enum PMUKind: String, Hashable, Sendable, CaseIterable {
+    /// A CPU core PMU (`cpu`, `cpu_core`, `cpu_atom`, `armv8_*`, …): counts on the CPUs it covers.
+    case core
+    /// An uncore/system PMU with a `cpumask` (memory controllers, caches, interconnects).
+    case uncore
+    /// The kernel's software events (type 1).
+    case software
+    /// Tracepoints (type 2); event ids come from tracefs.
+    case tracepoint
+    /// Hardware breakpoints and watchpoints (type 5).
+    case breakpoint
+    /// Anything else: msr, uprobe, kprobe, power, …
+    case other
+}
+
+/// ASCII-only lowercasing, usable in Embedded Swift (no Unicode tables needed).
+func asciiLowercased(_ text: String) -> String {
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(text.utf8.count)
+    for byte in text.utf8 {
+        bytes.append(byte >= 65 && byte <= 90 ? byte + 32 : byte)
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}

@@ -1,0 +1,84 @@
+/// Reads small text files and directories (sysfs, tracefs, procfs) through
+/// ``SystemCalls``, so that discovery runs on a fixture tree or a mock as
+/// easily as on `/sys`.
+public struct FileSystem: Sendable {
+    public var system: SystemCalls
+
+    public init(system: SystemCalls = .live) {
+        self.system = system
+    }
+
+    /// The largest file we read: sysfs attributes are at most a page, but
+    /// tracefs `format` files and `/proc/cpuinfo` are larger.
+    static let maximumFileSize = 1 << 20
+
+    /// The whole content of a file as UTF-8 text.
+    public func readText(_ path: String) throws(SystemError) -> String {
+        let bytes = try readBytes(path)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The whole content of a file.
+    public func readBytes(_ path: String) throws(SystemError) -> [UInt8] {
+        let system = self.system
+        let fd = try system.check("open", path) { system.open(path, 0 /* O_RDONLY */) }
+        defer { _ = system.close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = try system.check("read", path) {
+                chunk.withUnsafeMutableBytes { system.read(fd, $0) }
+            }
+            if count == 0 { break }
+            bytes.append(contentsOf: chunk[0..<count])
+            if bytes.count > Self.maximumFileSize {
+                throw SystemError(call: "read", subject: path, errno: .argumentListTooLong)
+            }
+        }
+        return bytes
+    }
+
+    /// A file's content with surrounding white space (the trailing newline,
+    /// a stray carriage return) removed: how sysfs attributes are meant to be read.
+    public func readAttribute(_ path: String) throws(SystemError) -> String {
+        trimmed(try readText(path))
+    }
+
+    /// The entries of a directory, sorted by name so results are stable.
+    public func list(_ path: String) throws(SystemError) -> [DirectoryEntry] {
+        switch system.listDirectory(path) {
+        case .success(let entries):
+            return entries.sorted { $0.name < $1.name }
+        case .failure(let errno):
+            throw SystemError(call: "opendir", subject: path, errno: errno)
+        }
+    }
+
+    /// Whether `path` exists (following links).
+    public func exists(_ path: String) -> Bool {
+        system.fileType(path) > 0
+    }
+
+    /// Whether `path` is a directory (following links).
+    public func isDirectory(_ path: String) -> Bool {
+        system.fileType(path) == 2
+    }
+}
+
+/// `text` without leading and trailing spaces, tabs, carriage returns and newlines.
+func trimmed(_ text: String) -> String {
+    var scalars = Substring(text)
+    while let first = scalars.first, first == " " || first == "\t" || first == "\n" || first == "\r" {
+        scalars = scalars.dropFirst()
+    }
+    while let last = scalars.last, last == " " || last == "\t" || last == "\n" || last == "\r" {
+        scalars = scalars.dropLast()
+    }
+    return String(scalars)
+}
+
+/// Joins path components with single slashes.
+func joinPath(_ base: String, _ component: String) -> String {
+    if base.hasSuffix("/") { return base + component }
+    return base + "/" + component
+}

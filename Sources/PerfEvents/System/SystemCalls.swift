@@ -1,0 +1,134 @@
+import CPerfEvents
+
+/// One entry of a directory listing.
+public struct DirectoryEntry: Hashable, Sendable {
+    /// What the directory says the entry is (`d_type`).
+    public enum Kind: Hashable, Sendable {
+        case file, directory, symbolicLink, other
+    }
+    public var name: String
+    public var kind: Kind
+    public init(name: String, kind: Kind) {
+        self.name = name
+        self.kind = kind
+    }
+}
+
+/// The system calls this library makes, as a value of replaceable functions.
+///
+/// Every function follows the kernel's raw convention: it returns a
+/// non-negative result or `-errno`. ``SystemCalls/live`` calls the kernel
+/// through the `CPerfEvents` shims; tests (and tools that embed the library)
+/// replace single functions to play the kernel, for instance to make
+/// `perf_event_open` fail with `EACCES`, without touching global state:
+///
+/// ```swift
+/// var system = SystemCalls.live
+/// system.perfEventOpen = { _, _, _, _, _ in -Errno.permissionDenied.rawValue }
+/// ```
+///
+/// Objects that own descriptors (counters, groups, virtual machines) keep the
+/// `SystemCalls` they were created with, so a mock follows them to `close`.
+public struct SystemCalls: Sendable {
+    /// `perf_event_open(2)`: attr, pid, cpu, group fd, flags → fd or -errno.
+    public var perfEventOpen: @Sendable (UnsafeMutablePointer<perf_event_attr>, Int32, Int32, Int32, UInt64) -> Int32
+    /// `ioctl(2)` with an integer or pointer argument → result or -errno.
+    public var ioctl: @Sendable (_ fd: Int32, _ request: UInt64, _ argument: UInt64) -> Int32
+    /// `open(2)` with `O_CLOEXEC` added → fd or -errno.
+    public var open: @Sendable (_ path: String, _ flags: Int32) -> Int32
+    /// `read(2)` → bytes read or -errno.
+    public var read: @Sendable (_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer) -> Int
+    /// `write(2)` → bytes written or -errno.
+    public var write: @Sendable (_ fd: Int32, _ buffer: UnsafeRawBufferPointer) -> Int
+    /// `close(2)` → 0 or -errno.
+    public var close: @Sendable (_ fd: Int32) -> Int32
+    /// `mmap(2)` of a shared mapping → address or -errno.
+    public var mmap: @Sendable (_ length: Int, _ protection: Int32, _ flags: Int32, _ fd: Int32, _ offset: Int64) -> Int64
+    /// `munmap(2)` → 0 or -errno.
+    public var munmap: @Sendable (_ address: UnsafeMutableRawPointer, _ length: Int) -> Int32
+    /// `opendir(3)`/`readdir(3)`: the entries of a directory, or -errno.
+    public var listDirectory: @Sendable (_ path: String) -> Result<[DirectoryEntry], Errno>
+    /// `stat(2)` reduced to what discovery needs: 1 file, 2 directory, 3 other, or -errno.
+    public var fileType: @Sendable (_ path: String) -> Int32
+    /// `sched_setaffinity(2)` on a thread (0 = the caller) with a CPU bit mask.
+    public var setAffinity: @Sendable (_ tid: Int32, _ mask: [UInt64]) -> Int32
+    /// `sched_getaffinity(2)`: the CPU bit mask of a thread, or -errno.
+    public var getAffinity: @Sendable (_ tid: Int32) -> Result<[UInt64], Errno>
+
+    public init(
+        perfEventOpen: @escaping @Sendable (UnsafeMutablePointer<perf_event_attr>, Int32, Int32, Int32, UInt64) -> Int32,
+        ioctl: @escaping @Sendable (Int32, UInt64, UInt64) -> Int32,
+        open: @escaping @Sendable (String, Int32) -> Int32,
+        read: @escaping @Sendable (Int32, UnsafeMutableRawBufferPointer) -> Int,
+        write: @escaping @Sendable (Int32, UnsafeRawBufferPointer) -> Int,
+        close: @escaping @Sendable (Int32) -> Int32,
+        mmap: @escaping @Sendable (Int, Int32, Int32, Int32, Int64) -> Int64,
+        munmap: @escaping @Sendable (UnsafeMutableRawPointer, Int) -> Int32,
+        listDirectory: @escaping @Sendable (String) -> Result<[DirectoryEntry], Errno>,
+        fileType: @escaping @Sendable (String) -> Int32,
+        setAffinity: @escaping @Sendable (Int32, [UInt64]) -> Int32,
+        getAffinity: @escaping @Sendable (Int32) -> Result<[UInt64], Errno>
+    ) {
+        self.perfEventOpen = perfEventOpen
+        self.ioctl = ioctl
+        self.open = open
+        self.read = read
+        self.write = write
+        self.close = close
+        self.mmap = mmap
+        self.munmap = munmap
+        self.listDirectory = listDirectory
+        self.fileType = fileType
+        self.setAffinity = setAffinity
+        self.getAffinity = getAffinity
+    }
+
+    /// The real kernel.
+    public static let live = SystemCalls(
+        perfEventOpen: { attr, pid, cpu, group, flags in cpe_perf_event_open(attr, pid, cpu, group, flags) },
+        ioctl: { fd, request, argument in cpe_ioctl(fd, request, argument) },
+        open: { path, flags in path.withCString { cpe_open($0, flags) } },
+        read: { fd, buffer in Int(cpe_read(fd, buffer.baseAddress, UInt64(buffer.count))) },
+        write: { fd, buffer in Int(cpe_write(fd, buffer.baseAddress, UInt64(buffer.count))) },
+        close: { fd in cpe_close(fd) },
+        mmap: { length, protection, flags, fd, offset in
+            cpe_mmap(nil, UInt64(length), protection, flags, fd, offset)
+        },
+        munmap: { address, length in cpe_munmap(address, UInt64(length)) },
+        listDirectory: { path in liveListDirectory(path) },
+        fileType: { path in path.withCString { cpe_file_type($0) } },
+        setAffinity: { tid, mask in
+            mask.withUnsafeBufferPointer { cpe_set_affinity(tid, $0.baseAddress, UInt64($0.count)) }
+        },
+        getAffinity: { tid in
+            // 16 words cover 1024 CPUs, the kernel's default CONFIG_NR_CPUS ceiling on our targets.
+            var mask = [UInt64](repeating: 0, count: 16)
+            let result = mask.withUnsafeMutableBufferPointer {
+                cpe_get_affinity(tid, $0.baseAddress, UInt64($0.count))
+            }
+            return result < 0 ? .failure(Errno(rawValue: -result)) : .success(mask)
+        }
+    )
+}
+
+private func liveListDirectory(_ path: String) -> Result<[DirectoryEntry], Errno> {
+    var entries: [DirectoryEntry] = []
+    let result = withUnsafeMutablePointer(to: &entries) { pointer in
+        path.withCString { cPath in
+            cpe_list_directory(cPath, UnsafeMutableRawPointer(pointer)) { context, name, type in
+                guard let context, let name else { return }
+                let list = context.assumingMemoryBound(to: [DirectoryEntry].self)
+                let kind: DirectoryEntry.Kind
+                switch type {
+                case 1: kind = .file
+                case 2: kind = .directory
+                case 4: kind = .symbolicLink
+                default: kind = .other
+                }
+                list.pointee.append(DirectoryEntry(name: String(cString: name), kind: kind))
+            }
+        }
+    }
+    if result < 0 { return .failure(Errno(rawValue: -result)) }
+    return .success(entries)
+}
