@@ -1,0 +1,50 @@
+// libFuzzer entry point for the parsers and decoders of PerfEvents.
+//
+// Built by .ci/fuzz.sh together with the PerfEvents sources (-sanitize=fuzzer,address),
+// one binary for every target; FUZZ_TARGET picks the parser. Each target feeds the
+// input to the real parser and checks the properties that must hold for any input:
+// no crash, and where a value comes out, the invariants stated next to it.
+
+import CPerfEvents
+
+/// The fuzz targets, by name (the corpus folder under Tests/Fuzz/Corpus has the same name).
+let fuzzTargets: [String: (UnsafeBufferPointer<UInt8>) -> Void] = [
+    "term-list": fuzzTermList,
+    "cpu-list": fuzzCPUList,
+]
+
+nonisolated(unsafe) var selectedTarget: ((UnsafeBufferPointer<UInt8>) -> Void)?
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    if selectedTarget == nil {
+        let name = cpe_getenv("FUZZ_TARGET").map { String(cString: $0) } ?? ""
+        guard let target = fuzzTargets[name] else {
+            fatalError("FUZZ_TARGET must be one of: \(fuzzTargets.keys.sorted().joined(separator: ", "))")
+        }
+        selectedTarget = target
+    }
+    selectedTarget?(UnsafeBufferPointer(start: data, count: size))
+    return 0
+}
+
+func text(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+    String(decoding: bytes, as: UTF8.self)
+}
+
+func fuzzTermList(_ bytes: UnsafeBufferPointer<UInt8>) {
+    guard let terms = try? TermList.parse(text(bytes)) else { return }
+    for term in terms {
+        precondition(TermList.isTermName(term.name), "parser accepted a bad term name")
+    }
+}
+
+func fuzzCPUList(_ bytes: UnsafeBufferPointer<UInt8>) {
+    guard let set = try? CPUSet(parsing: text(bytes)) else { return }
+    // Round trip: the printed form parses back to the same set.
+    guard let again = try? CPUSet(parsing: set.description), again == set else {
+        fatalError("CPU list round trip failed for \(set.description)")
+    }
+    precondition(set.cpus.allSatisfy { $0 >= 0 && $0 <= CPUSet.maximumCPU })
+    precondition(CPUSet(mask: set.mask) == set, "mask round trip failed")
+}
