@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Builds the lab runner: the project's own PerfEvents and KVM sources (the very
+# files of the host build) compiled as Embedded Swift for aarch64, plus the
+# runner's main module (Tests/Lab/Runner), the CPerfEvents shims cross-compiled,
+# and libpfm4 for arm64, linked statically.
+# Usage: Tests/Lab/build-runner.sh [OUTPUT]   (default .build-lab/runner/pmu-lab-runner)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+eval "$(Tests/Lab/lab.sh paths)"
+out_dir=.build-lab/runner
+output=${1:-$out_dir/pmu-lab-runner}
+mkdir -p "$out_dir"
+
+[ -f "$LAB_LIBPFM_A" ] || { echo "no arm64 libpfm at $LAB_LIBPFM_A: run Tests/Lab/lab.sh prepare" >&2; exit 2; }
+.ci/embedded-build.sh "$out_dir/modules" >/dev/null
+
+swift_flags=(-target aarch64-none-none-elf -enable-experimental-feature Embedded -wmo -parse-as-library -Osize
+  -Xcc --sysroot=/usr/aarch64-linux-gnu -Xcc -D__linux__ -Xcc -D__gnu_linux__ -Xcc -D_GNU_SOURCE
+  -Xcc -I"$out_dir/modules/include" -I CModules/CPerfEvents/include -I CModules/CLibpfm -I "$out_dir/modules")
+swiftc "${swift_flags[@]}" -module-name PMULabRunner -c -o "$out_dir/Runner.o" $(find Tests/Lab/Runner -name '*.swift' | sort)
+
+aarch64-linux-gnu-gcc -O2 -Wall -c CModules/CPerfEvents/CPerfEvents.c -I CModules/CPerfEvents/include \
+  -o "$out_dir/CPerfEvents.o"
+
+toolchain_bin=$(dirname "$(command -v swiftc)")
+toolchain_lib=$toolchain_bin/../lib/swift/embedded/aarch64-none-none-elf
+objects=("$out_dir/Runner.o" "$out_dir/modules/PerfEvents.o" "$out_dir/CPerfEvents.o")
+[ -f "$out_dir/modules/KVM.o" ] && objects+=("$out_dir/modules/KVM.o")
+# GNU ld rejects Embedded Swift objects with a copy-relocation error: link with the toolchain's lld.
+aarch64-linux-gnu-gcc -static -fuse-ld=lld -B"$toolchain_bin" "${objects[@]}" \
+  "$toolchain_lib/libswiftUnicodeDataTables.a" "$LAB_LIBPFM_A" -lm -o "$output"
+echo "$output"
