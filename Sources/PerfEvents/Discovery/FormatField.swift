@@ -40,6 +40,7 @@ public struct FormatField: Hashable, Sendable, CustomStringConvertible {
     /// The bit ranges; ``init(name:parsing:)`` sorts them in ascending order.
     public var ranges: [ClosedRange<Int>]
 
+    /// A field of `word` made of `ranges` (bits 0…63), taken as given.
     public init(name: String, word: ConfigWord, ranges: [ClosedRange<Int>]) {
         self.name = name
         self.word = word
@@ -209,6 +210,7 @@ public struct FormatSpecError: Error, Hashable, Sendable, CustomStringConvertibl
     /// What is wrong with it.
     public var problem: Problem
 
+    /// An error about `part` of `spec`, the format of `term`.
     public init(term: String, spec: String, part: String, problem: Problem) {
         self.term = term
         self.spec = spec
@@ -242,6 +244,7 @@ public struct FormatValueError: Error, Hashable, Sendable, CustomStringConvertib
     /// How many bits the field has.
     public var width: Int
 
+    /// An error for `value`, too wide for the `width` bits of `term`.
     public init(term: String, value: UInt64, width: Int) {
         self.term = term
         self.value = value

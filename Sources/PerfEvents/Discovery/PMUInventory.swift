@@ -62,6 +62,7 @@ public struct PMUInventory: Hashable, Sendable {
 
 /// A PMU that is not there.
 public struct PMULookupError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// Why the lookup failed.
     public enum Reason: Hashable, Sendable {
         /// No PMU has this name; `suggestions` are the closest names.
         case unknown(name: String, suggestions: [String], available: [String])
@@ -72,8 +73,10 @@ public struct PMULookupError: Error, Hashable, Sendable, CustomStringConvertible
         /// The sysfs devices directory itself could not be read.
         case unreadable(SysfsError)
     }
+    /// Why the lookup failed.
     public var reason: Reason
 
+    /// An error for `reason`.
     public init(reason: Reason) { self.reason = reason }
 
     public var description: String {

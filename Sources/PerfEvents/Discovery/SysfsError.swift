@@ -39,6 +39,7 @@ public struct SysfsError: Error, Hashable, Sendable, CustomStringConvertible {
     /// What is wrong.
     public var problem: Problem
 
+    /// A problem with `path`.
     public init(path: String, problem: Problem) {
         self.path = path
         self.problem = problem
