@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -84,6 +85,8 @@ int32_t cpe_file_type(const char *path) {
     if (stat(path, &info) != 0) return -errno;
     return S_ISREG(info.st_mode) ? 1 : S_ISDIR(info.st_mode) ? 2 : 3;
 }
+
+const char *cpe_getenv(const char *name) { return getenv(name); }
 
 int64_t cpe_mmap(void *address, uint64_t length, int32_t protection, int32_t flags,
                  int32_t fd, int64_t offset) {

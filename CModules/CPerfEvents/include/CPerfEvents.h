@@ -29,6 +29,10 @@ int32_t cpe_list_directory(const char *path, void *context,
 /// Type of `path` (following links): 1 regular file, 2 directory, 3 other; or -errno.
 int32_t cpe_file_type(const char *path);
 
+// MARK: environment
+/// getenv(3): the value of environment variable `name`, or NULL when unset.
+const char *cpe_getenv(const char *name);
+
 // MARK: memory
 /// Returns the mapped address, or -errno (the kernel ABI: errors are -4095...-1).
 int64_t cpe_mmap(void *address, uint64_t length, int32_t protection, int32_t flags,

@@ -76,3 +76,25 @@ func asciiLowercased(_ text: String) -> String {
     }
     return String(decoding: bytes, as: UTF8.self)
 }
+
+extension PMU {
+    /// Pairs of format fields that share bits of a config word, such as the
+    /// Intel core PMU's `ldlat` (`config1:0-15`) and `frontend` (`config1:0-23`).
+    ///
+    /// The kernel publishes such overlaps on purpose (the fields belong to
+    /// different events) and perf accepts them, so discovery does not report
+    /// them as problems; resolution may use this to reject an event string
+    /// that sets two overlapping terms at once.
+    public var overlappingFormats: [(FormatField, FormatField)] {
+        var pairs: [(FormatField, FormatField)] = []
+        for (index, field) in formats.enumerated() {
+            for other in formats[(index + 1)...] where field.overlaps(other) {
+                pairs.append((field, other))
+            }
+        }
+        return pairs
+    }
+
+    /// Whether this is a CPU core PMU (one that counts cycles and instructions).
+    public var isCore: Bool { kind == .core }
+}

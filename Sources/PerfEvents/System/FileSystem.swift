@@ -66,15 +66,15 @@ public struct FileSystem: Sendable {
 }
 
 /// `text` without leading and trailing spaces, tabs, carriage returns and newlines.
+///
+/// Works on bytes, not Characters: Swift treats "\r\n" as one Character that
+/// equals neither "\r" nor "\n", so a Character-wise trim would keep CRLF endings.
 func trimmed(_ text: String) -> String {
-    var scalars = Substring(text)
-    while let first = scalars.first, first == " " || first == "\t" || first == "\n" || first == "\r" {
-        scalars = scalars.dropFirst()
-    }
-    while let last = scalars.last, last == " " || last == "\t" || last == "\n" || last == "\r" {
-        scalars = scalars.dropLast()
-    }
-    return String(scalars)
+    func isSpace(_ byte: UInt8) -> Bool { byte == 32 || byte == 9 || byte == 10 || byte == 13 }
+    let bytes = text.utf8
+    guard let first = bytes.firstIndex(where: { !isSpace($0) }),
+          let last = bytes.lastIndex(where: { !isSpace($0) }) else { return "" }
+    return String(text[first...last])
 }
 
 /// Joins path components with single slashes.
