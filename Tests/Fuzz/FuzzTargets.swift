@@ -11,6 +11,7 @@ import CPerfEvents
 let fuzzTargets: [String: (UnsafeBufferPointer<UInt8>) -> Void] = [
     "term-list": fuzzTermList,
     "cpu-list": fuzzCPUList,
+    "format-spec": fuzzFormatSpec,
 ]
 
 nonisolated(unsafe) var selectedTarget: ((UnsafeBufferPointer<UInt8>) -> Void)?
@@ -47,4 +48,19 @@ func fuzzCPUList(_ bytes: UnsafeBufferPointer<UInt8>) {
     }
     precondition(set.cpus.allSatisfy { $0 >= 0 && $0 <= CPUSet.maximumCPU })
     precondition(CPUSet(mask: set.mask) == set, "mask round trip failed")
+}
+
+func fuzzFormatSpec(_ bytes: UnsafeBufferPointer<UInt8>) {
+    // The first 8 bytes (when present) are a value to pack; the rest is the spec text.
+    var value: UInt64 = 0
+    for byte in bytes.prefix(8) { value = value << 8 | UInt64(byte) }
+    let spec = text(UnsafeBufferPointer(rebasing: bytes.dropFirst(min(8, bytes.count))))
+    guard let field = try? FormatField(name: "fuzz", parsing: spec) else { return }
+    precondition(field.width >= 1 && field.width <= 64, "width out of range")
+    guard let packed = try? field.pack(value) else {
+        precondition(value > field.maximumValue, "pack refused a value that fits")
+        return
+    }
+    precondition(packed & ~field.mask == 0, "packed bits outside the field")
+    precondition(field.unpack(packed) == value, "pack/unpack round trip failed")
 }
