@@ -23,11 +23,66 @@ _Static_assert(offsetof(struct perf_event_mmap_page, index) == 12, "mmap page la
 _Static_assert(offsetof(struct perf_event_mmap_page, time_enabled) == 24, "mmap page layout");
 _Static_assert(offsetof(struct perf_event_mmap_page, time_zero) == 64, "mmap page layout");
 
+// The counting layer's Swift side reads the mmap page by these offsets.
+_Static_assert(offsetof(struct perf_event_mmap_page, version) == 0, "mmap page layout");
+_Static_assert(offsetof(struct perf_event_mmap_page, lock) == 8, "mmap page layout");
+_Static_assert(offsetof(struct perf_event_mmap_page, offset) == 16, "mmap page layout");
+_Static_assert(offsetof(struct perf_event_mmap_page, time_running) == 32, "mmap page layout");
+_Static_assert(offsetof(struct perf_event_mmap_page, capabilities) == 40, "mmap page layout");
+_Static_assert(offsetof(struct perf_event_mmap_page, pmc_width) == 48, "mmap page layout");
+_Static_assert(offsetof(struct perf_event_mmap_page, time_shift) == 50, "mmap page layout");
+_Static_assert(offsetof(struct perf_event_mmap_page, time_mult) == 52, "mmap page layout");
+_Static_assert(offsetof(struct perf_event_mmap_page, time_offset) == 56, "mmap page layout");
+_Static_assert(offsetof(struct perf_event_mmap_page, size) == 72, "mmap page layout");
+_Static_assert(offsetof(struct perf_event_mmap_page, time_cycles) == 80, "mmap page layout");
+_Static_assert(offsetof(struct perf_event_mmap_page, time_mask) == 88, "mmap page layout");
+// ...and perf_event_attr by these (config3 is written at 128 when the headers predate it).
+_Static_assert(offsetof(struct perf_event_attr, config) == 8, "perf_event_attr layout");
+_Static_assert(offsetof(struct perf_event_attr, read_format) == 32, "perf_event_attr layout");
+_Static_assert(offsetof(struct perf_event_attr, bp_type) == 52, "perf_event_attr layout");
+_Static_assert(offsetof(struct perf_event_attr, config1) == 56, "perf_event_attr layout");
+_Static_assert(offsetof(struct perf_event_attr, bp_addr) == 56, "bp_addr shares config1");
+_Static_assert(offsetof(struct perf_event_attr, config2) == 64, "perf_event_attr layout");
+_Static_assert(offsetof(struct perf_event_attr, bp_len) == 64, "bp_len shares config2");
+_Static_assert(PERF_FORMAT_TOTAL_TIME_ENABLED == 1 && PERF_FORMAT_TOTAL_TIME_RUNNING == 2 &&
+               PERF_FORMAT_ID == 4 && PERF_FORMAT_GROUP == 8 && PERF_FORMAT_LOST == 16,
+               "read_format bits (ReadFormat.swift)");
+
 const uint64_t cpe_PERF_EVENT_IOC_ENABLE = PERF_EVENT_IOC_ENABLE;
 const uint64_t cpe_PERF_EVENT_IOC_DISABLE = PERF_EVENT_IOC_DISABLE;
 const uint64_t cpe_PERF_EVENT_IOC_RESET = PERF_EVENT_IOC_RESET;
 const uint64_t cpe_PERF_EVENT_IOC_ID = PERF_EVENT_IOC_ID;
 const uint32_t cpe_PERF_ATTR_SIZE = sizeof(struct perf_event_attr);
+const uint64_t cpe_PERF_FLAG_FD_CLOEXEC = PERF_FLAG_FD_CLOEXEC;
+const uint64_t cpe_PERF_IOC_FLAG_GROUP = PERF_IOC_FLAG_GROUP;
+
+void cpe_attr_set_flags(struct perf_event_attr *attr, uint64_t flags) {
+    attr->disabled = (flags & CPE_ATTR_DISABLED) != 0;
+    attr->inherit = (flags & CPE_ATTR_INHERIT) != 0;
+    attr->pinned = (flags & CPE_ATTR_PINNED) != 0;
+    attr->exclusive = (flags & CPE_ATTR_EXCLUSIVE) != 0;
+    attr->exclude_user = (flags & CPE_ATTR_EXCLUDE_USER) != 0;
+    attr->exclude_kernel = (flags & CPE_ATTR_EXCLUDE_KERNEL) != 0;
+    attr->exclude_hv = (flags & CPE_ATTR_EXCLUDE_HV) != 0;
+    attr->exclude_idle = (flags & CPE_ATTR_EXCLUDE_IDLE) != 0;
+    attr->enable_on_exec = (flags & CPE_ATTR_ENABLE_ON_EXEC) != 0;
+    attr->precise_ip = (flags >> CPE_ATTR_PRECISE_IP_SHIFT) & 3;
+    attr->exclude_host = (flags & CPE_ATTR_EXCLUDE_HOST) != 0;
+    attr->exclude_guest = (flags & CPE_ATTR_EXCLUDE_GUEST) != 0;
+}
+
+uint64_t cpe_attr_get_flags(const struct perf_event_attr *attr) {
+    return (attr->disabled ? CPE_ATTR_DISABLED : 0) | (attr->inherit ? CPE_ATTR_INHERIT : 0)
+         | (attr->pinned ? CPE_ATTR_PINNED : 0) | (attr->exclusive ? CPE_ATTR_EXCLUSIVE : 0)
+         | (attr->exclude_user ? CPE_ATTR_EXCLUDE_USER : 0)
+         | (attr->exclude_kernel ? CPE_ATTR_EXCLUDE_KERNEL : 0)
+         | (attr->exclude_hv ? CPE_ATTR_EXCLUDE_HV : 0)
+         | (attr->exclude_idle ? CPE_ATTR_EXCLUDE_IDLE : 0)
+         | (attr->enable_on_exec ? CPE_ATTR_ENABLE_ON_EXEC : 0)
+         | ((uint64_t)attr->precise_ip << CPE_ATTR_PRECISE_IP_SHIFT)
+         | (attr->exclude_host ? CPE_ATTR_EXCLUDE_HOST : 0)
+         | (attr->exclude_guest ? CPE_ATTR_EXCLUDE_GUEST : 0);
+}
 
 static inline int64_t result_or_errno(long result) {
     return result < 0 ? -(int64_t)errno : (int64_t)result;
@@ -116,6 +171,8 @@ int32_t cpe_get_affinity(int32_t tid, uint64_t *mask, uint64_t words) {
 
 int32_t cpe_online_cpu_count(void) { return (int32_t)sysconf(_SC_NPROCESSORS_ONLN); }
 
+uint64_t cpe_page_size(void) { return (uint64_t)sysconf(_SC_PAGESIZE); }
+
 uint64_t cpe_monotonic_raw_ns(void) {
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC_RAW, &now);
@@ -124,6 +181,22 @@ uint64_t cpe_monotonic_raw_ns(void) {
 
 void cpe_memory_barrier(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
 void cpe_compiler_barrier(void) { __asm__ __volatile__("" ::: "memory"); }
+
+#if defined(__x86_64__)
+uint64_t cpe_read_timestamp(void) {
+    uint32_t low, high;
+    __asm__ __volatile__("rdtsc" : "=a"(low), "=d"(high));
+    return ((uint64_t)high << 32) | low;
+}
+#elif defined(__aarch64__)
+uint64_t cpe_read_timestamp(void) {
+    uint64_t value;
+    __asm__ __volatile__("isb; mrs %0, cntvct_el0" : "=r"(value) :: "memory");
+    return value;
+}
+#else
+uint64_t cpe_read_timestamp(void) { return 0; }
+#endif
 
 #if defined(__x86_64__)
 uint64_t cpe_read_user_counter(uint32_t index) {

@@ -46,6 +46,9 @@ public struct Errno: RawRepresentable, Hashable, Sendable, CustomStringConvertib
     public static let tooManyOpenFiles = Errno(rawValue: 24)
     /// Inappropriate ioctl for device (`ENOTTY`).
     public static let notTTY = Errno(rawValue: 25)
+    /// No space left on device (`ENOSPC`): for perf, no free breakpoint slot,
+    /// or a read buffer too small for the read format.
+    public static let noSpace = Errno(rawValue: 28)
     /// Numerical result out of range (`ERANGE`).
     public static let outOfRange = Errno(rawValue: 34)
     /// Too many levels of symbolic links (`ELOOP`).
@@ -76,6 +79,7 @@ public struct Errno: RawRepresentable, Hashable, Sendable, CustomStringConvertib
         case 22: return "EINVAL"
         case 24: return "EMFILE"
         case 25: return "ENOTTY"
+        case 28: return "ENOSPC"
         case 34: return "ERANGE"
         case 40: return "ELOOP"
         case 95: return "EOPNOTSUPP"
@@ -106,6 +110,7 @@ public struct Errno: RawRepresentable, Hashable, Sendable, CustomStringConvertib
         case 22: return "invalid argument"
         case 24: return "too many open files"
         case 25: return "inappropriate ioctl for device"
+        case 28: return "no space left on device"
         case 34: return "numerical result out of range"
         case 40: return "too many levels of symbolic links"
         case 95: return "operation not supported"

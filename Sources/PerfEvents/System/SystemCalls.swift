@@ -54,6 +54,10 @@ public struct SystemCalls: Sendable {
     public var setAffinity: @Sendable (_ tid: Int32, _ mask: [UInt64]) -> Int32
     /// `sched_getaffinity(2)`: the CPU bit mask of a thread, or -errno.
     public var getAffinity: @Sendable (_ tid: Int32) -> Result<[UInt64], Errno>
+    /// The size of a memory page in bytes (`sysconf(_SC_PAGESIZE)`): the length
+    /// of a perf event's metadata mapping. Not in the initializer, so that
+    /// existing callers keep compiling; replace it on a value like the others.
+    public var pageSize: @Sendable () -> Int = { Int(cpe_page_size()) }
 
     public init(
         perfEventOpen: @escaping @Sendable (UnsafeMutablePointer<perf_event_attr>, Int32, Int32, Int32, UInt64) -> Int32,

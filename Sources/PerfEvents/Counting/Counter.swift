@@ -1,0 +1,207 @@
+import CPerfEvents
+
+/// One event counted on every slot (CPU × thread) of a target: libperf's
+/// `perf_evsel` with its descriptors. The descriptors (and the metadata page,
+/// if mapped) are closed when the counter goes away.
+///
+/// ```swift
+/// let taskClock = EventAttributes(type: LegacyType.software, config: 1)  // from resolution
+/// let counter = try Counter(label: "task-clock", attributes: taskClock)  // calling thread, disabled
+/// try counter.enable()
+/// work()
+/// try counter.disable()
+/// let value = try counter.read()        // CounterValue: raw, times, scaled, status
+/// print(value.scaled ?? 0, value.status)
+/// ```
+///
+/// Sendable: every stored property is immutable after the open, and the
+/// kernel allows concurrent `read`/`ioctl` on a descriptor.
+public final class Counter: @unchecked Sendable {
+    /// The event.
+    public let event: CounterEvent
+    /// How it was opened.
+    public let options: CounterOptions
+    /// The `(thread, cpu)` pair of each descriptor, in the order of ``readEach()``.
+    public let slots: [CounterSlot]
+    /// The `read_format` the kernel accepted (without `lost` on kernels before 6.0).
+    public let readFormat: ReadFormat
+    /// What the open found that will make the count smaller than expected
+    /// (a thread outside a core PMU's CPUs); empty when nothing.
+    public let warnings: [CounterWarning]
+    /// The descriptors, one per slot; owned by the counter (closed in `deinit`).
+    public let descriptors: [Int32]
+    let system: SystemCalls
+    /// The mapped metadata page and its length, for user-space reads.
+    private let userPage: UnsafeMutableRawPointer?
+    private let userPageLength: Int
+
+    /// Opens `attributes` on the options' target; throws a ``CounterError``
+    /// that says what to do when the kernel refuses.
+    ///
+    /// - Parameters:
+    ///   - label: the caller's name for the event, used in errors.
+    ///   - pmu: the event's PMU, when known: a core PMU with a CPU list lets the
+    ///     open warn (``warnings``) when the target's threads cannot run there.
+    public convenience init(
+        label: String, attributes: EventAttributes, pmu: PMU? = nil,
+        options: CounterOptions = CounterOptions(), system: SystemCalls = .live
+    ) throws(CounterError) {
+        try self.init(CounterEvent(label: label, attributes: attributes, pmu: pmu), options: options, system: system)
+    }
+
+    /// Opens `event` on the options' target.
+    public convenience init(_ event: CounterEvent, options: CounterOptions = CounterOptions(),
+                            system: SystemCalls = .live) throws(CounterError) {
+        var flags = AttributeFlags(event.attributes)
+        if options.startDisabled || options.enableOnExec { flags.insert(.disabled) }
+        if options.inherit { flags.insert(.inherit) }
+        if options.enableOnExec { flags.insert(.enableOnExec) }
+        var format = ReadFormat.counting
+        if options.requestLostCount { format.insert(.lost) }
+        try self.init(event, options: options, flags: flags, readFormat: format, leaders: nil, system: system)
+    }
+
+    /// Opens `event` with exactly these flags and read format, as a member of
+    /// the group whose leader has `leaders` (one descriptor per slot), or alone.
+    init(_ event: CounterEvent, options: CounterOptions, flags: AttributeFlags, readFormat: ReadFormat,
+         leaders: [Int32]?, system: SystemCalls) throws(CounterError) {
+        let opener = DescriptorOpener(event: event, options: options, system: system)
+        let slots = options.target.slots
+        let opened = try opener.open(slots: slots, flags: flags, readFormat: readFormat, leaders: leaders)
+        var page: UnsafeMutableRawPointer?
+        var pageLength = 0
+        if options.userSpaceReads && leaders == nil && options.target.isCallingThreadOnly, let descriptor = opened.descriptors.first {
+            pageLength = system.pageSize()
+            let address = retryingInterrupts {
+                system.mmap(pageLength, 1 /* PROT_READ */, 1 /* MAP_SHARED */, descriptor, 0)
+            }
+            guard address > 0, let mapped = UnsafeMutableRawPointer(bitPattern: Int(address)) else {
+                for descriptor in opened.descriptors { _ = system.close(descriptor) }
+                let errno = Errno(rawValue: Int32(truncatingIfNeeded: address < 0 ? -address : Int64(Errno.badAddress.rawValue)))
+                throw CounterError(operation: .mmap, errno: errno, label: event.label, attributes: event.attributes,
+                                   message: "could not map the counter's metadata page (\(pageLength) bytes);"
+                                       + " open without userSpaceReads to read with read(2)")
+            }
+            page = mapped
+        }
+        self.event = event
+        self.options = options
+        self.slots = slots
+        self.readFormat = opened.readFormat
+        self.descriptors = opened.descriptors
+        self.warnings = opener.warnings()
+        self.system = system
+        self.userPage = page
+        self.userPageLength = pageLength
+    }
+
+    deinit {
+        if let userPage { _ = system.munmap(userPage, userPageLength) }
+        for descriptor in descriptors { _ = system.close(descriptor) }
+    }
+
+    /// The caller's label for the event.
+    public var label: String { event.label }
+    /// The event's attributes.
+    public var attributes: EventAttributes { event.attributes }
+
+    /// Starts counting on every slot (`PERF_EVENT_IOC_ENABLE`).
+    public func enable() throws(CounterError) {
+        try control(.enable, request: cpe_PERF_EVENT_IOC_ENABLE, argument: 0)
+    }
+
+    /// Stops counting on every slot (`PERF_EVENT_IOC_DISABLE`); the value stays readable.
+    public func disable() throws(CounterError) {
+        try control(.disable, request: cpe_PERF_EVENT_IOC_DISABLE, argument: 0)
+    }
+
+    /// Sets the count to zero on every slot (`PERF_EVENT_IOC_RESET`); the times keep running.
+    public func reset() throws(CounterError) {
+        try control(.reset, request: cpe_PERF_EVENT_IOC_RESET, argument: 0)
+    }
+
+    /// Applies an ioctl to the given descriptors (every one by default).
+    func control(_ operation: CounterError.Operation, request: UInt64, argument: UInt64,
+                 on descriptors: [Int32]? = nil) throws(CounterError) {
+        let system = self.system
+        for descriptor in descriptors ?? self.descriptors {
+            let result = retryingInterrupts { system.ioctl(descriptor, request, argument) }
+            if result < 0 { throw error(operation, errno: Errno(rawValue: -result)) }
+        }
+    }
+
+    /// The value summed over every slot (CPUs × threads), as `perf stat` shows it.
+    public func read() throws(CounterError) -> CounterValue {
+        CounterValue(aggregating: try readEach())
+    }
+
+    /// One count per slot, in the order of ``slots`` (`perf stat -A`'s per-CPU view).
+    public func readEach() throws(CounterError) -> [RawCount] {
+        var counts: [RawCount] = []
+        counts.reserveCapacity(descriptors.count)
+        for descriptor in descriptors {
+            let bytes = try readBuffer(descriptor, size: readFormat.bufferSize())
+            if bytes.isEmpty {
+                // A pinned event that could not stay on the PMU reads as end of file.
+                counts.append(RawCount(value: 0, timeEnabled: 0, timeRunning: 0))
+                continue
+            }
+            do {
+                counts.append(try ReadBuffer.decodeSingle(bytes, format: readFormat))
+            } catch {
+                throw CounterError(operation: .read, errno: nil, label: label, attributes: attributes,
+                                   message: error.description)
+            }
+        }
+        return counts
+    }
+
+    /// The value read from user space when the kernel allows it (the mmap
+    /// page and the counter register, no system call), else with `read(2)`;
+    /// the result says which. Only counters of the calling thread alone opened
+    /// with ``CounterOptions/userSpaceReads`` have a page to read.
+    public func readInUserSpace() throws(CounterError) -> UserSpaceReading {
+        guard let userPage else {
+            return UserSpaceReading(value: try read(), method: .systemCall(.notMapped))
+        }
+        guard cpe_user_counter_supported() != 0 else {
+            return UserSpaceReading(value: try read(), method: .systemCall(.unsupportedArchitecture))
+        }
+        let outcome = UserPage.read(
+            page: UnsafeRawPointer(userPage),
+            readCounter: { cpe_read_user_counter($0) },
+            readClock: { cpe_read_timestamp() },
+            barrier: { cpe_compiler_barrier() })
+        switch outcome {
+        case .counted(let count, _):
+            return UserSpaceReading(value: CounterValue(count), method: .userSpace)
+        case .fallBack(let reason):
+            return UserSpaceReading(value: try read(), method: .systemCall(reason))
+        }
+    }
+
+    /// `read(2)` of one descriptor: the bytes it returned.
+    func readBuffer(_ descriptor: Int32, size: Int) throws(CounterError) -> [UInt8] {
+        var buffer = [UInt8](repeating: 0, count: size)
+        let system = self.system
+        let count = buffer.withUnsafeMutableBytes { raw in retryingInterrupts { system.read(descriptor, raw) } }
+        if count < 0 { throw error(.read, errno: Errno(rawValue: Int32(truncatingIfNeeded: -count))) }
+        return Array(buffer[0..<count])
+    }
+
+    func error(_ operation: CounterError.Operation, errno: Errno) -> CounterError {
+        let advice: String
+        switch errno {
+        case .badFileDescriptor: advice = "the counter's descriptor is no longer open"
+        case .noSpace: advice = "the read buffer is smaller than the read format needs"
+        default: advice = "the kernel refused (\(errno.summary))"
+        }
+        return CounterError(operation: operation, errno: errno, label: label, attributes: attributes, message: advice)
+    }
+}
+
+/// A value read by ``Counter/readInUserSpace()`` and how it was read.
+public struct UserSpaceReading: Hashable, Sendable {
+    public var value: CounterValue
+    public var method: ReadMethod
+}

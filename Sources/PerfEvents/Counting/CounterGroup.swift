@@ -1,0 +1,110 @@
+import CPerfEvents
+
+/// Events counted together: a leader and members scheduled onto the PMU as a
+/// unit (all or none), read at once with `PERF_FORMAT_GROUP` and controlled
+/// with `PERF_IOC_FLAG_GROUP`, so that their values cover the same interval
+/// (what ratios such as instructions per cycle need). `perf stat -e '{a,b}'`.
+///
+/// ```swift
+/// let group = try CounterGroup([
+///     CounterEvent(label: "task-clock", attributes: EventAttributes(type: LegacyType.software, config: 1)),
+///     CounterEvent(label: "page-faults", attributes: EventAttributes(type: LegacyType.software, config: 2)),
+/// ])
+/// try group.enable()
+/// work()
+/// try group.disable()
+/// let values = try group.read()          // one CounterValue per event, in order
+/// ```
+///
+/// Only the leader carries `disabled` and `enable_on_exec`; the members follow it.
+/// Sendable for the same reasons as ``Counter``.
+public final class CounterGroup: @unchecked Sendable {
+    /// Leader first, then the members, each with descriptors on every slot.
+    let counters: [Counter]
+
+    /// Opens `events` (the first is the leader) as one group on the options' target.
+    public init(_ events: [CounterEvent], options: CounterOptions = CounterOptions(),
+                system: SystemCalls = .live) throws(CounterError) {
+        guard let first = events.first else {
+            throw CounterError(operation: .open, errno: nil, label: "(empty group)", attributes: nil,
+                               message: "a group needs at least one event")
+        }
+        var leaderFlags = AttributeFlags(first.attributes)
+        if options.startDisabled || options.enableOnExec { leaderFlags.insert(.disabled) }
+        if options.inherit { leaderFlags.insert(.inherit) }
+        if options.enableOnExec { leaderFlags.insert(.enableOnExec) }
+        var format = ReadFormat.counting.union(.group)
+        if options.requestLostCount { format.insert(.lost) }
+        var memberOptions = options
+        memberOptions.userSpaceReads = false
+        let leader = try Counter(first, options: memberOptions, flags: leaderFlags, readFormat: format,
+                                 leaders: nil, system: system)
+        var counters = [leader]
+        for event in events.dropFirst() {
+            var flags = AttributeFlags(event.attributes)
+            if options.inherit { flags.insert(.inherit) }
+            // Members take the leader's read format: the kernel accepted it once.
+            counters.append(try Counter(event, options: memberOptions, flags: flags, readFormat: leader.readFormat,
+                                        leaders: leader.descriptors, system: system))
+        }
+        self.counters = counters
+    }
+
+    /// The events, leader first, in the order of ``read()``.
+    public var events: [CounterEvent] { counters.map { $0.event } }
+    /// The `(thread, cpu)` pairs every event is open on.
+    public var slots: [CounterSlot] { counters[0].slots }
+    /// The read format of the group.
+    public var readFormat: ReadFormat { counters[0].readFormat }
+    /// The warnings of every event.
+    public var warnings: [CounterWarning] { counters.flatMap { $0.warnings } }
+
+    /// Starts the whole group on every slot.
+    public func enable() throws(CounterError) {
+        try counters[0].control(.enable, request: cpe_PERF_EVENT_IOC_ENABLE, argument: cpe_PERF_IOC_FLAG_GROUP)
+    }
+
+    /// Stops the whole group on every slot.
+    public func disable() throws(CounterError) {
+        try counters[0].control(.disable, request: cpe_PERF_EVENT_IOC_DISABLE, argument: cpe_PERF_IOC_FLAG_GROUP)
+    }
+
+    /// Zeroes every count of the group on every slot.
+    public func reset() throws(CounterError) {
+        try counters[0].control(.reset, request: cpe_PERF_EVENT_IOC_RESET, argument: cpe_PERF_IOC_FLAG_GROUP)
+    }
+
+    /// One value per event (leader first), each summed over the slots.
+    public func read() throws(CounterError) -> [CounterValue] {
+        let perSlot = try readEach()
+        return counters.indices.map { index in CounterValue(aggregating: perSlot.map { $0[index] }) }
+    }
+
+    /// Per slot (in the order of ``slots``), one count per event: one `read(2)` of the leader each.
+    public func readEach() throws(CounterError) -> [[RawCount]] {
+        let leader = counters[0]
+        let format = leader.readFormat
+        var result: [[RawCount]] = []
+        for descriptor in leader.descriptors {
+            let bytes = try leader.readBuffer(descriptor, size: format.bufferSize(events: counters.count))
+            if bytes.isEmpty {
+                // A pinned group that could not stay on the PMU reads as end of file: not counted.
+                result.append(counters.map { _ in RawCount(value: 0, timeEnabled: 0, timeRunning: 0) })
+                continue
+            }
+            let counts: [RawCount]
+            do {
+                counts = try ReadBuffer.decodeGroup(bytes, format: format)
+            } catch {
+                throw CounterError(operation: .read, errno: nil, label: leader.label, attributes: leader.attributes,
+                                   message: error.description)
+            }
+            guard counts.count == counters.count else {
+                throw CounterError(operation: .read, errno: nil, label: leader.label, attributes: leader.attributes,
+                                   message: "the group read returned \(counts.count) values for \(counters.count) events")
+            }
+            result.append(counts)
+        }
+        return result
+    }
+}

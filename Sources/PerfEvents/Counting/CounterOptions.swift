@@ -1,0 +1,55 @@
+/// How to open counters: the target and the `perf_event_attr` bits that are
+/// not part of the event itself.
+///
+/// ```swift
+/// var options = CounterOptions(target: .callingThread)
+/// options.inherit = true                // count children created from now on
+/// options.machineHasCorePMU = false     // better errors for hardware events in a VM
+/// ```
+public struct CounterOptions: Hashable, Sendable {
+    /// Which threads and CPUs to count.
+    public var target: CountingTarget
+    /// Count the target's future children too (`inherit`); their counts are
+    /// added when they exit.
+    public var inherit: Bool
+    /// Open the counter disabled (the default): nothing is counted until
+    /// ``Counter/enable()``, so the open itself is not counted. When false the
+    /// counter runs from the moment it is opened.
+    public var startDisabled: Bool
+    /// Start counting when the target next calls `exec` (`enable_on_exec`,
+    /// which implies opening disabled): how `perf stat COMMAND` counts only the command.
+    public var enableOnExec: Bool
+    /// Ask for `PERF_FORMAT_LOST` (Linux 6.0+). Counting never loses samples,
+    /// so the value is 0, but asking shows whether the kernel knows the field;
+    /// on `EINVAL` the open is retried without it, and ``Counter/readFormat`` says what was used.
+    public var requestLostCount: Bool
+    /// Map the counter's metadata page for ``Counter/readInUserSpace()``
+    /// (only for the calling thread alone; ignored otherwise).
+    public var userSpaceReads: Bool
+    /// Whether the machine has a core (CPU) PMU, when the caller knows: nil
+    /// unknown. `false` turns a refused hardware, cache or raw event into
+    /// "no hardware PMU: this looks like a virtual machine".
+    public var machineHasCorePMU: Bool?
+    /// Where procfs is (`/proc`): where errors read `sys/kernel/perf_event_paranoid`.
+    public var procRoot: String
+
+    public init(
+        target: CountingTarget = .callingThread,
+        inherit: Bool = false,
+        startDisabled: Bool = true,
+        enableOnExec: Bool = false,
+        requestLostCount: Bool = true,
+        userSpaceReads: Bool = false,
+        machineHasCorePMU: Bool? = nil,
+        procRoot: String = "/proc"
+    ) {
+        self.target = target
+        self.inherit = inherit
+        self.startDisabled = startDisabled
+        self.enableOnExec = enableOnExec
+        self.requestLostCount = requestLostCount
+        self.userSpaceReads = userSpaceReads
+        self.machineHasCorePMU = machineHasCorePMU
+        self.procRoot = procRoot
+    }
+}

@@ -1,0 +1,93 @@
+import CPerfEvents
+
+/// Opens one event on every slot of a target (libperf's `perf_evsel__open`):
+/// closes what it opened when any slot fails, and turns the failure into a
+/// ``CounterError`` with advice.
+struct DescriptorOpener {
+    var event: CounterEvent
+    var options: CounterOptions
+    var system: SystemCalls
+
+    /// The descriptors, one per slot, and the read format the kernel took.
+    struct Opened {
+        var descriptors: [Int32]
+        var readFormat: ReadFormat
+    }
+
+    /// Opens `event` on `slots`. Group members pass their leader's descriptors
+    /// (one per slot) and read format; a leader passes nil and asks for
+    /// `PERF_FORMAT_LOST` when the options do, dropping it if the kernel says `EINVAL`.
+    func open(
+        slots: [CounterSlot], flags: AttributeFlags, readFormat requested: ReadFormat, leaders: [Int32]?
+    ) throws(CounterError) -> Opened {
+        guard !slots.isEmpty else {
+            throw CounterError(operation: .open, errno: nil, label: event.label, attributes: event.attributes,
+                               message: "the target names no thread or CPU to count on")
+        }
+        guard event.attributes.precise <= 3 else {
+            throw CounterError(operation: .open, errno: .invalidArgument, label: event.label,
+                               attributes: event.attributes,
+                               message: "precise_ip is \(event.attributes.precise); it must be 0 to 3")
+        }
+        var format = requested
+        var descriptors: [Int32] = []
+        descriptors.reserveCapacity(slots.count)
+        for (index, slot) in slots.enumerated() {
+            let leader = leaders?[index] ?? -1
+            var result = openOne(slot: slot, flags: flags, format: format, leader: leader)
+            if result == -Errno.invalidArgument.rawValue && index == 0 && format.contains(.lost) && leaders == nil {
+                // PERF_FORMAT_LOST is Linux 6.0+; older kernels reject the unknown bit.
+                format.remove(.lost)
+                result = openOne(slot: slot, flags: flags, format: format, leader: leader)
+            }
+            if result < 0 {
+                for descriptor in descriptors { _ = system.close(descriptor) }
+                throw failure(errno: Errno(rawValue: -result))
+            }
+            descriptors.append(result)
+        }
+        return Opened(descriptors: descriptors, readFormat: format)
+    }
+
+    private func openOne(slot: CounterSlot, flags: AttributeFlags, format: ReadFormat, leader: Int32) -> Int32 {
+        let attributes = KernelEventAttributes(event: event.attributes, flags: flags, readFormat: format)
+        let system = self.system
+        return retryingInterrupts {
+            attributes.withKernelAttributes { attr in
+                system.perfEventOpen(attr, slot.thread, slot.cpu, leader, cpe_PERF_FLAG_FD_CLOEXEC)
+            }
+        }
+    }
+
+    /// The error for a refused open, reading `perf_event_paranoid` when it is about permission.
+    func failure(errno: Errno) -> CounterError {
+        let path = joinPath(options.procRoot, "sys/kernel/perf_event_paranoid")
+        var paranoid: Int?
+        if errno == .permissionDenied || errno == .notPermitted {
+            paranoid = try? Int(FileSystem(system: system).readAttribute(path))
+        }
+        let explanation = OpenFailureExplanation(
+            errno: errno, attributes: event.attributes, target: options.target, paranoid: paranoid,
+            paranoidPath: path, machineHasCorePMU: options.machineHasCorePMU)
+        return CounterError(operation: .open, errno: errno, label: event.label, attributes: event.attributes,
+                            paranoid: paranoid, message: explanation.message)
+    }
+
+    /// Warnings about the target and the event's PMU (see ``Affinity/check(pmu:thread:threadCPUs:)``).
+    func warnings() -> [CounterWarning] {
+        guard let pmu = event.pmu, let pmuCPUs = pmu.cpus else { return [] }
+        let target = options.target
+        if target.isCPUWide {
+            let outside = CPUSet(target.cpus.filter { $0 >= 0 && !pmuCPUs.contains(Int($0)) }.map { Int($0) })
+            return outside.isEmpty ? [] : [.cpusOutsidePMU(pmu: pmu.name, cpus: outside, pmuCPUs: pmuCPUs)]
+        }
+        var warnings: [CounterWarning] = []
+        for thread in target.threads {
+            guard case .success(let mask) = system.getAffinity(thread) else { continue }
+            if let warning = Affinity.check(pmu: pmu, thread: thread, threadCPUs: CPUSet(mask: mask)) {
+                warnings.append(warning)
+            }
+        }
+        return warnings
+    }
+}

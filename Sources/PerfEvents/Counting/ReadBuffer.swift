@@ -1,0 +1,95 @@
+/// What one `read(2)` of one counter descriptor says about one event.
+public struct RawCount: Hashable, Sendable {
+    /// The counter value.
+    public var value: UInt64
+    /// Nanoseconds the event was enabled (0 without `TOTAL_TIME_ENABLED`).
+    public var timeEnabled: UInt64
+    /// Nanoseconds the event was on a counter (0 without `TOTAL_TIME_RUNNING`).
+    public var timeRunning: UInt64
+    /// The kernel's id of the event (with `PERF_FORMAT_ID`).
+    public var id: UInt64?
+    /// Lost samples (with `PERF_FORMAT_LOST`).
+    public var lost: UInt64?
+
+    public init(value: UInt64, timeEnabled: UInt64, timeRunning: UInt64, id: UInt64? = nil, lost: UInt64? = nil) {
+        self.value = value
+        self.timeEnabled = timeEnabled
+        self.timeRunning = timeRunning
+        self.id = id
+        self.lost = lost
+    }
+}
+
+/// A `read(2)` buffer that does not have the layout its read format promises.
+public struct ReadBufferError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The bytes the layout needs (at least).
+    public var expected: Int
+    /// The bytes there were.
+    public var actual: Int
+    /// The read format the buffer was decoded with.
+    public var format: ReadFormat
+
+    public var description: String {
+        "counter read returned \(actual) bytes where read_format 0x" + String(format.rawValue, radix: 16)
+            + " needs \(expected)"
+    }
+}
+
+/// Decoders for the buffers `read(2)` returns from counter descriptors: pure
+/// functions over bytes (native-endian `u64` words), tested on byte images.
+public enum ReadBuffer {
+    /// Decodes the layout without `PERF_FORMAT_GROUP`: value, [enabled], [running], [id], [lost].
+    public static func decodeSingle(_ bytes: [UInt8], format: ReadFormat) throws(ReadBufferError) -> RawCount {
+        let needed = format.subtracting(.group).bufferSize()
+        guard bytes.count >= needed, !format.contains(.group) else {
+            throw ReadBufferError(expected: needed, actual: bytes.count, format: format)
+        }
+        var words = WordReader(bytes: bytes)
+        let value = words.next()
+        let enabled = format.contains(.totalTimeEnabled) ? words.next() : 0
+        let running = format.contains(.totalTimeRunning) ? words.next() : 0
+        let id = format.contains(.id) ? words.next() : nil
+        let lost = format.contains(.lost) ? words.next() : nil
+        return RawCount(value: value, timeEnabled: enabled, timeRunning: running, id: id, lost: lost)
+    }
+
+    /// Decodes the `PERF_FORMAT_GROUP` layout: nr, [enabled], [running], then
+    /// nr × {value, [id], [lost]}; every member gets the group's times.
+    public static func decodeGroup(_ bytes: [UInt8], format: ReadFormat) throws(ReadBufferError) -> [RawCount] {
+        let header = format.bufferSize(events: 0)
+        guard format.contains(.group), bytes.count >= header else {
+            throw ReadBufferError(expected: header, actual: bytes.count, format: format)
+        }
+        var words = WordReader(bytes: bytes)
+        let count = words.next()
+        let enabled = format.contains(.totalTimeEnabled) ? words.next() : 0
+        let running = format.contains(.totalTimeRunning) ? words.next() : 0
+        let perValue = format.bufferSize(events: 1) - header
+        // Checked before multiplying so that a corrupt count cannot overflow.
+        guard count <= UInt64((bytes.count - header) / perValue) else {
+            let claimed = count > UInt64(Int.max / perValue) ? Int.max : header + Int(count) * perValue
+            throw ReadBufferError(expected: claimed, actual: bytes.count, format: format)
+        }
+        var values: [RawCount] = []
+        values.reserveCapacity(Int(count))
+        for _ in 0..<Int(count) {
+            let value = words.next()
+            let id = format.contains(.id) ? words.next() : nil
+            let lost = format.contains(.lost) ? words.next() : nil
+            values.append(RawCount(value: value, timeEnabled: enabled, timeRunning: running, id: id, lost: lost))
+        }
+        return values
+    }
+}
+
+/// Reads consecutive native-endian `u64` words; callers check the length first.
+private struct WordReader {
+    let bytes: [UInt8]
+    var offset = 0
+
+    mutating func next() -> UInt64 {
+        let start = offset
+        offset += 8
+        return bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: start, as: UInt64.self) }
+    }
+}

@@ -1,0 +1,197 @@
+/// How a counter value was read.
+public enum ReadMethod: Hashable, Sendable {
+    /// From user space: the mmap page plus the hardware counter register
+    /// (`rdpmc` on x86_64, `mrs PMEVCNTR<n>_EL0` on arm64), no system call.
+    case userSpace
+    /// With `read(2)`, because user-space reading was not possible; the reason says why.
+    case systemCall(UserReadFallback)
+}
+
+/// Why a user-space read fell back to `read(2)`.
+public enum UserReadFallback: Hashable, Sendable {
+    /// The counter has no metadata page: not opened with ``CounterOptions/userSpaceReads``,
+    /// or not counting the calling thread alone (the page describes a counter
+    /// only on the CPU where its thread runs).
+    case notMapped
+    /// This architecture has no user-space counter instruction in this library.
+    case unsupportedArchitecture
+    /// The kernel does not let user space read this counter (`cap_user_rdpmc` is 0:
+    /// a software event, `/sys/devices/cpu/rdpmc` = 0, or arm64 without `perf_user_access`).
+    case noUserAccess
+    /// The event is not on a hardware counter right now (`index` is 0).
+    case notOnCounter
+    /// The page's `pmc_width` is not 1…64.
+    case invalidCounterWidth(UInt16)
+    /// The page changed under every attempt (its seqlock never settled).
+    case pageUnstable
+}
+
+/// The time conversion the mmap page publishes (`cap_user_time`): hardware
+/// clock cycles (`rdtsc`, `CNTVCT_EL0`) to nanoseconds.
+public struct UserPageClock: Hashable, Sendable {
+    public var timeMultiplier: UInt32
+    public var timeShift: UInt16
+    public var timeOffset: UInt64
+    /// `time_zero`, when `cap_user_time_zero`: converts cycles to perf sample timestamps.
+    public var timeZero: UInt64?
+    /// `time_cycles` and `time_mask`, when `cap_user_time_short`: the clock is narrower than 64 bits.
+    public var shortClock: ShortClock?
+
+    /// A clock narrower than 64 bits: `cycles` is a recent reading, `mask` its width.
+    public struct ShortClock: Hashable, Sendable {
+        public var cycles: UInt64
+        public var mask: UInt64
+        public init(cycles: UInt64, mask: UInt64) {
+            self.cycles = cycles
+            self.mask = mask
+        }
+    }
+
+    public init(timeMultiplier: UInt32, timeShift: UInt16, timeOffset: UInt64, timeZero: UInt64? = nil,
+                shortClock: ShortClock? = nil) {
+        self.timeMultiplier = timeMultiplier
+        self.timeShift = timeShift
+        self.timeOffset = timeOffset
+        self.timeZero = timeZero
+        self.shortClock = shortClock
+    }
+
+    /// `cycles` widened past a short clock's wrap-around (`cap_user_time_short`).
+    public func extend(_ cycles: UInt64) -> UInt64 {
+        guard let short = shortClock else { return cycles }
+        return short.cycles &+ ((cycles &- short.cycles) & short.mask)
+    }
+
+    /// Nanoseconds since the page's last update: `time_offset + cycles × mult >> shift`.
+    public func delta(cycles: UInt64) -> UInt64 {
+        timeOffset &+ Self.multiplyShift(extend(cycles), timeMultiplier, timeShift)
+    }
+
+    /// The perf clock timestamp at `cycles` (`time_zero + cycles × mult >> shift`), when the page has `time_zero`.
+    public func timestamp(cycles: UInt64) -> UInt64? {
+        timeZero.map { $0 &+ Self.multiplyShift(extend(cycles), timeMultiplier, timeShift) }
+    }
+
+    /// `⌊value × multiplier ÷ 2^shift⌋` modulo 2^64, exact (128-bit intermediate).
+    static func multiplyShift(_ value: UInt64, _ multiplier: UInt32, _ shift: UInt16) -> UInt64 {
+        let product = value.multipliedFullWidth(by: UInt64(multiplier))
+        switch shift {
+        case 0: return product.low
+        case 1..<64: return (product.low >> UInt64(shift)) | (product.high << UInt64(64 - shift))
+        case 64..<128: return product.high >> UInt64(shift - 64)
+        default: return 0
+        }
+    }
+}
+
+/// What reading a counter's mmap page gave.
+public enum UserPageOutcome: Hashable, Sendable {
+    /// The count and times, read consistently; the clock when the page has `cap_user_time`.
+    case counted(RawCount, clock: UserPageClock?)
+    /// User space cannot read this counter now: use `read(2)`.
+    case fallBack(UserReadFallback)
+}
+
+/// The first page of a counter's mmap (`struct perf_event_mmap_page`) and the
+/// seqlock protocol that reads it, as `linux/perf_event.h` describes and libperf's
+/// `perf_mmap__read_self` does. Pure: it works on any memory laid out as the page
+/// (an in-memory image in tests) with the counter register, clock and barrier given.
+public enum UserPage {
+    /// Byte offsets of the fields (pinned by `_Static_assert`s in CPerfEvents.c).
+    enum Offset {
+        static let lock = 8, index = 12, offset = 16, timeEnabled = 24, timeRunning = 32
+        static let capabilities = 40, pmcWidth = 48, timeShift = 50, timeMultiplier = 52
+        static let timeOffset = 56, timeZero = 64, timeCycles = 80, timeMask = 88
+    }
+
+    /// `capabilities` bits.
+    enum Capability {
+        static let bit0IsDeprecated: UInt64 = 1 << 1
+        static let userRDPMC: UInt64 = 1 << 2
+        static let userTime: UInt64 = 1 << 3
+        static let userTimeZero: UInt64 = 1 << 4
+        static let userTimeShort: UInt64 = 1 << 5
+    }
+
+    /// How often to retry when the kernel updates the page under the reader.
+    public static let maximumAttempts = 1000
+
+    /// Reads the count and times from a page.
+    ///
+    /// - Parameters:
+    ///   - page: the mapped page (or an image of one).
+    ///   - readCounter: reads hardware counter `index - 1` (`cpe_read_user_counter`).
+    ///   - readClock: reads the clock the page converts (`cpe_read_timestamp`).
+    ///   - barrier: keeps the loads between the two reads of `lock` (`cpe_compiler_barrier`).
+    ///
+    /// Times are extrapolated to now from the page's clock when `cap_user_time`
+    /// is set and enabled ≠ running (the documented algorithm). Kernels before
+    /// 3.12 (no `cap_bit0_is_deprecated`) are treated as offering nothing.
+    public static func read(
+        page: UnsafeRawPointer,
+        readCounter: (UInt32) -> UInt64,
+        readClock: () -> UInt64,
+        barrier: () -> Void,
+        maximumAttempts: Int = maximumAttempts
+    ) -> UserPageOutcome {
+        for _ in 0..<max(1, maximumAttempts) {
+            let sequence = page.load(fromByteOffset: Offset.lock, as: UInt32.self)
+            barrier()
+            var enabled = page.load(fromByteOffset: Offset.timeEnabled, as: UInt64.self)
+            var running = page.load(fromByteOffset: Offset.timeRunning, as: UInt64.self)
+            var capabilities = page.load(fromByteOffset: Offset.capabilities, as: UInt64.self)
+            if capabilities & Capability.bit0IsDeprecated == 0 { capabilities = 0 }
+
+            var clock: UserPageClock?
+            var cycles: UInt64 = 0
+            if capabilities & Capability.userTime != 0 {
+                var pageClock = UserPageClock(
+                    timeMultiplier: page.load(fromByteOffset: Offset.timeMultiplier, as: UInt32.self),
+                    timeShift: page.load(fromByteOffset: Offset.timeShift, as: UInt16.self),
+                    timeOffset: page.load(fromByteOffset: Offset.timeOffset, as: UInt64.self))
+                if capabilities & Capability.userTimeZero != 0 {
+                    pageClock.timeZero = page.load(fromByteOffset: Offset.timeZero, as: UInt64.self)
+                }
+                if capabilities & Capability.userTimeShort != 0 {
+                    pageClock.shortClock = UserPageClock.ShortClock(
+                        cycles: page.load(fromByteOffset: Offset.timeCycles, as: UInt64.self),
+                        mask: page.load(fromByteOffset: Offset.timeMask, as: UInt64.self))
+                }
+                if enabled != running { cycles = readClock() }
+                clock = pageClock
+            }
+
+            let index = page.load(fromByteOffset: Offset.index, as: UInt32.self)
+            let offset = page.load(fromByteOffset: Offset.offset, as: Int64.self)
+            let userAccess = capabilities & Capability.userRDPMC != 0
+            var width: UInt16 = 64
+            var register: UInt64 = 0
+            if userAccess && index != 0 {
+                width = page.load(fromByteOffset: Offset.pmcWidth, as: UInt16.self)
+                register = readCounter(index - 1)
+            }
+            barrier()
+            let after = page.load(fromByteOffset: Offset.lock, as: UInt32.self)
+            // An odd lock is an update in progress; a changed one, an update in between.
+            if after != sequence || sequence & 1 != 0 { continue }
+
+            guard userAccess else { return .fallBack(.noUserAccess) }
+            guard index != 0 else { return .fallBack(.notOnCounter) }
+            guard width >= 1 && width <= 64 else { return .fallBack(.invalidCounterWidth(width)) }
+            let count = UInt64(bitPattern: offset &+ signExtend(register, width: width))
+            if let clock, enabled != running {
+                let delta = clock.delta(cycles: cycles)
+                enabled &+= delta
+                running &+= delta  // index != 0 here: the event is on a counter
+            }
+            return .counted(RawCount(value: count, timeEnabled: enabled, timeRunning: running), clock: clock)
+        }
+        return .fallBack(.pageUnstable)
+    }
+
+    /// The low `width` bits of `value` as a signed number (`pmc_width` sign extension).
+    public static func signExtend(_ value: UInt64, width: UInt16) -> Int64 {
+        let unused = 64 - UInt64(min(max(width, 1), 64))
+        return Int64(bitPattern: value << unused) >> unused
+    }
+}
