@@ -11,11 +11,15 @@ out=.build-fuzz
 mkdir -p "$out"
 
 # One binary: the library sources, the fuzz entry point and the C shims, all instrumented.
-clang -c -O1 -g -fsanitize=fuzzer-no-link,address CModules/CPerfEvents/CPerfEvents.c \
-  -I CModules/CPerfEvents/include -o "$out/CPerfEvents.o"
+c_objects=()
+for source in CModules/CPerfEvents/*.c; do
+  object=$out/$(basename "${source%.c}").o
+  clang -c -O1 -g -fsanitize=fuzzer-no-link,address "$source" -I CModules/CPerfEvents/include -o "$object"
+  c_objects+=("$object")
+done
 swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name PerfEvents \
   -I CModules/CPerfEvents/include -I CModules/CLibpfm -use-ld=lld \
-  $(find Sources/PerfEvents -name '*.swift' | sort) Tests/Fuzz/*.swift "$out/CPerfEvents.o" \
+  $(find Sources/PerfEvents -name '*.swift' | sort) Tests/Fuzz/*.swift "${c_objects[@]}" \
   -o "$out/pmu-fuzz" 2> >(grep -v "Cannot export local symbol" >&2)
 
 targets=("$@")

@@ -19,12 +19,16 @@ swift_flags=(-target aarch64-none-none-elf -enable-experimental-feature Embedded
   -Xcc -I"$out_dir/modules/include" -I CModules/CPerfEvents/include -I CModules/CLibpfm -I "$out_dir/modules")
 swiftc "${swift_flags[@]}" -module-name PMULabRunner -c -o "$out_dir/Runner.o" $(find Tests/Lab/Runner -name '*.swift' | sort)
 
-aarch64-linux-gnu-gcc -O2 -Wall -c CModules/CPerfEvents/CPerfEvents.c -I CModules/CPerfEvents/include \
-  -o "$out_dir/CPerfEvents.o"
+c_objects=()
+for source in CModules/CPerfEvents/*.c; do
+  object=$out_dir/$(basename "${source%.c}").o
+  aarch64-linux-gnu-gcc -O2 -Wall -c "$source" -I CModules/CPerfEvents/include -o "$object"
+  c_objects+=("$object")
+done
 
 toolchain_bin=$(dirname "$(command -v swiftc)")
 toolchain_lib=$toolchain_bin/../lib/swift/embedded/aarch64-none-none-elf
-objects=("$out_dir/Runner.o" "$out_dir/modules/PerfEvents.o" "$out_dir/CPerfEvents.o")
+objects=("$out_dir/Runner.o" "$out_dir/modules/PerfEvents.o" "${c_objects[@]}")
 [ -f "$out_dir/modules/KVM.o" ] && objects+=("$out_dir/modules/KVM.o")
 # GNU ld rejects Embedded Swift objects with a copy-relocation error: link with the toolchain's lld.
 aarch64-linux-gnu-gcc -static -fuse-ld=lld -B"$toolchain_bin" "${objects[@]}" \

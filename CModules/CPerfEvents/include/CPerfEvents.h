@@ -48,6 +48,17 @@ int32_t cpe_set_affinity(int32_t tid, const uint64_t *mask, uint64_t words);
 int32_t cpe_get_affinity(int32_t tid, uint64_t *mask, uint64_t words);
 int32_t cpe_online_cpu_count(void);
 
+/// Starts `path` (searched in PATH) with `argv` (NULL-terminated) in a child that
+/// waits before exec, so counters can be attached to it first (perf stat's way).
+/// On success returns the child's pid and fills `channel` (two descriptors) for
+/// cpe_release_child. Returns -errno when the child cannot be created.
+int32_t cpe_spawn_waiting(const char *path, char *const argv[], int32_t channel[2]);
+/// Lets the child of cpe_spawn_waiting exec and closes `channel`. Returns 0 when
+/// exec succeeded, or the positive errno of a failed exec (the child then exits 127).
+int32_t cpe_release_child(const int32_t channel[2]);
+/// waitpid(2) for `pid`, retrying EINTR. Returns 0 and the raw wait status, or -errno.
+int32_t cpe_wait_child(int32_t pid, int32_t *status);
+
 // MARK: time and counters
 /// CLOCK_MONOTONIC_RAW in nanoseconds.
 uint64_t cpe_monotonic_raw_ns(void);
