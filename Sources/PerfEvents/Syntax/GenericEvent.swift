@@ -173,6 +173,6 @@ public enum GenericEvent: Hashable, Sendable {
 
     /// Every accepted spelling of hardware and software names (lowercase), for suggestions.
     static var allSimpleNames: [String] {
-        hardwareNames.flatMap(\.names) + softwareNames.flatMap(\.names)
+        hardwareNames.flatMap { $0.names } + softwareNames.flatMap { $0.names }
     }
 }
