@@ -18,7 +18,7 @@ func editDistance(_ a: String, _ b: String) -> Int {
 }
 
 /// Up to `limit` candidates close to `name` (closest first): within a third of
-/// the name's length (at least 2 edits), or containing it.
+/// the name's length (at least 2 edits), or containing it, or contained in it.
 func suggestions(for name: String, among candidates: [String], limit: Int = 3) -> [String] {
     let lowered = asciiLowercased(name)
     let allowed = max(2, name.utf8.count / 3)
@@ -28,7 +28,9 @@ func suggestions(for name: String, among candidates: [String], limit: Int = 3) -
         let lowerCandidate = asciiLowercased(candidate)
         if distance <= allowed {
             scored.append((distance, candidate))
-        } else if lowered.utf8.count >= 3 && contains(lowerCandidate, lowered) {
+        } else if (lowered.utf8.count >= 3 && contains(lowerCandidate, lowered))
+            || (lowerCandidate.utf8.count >= 3 && contains(lowered, lowerCandidate))
+        {
             scored.append((allowed + 1, candidate))
         }
     }

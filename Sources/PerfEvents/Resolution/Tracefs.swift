@@ -110,7 +110,7 @@ public enum TracefsError: Error, Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .notMounted(let candidates):
             let first = candidates.first ?? "/sys/kernel/tracing"
-            return "tracefs is not mounted (looked in \(candidates.joined(separator: " and "))): mount -t tracefs nodev \(first)"
+            return "tracefs is not mounted: mount -t tracefs nodev \(first) (looked in \(candidates.joined(separator: " and ")))"
         case .noSubsystem(let subsystem, let names):
             return "no tracepoint subsystem '\(subsystem)'\(didYouMean(names)) (list them with `ls <tracefs>/events`)"
         case .noEvent(let subsystem, let event, let names):
