@@ -223,4 +223,28 @@ private func failure(_ text: String) -> EventSyntaxError? {
         #expect(error.description.contains(message), "\(error)")
         #expect(error.description.contains("'\(input)'"))
     }
+
+    /// Bad input never crashes or hangs: random strings over the syntax's own characters
+    /// either parse or throw an error whose offset lies inside the input.
+    @Test func randomInputNeverCrashes() {
+        let alphabet = Array("{}/,:=?rumkpGHWx0x1fc-_.mem:cycles::a ".utf8)
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        let resolver = Resolver(pmus: RecordedMachines.rk3399, tracefs: Tracefs(root: "/nonexistent"), libpfm: nil)
+        for _ in 0..<20_000 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let length = Int(state >> 59)
+            var bytes: [UInt8] = []
+            for index in 0..<length {
+                let pick = (state >> UInt64(index * 2 % 48)) ^ (state >> 7)
+                bytes.append(alphabet[Int(pick % UInt64(alphabet.count))])
+            }
+            let input = String(decoding: bytes, as: UTF8.self)
+            do {
+                _ = try EventParser.parse(input)
+            } catch {
+                #expect(error.offset >= 0 && error.offset <= bytes.count, "\(error)")
+            }
+            _ = try? resolver.resolve(input)
+        }
+    }
 }

@@ -125,8 +125,20 @@ public struct Resolver: Sendable {
             events = try resolveName(name, event: event)
         case .pmu(let name, let terms):
             events = []
-            for pmu in try findPMUs(name, event: event) {
-                events.append(try resolveTerms(terms, on: pmu, event: event))
+            let matches = try findPMUs(name, event: event)
+            if matches.count == 1, let only = matches.first, only.name == name {
+                events.append(try resolveTerms(terms, on: only, event: event))
+            } else {
+                // Numbered instances: keep those that know the terms (as perf does), fail only if none does.
+                var firstError: ResolutionError?
+                for pmu in matches {
+                    do {
+                        events.append(try resolveTerms(terms, on: pmu, event: event))
+                    } catch {
+                        if firstError == nil { firstError = error }
+                    }
+                }
+                if events.isEmpty, let firstError { throw firstError }
             }
         case .raw(let config):
             events = resolveRaw(config, event: event)
