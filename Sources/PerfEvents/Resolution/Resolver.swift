@@ -9,7 +9,8 @@
 /// - `pmu/alias/` and `pmu/term=value,…/`: the alias's terms, then the user's
 ///   (a user term replaces the alias's term of the same name), packed through
 ///   the PMU's `format/` fields; `configN=` sets a whole word first; type is the
-///   PMU's own. `pmu/…/` also matches `pmu_0`, `pmu_1`, … (uncore instances).
+///   PMU's own. `pmu/…/` also matches `pmu_0`, `pmu_1`, … (uncore instances),
+///   keeping the instances that know the terms.
 /// - Generic hardware and cache names need a core PMU. With several core PMUs
 ///   (big.LITTLE, Intel hybrid) a bare name becomes one event per core PMU with
 ///   the extended type (`config = pmu.type << 32 | id`, type 0 or 3), as perf
