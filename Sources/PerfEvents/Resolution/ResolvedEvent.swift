@@ -1,0 +1,106 @@
+/// Where a resolved event's attributes came from.
+public enum EventSource: Hashable, Sendable {
+    /// A sysfs `events/<alias>` file of the PMU (name of the alias).
+    case sysfsAlias(String)
+    /// `pmu/term=value,…/` packed through the PMU's `format/*` files.
+    case formatTerms
+    /// libpfm4's encoding; carries libpfm's fully qualified event string.
+    case libpfm(String)
+    /// A generic hardware, cache or software event with its legacy type and plain id.
+    case legacyGeneric
+    /// A generic hardware or cache event pinned to one core PMU through the
+    /// extended type (`config = pmu.type << 32 | id`).
+    case extendedTypeGeneric
+    /// `rNNNN`, or only `configN=` words on a PMU.
+    case raw
+    /// A tracepoint; carries its tracefs id.
+    case tracepoint(UInt64)
+    /// A hardware breakpoint (`mem:`).
+    case breakpoint
+
+    /// A short label for listings.
+    public var label: String {
+        switch self {
+        case .sysfsAlias(let name): return "sysfs alias \(name)"
+        case .formatTerms: return "format terms"
+        case .libpfm: return "libpfm4"
+        case .legacyGeneric: return "legacy generic"
+        case .extendedTypeGeneric: return "extended-type generic"
+        case .raw: return "raw"
+        case .tracepoint(let id): return "tracepoint id \(id)"
+        case .breakpoint: return "breakpoint"
+        }
+    }
+}
+
+/// One event ready to open: what `perf_event_attr` must say, on which PMU,
+/// and how to present its count.
+public struct ResolvedEvent: Hashable, Sendable {
+    /// The event's text as the user wrote it (`cycles:u`, `cpu_core/event=0xc0/`).
+    public var text: String
+    /// The PMU the event counts on (`cpu_atom`, `msr`, `software`, …); nil for
+    /// a hardware event on a machine without any core PMU.
+    public var pmu: String?
+    /// The CPUs the PMU covers, when sysfs limits it (heterogeneous cores, uncore cpumask).
+    public var cpus: CPUSet?
+    /// Type, config words, privilege filters.
+    public var attributes: EventAttributes
+    /// Where the attributes came from.
+    public var source: EventSource
+    /// `name=` given in the term list, a label for output.
+    public var name: String?
+    /// The alias's `.scale` (text, e.g. `2.3283064365386962890625e-10`) to multiply counts by.
+    public var scale: String?
+    /// The alias's `.unit` (e.g. `Joules`).
+    public var unit: String?
+    /// The modifiers that apply (the event's and its group's together), including
+    /// those with no `perf_event_attr` bit of their own here (`P`, `S`, `W`).
+    public var modifiers: EventModifiers
+    /// Something the user should know about this resolution, such as the lack of a core PMU.
+    public var note: String?
+
+    public init(
+        text: String, pmu: String?, cpus: CPUSet? = nil, attributes: EventAttributes, source: EventSource,
+        name: String? = nil, scale: String? = nil, unit: String? = nil,
+        modifiers: EventModifiers = EventModifiers(), note: String? = nil
+    ) {
+        self.text = text
+        self.pmu = pmu
+        self.cpus = cpus
+        self.attributes = attributes
+        self.source = source
+        self.name = name
+        self.scale = scale
+        self.unit = unit
+        self.modifiers = modifiers
+        self.note = note
+    }
+
+    /// How to show the event: `pmu/text` when the PMU is not already in the text.
+    public var displayName: String {
+        if let name { return name }
+        guard let pmu, !text.hasPrefix(pmu + "/") else { return text }
+        return "\(pmu)/\(text)/"
+    }
+}
+
+/// Events to be scheduled together: a `{…}` group (``isGroup``), or the events
+/// one plain item expanded to (``isGroup`` false: each opens on its own).
+///
+/// A `{…}` group whose generic events expand over several core PMUs is split
+/// into one group per core PMU, because the kernel cannot group events of
+/// different PMUs; events bound to no core PMU (software, tracepoints) join each.
+public struct ResolvedGroup: Hashable, Sendable {
+    /// The item's text as written.
+    public var text: String
+    /// Whether these events form one perf group (leader first).
+    public var isGroup: Bool
+    /// The events, leader first.
+    public var events: [ResolvedEvent]
+
+    public init(text: String, isGroup: Bool, events: [ResolvedEvent]) {
+        self.text = text
+        self.isGroup = isGroup
+        self.events = events
+    }
+}

@@ -1,0 +1,451 @@
+/// Turns perf event strings into ``ResolvedEvent``s for the PMUs of one machine.
+///
+/// ```swift
+/// let resolver = Resolver(pmus: pmus)          // pmus from sysfs discovery
+/// let groups = try resolver.resolve("cycles,{msr/tsc/,cs}:u")
+/// ```
+///
+/// Rules (perf's, with the choices noted):
+/// - `pmu/alias/` and `pmu/term=value,…/`: the alias's terms, then the user's
+///   (a user term replaces the alias's term of the same name), packed through
+///   the PMU's `format/` fields; `configN=` sets a whole word first; type is the
+///   PMU's own. `pmu/…/` also matches `pmu_0`, `pmu_1`, … (uncore instances),
+///   keeping the instances that know the terms.
+/// - Generic hardware and cache names need a core PMU. With several core PMUs
+///   (big.LITTLE, Intel hybrid) a bare name becomes one event per core PMU with
+///   the extended type (`config = pmu.type << 32 | id`, type 0 or 3), as perf
+///   does. With exactly one core PMU the plain legacy id is used (the kernel
+///   sends it to that PMU, and kernels without extended-type support accept
+///   it); the event is labelled with that PMU. With none (a guest without a
+///   virtual PMU) it still resolves to the legacy event, with a note, so the
+///   counting layer reports "not supported" with the reason.
+/// - `rNNNN`: the core PMU's own type (one event per core PMU when there are
+///   several); `PERF_TYPE_RAW` (4) with a note when there is none.
+/// - A bare name that is no generic event resolves on every PMU that has a
+///   sysfs alias of that name (`tsc` → `msr/tsc/`).
+/// - `subsystem:event` → type 2, config = the tracefs id.
+/// - `mem:ADDR[/LEN][:rwx]` → type 5, `bp_addr` (config1) = ADDR, `bp_len`
+///   (config2) = LEN (default 4, or 8 for execute), `bp_type` = access (default rw).
+/// - `pmu::EVENT…` → libpfm4's encoding, with the type replaced by the sysfs
+///   core PMU's when libpfm says `PERF_TYPE_RAW`.
+public struct Resolver: Sendable {
+    /// The machine's PMUs, from sysfs discovery (or built by hand in tests).
+    public var pmus: [PMU]
+    /// Where tracepoint ids are read.
+    public var tracefs: Tracefs
+    /// libpfm4, or nil to refuse `pmu::EVENT` strings.
+    public var libpfm: Libpfm?
+
+    public init(pmus: [PMU], tracefs: Tracefs = Tracefs(), libpfm: Libpfm? = Libpfm()) {
+        self.pmus = pmus
+        self.tracefs = tracefs
+        self.libpfm = libpfm
+    }
+
+    /// The core PMUs, in the order given.
+    public var corePMUs: [PMU] { pmus.filter { $0.kind == .core } }
+
+    /// Parses and resolves an event string.
+    public func resolve(_ text: String) throws(ResolutionError) -> [ResolvedGroup] {
+        let list: EventList
+        do {
+            list = try EventParser.parse(text)
+        } catch {
+            throw .syntax(error)
+        }
+        return try resolve(list)
+    }
+
+    /// Resolves a parsed event list, item by item.
+    public func resolve(_ list: EventList) throws(ResolutionError) -> [ResolvedGroup] {
+        var groups: [ResolvedGroup] = []
+        for item in list.groups {
+            groups.append(contentsOf: try resolve(item))
+        }
+        return groups
+    }
+
+    /// Resolves one item: a single event (possibly expanding to several) or a `{…}` group.
+    public func resolve(_ item: EventGroupSyntax) throws(ResolutionError) -> [ResolvedGroup] {
+        var expansions: [[ResolvedEvent]] = []
+        for (index, member) in item.members.enumerated() {
+            var events = try resolve(member, isLeader: !item.isGroup || index == 0)
+            if item.isGroup && !item.modifiers.isEmpty {
+                for position in events.indices {
+                    let own = member.modifiers
+                    let applied = item.modifiers.apply(
+                        to: &events[position].attributes, group: true,
+                        memberRestrictedGuestHost: own.guest || own.host, isLeader: index == 0)
+                    if !applied {
+                        throw .invalidModifiers(
+                            input: member.text,
+                            problem: "precise level above 3 once the group's modifiers '\(item.modifiers.text)' are added;"
+                                + " use at most three 'p' in total")
+                    }
+                    events[position].modifiers = own.merged(with: item.modifiers)
+                }
+            }
+            expansions.append(events)
+        }
+        guard item.isGroup else {
+            return [ResolvedGroup(text: item.text, isGroup: false, events: expansions.flatMap { $0 })]
+        }
+        return splitByCorePMU(item.text, expansions)
+    }
+
+    /// One group, or one per core PMU when a member expanded over several core PMUs.
+    private func splitByCorePMU(_ text: String, _ expansions: [[ResolvedEvent]]) -> [ResolvedGroup] {
+        let cores = corePMUs.map { $0.name }
+        let spread = expansions.contains { members in
+            members.count > 1 && members.allSatisfy { event in event.pmu.map { cores.contains($0) } ?? false }
+        }
+        guard spread else { return [ResolvedGroup(text: text, isGroup: true, events: expansions.flatMap { $0 })] }
+        var groups: [ResolvedGroup] = []
+        for core in cores {
+            var events: [ResolvedEvent] = []
+            for members in expansions {
+                let onCore = members.filter { $0.pmu == core }
+                if !onCore.isEmpty {
+                    events.append(contentsOf: onCore)
+                } else if members.allSatisfy({ event in !(event.pmu.map { cores.contains($0) } ?? false) }) {
+                    events.append(contentsOf: members)
+                }
+            }
+            if events.contains(where: { $0.pmu == core }) {
+                groups.append(ResolvedGroup(text: text, isGroup: true, events: events))
+            }
+        }
+        return groups
+    }
+
+    /// Resolves one event, with its own modifiers applied.
+    public func resolve(_ event: EventSyntax, isLeader: Bool = true) throws(ResolutionError) -> [ResolvedEvent] {
+        var events: [ResolvedEvent]
+        switch event.kind {
+        case .name(let name):
+            events = try resolveName(name, event: event)
+        case .pmu(let name, let terms):
+            events = []
+            let matches = try findPMUs(name, event: event)
+            if matches.count == 1, let only = matches.first, only.name == name {
+                events.append(try resolveTerms(terms, on: only, event: event))
+            } else {
+                // Numbered instances: keep those that know the terms (as perf does), fail only if none does.
+                var firstError: ResolutionError?
+                for pmu in matches {
+                    do {
+                        events.append(try resolveTerms(terms, on: pmu, event: event))
+                    } catch {
+                        if firstError == nil { firstError = error }
+                    }
+                }
+                if events.isEmpty, let firstError { throw firstError }
+            }
+        case .raw(let config):
+            events = resolveRaw(config, event: event)
+        case .tracepoint(let system, let name):
+            let id: UInt64
+            do {
+                id = try tracefs.id(subsystem: system, event: name)
+            } catch {
+                throw .tracepoint(input: event.text, error)
+            }
+            events = [ResolvedEvent(
+                text: event.text, pmu: "tracepoint", attributes: EventAttributes(type: LegacyType.tracepoint, config: id),
+                source: .tracepoint(id))]
+        case .breakpoint(let address, let length, let access):
+            let defaultLength: UInt64 = access.contains(.execute) ? 8 : 4
+            let attributes = EventAttributes(
+                type: LegacyType.breakpoint, config1: address, config2: length ?? defaultLength,
+                breakpointType: access.rawValue)
+            events = [ResolvedEvent(text: event.text, pmu: "breakpoint", attributes: attributes, source: .breakpoint)]
+        case .libpfm(let text):
+            events = [try resolveLibpfm(text, event: event)]
+        }
+        for index in events.indices where !event.modifiers.isEmpty {
+            // Parsing limits an event's own 'p's to three and attributes start at precise 0.
+            _ = event.modifiers.apply(
+                to: &events[index].attributes, group: false, memberRestrictedGuestHost: false, isLeader: isLeader)
+            events[index].modifiers = event.modifiers
+        }
+        return events
+    }
+
+    // MARK: - Generic names and aliases
+
+    private func resolveName(_ name: String, event: EventSyntax) throws(ResolutionError) -> [ResolvedEvent] {
+        if let generic = GenericEvent(named: name) {
+            return try genericEvents(generic, on: nil, event: event, label: nil)
+        }
+        var events: [ResolvedEvent] = []
+        for pmu in pmus where pmu.alias(named: name) != nil {
+            events.append(try resolveTerms([EventTerm(name: name, value: .implicit)], on: pmu, event: event))
+        }
+        if events.isEmpty {
+            var candidates = GenericEvent.allSimpleNames + GenericEvent.canonicalNames
+            for pmu in pmus { candidates += pmu.aliases.map { $0.name } }
+            throw .unknownEvent(input: event.text, name: name, suggestions: suggestions(for: name, among: candidates))
+        }
+        return events
+    }
+
+    private func genericEvents(
+        _ generic: GenericEvent, on pmu: PMU?, event: EventSyntax, label: String?
+    ) throws(ResolutionError) -> [ResolvedEvent] {
+        if !generic.needsCorePMU {
+            if let pmu, pmu.kind != .software {
+                throw .invalidTerm(
+                    input: event.text, pmu: pmu.name, term: event.text,
+                    problem: "a software event belongs to no hardware PMU; write it without the PMU")
+            }
+            return [ResolvedEvent(
+                text: event.text, pmu: "software",
+                attributes: EventAttributes(type: generic.legacyType, config: generic.config),
+                source: .legacyGeneric, name: label)]
+        }
+        let cores = corePMUs
+        let targets: [PMU]
+        if let pmu {
+            guard pmu.kind == .core else {
+                throw .invalidTerm(
+                    input: event.text, pmu: pmu.name, term: event.text,
+                    problem: "generic hardware and cache events are counted by core PMUs only"
+                        + (cores.isEmpty ? "" : " (\(cores.map { $0.name }.joined(separator: ", ")))"))
+            }
+            targets = [pmu]
+        } else {
+            targets = cores
+        }
+        if targets.isEmpty {
+            return [ResolvedEvent(
+                text: event.text, pmu: nil,
+                attributes: EventAttributes(type: generic.legacyType, config: generic.config),
+                source: .legacyGeneric, name: label,
+                note: "no core PMU in sysfs (no cpu, cpu_core/cpu_atom or armv8_* device): the kernel has no hardware"
+                    + " counters for this event here, so opening it will fail as not supported")]
+        }
+        let hybrid = cores.count > 1
+        return targets.map { core in
+            ResolvedEvent(
+                text: event.text, pmu: core.name, cpus: core.cpus,
+                attributes: EventAttributes(
+                    type: generic.legacyType,
+                    config: hybrid ? UInt64(core.type) << 32 | generic.config : generic.config),
+                source: hybrid ? .extendedTypeGeneric : .legacyGeneric, name: label)
+        }
+    }
+
+    private func resolveRaw(_ config: UInt64, event: EventSyntax) -> [ResolvedEvent] {
+        let cores = corePMUs
+        if cores.isEmpty {
+            return [ResolvedEvent(
+                text: event.text, pmu: nil, attributes: EventAttributes(type: LegacyType.raw, config: config),
+                source: .raw,
+                note: "no core PMU in sysfs: kept PERF_TYPE_RAW (4), which the kernel refuses without a hardware PMU")]
+        }
+        return cores.map { core in
+            ResolvedEvent(
+                text: event.text, pmu: core.name, cpus: core.cpus,
+                attributes: EventAttributes(type: core.type, config: config), source: .raw)
+        }
+    }
+
+    // MARK: - pmu/terms/
+
+    private func findPMUs(_ name: String, event: EventSyntax) throws(ResolutionError) -> [PMU] {
+        if let exact = pmus.first(where: { $0.name == name }) { return [exact] }
+        // Numbered instances: `uncore_imc/…/` means uncore_imc_0, uncore_imc_1, …
+        let instances = pmus.filter { pmu in
+            guard pmu.name.hasPrefix(name + "_") else { return false }
+            let suffix = pmu.name.utf8.dropFirst(name.utf8.count + 1)
+            return !suffix.isEmpty && suffix.allSatisfy(isDigit)
+        }
+        if !instances.isEmpty { return instances }
+        let names = pmus.map { $0.name }
+        throw .unknownPMU(
+            input: event.text, pmu: name, suggestions: suggestions(for: name, among: names), available: names)
+    }
+
+    private static let configWords: [String] = ConfigWord.allCases.map { $0.name }
+
+    private func resolveTerms(
+        _ userTerms: [EventTerm], on pmu: PMU, event: EventSyntax
+    ) throws(ResolutionError) -> ResolvedEvent {
+        var alias: EventAlias?
+        var generic: GenericEvent?
+        var explicit: [EventTerm] = []
+        var label: String?
+        for term in userTerms {
+            if term.name == "name" {
+                guard case .text(let text) = term.value else {
+                    throw .invalidTerm(input: event.text, pmu: pmu.name, term: term.name, problem: "name= takes a label, e.g. name=my_cycles")
+                }
+                label = text
+                continue
+            }
+            let isField = pmu.format(named: term.name) != nil || Self.configWords.contains(term.name)
+            if term.value == .implicit && !isField {
+                if let found = pmu.alias(named: term.name) {
+                    if let previous = alias?.name ?? (generic != nil ? "a generic event" : nil) {
+                        throw .invalidTerm(
+                            input: event.text, pmu: pmu.name, term: term.name,
+                            problem: "one event per term list, and '\(previous)' already names one; write two events")
+                    }
+                    alias = found
+                    continue
+                }
+                if pmu.kind == .core || pmu.kind == .software, let found = GenericEvent(named: term.name) {
+                    if alias != nil || generic != nil {
+                        throw .invalidTerm(
+                            input: event.text, pmu: pmu.name, term: term.name,
+                            problem: "one event per term list; write two events")
+                    }
+                    generic = found
+                    continue
+                }
+                throw unknownTerm(term.name, on: pmu, event: event)
+            }
+            if !isField { throw unknownTerm(term.name, on: pmu, event: event) }
+            explicit.append(term)
+        }
+        if let generic {
+            if let first = explicit.first {
+                throw .invalidTerm(
+                    input: event.text, pmu: pmu.name, term: first.name,
+                    problem: "a generic event name takes no format terms; use an alias or raw terms instead")
+            }
+            guard let resolved = try genericEvents(generic, on: pmu, event: event, label: label).first else {
+                throw .invalidTerm(input: event.text, pmu: pmu.name, term: event.text, problem: "no event resolved")
+            }
+            return resolved
+        }
+        // The alias's terms, then the user's: a user term replaces the alias's of the same name.
+        var merged = alias?.terms ?? []
+        for term in explicit {
+            if let index = merged.firstIndex(where: { $0.name == term.name }) {
+                merged[index] = term
+            } else {
+                merged.append(term)
+            }
+        }
+        if merged.isEmpty {
+            throw .invalidTerm(
+                input: event.text, pmu: pmu.name, term: label.map { "name=\($0)" } ?? "",
+                problem: "no event given; name an alias or format terms")
+        }
+
+        var attributes = EventAttributes(type: pmu.type)
+        // Whole words first (unless the PMU itself has a format field of that name) …
+        for term in merged where pmu.format(named: term.name) == nil {
+            guard let word = ConfigWord.allCases.first(where: { $0.name == term.name }) else {
+                throw unknownTerm(term.name, on: pmu, event: event, fromAlias: alias?.name)
+            }
+            attributes[word] = try value(of: term, on: pmu, alias: alias, event: event)
+        }
+        // … then each field's bits, replacing what was there.
+        for term in merged {
+            guard let field = pmu.format(named: term.name) else { continue }
+            let number = try value(of: term, on: pmu, alias: alias, event: event)
+            let bits: UInt64
+            do {
+                bits = try packBits(number, into: field)
+            } catch {
+                throw .valueTooWide(input: event.text, pmu: pmu.name, term: error.term, value: error.value, width: error.width)
+            }
+            attributes[field.word] = attributes[field.word] & ~field.mask | bits
+        }
+        let onlyWords = alias == nil && merged.allSatisfy { pmu.format(named: $0.name) == nil }
+        return ResolvedEvent(
+            text: event.text, pmu: pmu.name, cpus: pmu.cpus, attributes: attributes,
+            source: alias.map { .sysfsAlias($0.name) } ?? (onlyWords ? .raw : .formatTerms),
+            name: label, scale: alias?.scale, unit: alias?.unit)
+    }
+
+    private func value(
+        of term: EventTerm, on pmu: PMU, alias: EventAlias?, event: EventSyntax
+    ) throws(ResolutionError) -> UInt64 {
+        switch term.value {
+        case .number(let number): return number
+        case .implicit: return 1
+        case .parameter:
+            throw .missingParameter(input: event.text, pmu: pmu.name, alias: alias?.name ?? event.text, term: term.name)
+        case .text(let text):
+            throw .invalidTerm(
+                input: event.text, pmu: pmu.name, term: term.name,
+                problem: "'\(text)' is not a number; write decimal or 0x-prefixed hexadecimal")
+        }
+    }
+
+    private func unknownTerm(
+        _ name: String, on pmu: PMU, event: EventSyntax, fromAlias: String? = nil
+    ) -> ResolutionError {
+        if let fromAlias {
+            return .invalidTerm(
+                input: event.text, pmu: pmu.name, term: name,
+                problem: "alias '\(fromAlias)' uses a term the PMU has no format file for (a kernel inconsistency)")
+        }
+        var candidates = pmu.formats.map { $0.name } + pmu.aliases.map { $0.name } + Self.configWords + ["name"]
+        if pmu.kind == .core { candidates += GenericEvent.allSimpleNames }
+        return .unknownTerm(input: event.text, pmu: pmu.name, term: name, suggestions: suggestions(for: name, among: candidates))
+    }
+
+    // MARK: - libpfm4
+
+    private func resolveLibpfm(_ text: String, event: EventSyntax) throws(ResolutionError) -> ResolvedEvent {
+        guard let libpfm else {
+            throw .libpfm(input: text, LibpfmError(input: text, code: 0, message: "libpfm4 is disabled in this resolver"))
+        }
+        let encoding: LibpfmEncoding
+        do {
+            encoding = try libpfm.encode(text)
+        } catch {
+            throw .libpfm(input: text, error)
+        }
+        var attributes = EventAttributes(
+            type: encoding.type, config: encoding.config, config1: encoding.config1, config2: encoding.config2,
+            excludeUser: encoding.excludeUser, excludeKernel: encoding.excludeKernel,
+            excludeHypervisor: encoding.excludeHypervisor, excludeGuest: encoding.excludeGuest,
+            excludeHost: encoding.excludeHost, excludeIdle: encoding.excludeIdle, precise: encoding.precise,
+            exclusive: encoding.exclusive)
+        var pmuName: String?
+        var cpus: CPUSet?
+        var note: String?
+        if encoding.type == LegacyType.raw {
+            let cores = corePMUs
+            if cores.isEmpty {
+                note = "no core PMU in sysfs: kept libpfm's PERF_TYPE_RAW (4); the kernel refuses it without a hardware PMU"
+            } else {
+                let core = try matchCore(libpfmPMU: encoding.pmu, cores: cores, text: text)
+                attributes.type = core.type
+                pmuName = core.name
+                cpus = core.cpus
+            }
+        } else if encoding.type == LegacyType.software {
+            pmuName = "software"
+        }
+        return ResolvedEvent(
+            text: event.text, pmu: pmuName, cpus: cpus, attributes: attributes,
+            source: .libpfm(encoding.qualifiedName), note: note)
+    }
+
+    /// The sysfs core PMU a libpfm PMU's events belong to.
+    private func matchCore(libpfmPMU: String, cores: [PMU], text: String) throws(ResolutionError) -> PMU {
+        if cores.count == 1, let only = cores.first { return only }
+        // Intel hybrid: libpfm's big-core tables (…_glc, Golden Cove) go to cpu_core, its
+        // small-core tables (…_grt, Gracemont) to cpu_atom.
+        let lower = asciiLowercased(libpfmPMU)
+        let intel: [(suffix: String, sysfs: String)] = [("_glc", "cpu_core"), ("_grt", "cpu_atom")]
+        for entry in intel where lower.hasSuffix(entry.suffix) {
+            if let core = cores.first(where: { $0.name == entry.sysfs }) { return core }
+        }
+        // arm: libpfm `arm_cortex_a72` ↔ sysfs `armv8_cortex_a72`: the same model suffix.
+        if lower.hasPrefix("arm_") {
+            let model = String(decoding: Array(lower.utf8.dropFirst(4)), as: UTF8.self)
+            if let core = cores.first(where: { $0.name.hasSuffix("_" + model) }) { return core }
+        }
+        throw .libpfm(input: text, LibpfmError(
+            input: text, code: 0,
+            message: "libpfm PMU '\(libpfmPMU)' matches none of the core PMUs \(cores.map { $0.name }.joined(separator: ", "));"
+                + " use pmu/event=…/ on the intended core PMU instead"))
+    }
+}

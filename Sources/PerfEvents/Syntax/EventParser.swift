@@ -1,0 +1,388 @@
+/// Parses perf's event strings (what `perf stat -e` takes) into ``EventList``.
+///
+/// Grammar, as perf has it:
+///
+/// ```
+/// list     := item (',' item)*
+/// item     := event | '{' event (',' event)* '}' (':' modifiers)?
+/// event    := name (':' modifiers)?                      cycles:u, L1-dcache-load-misses, tsc
+///           | 'r' HEX (':' modifiers)?                   r00c0
+///           | pmu '/' term (',' term)* '/' (':'? modifiers)?   cpu_core/event=0xc0,umask=1/
+///           | subsystem ':' event (':' modifiers)?       syscalls:sys_enter_getppid
+///           | 'mem:' ADDR ('/' LEN)? (':' [rwx]+)? (':' modifiers)?
+///           | pmu '::' EVENT (':' UMASK | ':' mod=value)*      libpfm4, passed through whole
+/// ```
+///
+/// `name:letters` is an event with modifiers when the name is a generic event
+/// or every letter is a modifier; otherwise it is a tracepoint. Errors carry
+/// the byte offset of the offending part.
+public enum EventParser {
+    /// Parses `input` into groups of events.
+    public static func parse(_ input: String) throws(EventSyntaxError) -> EventList {
+        var parser = Parser(input: input)
+        return EventList(input: input, groups: try parser.parseList())
+    }
+}
+
+private let comma = UInt8(ascii: ",")
+private let colon = UInt8(ascii: ":")
+private let slash = UInt8(ascii: "/")
+private let openBrace = UInt8(ascii: "{")
+private let closeBrace = UInt8(ascii: "}")
+
+private struct Parser {
+    let input: String
+    let bytes: [UInt8]
+    var position = 0
+
+    init(input: String) {
+        self.input = input
+        self.bytes = Array(input.utf8)
+    }
+
+    func text(_ range: Range<Int>) -> String {
+        String(decoding: bytes[range], as: UTF8.self)
+    }
+
+    func error(_ offset: Int, _ part: String, _ problem: String) -> EventSyntaxError {
+        EventSyntaxError(input: input, offset: offset, part: part, problem: problem)
+    }
+
+    var atEnd: Bool { position >= bytes.count }
+
+    mutating func parseList() throws(EventSyntaxError) -> [EventGroupSyntax] {
+        if bytes.isEmpty {
+            throw error(0, "", "empty event list; name at least one event, e.g. 'cycles' or 'msr/tsc/'")
+        }
+        var groups: [EventGroupSyntax] = []
+        while true {
+            try expectEventStart(inGroup: false, afterComma: !groups.isEmpty)
+            if bytes[position] == openBrace {
+                groups.append(try parseGroup())
+            } else {
+                let event = try parseEvent()
+                groups.append(EventGroupSyntax(
+                    text: event.text, offset: event.offset, isGroup: false, members: [event],
+                    modifiers: EventModifiers()))
+            }
+            if atEnd { return groups }
+            let byte = bytes[position]
+            if byte == comma {
+                position += 1
+                continue
+            }
+            if byte == closeBrace {
+                throw error(position, "}", "unbalanced '}': no '{' opens it")
+            }
+            throw error(position, text(position..<position + 1), "unexpected character after an event; separate events with ','")
+        }
+    }
+
+    /// Checks that an event (or group) starts at `position`.
+    func expectEventStart(inGroup: Bool, afterComma: Bool) throws(EventSyntaxError) {
+        if atEnd {
+            if afterComma { throw error(position - 1, ",", "trailing comma: an event must follow ','") }
+            throw error(position, "", inGroup ? "unbalanced '{': missing '}'" : "empty event")
+        }
+        switch bytes[position] {
+        case comma:
+            throw error(position, ",", afterComma ? "empty event between two commas" : "empty event before ','")
+        case closeBrace where inGroup && afterComma:
+            throw error(position - 1, ",", "trailing comma before '}': an event must follow ','")
+        case closeBrace where inGroup:
+            throw error(position, "}", "empty group '{}': a group needs at least one event")
+        case closeBrace:
+            throw error(position, "}", "unbalanced '}': no '{' opens it")
+        case openBrace where inGroup:
+            throw error(position, "{", "nested group: groups cannot contain groups")
+        case colon:
+            throw error(position, ":", "missing event name before ':'")
+        default:
+            return
+        }
+    }
+
+    mutating func parseGroup() throws(EventSyntaxError) -> EventGroupSyntax {
+        let start = position
+        position += 1  // '{'
+        var members: [EventSyntax] = []
+        while true {
+            if atEnd { throw error(start, "{", "unbalanced '{': missing '}'") }
+            try expectEventStart(inGroup: true, afterComma: !members.isEmpty)
+            members.append(try parseEvent())
+            if atEnd { throw error(start, "{", "unbalanced '{': missing '}'") }
+            if bytes[position] == comma {
+                position += 1
+                continue
+            }
+            if bytes[position] == closeBrace {
+                position += 1
+                break
+            }
+            throw error(position, text(position..<position + 1), "unexpected character in a group")
+        }
+        var modifiers = EventModifiers()
+        if !atEnd && bytes[position] == colon {
+            let modifierStart = position + 1
+            var end = modifierStart
+            while end < bytes.count && bytes[end] != comma { end += 1 }
+            modifiers = try EventModifiers.parse(bytes[modifierStart..<end], offset: modifierStart, input: input)
+            position = end
+        }
+        return EventGroupSyntax(
+            text: text(start..<position), offset: start, isGroup: true, members: members, modifiers: modifiers)
+    }
+
+    /// Reads one event up to the next top-level ',', '{' or '}' (commas between slashes belong to the event).
+    mutating func parseEvent() throws(EventSyntaxError) -> EventSyntax {
+        let start = position
+        var end = start
+        if hasPrefix("mem:", at: start) {
+            while end < bytes.count && bytes[end] != comma && bytes[end] != openBrace && bytes[end] != closeBrace {
+                end += 1
+            }
+        } else {
+            var openSlash: Int?
+            while end < bytes.count {
+                let byte = bytes[end]
+                if byte == slash {
+                    openSlash = openSlash == nil ? end : nil
+                } else if openSlash == nil && (byte == comma || byte == openBrace || byte == closeBrace) {
+                    break
+                }
+                end += 1
+            }
+            if let openSlash {
+                throw error(openSlash, text(openSlash..<end), "unbalanced '/': a PMU's term list ends with '/', as in 'msr/tsc/'")
+            }
+        }
+        position = end
+        if end < bytes.count && bytes[end] == openBrace {
+            throw error(end, "{", "'{' inside an event: groups start at the beginning of an item and cannot nest")
+        }
+        let event = try classify(start..<end)
+        if event.modifiers.weak {
+            throw error(start, event.text, "the weak modifier 'W' is for groups: write it after the group, as in '{a,b}:W'")
+        }
+        return event
+    }
+
+    func hasPrefix(_ prefix: String, at offset: Int) -> Bool {
+        let wanted = Array(prefix.utf8)
+        guard offset + wanted.count <= bytes.count else { return false }
+        return Array(bytes[offset..<offset + wanted.count]) == wanted
+    }
+
+    func firstIndex(of byte: UInt8, in range: Range<Int>) -> Int? {
+        bytes[range].firstIndex(of: byte)
+    }
+
+    func classify(_ range: Range<Int>) throws(EventSyntaxError) -> EventSyntax {
+        let token = text(range)
+        if hasPrefix("mem:", at: range.lowerBound) {
+            return try parseBreakpoint(range)
+        }
+        if let slashAt = firstIndex(of: slash, in: range) {
+            return try parsePMU(range, firstSlash: slashAt)
+        }
+        if let doubleColon = findDoubleColon(range) {
+            if doubleColon == range.lowerBound {
+                throw error(range.lowerBound, token, "missing libpfm4 PMU name before '::' (e.g. amd64_fam19h_zen3::RETIRED_INSTRUCTIONS)")
+            }
+            if doubleColon + 2 >= range.upperBound {
+                throw error(doubleColon, token, "missing libpfm4 event name after '::'")
+            }
+            return EventSyntax(text: token, offset: range.lowerBound, kind: .libpfm(token), modifiers: EventModifiers())
+        }
+        // name, name:mods, sys:event, sys:event:mods, rHEX, rHEX:mods
+        var parts: [Range<Int>] = []
+        var partStart = range.lowerBound
+        for index in range where bytes[index] == colon {
+            parts.append(partStart..<index)
+            partStart = index + 1
+        }
+        parts.append(partStart..<range.upperBound)
+
+        let name = parts[0]
+        if name.isEmpty { throw error(name.lowerBound, token, "missing event name before ':'") }
+        try checkName(name, what: "event name")
+        let nameText = text(name)
+        let raw = rawConfig(name)
+        let isGeneric = GenericEvent(named: nameText) != nil
+        let fixedName = raw != nil || isGeneric
+
+        func event(_ kind: EventSyntax.Kind, modifiers: Range<Int>?) throws(EventSyntaxError) -> EventSyntax {
+            var parsed = EventModifiers()
+            if let modifiers {
+                parsed = try EventModifiers.parse(bytes[modifiers], offset: modifiers.lowerBound, input: input)
+            }
+            return EventSyntax(text: token, offset: range.lowerBound, kind: kind, modifiers: parsed)
+        }
+        let plainKind: EventSyntax.Kind = raw.map { .raw($0) } ?? .name(nameText)
+
+        switch parts.count {
+        case 1:
+            return try event(plainKind, modifiers: nil)
+        case 2 where fixedName || EventModifiers.looksLikeModifiers(bytes[parts[1]]):
+            return try event(plainKind, modifiers: parts[1])
+        case 2, 3:
+            if fixedName {
+                throw error(parts[2].lowerBound - 1, token, "'\(nameText)' takes one modifier list; write all letters after one ':'")
+            }
+            let tracepointEvent = parts[1]
+            if tracepointEvent.isEmpty {
+                throw error(tracepointEvent.lowerBound, token, "missing tracepoint name after '\(nameText):'")
+            }
+            try checkName(tracepointEvent, what: "tracepoint name")
+            return try event(
+                .tracepoint(system: nameText, event: text(tracepointEvent)),
+                modifiers: parts.count == 3 ? parts[2] : nil)
+        default:
+            throw error(parts[3].lowerBound - 1, token, "too many ':' in an event; expected subsystem:event[:modifiers]")
+        }
+    }
+
+    func findDoubleColon(_ range: Range<Int>) -> Int? {
+        var index = range.lowerBound
+        while index + 1 < range.upperBound {
+            if bytes[index] == colon && bytes[index + 1] == colon { return index }
+            index += 1
+        }
+        return nil
+    }
+
+    /// Letters, digits, `_`, `-` and `.`: what perf's lexer accepts in names.
+    func checkName(_ range: Range<Int>, what: String) throws(EventSyntaxError) {
+        for index in range {
+            let byte = bytes[index]
+            if isLetter(byte) || isDigit(byte) || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+                || byte == UInt8(ascii: ".")
+            {
+                continue
+            }
+            throw error(
+                index, text(index..<index + 1),
+                "unexpected character in \(what) '\(text(range))' (names use letters, digits, '_', '-' and '.')")
+        }
+    }
+
+    /// `r` followed by 1…16 hexadecimal digits: a raw config.
+    func rawConfig(_ range: Range<Int>) -> UInt64? {
+        guard range.count >= 2, range.count <= 17, bytes[range.lowerBound] == UInt8(ascii: "r") else { return nil }
+        let digits = range.dropFirst()
+        for index in digits {
+            let byte = bytes[index]
+            guard isDigit(byte) || (byte >= 97 && byte <= 102) || (byte >= 65 && byte <= 70) else { return nil }
+        }
+        return parseNumber("0x" + text(digits.lowerBound..<digits.upperBound))
+    }
+
+    func parsePMU(_ range: Range<Int>, firstSlash: Int) throws(EventSyntaxError) -> EventSyntax {
+        let token = text(range)
+        let name = range.lowerBound..<firstSlash
+        if name.isEmpty { throw error(range.lowerBound, token, "missing PMU name before '/'") }
+        try checkName(name, what: "PMU name")
+        guard let closing = firstIndex(of: slash, in: (firstSlash + 1)..<range.upperBound) else {
+            throw error(firstSlash, token, "unbalanced '/': a PMU's term list ends with '/', as in 'msr/tsc/'")
+        }
+        let termsRange = (firstSlash + 1)..<closing
+        if termsRange.isEmpty {
+            throw error(firstSlash, token, "empty term list between the slashes; name an alias or terms, e.g. 'msr/tsc/' or 'cpu/event=0x3c/'")
+        }
+        var terms: [EventTerm] = []
+        var pieceStart = termsRange.lowerBound
+        for index in termsRange.lowerBound...termsRange.upperBound where index == termsRange.upperBound || bytes[index] == comma {
+            let piece = pieceStart..<index
+            if piece.isEmpty {
+                throw error(pieceStart, token, "empty term in the term list (two commas, or a comma next to '/')")
+            }
+            do {
+                terms.append(contentsOf: try TermList.parse(text(piece)))
+            } catch {
+                throw self.error(piece.lowerBound, text(piece), error.problem)
+            }
+            pieceStart = index + 1
+        }
+        // After the closing slash: nothing, ':mods', or mods directly (perf accepts both).
+        var after = (closing + 1)..<range.upperBound
+        if firstIndex(of: slash, in: after) != nil {
+            throw error(closing + 1, text(after), "unexpected text after the closing '/'; modifiers follow as ':u'")
+        }
+        var modifiers = EventModifiers()
+        if !after.isEmpty {
+            if bytes[after.lowerBound] == colon { after = (after.lowerBound + 1)..<after.upperBound }
+            modifiers = try EventModifiers.parse(bytes[after], offset: after.lowerBound, input: input)
+        }
+        return EventSyntax(
+            text: token, offset: range.lowerBound, kind: .pmu(name: text(name), terms: terms), modifiers: modifiers)
+    }
+
+    func parseBreakpoint(_ range: Range<Int>) throws(EventSyntaxError) -> EventSyntax {
+        let token = text(range)
+        var fields: [Range<Int>] = []
+        var fieldStart = range.lowerBound + 4
+        for index in fieldStart..<range.upperBound where bytes[index] == colon {
+            fields.append(fieldStart..<index)
+            fieldStart = index + 1
+        }
+        fields.append(fieldStart..<range.upperBound)
+
+        // ADDR[/LEN]
+        let addressField = fields[0]
+        let lengthSlash = firstIndex(of: slash, in: addressField)
+        let addressRange = addressField.lowerBound..<(lengthSlash ?? addressField.upperBound)
+        guard !addressRange.isEmpty, let address = parseNumber(text(addressRange)) else {
+            throw error(
+                addressRange.lowerBound, text(addressRange),
+                "breakpoint address must be a number, e.g. 'mem:0x7ffd1234' (hexadecimal with 0x, or decimal)")
+        }
+        var length: UInt64?
+        if let lengthSlash {
+            let lengthRange = (lengthSlash + 1)..<addressField.upperBound
+            guard let value = parseNumber(text(lengthRange)), [1, 2, 4, 8].contains(value) else {
+                throw error(lengthRange.lowerBound, text(lengthRange), "breakpoint length must be 1, 2, 4 or 8 bytes")
+            }
+            length = value
+        }
+
+        var access: BreakpointAccess = []
+        var modifiers = EventModifiers()
+        var next = 1
+        if next < fields.count, isAccess(fields[next]) {
+            let field = fields[next]
+            for index in field {
+                let flag: BreakpointAccess
+                switch bytes[index] {
+                case UInt8(ascii: "r"): flag = .read
+                case UInt8(ascii: "w"): flag = .write
+                default: flag = .execute
+                }
+                if access.contains(flag) {
+                    throw error(index, text(index..<index + 1), "breakpoint access letter repeated; use each of r, w, x once")
+                }
+                access.insert(flag)
+            }
+            if access.contains(.execute) && access != .execute {
+                throw error(field.lowerBound, text(field), "an execute breakpoint ('x') cannot also watch reads or writes; the kernel rejects it")
+            }
+            next += 1
+        }
+        if next < fields.count {
+            modifiers = try EventModifiers.parse(bytes[fields[next]], offset: fields[next].lowerBound, input: input)
+            next += 1
+        }
+        if next < fields.count {
+            throw error(fields[next].lowerBound - 1, token, "too many ':' in a breakpoint; expected mem:ADDR[/LEN][:rwx][:modifiers]")
+        }
+        if access.isEmpty { access = [.read, .write] }
+        return EventSyntax(
+            text: token, offset: range.lowerBound,
+            kind: .breakpoint(address: address, length: length, access: access), modifiers: modifiers)
+    }
+
+    func isAccess(_ range: Range<Int>) -> Bool {
+        !range.isEmpty && range.allSatisfy {
+            bytes[$0] == UInt8(ascii: "r") || bytes[$0] == UInt8(ascii: "w") || bytes[$0] == UInt8(ascii: "x")
+        }
+    }
+}

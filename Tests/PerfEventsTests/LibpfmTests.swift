@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+@testable import PerfEvents
+
+/// libpfm4 with its AMD Zen3 tables forced on.
+///
+/// This machine's CPU is AMD family 0x1a (Zen5), which libpfm 4.13 has no
+/// tables for, and the guest exposes no PMU, so libpfm detects no CPU PMU
+/// (only its `perf` and `perf_raw` pseudo PMUs). `LIBPFM_FORCE_PMU` makes it
+/// load the Zen3 tables anyway; it must be set before the process first
+/// initializes libpfm, which only these tests do.
+private let forcedLibpfm: Libpfm = {
+    setenv("LIBPFM_FORCE_PMU", "amd64_fam19h_zen3", 1)
+    return Libpfm()
+}()
+
+@Suite(.serialized) struct LibpfmTests {
+    @Test func zen3TablesArePresent() throws {
+        let pmus = try forcedLibpfm.presentPMUs()
+        #expect(pmus.contains { $0.name == "amd64_fam19h_zen3" }, "\(pmus.map { $0.name })")
+        let names = try forcedLibpfm.eventNames(pmu: "amd64_fam19h_zen3")
+        #expect(names.contains("amd64_fam19h_zen3::RETIRED_INSTRUCTIONS"))
+        #expect(names.count == pmus.first { $0.name == "amd64_fam19h_zen3" }?.eventCount)
+    }
+
+    @Test func encodesRetiredInstructions() throws {
+        let encoding = try forcedLibpfm.encode("amd64_fam19h_zen3::RETIRED_INSTRUCTIONS")
+        #expect(encoding.type == 4)  // PERF_TYPE_RAW
+        #expect(encoding.config == 0xc0)
+        #expect(encoding.pmu == "amd64_fam19h_zen3")
+        #expect(!encoding.excludeUser && !encoding.excludeKernel && encoding.excludeHypervisor)
+        #expect(encoding.qualifiedName.hasPrefix("amd64_fam19h_zen3::RETIRED_INSTRUCTIONS:"))
+        let user = try forcedLibpfm.encode("amd64_fam19h_zen3::RETIRED_INSTRUCTIONS:u")
+        #expect(!user.excludeUser && user.excludeKernel)
+    }
+
+    @Test func resolvesOnThisMachineKeepingRawTypeWithoutCorePMU() throws {
+        let resolver = Resolver(pmus: RecordedMachines.thisMachine, tracefs: Tracefs(), libpfm: forcedLibpfm)
+        let groups = try resolver.resolve("amd64_fam19h_zen3::RETIRED_INSTRUCTIONS")
+        let event = try #require(groups.first?.events.first)
+        #expect(event.attributes.type == 4)
+        #expect(event.attributes.config == 0xc0)
+        #expect(event.pmu == nil)
+        #expect(event.note?.contains("PERF_TYPE_RAW") == true)
+        guard case .libpfm(let qualified) = event.source else { Issue.record("\(event.source)"); return }
+        #expect(qualified.contains("RETIRED_INSTRUCTIONS"))
+    }
+
+    @Test func takesTheCorePMUsTypeWhenThereIsOne() throws {
+        let core = PMU(name: "cpu", type: 42, kind: .core)
+        let resolver = Resolver(pmus: [core] + RecordedMachines.thisMachine, libpfm: forcedLibpfm)
+        let event = try #require(try resolver.resolve("amd64_fam19h_zen3::RETIRED_INSTRUCTIONS:k").first?.events.first)
+        #expect(event.attributes.type == 42)
+        #expect(event.pmu == "cpu")
+        #expect(event.attributes.excludeUser && !event.attributes.excludeKernel)
+    }
+
+    @Test func unknownEventCarriesLibpfmsMessage() throws {
+        let resolver = Resolver(pmus: RecordedMachines.thisMachine, libpfm: forcedLibpfm)
+        #expect {
+            _ = try resolver.resolve("amd64_fam19h_zen3::NO_SUCH_EVENT")
+        } throws: { error in
+            guard let error = error as? ResolutionError, case .libpfm(let input, let libpfm) = error else { return false }
+            return input == "amd64_fam19h_zen3::NO_SUCH_EVENT" && libpfm.message == "event not found"
+                && error.description.contains("LIBPFM_FORCE_PMU")
+        }
+    }
+}
