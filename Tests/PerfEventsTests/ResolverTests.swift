@@ -173,9 +173,9 @@ private func failure(_ text: String, on pmus: [PMU]) -> ResolutionError? {
         let resolved = try events("cpu/event=1,scatter=0x103/", on: RecordedMachines.synthetic)
         #expect(resolved[0].attributes.config1 == (1 << 0 | 1 << 2 | 1 << 23))
         let field = FormatField(name: "scatter", word: .config1, ranges: [0...0, 2...2, 4...4, 6...6, 8...8, 20...28])
-        #expect(try packBits(0b11111, into: field) == 0b1_0101_0101)
-        #expect(throws: BitPackingError(term: "scatter", value: 1 << 14, width: 14)) { try packBits(1 << 14, into: field) }
-        #expect(try packBits(UInt64.max, into: FormatField(name: "e", word: .config, ranges: [0...63])) == UInt64.max)
+        #expect(try field.pack(0b11111) == 0b1_0101_0101)
+        #expect(throws: FormatValueError(term: "scatter", value: 1 << 14, width: 14)) { try field.pack(1 << 14) }
+        #expect(try FormatField(name: "e", word: .config, ranges: [0...63]).pack(UInt64.max) == UInt64.max)
     }
 
     @Test func parameterSupplied() throws {
@@ -287,8 +287,8 @@ private func failure(_ text: String, on pmus: [PMU]) -> ResolutionError? {
     }
 
     @Test func suggestionDistance() {
-        #expect(editDistance("kitten", "sitting") == 3)
-        #expect(editDistance("CYCLES", "cycles") == 0)
-        #expect(suggestions(for: "msr_tsc", among: ["msr", "tsc", "software"]).isEmpty == false)
+        #expect(Suggestions.editDistance("kitten", "sitting") == 3)
+        #expect(Suggestions.editDistance("CYCLES", "cycles") == 0)
+        #expect(Suggestions.closest(to: "msr_tsc", among: ["msr", "tsc", "software"]).isEmpty == false)
     }
 }

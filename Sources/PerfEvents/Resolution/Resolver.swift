@@ -184,7 +184,7 @@ public struct Resolver: Sendable {
         if events.isEmpty {
             var candidates = GenericEvent.allSimpleNames + GenericEvent.canonicalNames
             for pmu in pmus { candidates += pmu.aliases.map { $0.name } }
-            throw .unknownEvent(input: event.text, name: name, suggestions: suggestions(for: name, among: candidates))
+            throw .unknownEvent(input: event.text, name: name, suggestions: Suggestions.closest(to: name, among: candidates))
         }
         return events
     }
@@ -263,7 +263,7 @@ public struct Resolver: Sendable {
         if !instances.isEmpty { return instances }
         let names = pmus.map { $0.name }
         throw .unknownPMU(
-            input: event.text, pmu: name, suggestions: suggestions(for: name, among: names), available: names)
+            input: event.text, pmu: name, suggestions: Suggestions.closest(to: name, among: names), available: names)
     }
 
     private static let configWords: [String] = ConfigWord.allCases.map { $0.name }
@@ -348,7 +348,7 @@ public struct Resolver: Sendable {
             let number = try value(of: term, on: pmu, alias: alias, event: event)
             let bits: UInt64
             do {
-                bits = try packBits(number, into: field)
+                bits = try field.pack(number)
             } catch {
                 throw .valueTooWide(input: event.text, pmu: pmu.name, term: error.term, value: error.value, width: error.width)
             }
@@ -386,7 +386,7 @@ public struct Resolver: Sendable {
         }
         var candidates = pmu.formats.map { $0.name } + pmu.aliases.map { $0.name } + Self.configWords + ["name"]
         if pmu.kind == .core { candidates += GenericEvent.allSimpleNames }
-        return .unknownTerm(input: event.text, pmu: pmu.name, term: name, suggestions: suggestions(for: name, among: candidates))
+        return .unknownTerm(input: event.text, pmu: pmu.name, term: name, suggestions: Suggestions.closest(to: name, among: candidates))
     }
 
     // MARK: - libpfm4

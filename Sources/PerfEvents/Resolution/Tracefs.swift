@@ -40,7 +40,7 @@ public struct Tracefs: Sendable {
         let directory = joinPath(events, subsystem)
         guard fileSystem.isDirectory(directory) else {
             throw TracefsError.noSubsystem(
-                subsystem: subsystem, suggestions: suggestions(for: subsystem, among: (try? directories(in: events)) ?? []))
+                subsystem: subsystem, suggestions: Suggestions.closest(to: subsystem, among: (try? directories(in: events)) ?? []))
         }
         return try directories(in: directory)
     }
@@ -54,13 +54,13 @@ public struct Tracefs: Sendable {
         let subsystemDirectory = joinPath(events, subsystem)
         guard fileSystem.isDirectory(subsystemDirectory) else {
             throw TracefsError.noSubsystem(
-                subsystem: subsystem, suggestions: suggestions(for: subsystem, among: (try? directories(in: events)) ?? []))
+                subsystem: subsystem, suggestions: Suggestions.closest(to: subsystem, among: (try? directories(in: events)) ?? []))
         }
         let path = joinPath(joinPath(subsystemDirectory, event), "id")
         guard fileSystem.exists(path) else {
             throw TracefsError.noEvent(
                 subsystem: subsystem, event: event,
-                suggestions: suggestions(for: event, among: (try? directories(in: subsystemDirectory)) ?? []))
+                suggestions: Suggestions.closest(to: event, among: (try? directories(in: subsystemDirectory)) ?? []))
         }
         let text: String
         do {
