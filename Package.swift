@@ -6,9 +6,11 @@ let package = Package(
     products: [
         .library(name: "PerfEvents", targets: ["PerfEvents"]),
         .executable(name: "pmu", targets: ["pmu"]),
+        .executable(name: "pmu-bench", targets: ["pmu-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // libpfm4 (Debian libpfm4-dev ships no pkg-config file: the module map links `pfm`).
@@ -31,6 +33,29 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/pmu"
+        ),
+        // The C side of pmu-bench: timed loops that do exactly what the Swift loops do.
+        .target(name: "CBenchReference", path: "CModules/CBenchReference"),
+        // pmu-bench's pure parts (statistics, report model, gate rules, baseline
+        // comparison, table/CSV/SVG output), tested without a kernel.
+        .target(
+            name: "PMUBenchCore",
+            dependencies: [.product(name: "Histogram", package: "hdrhistogram-swift")],
+            path: "Benchmarks/PMUBenchCore"
+        ),
+        .executableTarget(
+            name: "pmu-bench",
+            dependencies: [
+                "PerfEvents", "CPerfEvents", "CLibpfm", "CBenchReference", "PMUBenchCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            path: "Benchmarks/pmu-bench"
+        ),
+        .testTarget(
+            name: "PMUBenchTests",
+            dependencies: ["PMUBenchCore"],
+            path: "Tests/PMUBenchTests"
         ),
         .testTarget(
             name: "PerfEventsTests",
