@@ -35,7 +35,13 @@ let package = Package(
             path: "Sources/pmu"
         ),
         // The C side of pmu-bench: timed loops that do exactly what the Swift loops do.
-        .target(name: "CBenchReference", path: "CModules/CBenchReference"),
+        // It also reports libpfm's version: a Swift module cannot import CLibpfm
+        // and CPerfEvents together (their two perf_event.h copies clash).
+        .target(
+            name: "CBenchReference",
+            path: "CModules/CBenchReference",
+            linkerSettings: [.linkedLibrary("pfm")]
+        ),
         // pmu-bench's pure parts (statistics, report model, gate rules, baseline
         // comparison, table/CSV/SVG output), tested without a kernel.
         .target(
@@ -46,7 +52,7 @@ let package = Package(
         .executableTarget(
             name: "pmu-bench",
             dependencies: [
-                "PerfEvents", "CPerfEvents", "CLibpfm", "CBenchReference", "PMUBenchCore",
+                "PerfEvents", "CPerfEvents", "CBenchReference", "PMUBenchCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],

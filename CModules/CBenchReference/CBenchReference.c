@@ -5,6 +5,7 @@
 #include "CBenchReference.h"
 
 #include <errno.h>
+#include <perfmon/pfmlib.h>
 #include <linux/kvm.h>
 #include <linux/perf_event.h>
 #include <sys/ioctl.h>
@@ -74,3 +75,5 @@ int64_t cbr_kvm_pio_loop(int32_t vcpu_fd, void *run, uint16_t port, uint64_t *sa
     }
     return 0;
 }
+
+int32_t cbr_libpfm_version(void) { return (int32_t)pfm_get_version(); }

@@ -33,4 +33,7 @@ int64_t cbr_syscall_floor_loop(uint64_t *samples, uint64_t count);
 /// guest → user space → guest round trip.
 int64_t cbr_kvm_pio_loop(int32_t vcpu_fd, void *run, uint16_t port, uint64_t *samples, uint64_t count);
 
+/// libpfm's pfm_get_version(): (major << 16) | minor, or -1.
+int32_t cbr_libpfm_version(void);
+
 #endif
