@@ -30,9 +30,10 @@ enum EventCatalog {
             if events.isEmpty { return .failure(BenchFailure(problems.first ?? "no tracepoints")) }
         case .breakpoint:
             // Write watchpoints (HW_BREAKPOINT_W, 8 bytes) on words nobody writes.
+            // Named by word, not address, so that names match across runs (ASLR).
             for index in 0..<4 {
                 let address = UInt64(UInt(bitPattern: watchedWords.advanced(by: index)))
-                events.append(EventSpec(name: "mem:0x\(String(address, radix: 16)):w8", attributes: EventAttributes(
+                events.append(EventSpec(name: "mem:word\(index):w8", attributes: EventAttributes(
                     type: pmu.type, config1: address, config2: 8, breakpointType: 2)))
             }
         case .core:
