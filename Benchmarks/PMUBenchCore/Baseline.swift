@@ -62,7 +62,9 @@ public enum Baseline {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
             let reason = (error as NSError).localizedFailureReason ?? (error as NSError).localizedDescription
-            throw .unreadable(path: path, reason: reason)
+            var trimmed = Substring(reason)
+            while trimmed.last == "." { trimmed = trimmed.dropLast() }
+            throw .unreadable(path: path, reason: String(trimmed))
         }
         return try decode(data, path: path)
     }

@@ -55,7 +55,7 @@ public enum SVGRenderer {
         for name in names { sections.append((name, metrics(for: name))) }
 
         var body = ""
-        var y = 70
+        var y = 92
         for (pmu, metrics) in sections {
             body += text(x: 20, y: y, "PMU \(pmu)", size: 16, weight: "bold")
             y += 10
@@ -64,7 +64,14 @@ public enum SVGRenderer {
             y += 22
             for metric in metrics {
                 let height = metric.bars.count * (barHeight + barGap)
-                body += text(x: labelWidth - 10, y: y + height / 2 + 4, metric.label, size: 12, anchor: "end")
+                body += text(x: labelWidth - 10, y: y + height / 2, metric.label, size: 12, anchor: "end")
+                let p50 = { (implementation: Implementation) in
+                    metric.bars.first { $0.implementation == implementation }?.ns.p50
+                }
+                if let swift = p50(.swift), let c = p50(.c), c > 0 {
+                    body += text(x: labelWidth - 10, y: y + height / 2 + 14,
+                                 "Swift/C \(format(Double(swift) / Double(c)))", size: 10, anchor: "end", fill: "#555")
+                }
                 for bar in metric.bars {
                     body += drawBar(bar, y: y, scaleMax: scaleMax)
                     y += barHeight + barGap
