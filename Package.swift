@@ -60,7 +60,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PMUBenchTests",
-            dependencies: ["PMUBenchCore"],
+            dependencies: ["PMUBenchCore", "pmu-bench", "PerfEvents"],
             path: "Tests/PMUBenchTests"
         ),
         .testTarget(
