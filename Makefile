@@ -17,6 +17,15 @@ test: deps
 	$(SWIFT) test $(SWIFT_FLAGS) --skip-build
 	@$(MAKE) --no-print-directory embedded
 
+# Release build; the run writes the JSON report and the SVG chart under .build/.
+BENCH_FLAGS ?=
+bench: deps
+	$(SWIFT) build $(SWIFT_FLAGS) -c release --product pmu-bench
+	$$($(SWIFT) build $(SWIFT_FLAGS) -c release --show-bin-path)/pmu-bench $(BENCH_FLAGS) \
+		--json .build/pmu-bench.json --svg .build/pmu-bench.svg
+	@echo "JSON: $(CURDIR)/.build/pmu-bench.json"
+	@echo "SVG:  $(CURDIR)/.build/pmu-bench.svg"
+
 embedded: deps
 	@.ci/embedded-build.sh
 

@@ -6,9 +6,11 @@ let package = Package(
     products: [
         .library(name: "PerfEvents", targets: ["PerfEvents"]),
         .executable(name: "pmu", targets: ["pmu"]),
+        .executable(name: "pmu-bench", targets: ["pmu-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // libpfm4 (Debian libpfm4-dev ships no pkg-config file: the module map links `pfm`).
@@ -31,6 +33,35 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/pmu"
+        ),
+        // The C side of pmu-bench: timed loops that do exactly what the Swift loops do.
+        // It also reports libpfm's version: a Swift module cannot import CLibpfm
+        // and CPerfEvents together (their two perf_event.h copies clash).
+        .target(
+            name: "CBenchReference",
+            path: "CModules/CBenchReference",
+            linkerSettings: [.linkedLibrary("pfm")]
+        ),
+        // pmu-bench's pure parts (statistics, report model, gate rules, baseline
+        // comparison, table/CSV/SVG output), tested without a kernel.
+        .target(
+            name: "PMUBenchCore",
+            dependencies: [.product(name: "Histogram", package: "hdrhistogram-swift")],
+            path: "Benchmarks/PMUBenchCore"
+        ),
+        .executableTarget(
+            name: "pmu-bench",
+            dependencies: [
+                "PerfEvents", "CPerfEvents", "CBenchReference", "PMUBenchCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            path: "Benchmarks/pmu-bench"
+        ),
+        .testTarget(
+            name: "PMUBenchTests",
+            dependencies: ["PMUBenchCore", "pmu-bench", "PerfEvents"],
+            path: "Tests/PMUBenchTests"
         ),
         .testTarget(
             name: "PerfEventsTests",

@@ -1,0 +1,233 @@
+/// Everything one pmu-bench run measured, as written by `--json` (schema
+/// ``BenchReport/schemaVersion``) and read back by `--baseline`.
+public struct BenchReport: Codable, Hashable, Sendable {
+    /// The schema this code writes and accepts.
+    public static let schemaVersion = "pmu-bench/1"
+
+    public var schema: String
+    public var environment: BenchEnvironment
+    public var settings: BenchSettings
+    /// The cost of the timer itself (two back-to-back clock reads), per implementation.
+    public var timer: [TimerRow]
+    public var readLatency: [ReadLatencyRow]
+    public var exitLatency: [ExitLatencyRow]
+    /// p50 ratios derived from the rows (see ``RatioRow/compute(readLatency:exitLatency:)``).
+    public var ratios: [RatioRow]
+    /// Every PMU or method that was asked for and could not be measured, with why.
+    public var unavailable: [UnavailableRow]
+
+    public init(environment: BenchEnvironment, settings: BenchSettings, timer: [TimerRow] = [],
+                readLatency: [ReadLatencyRow] = [], exitLatency: [ExitLatencyRow] = [],
+                unavailable: [UnavailableRow] = []) {
+        self.schema = Self.schemaVersion
+        self.environment = environment
+        self.settings = settings
+        self.timer = timer
+        self.readLatency = readLatency
+        self.exitLatency = exitLatency
+        self.ratios = RatioRow.compute(readLatency: readLatency, exitLatency: exitLatency)
+        self.unavailable = unavailable
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case schema, environment, settings, timer, ratios, unavailable
+        case readLatency = "read_latency"
+        case exitLatency = "exit_latency"
+    }
+}
+
+/// Where the numbers come from.
+public struct BenchEnvironment: Codable, Hashable, Sendable {
+    /// `uname -r`.
+    public var kernel: String
+    /// The CPU model as /proc/cpuinfo names it.
+    public var cpuModel: String
+    public var onlineCPUs: Int
+    public var pmus: [PMUDescription]
+    /// /proc/sys/kernel/perf_event_paranoid; nil when unreadable.
+    public var perfEventParanoid: Int?
+    /// `cap_user_rdpmc` of the mmap page of a software counter; nil when it could not be mapped.
+    public var capUserRdpmc: Bool?
+    /// Whether this machine is itself a guest (the `hypervisor` CPU flag).
+    public var nested: Bool
+    public var swiftVersion: String
+    /// libpfm's `pfm_get_version()` as major.minor.
+    public var libpfmVersion: String
+    /// The kernel clock source behind CLOCK_MONOTONIC_RAW.
+    public var clocksource: String?
+
+    public init(kernel: String, cpuModel: String, onlineCPUs: Int, pmus: [PMUDescription],
+                perfEventParanoid: Int?, capUserRdpmc: Bool?, nested: Bool, swiftVersion: String,
+                libpfmVersion: String, clocksource: String?) {
+        self.kernel = kernel
+        self.cpuModel = cpuModel
+        self.onlineCPUs = onlineCPUs
+        self.pmus = pmus
+        self.perfEventParanoid = perfEventParanoid
+        self.capUserRdpmc = capUserRdpmc
+        self.nested = nested
+        self.swiftVersion = swiftVersion
+        self.libpfmVersion = libpfmVersion
+        self.clocksource = clocksource
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case kernel, pmus, nested, clocksource
+        case cpuModel = "cpu_model"
+        case onlineCPUs = "online_cpus"
+        case perfEventParanoid = "perf_event_paranoid"
+        case capUserRdpmc = "cap_user_rdpmc"
+        case swiftVersion = "swift_version"
+        case libpfmVersion = "libpfm_version"
+    }
+}
+
+/// A PMU as the report lists it.
+public struct PMUDescription: Codable, Hashable, Sendable {
+    public var name: String
+    /// `perf_event_attr.type`.
+    public var type: UInt32
+    /// core, uncore, software, tracepoint, breakpoint or other.
+    public var kind: String
+    /// The CPU list it counts on; nil for all CPUs.
+    public var cpus: String?
+
+    public init(name: String, type: UInt32, kind: String, cpus: String?) {
+        self.name = name
+        self.type = type
+        self.kind = kind
+        self.cpus = cpus
+    }
+}
+
+/// How the run was asked to go.
+public struct BenchSettings: Codable, Hashable, Sendable {
+    /// Measured samples per implementation and operation.
+    public var iterations: Int
+    /// Samples per interleaved block (swift, c, floor, swift, c, floor, …).
+    public var blockSize: Int
+    /// Discarded samples per implementation before measuring.
+    public var warmup: Int
+    public var quick: Bool
+    /// The PMUs whose read latency was to be measured.
+    public var readPMUs: [String]
+    /// The PMUs (or ``ExitLatencyRow/allCPUs``) whose guest exits were to be measured.
+    public var exitPMUs: [String]
+
+    public init(iterations: Int, blockSize: Int, warmup: Int, quick: Bool, readPMUs: [String], exitPMUs: [String]) {
+        self.iterations = iterations
+        self.blockSize = blockSize
+        self.warmup = warmup
+        self.quick = quick
+        self.readPMUs = readPMUs
+        self.exitPMUs = exitPMUs
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case iterations, warmup, quick
+        case blockSize = "block_size"
+        case readPMUs = "read_pmus"
+        case exitPMUs = "exit_pmus"
+    }
+}
+
+/// Who ran the timed loop.
+public enum Implementation: String, Codable, Hashable, Sendable, CaseIterable {
+    /// The Swift code under test.
+    case swift
+    /// The C reference loop doing the identical operation.
+    case c
+    /// A raw `syscall(SYS_getppid)`: the cheapest possible trip into the kernel.
+    case syscallFloor = "syscall-floor"
+}
+
+/// The cost of reading the clock, per implementation.
+public struct TimerRow: Codable, Hashable, Sendable {
+    public var implementation: Implementation
+    public var ns: LatencySummary
+    public var samples: UInt64
+
+    public init(implementation: Implementation, ns: LatencySummary, samples: UInt64) {
+        self.implementation = implementation
+        self.ns = ns
+        self.samples = samples
+    }
+}
+
+/// One counter-read latency distribution.
+public struct ReadLatencyRow: Codable, Hashable, Sendable {
+    public var pmu: String
+    /// The event(s) read, such as `task-clock` or `task-clock+3` for a group of 4.
+    public var event: String
+    /// read-single, read-group-2, read-group-4, user-space-read or enable-disable.
+    public var method: String
+    public var implementation: Implementation
+    public var ns: LatencySummary
+    public var samples: UInt64
+
+    public init(pmu: String, event: String, method: String, implementation: Implementation,
+                ns: LatencySummary, samples: UInt64) {
+        self.pmu = pmu
+        self.event = event
+        self.method = method
+        self.implementation = implementation
+        self.ns = ns
+        self.samples = samples
+    }
+}
+
+/// One guest-exit latency distribution.
+public struct ExitLatencyRow: Codable, Hashable, Sendable {
+    /// The `pmu` value of rows measured on every CPU because no core PMU exists.
+    public static let allCPUs = "all-cpus"
+
+    /// The core PMU whose CPUs the vCPU thread was pinned to, or ``allCPUs``.
+    public var pmu: String
+    /// Those CPUs as a CPU list.
+    public var cpus: String
+    /// pio, mmio, cpuid, vmcall (x86_64) or mmio, hvc (arm64).
+    public var kind: String
+    public var implementation: Implementation
+    /// Per exit: a round trip for user-space exits, a guest loop of N divided by N for in-kernel ones.
+    public var ns: LatencySummary
+    public var samples: UInt64
+    /// Exits the measured samples made, by the benchmark's own count.
+    public var exits: UInt64
+    /// The same exits counted by the kernel's kvm tracepoint; nil when it could not be opened.
+    public var exitsByTracepoint: UInt64?
+    /// The tracepoint that counted them, such as `kvm:kvm_pio`.
+    public var tracepoint: String?
+
+    public init(pmu: String, cpus: String, kind: String, implementation: Implementation, ns: LatencySummary,
+                samples: UInt64, exits: UInt64, exitsByTracepoint: UInt64?, tracepoint: String?) {
+        self.pmu = pmu
+        self.cpus = cpus
+        self.kind = kind
+        self.implementation = implementation
+        self.ns = ns
+        self.samples = samples
+        self.exits = exits
+        self.exitsByTracepoint = exitsByTracepoint
+        self.tracepoint = tracepoint
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case pmu, cpus, kind, implementation, ns, samples, exits, tracepoint
+        case exitsByTracepoint = "exits_by_tracepoint"
+    }
+}
+
+/// Something that was asked for and could not be measured.
+public struct UnavailableRow: Codable, Hashable, Sendable {
+    public var pmu: String
+    /// What could not be measured, such as `user-space read` or `guest exits`.
+    public var what: String
+    /// Why, in words a reader can act on.
+    public var reason: String
+
+    public init(pmu: String, what: String, reason: String) {
+        self.pmu = pmu
+        self.what = what
+        self.reason = reason
+    }
+}

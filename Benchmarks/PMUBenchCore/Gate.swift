@@ -1,0 +1,68 @@
+/// The CI rules of `pmu-bench --check`: each broken rule is one line.
+public struct Gate: Sendable {
+    /// The largest Swift/C p50 ratio that passes.
+    public var maximumSwiftOverC: Double
+
+    public init(maximumSwiftOverC: Double = 1.10) {
+        self.maximumSwiftOverC = maximumSwiftOverC
+    }
+
+    /// Every failure in `report`, one line each; empty when the run passes.
+    ///
+    /// - a Swift/C ratio above ``maximumSwiftOverC``;
+    /// - an exit row whose count disagrees with its tracepoint, or that has no
+    ///   tracepoint count and no `unavailable` entry saying why;
+    /// - a row with no samples;
+    /// - a PMU that was asked for and has neither rows nor an `unavailable` entry.
+    public func failures(in report: BenchReport) -> [String] {
+        var failures: [String] = []
+        for ratio in report.ratios {
+            if let swiftOverC = ratio.swiftOverC, swiftOverC > maximumSwiftOverC {
+                failures.append(
+                    "\(ratio.table) \(ratio.pmu) \(ratio.subject) \(ratio.method): Swift/C p50 ratio "
+                        + "\(format(swiftOverC)) exceeds \(format(maximumSwiftOverC))")
+            }
+        }
+        for row in report.readLatency where row.samples == 0 {
+            failures.append("read \(row.pmu) \(row.event) \(row.method) \(row.implementation.rawValue): no samples")
+        }
+        for row in report.exitLatency {
+            let name = "exit \(row.pmu) \(row.kind) \(row.implementation.rawValue)"
+            if row.samples == 0 || row.exits == 0 {
+                failures.append("\(name): no samples")
+            }
+            if let counted = row.exitsByTracepoint {
+                if counted != row.exits {
+                    failures.append(
+                        "\(name): \(row.exits) exits but tracepoint \(row.tracepoint ?? "?") counted \(counted)")
+                }
+            } else if !report.unavailable.contains(where: { $0.pmu == row.pmu && $0.what.hasPrefix("exit tracepoint") }) {
+                failures.append("\(name): exits not checked against a tracepoint and no reason given")
+            }
+        }
+        for pmu in report.settings.readPMUs {
+            let hasRows = report.readLatency.contains { $0.pmu == pmu }
+            let explained = report.unavailable.contains { $0.pmu == pmu }
+            if !hasRows && !explained {
+                failures.append("read \(pmu): no rows and no reason in unavailable (silently empty)")
+            }
+        }
+        for pmu in report.settings.exitPMUs {
+            let hasRows = report.exitLatency.contains { $0.pmu == pmu }
+            let explained = report.unavailable.contains { $0.pmu == pmu }
+            if !hasRows && !explained {
+                failures.append("exit \(pmu): no rows and no reason in unavailable (silently empty)")
+            }
+        }
+        return failures
+    }
+}
+
+/// A ratio with two decimals, without Foundation's String(format:).
+func format(_ value: Double) -> String {
+    guard value.isFinite else { return "\(value)" }
+    let hundredths = Int((value * 100).rounded())
+    let whole = hundredths / 100
+    let fraction = abs(hundredths % 100)
+    return "\(whole).\(fraction < 10 ? "0" : "")\(fraction)"
+}

@@ -1,0 +1,70 @@
+/// The human-readable stdout form of a report: one table per PMU.
+public enum TableRenderer {
+    static let header = ["subject", "method", "impl", "samples", "min", "p50", "p90", "p99", "p99.9", "max", "mean", "stddev"]
+
+    public static func render(_ report: BenchReport) -> String {
+        var out = ""
+        let env = report.environment
+        out += "pmu-bench — kernel \(env.kernel), \(env.cpuModel), \(env.onlineCPUs) CPUs"
+        out += env.nested ? " (guest)" : ""
+        out += ", clock \(env.clocksource ?? "?"); values in ns\n"
+        if !report.timer.isEmpty {
+            let parts = report.timer.map { "\($0.implementation.rawValue) p50 \($0.ns.p50)" }
+            out += "timer cost (two clock reads): " + parts.joined(separator: ", ") + "\n"
+        }
+        var pmus: [String] = []
+        for name in report.readLatency.map(\.pmu) + report.exitLatency.map(\.pmu) + report.unavailable.map(\.pmu)
+        where !pmus.contains(name) {
+            pmus.append(name)
+        }
+        for pmu in pmus {
+            out += "\n== \(pmu) ==\n"
+            var rows: [[String]] = []
+            for row in report.readLatency where row.pmu == pmu {
+                rows.append(cells(row.event, row.method, row.implementation, row.samples, row.ns))
+            }
+            for row in report.exitLatency where row.pmu == pmu {
+                var cellsOfRow = cells("cpus " + row.cpus, "exit " + row.kind, row.implementation, row.samples, row.ns)
+                cellsOfRow.append("exits \(row.exits) / tracepoint \(row.exitsByTracepoint.map(String.init) ?? "n/a")")
+                rows.append(cellsOfRow)
+            }
+            if !rows.isEmpty { out += align([header] + rows) }
+            for ratio in report.ratios where ratio.pmu == pmu {
+                out += "  \(ratio.subject) \(ratio.method): Swift/C \(ratio.swiftOverC.map(format) ?? "n/a")"
+                out += ", Swift/floor \(ratio.swiftOverFloor.map(format) ?? "n/a")\n"
+            }
+            for missing in report.unavailable where missing.pmu == pmu {
+                out += "  unavailable: \(missing.what): \(missing.reason)\n"
+            }
+        }
+        return out
+    }
+
+    static func cells(_ subject: String, _ method: String, _ implementation: Implementation, _ samples: UInt64,
+                      _ ns: LatencySummary) -> [String] {
+        [subject, method, implementation.rawValue, "\(samples)", "\(ns.min)", "\(ns.p50)", "\(ns.p90)", "\(ns.p99)",
+         "\(ns.p999)", "\(ns.max)", format(ns.mean), format(ns.stddev)]
+    }
+
+    /// Left-aligns the first three columns, right-aligns the numbers.
+    static func align(_ rows: [[String]]) -> String {
+        var widths: [Int] = []
+        for row in rows {
+            for (index, cell) in row.enumerated() {
+                if index >= widths.count { widths.append(0) }
+                widths[index] = max(widths[index], cell.count)
+            }
+        }
+        var out = ""
+        for row in rows {
+            var line = " "
+            for (index, cell) in row.enumerated() {
+                let pad = String(repeating: " ", count: widths[index] - cell.count)
+                line += " " + (index < 3 || index >= 12 ? cell + pad : pad + cell)
+            }
+            while line.hasSuffix(" ") { line.removeLast() }
+            out += line + "\n"
+        }
+        return out
+    }
+}

@@ -1,0 +1,61 @@
+import PMUBenchCore
+
+/// Runs several implementations of one operation in alternating blocks
+/// (A, B, C, A, B, C, …) so that frequency changes, noisy neighbours and
+/// other drift hit all of them alike, after a warm-up whose samples are
+/// thrown away.
+struct Interleaver {
+    var blockSize: Int
+    var iterations: Int
+    var warmup: Int
+
+    /// What one implementation measured.
+    struct Outcome {
+        var recorder = LatencyRecorder()
+        /// The per-block hook's total for this implementation (e.g. tracepoint events).
+        var hookTotal: UInt64 = 0
+        /// The first failure code, if the loop failed.
+        var failure: Int64?
+    }
+
+    /// Runs `loops` interleaved. `hook`, when given, is read before and after
+    /// every measured block and the difference credited to that block's
+    /// implementation (used to count kvm tracepoint events per implementation).
+    func run(_ loops: [(Implementation, SampleLoop)], hook: (() -> UInt64)? = nil,
+             progress: (Int, Int) -> Void = { _, _ in }) -> [Implementation: Outcome] {
+        var outcomes: [Implementation: Outcome] = [:]
+        for (implementation, _) in loops { outcomes[implementation] = Outcome() }
+        let buffer = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: max(1, blockSize))
+        defer { buffer.deallocate() }
+        buffer.initialize(repeating: 0)
+
+        // Warm-up: caches, branch predictors, page tables, the first-touch of every buffer.
+        for (implementation, loop) in loops {
+            var left = warmup
+            while left > 0 && outcomes[implementation]?.failure == nil {
+                let slice = UnsafeMutableBufferPointer(rebasing: buffer[0..<min(left, blockSize)])
+                let result = loop(slice)
+                if result != 0 { outcomes[implementation]?.failure = result }
+                left -= slice.count
+            }
+        }
+        let rounds = (iterations + blockSize - 1) / blockSize
+        for round in 0..<rounds {
+            let size = min(blockSize, iterations - round * blockSize)
+            let slice = UnsafeMutableBufferPointer(rebasing: buffer[0..<size])
+            for (implementation, loop) in loops where outcomes[implementation]?.failure == nil {
+                let before = hook?() ?? 0
+                let result = loop(slice)
+                let after = hook?() ?? 0
+                if result != 0 {
+                    outcomes[implementation]?.failure = result
+                    continue
+                }
+                outcomes[implementation]?.recorder.record(UnsafeBufferPointer(slice))
+                outcomes[implementation]?.hookTotal += after &- before
+            }
+            progress(round + 1, rounds)
+        }
+        return outcomes
+    }
+}

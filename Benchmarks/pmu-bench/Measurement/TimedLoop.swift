@@ -1,0 +1,44 @@
+import CBenchReference
+import CPerfEvents
+
+/// A timed loop over a sample buffer: fills every element with the latency
+/// (ns) of one operation and returns 0, or stops at the first failure and
+/// returns its code (-errno, or a positive code the operation defines).
+/// The C reference loops in CBenchReference have the same shape.
+typealias SampleLoop = (UnsafeMutableBufferPointer<UInt64>) -> Int64
+
+/// The Swift timed loop. `operation` is inlined into the loop, so a loop
+/// built from this does per sample exactly what the C reference does: read
+/// the clock, run the operation, read the clock, store the difference, then
+/// check the operation's result. No allocation, no reference counting, no
+/// indirect call between the two clock reads.
+@inline(__always)
+func timeEach(_ samples: UnsafeMutableBufferPointer<UInt64>, _ operation: () -> Int64) -> Int64 {
+    guard let base = samples.baseAddress else { return 0 }
+    var index = 0
+    let count = samples.count
+    while index < count {
+        let start = cpe_monotonic_raw_ns()
+        let result = operation()
+        let end = cpe_monotonic_raw_ns()
+        base[index] = end &- start
+        if result < 0 { return result }
+        index &+= 1
+    }
+    return 0
+}
+
+/// The cost of the timer itself, as the Swift loops pay it: an empty operation.
+func swiftTimerLoop(_ samples: UnsafeMutableBufferPointer<UInt64>) -> Int64 {
+    timeEach(samples) { 0 }
+}
+
+/// The cost of the timer itself, as the C loops pay it.
+func cTimerLoop(_ samples: UnsafeMutableBufferPointer<UInt64>) -> Int64 {
+    cbr_timer_loop(samples.baseAddress, UInt64(samples.count))
+}
+
+/// The raw system call floor: `syscall(SYS_getppid)` timed in C.
+func syscallFloorLoop(_ samples: UnsafeMutableBufferPointer<UInt64>) -> Int64 {
+    cbr_syscall_floor_loop(samples.baseAddress, UInt64(samples.count))
+}

@@ -1,0 +1,161 @@
+import ArgumentParser
+import Foundation
+import PerfEvents
+import PMUBenchCore
+
+/// pmu-bench: counter-read and guest-exit latency per PMU, Swift next to a C
+/// reference and the raw system call floor, measured in one interleaved run.
+@main
+struct PMUBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pmu-bench",
+        abstract: "Counter-read and guest-exit latency per PMU: Swift vs a C reference vs the syscall floor.",
+        discussion: """
+            Values are nanoseconds of CLOCK_MONOTONIC_RAW. Each operation is timed in alternating \
+            blocks (swift, c, syscall-floor, swift, …) after a warm-up, so drift hits every \
+            implementation alike; ratios are taken at p50.
+            """)
+
+    @Option(name: .customLong("pmu"), help: "Measure only this PMU (repeatable); default: every PMU.")
+    var pmus: [String] = []
+
+    @Option(help: "Measure only one part: read or exits.")
+    var only: String?
+
+    @Flag(help: "A short run (well under a minute): fewer samples.")
+    var quick = false
+
+    @Option(help: "Measured samples per implementation and operation.")
+    var iterations: Int?
+
+    @Option(help: "Samples per interleaved block.")
+    var blockSize: Int?
+
+    @Option(help: "Write the report as JSON (schema pmu-bench/1) to this file.")
+    var json: String?
+
+    @Option(help: "Write the latency rows as CSV to this file.")
+    var csv: String?
+
+    @Option(help: "Write a self-contained SVG chart to this file.")
+    var svg: String?
+
+    @Flag(help: "Exit non-zero, one line per failure, when a Swift/C ratio exceeds 1.10, an exit count disagrees with its tracepoint, or a PMU row is silently empty.")
+    var check = false
+
+    @Option(help: "An earlier --json report whose ratios this run must not regress.")
+    var baseline: String?
+
+    @Option(help: "Allowed ratio regression against --baseline, in percent (default 10).")
+    var maxRegression: Double?
+
+    var scope: BenchScope? {
+        only.flatMap { try? BenchScope.parse($0).get() }
+    }
+
+    var settings: (iterations: Int, blockSize: Int, warmup: Int) {
+        let iterations = self.iterations ?? (quick ? 10_000 : 100_000)
+        let blockSize = min(iterations, self.blockSize ?? (quick ? 500 : 1_000))
+        let warmup = quick ? 500 : 2_000
+        return (iterations, blockSize, warmup)
+    }
+
+    func validate() throws {
+        if let only, case .failure(let error) = BenchScope.parse(only) {
+            throw ValidationError(error.description)
+        }
+        if let iterations, iterations < 1 {
+            throw ValidationError("--iterations \(iterations): must be at least 1")
+        }
+        if let blockSize, blockSize < 1 {
+            throw ValidationError("--block-size \(blockSize): must be at least 1")
+        }
+        if let maxRegression {
+            guard baseline != nil else { throw ValidationError("--max-regression needs --baseline FILE") }
+            guard maxRegression >= 0, maxRegression.isFinite else {
+                throw ValidationError("--max-regression \(maxRegression): must be a percentage ≥ 0")
+            }
+        }
+        for (option, path) in [("--json", json), ("--csv", csv), ("--svg", svg)] {
+            if let path, let problem = OutputFile.problem(writing: path, option: option) {
+                throw ValidationError(problem)
+            }
+        }
+        if let baseline {
+            do { _ = try Baseline.load(baseline) } catch { throw ValidationError(error.description) }
+        }
+    }
+
+    mutating func run() throws {
+        let fileSystem = FileSystem()
+        let allPMUs: [PMU]
+        do {
+            allPMUs = try SysfsPMUs.discoverPMUs(fileSystem: fileSystem)
+        } catch {
+            throw ValidationError("cannot list PMUs: \(error); is sysfs mounted?")
+        }
+        // Exits go per core PMU; with none (a VM without a vPMU), once on all CPUs.
+        let corePMUs = allPMUs.filter { $0.kind == .core }
+        var selectable = allPMUs.map(\.name)
+        if corePMUs.isEmpty { selectable.append(ExitLatencyRow.allCPUs) }
+        let selected: [String]
+        switch selectPMUs(requested: pmus, available: selectable) {
+        case .success(let names): selected = names
+        case .failure(let error): throw ValidationError(error.description)
+        }
+        let readPMUs = scope == .exits ? [] : allPMUs.filter { selected.contains($0.name) }
+        var exitTargets: [(String, CPUSet)] = []
+        if scope != .read {
+            for pmu in corePMUs where selected.contains(pmu.name) {
+                exitTargets.append((pmu.name, pmu.cpus ?? Affinity.current() ?? CPUSet(0..<Int(max(1, ProcessInfo.processInfo.activeProcessorCount)))))
+            }
+            if corePMUs.isEmpty && selected.contains(ExitLatencyRow.allCPUs) {
+                exitTargets.append((ExitLatencyRow.allCPUs, Affinity.current() ?? CPUSet([0])))
+            }
+        }
+        if readPMUs.isEmpty && exitTargets.isEmpty {
+            throw ValidationError("nothing to measure: --pmu \(pmus.joined(separator: ",")) with --only \(only ?? "") selects no PMU")
+        }
+
+        let settings = self.settings
+        let progress = Progress()
+        let runner = BenchRunner(
+            interleaver: Interleaver(blockSize: settings.blockSize, iterations: settings.iterations, warmup: settings.warmup),
+            fileSystem: fileSystem, progress: progress)
+        var results = BenchRunner.Results()
+        runner.measureTimer(into: &results)
+        for pmu in readPMUs { runner.measureReads(on: pmu, into: &results) }
+        for (name, cpus) in exitTargets { runner.measureExits(pmu: name, cpus: cpus, into: &results) }
+        if corePMUs.isEmpty && scope != .exits && pmus.isEmpty {
+            results.unavailable.append(UnavailableRow(
+                pmu: "core", what: "hardware counter reads",
+                reason: "no core PMU in /sys/bus/event_source/devices: this machine exposes no hardware PMU (a VM without a vPMU?)"))
+        }
+        progress.finish()
+
+        let report = BenchReport(
+            environment: EnvironmentProbe.probe(pmus: allPMUs, fileSystem: fileSystem),
+            settings: BenchSettings(
+                iterations: settings.iterations, blockSize: settings.blockSize, warmup: settings.warmup, quick: quick,
+                readPMUs: readPMUs.map(\.name), exitPMUs: exitTargets.map(\.0)),
+            timer: results.timer, readLatency: results.readLatency, exitLatency: results.exitLatency,
+            unavailable: results.unavailable)
+
+        print(TableRenderer.render(report), terminator: "")
+        if let json { try Data(report.jsonData()).write(to: URL(fileURLWithPath: json)) }
+        if let csv { try OutputFile.write(CSVRenderer.render(report), to: csv) }
+        if let svg { try OutputFile.write(SVGRenderer.render(report), to: svg) }
+
+        var failures: [String] = []
+        if check { failures += Gate().failures(in: report) }
+        if let baseline {
+            let earlier = try Baseline.load(baseline)
+            failures += Baseline.regressions(current: report, baseline: earlier,
+                                             maximumRegressionPercent: maxRegression ?? 10)
+        }
+        for failure in failures {
+            FileHandle.standardError.write(Data("check failed: \(failure)\n".utf8))
+        }
+        if !failures.isEmpty { throw ExitCode(1) }
+    }
+}

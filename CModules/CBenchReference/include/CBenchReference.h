@@ -1,0 +1,39 @@
+// CBenchReference: the C side of pmu-bench.
+//
+// Each loop does exactly what the matching Swift loop in pmu-bench does: one
+// sample per iteration, the operation bracketed by two reads of
+// CLOCK_MONOTONIC_RAW (clock_gettime called directly here), the difference
+// stored in `samples[i]` in nanoseconds. Nothing else happens between the two
+// clock reads, so the Swift/C ratio measures only what the Swift code adds.
+//
+// Return convention (as in CPerfEvents): 0 when every sample was taken,
+// -errno when the operation failed (the samples up to it are valid), and for
+// cbr_kvm_pio_loop 1000 + exit_reason when KVM_RUN returned for another reason.
+#ifndef CBENCHREFERENCE_H
+#define CBENCHREFERENCE_H
+
+#include <stdint.h>
+
+/// Back-to-back clock reads: the cost of the timer itself.
+int64_t cbr_timer_loop(uint64_t *samples, uint64_t count);
+
+/// `read(fd, buffer, size)` per sample; a short read counts as failure (-EIO).
+int64_t cbr_read_loop(int32_t fd, void *buffer, uint64_t size, uint64_t *samples, uint64_t count);
+
+/// `ioctl(fd, PERF_EVENT_IOC_ENABLE, flags)` then `ioctl(fd, PERF_EVENT_IOC_DISABLE, flags)`
+/// per sample; `flags` is 0 or PERF_IOC_FLAG_GROUP (1).
+int64_t cbr_enable_disable_loop(int32_t fd, uint32_t flags, uint64_t *samples, uint64_t count);
+
+/// `syscall(SYS_getppid)` per sample: the raw system call floor.
+int64_t cbr_syscall_floor_loop(uint64_t *samples, uint64_t count);
+
+/// `ioctl(vcpu_fd, KVM_RUN, 0)` per sample on a vCPU whose guest loops on an
+/// `out` to `port`; every return must be KVM_EXIT_IO on that port (checked
+/// through `run`, the vCPU's mmap'ed `struct kvm_run`). The time is one full
+/// guest → user space → guest round trip.
+int64_t cbr_kvm_pio_loop(int32_t vcpu_fd, void *run, uint16_t port, uint64_t *samples, uint64_t count);
+
+/// libpfm's pfm_get_version(): (major << 16) | minor, or -1.
+int32_t cbr_libpfm_version(void);
+
+#endif

@@ -1,0 +1,90 @@
+import PerfEvents
+import Testing
+@testable import PMUBenchCore
+@testable import pmu_bench
+
+/// A fake timed loop: writes a fixed latency into every sample and logs each block.
+private final class FakeLoop {
+    var blocks: [(String, Int)] = []
+    func loop(_ name: String, latency: UInt64, failAfterBlocks: Int? = nil) -> SampleLoop {
+        { samples in
+            if let limit = failAfterBlocks, self.blocks.filter({ $0.0 == name }).count >= limit { return -13 }
+            self.blocks.append((name, samples.count))
+            for index in samples.indices { samples[index] = latency }
+            return 0
+        }
+    }
+}
+
+@Test func implementationsAlternateInBlocksAfterAWarmup() {
+    let fake = FakeLoop()
+    let interleaver = Interleaver(blockSize: 100, iterations: 250, warmup: 150)
+    let outcomes = interleaver.run([(.swift, fake.loop("s", latency: 500)), (.c, fake.loop("c", latency: 490))])
+    // Warm-up: 100 + 50 per implementation; then blocks of 100, 100, 50 alternating.
+    #expect(fake.blocks.map(\.0) == ["s", "s", "c", "c", "s", "c", "s", "c", "s", "c"])
+    #expect(fake.blocks.map(\.1) == [100, 50, 100, 50, 100, 100, 100, 100, 50, 50])
+    #expect(outcomes[.swift]?.recorder.count == 250) // warm-up samples are not recorded
+    #expect(outcomes[.swift]?.recorder.summary?.p50 == 500)
+    #expect(outcomes[.c]?.recorder.summary?.p50 == 490)
+}
+
+@Test func theHookIsCreditedToTheBlockThatRan() {
+    let fake = FakeLoop()
+    var events: UInt64 = 0
+    let swift: SampleLoop = { samples in events += UInt64(samples.count); return fake.loop("s", latency: 1)(samples) }
+    let c: SampleLoop = { samples in events += 2 * UInt64(samples.count); return fake.loop("c", latency: 1)(samples) }
+    let outcomes = Interleaver(blockSize: 10, iterations: 30, warmup: 5)
+        .run([(.swift, swift), (.c, c)], hook: { events })
+    #expect(outcomes[.swift]?.hookTotal == 30)
+    #expect(outcomes[.c]?.hookTotal == 60)
+}
+
+@Test func aFailingLoopStopsAndKeepsItsCode() {
+    let fake = FakeLoop()
+    let outcomes = Interleaver(blockSize: 10, iterations: 50, warmup: 0)
+        .run([(.swift, fake.loop("s", latency: 1)), (.c, fake.loop("c", latency: 1, failAfterBlocks: 2))])
+    #expect(outcomes[.c]?.failure == -13)
+    #expect(outcomes[.swift]?.failure == nil)
+    #expect(outcomes[.swift]?.recorder.count == 50)
+    #expect(describeFailure(-13) == "EACCES (permission denied)")
+    #expect(describeFailure(1002).contains("exit reason 2"))
+}
+
+@Test func theSwiftTimedLoopFillsEverySample() {
+    let samples = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: 64)
+    defer { samples.deallocate() }
+    samples.initialize(repeating: .max)
+    var calls = 0
+    #expect(timeEach(samples) { calls += 1; return 0 } == 0)
+    #expect(calls == 64)
+    #expect(samples.allSatisfy { $0 < 1_000_000_000 })
+    #expect(timeEach(samples) { -22 } == -22)
+}
+
+@Test func sysfsFormatsAndPMUKinds() {
+    #expect(SysfsPMUs.parseFormat("event", "config:0-63") == FormatField(name: "event", word: .config, ranges: [0...63]))
+    #expect(SysfsPMUs.parseFormat("umask", "config1:8-15,32") == FormatField(name: "umask", word: .config1, ranges: [8...15, 32...32]))
+    #expect(SysfsPMUs.parseFormat("x", "configX:0-3") == nil)
+    #expect(SysfsPMUs.parseFormat("x", "config:7-3") == nil)
+    #expect(SysfsPMUs.classify(name: "software", type: 1, hasCPUs: false, hasCPUMask: false) == .software)
+    #expect(SysfsPMUs.classify(name: "cpu_atom", type: 10, hasCPUs: true, hasCPUMask: false) == .core)
+    #expect(SysfsPMUs.classify(name: "armv8_cortex_a53", type: 8, hasCPUs: true, hasCPUMask: false) == .core)
+    #expect(SysfsPMUs.classify(name: "uncore_imc_0", type: 14, hasCPUs: false, hasCPUMask: true) == .uncore)
+    #expect(SysfsPMUs.classify(name: "msr", type: 9, hasCPUs: false, hasCPUMask: false) == .other)
+}
+
+@Test func plainEventAliasesPackIntoConfig() {
+    let msr = PMU(name: "msr", type: 9, kind: .other,
+                  formats: [FormatField(name: "event", word: .config, ranges: [0...63])])
+    let tsc = EventAlias(name: "tsc", terms: [EventTerm(name: "event", value: .number(0))])
+    #expect(EventCatalog.simpleConfig(tsc, pmu: msr) == 0)
+    let narrow = PMU(name: "x", type: 20, kind: .other,
+                     formats: [FormatField(name: "event", word: .config, ranges: [8...15])])
+    #expect(EventCatalog.simpleConfig(EventAlias(name: "e", terms: [EventTerm(name: "event", value: .number(0x3c))]),
+                                      pmu: narrow) == 0x3c00)
+    #expect(EventCatalog.simpleConfig(EventAlias(name: "big", terms: [EventTerm(name: "event", value: .number(0x100))]),
+                                      pmu: narrow) == nil)
+    let twoTerms = EventAlias(name: "t", terms: [EventTerm(name: "event", value: .number(1)),
+                                                EventTerm(name: "umask", value: .number(2))])
+    #expect(EventCatalog.simpleConfig(twoTerms, pmu: msr) == nil)
+}

@@ -1,0 +1,70 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import Testing
+@testable import PMUBenchCore
+
+/// Counts elements while checking that the document parses as XML.
+private final class SVGInspector: NSObject, XMLParserDelegate {
+    var elements: [String: Int] = [:]
+    var scripts = 0
+    var externalReferences = 0
+    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+                attributes: [String: String]) {
+        elements[name, default: 0] += 1
+        if name == "script" || name == "foreignObject" { scripts += 1 }
+        for (key, value) in attributes where key.hasSuffix("href") && !value.hasPrefix("#") { externalReferences += 1 }
+    }
+}
+
+@Test func theSVGIsWellFormedAndSelfContained() throws {
+    var report = ReportFixtures.report()
+    report.readLatency[0].event = "odd <name> & \"quotes\""
+    report = BenchReport(environment: report.environment, settings: report.settings, timer: report.timer,
+                         readLatency: report.readLatency, exitLatency: report.exitLatency)
+    let svg = SVGRenderer.render(report)
+    let parser = XMLParser(data: Data(svg.utf8))
+    let inspector = SVGInspector()
+    parser.delegate = inspector
+    #expect(parser.parse(), "SVG is not well-formed: \(String(describing: parser.parserError))")
+    #expect(inspector.elements["svg"] == 1)
+    // A background, three legend swatches, one bar per latency row.
+    #expect(inspector.elements["rect"] == 1 + 3 + report.readLatency.count + report.exitLatency.count)
+    #expect(inspector.scripts == 0)
+    #expect(inspector.externalReferences == 0)
+    #expect(!svg.contains("@import") && !svg.contains("url("))
+    #expect(svg.contains("odd &lt;name&gt; &amp; &quot;quotes&quot;"))
+}
+
+@Test func anEmptyReportStillMakesAValidSVG() {
+    let report = BenchReport(environment: ReportFixtures.environment, settings: ReportFixtures.report().settings)
+    let parser = XMLParser(data: Data(SVGRenderer.render(report).utf8))
+    #expect(parser.parse())
+}
+
+@Test func theCSVHasOneLinePerRowAndQuotesFields() {
+    var report = ReportFixtures.report()
+    report.readLatency[0].event = "a,b \"c\""
+    let lines = CSVRenderer.render(report).split(separator: "\n", omittingEmptySubsequences: false)
+    // header + timer + 3 reads + 2 exits, and the final newline.
+    #expect(lines.count == 1 + 1 + 3 + 2 + 1)
+    #expect(lines[0] == "table,pmu,subject,method,implementation,samples,min,p50,p90,p99,p999,max,mean,stddev,exits,exits_by_tracepoint")
+    #expect(lines[2].hasPrefix("read,software,\"a,b \"\"c\"\"\",read-single,swift,1000,505,515,"))
+    #expect(lines[5].hasPrefix("exit,cpu_core,0-1,pio,swift,1000,"))
+    #expect(lines[5].hasSuffix(",1000,1000"))
+    for line in lines.dropLast() where !line.contains("\"") {
+        #expect(line.split(separator: ",", omittingEmptySubsequences: false).count == CSVRenderer.header.count)
+    }
+}
+
+@Test func theTableNamesEveryPMUAndTheRatios() {
+    let report = ReportFixtures.report(
+        unavailable: [UnavailableRow(pmu: "msr", what: "user-space read", reason: "cap_user_rdpmc is 0")])
+    let table = TableRenderer.render(report)
+    #expect(table.contains("== software =="))
+    #expect(table.contains("== cpu_core =="))
+    #expect(table.contains("task-clock read-single: Swift/C 1.03, Swift/floor 3.68"))
+    #expect(table.contains("unavailable: user-space read: cap_user_rdpmc is 0"))
+    #expect(table.contains("exits 1000 / tracepoint 1000"))
+}
