@@ -25,8 +25,8 @@ import Testing
     #expect(throws: BenchFailure.self) { try TracepointCounter("kvm:no_such_event", fileSystem: FileSystem()) }
 }
 
-@Test(arguments: ReadMethod.allCases)
-func softwareCounterReadsRunInSwiftAndC(method: ReadMethod) throws {
+@Test(arguments: LatencyMethod.allCases)
+func softwareCounterReadsRunInSwiftAndC(method: LatencyMethod) throws {
     let software = PMU(name: "software", type: LegacyType.software, kind: .software)
     let events = try EventCatalog.events(for: software, fileSystem: FileSystem()).get()
     #expect(events.map(\.name) == ["task-clock", "page-faults", "context-switches", "cpu-migrations"])

@@ -37,7 +37,7 @@ struct BenchRunner {
         }
         let cpus = pmu.kind == .core || pmu.kind == .uncore ? pmu.cpus : nil
         let pinned = Affinity.withPinnedThread(to: cpus) {
-            for method in ReadMethod.allCases {
+            for method in LatencyMethod.allCases {
                 measure(method, on: pmu, events: events, into: &results)
             }
         }
@@ -46,7 +46,7 @@ struct BenchRunner {
         }
     }
 
-    private func measure(_ method: ReadMethod, on pmu: PMU, events: [EventSpec], into results: inout Results) {
+    private func measure(_ method: LatencyMethod, on pmu: PMU, events: [EventSpec], into results: inout Results) {
         let operation: ReadOperation
         do {
             operation = try ReadOperations.make(pmu: pmu.name, events: events, method: method)
@@ -75,7 +75,7 @@ struct BenchRunner {
         }
     }
 
-    private func whatName(_ method: ReadMethod) -> String {
+    private func whatName(_ method: LatencyMethod) -> String {
         switch method {
         case .single: return "read() of one counter"
         case .group2: return "read() of a group of 2"

@@ -18,7 +18,7 @@ struct BenchFailure: Error, CustomStringConvertible {
 }
 
 /// The ways a counter's value is obtained.
-enum ReadMethod: String, CaseIterable {
+enum LatencyMethod: String, CaseIterable {
     /// `read()` of one counter (8 bytes).
     case single = "read-single"
     /// `read()` of a group of 2 with PERF_FORMAT_GROUP.
@@ -51,7 +51,7 @@ struct ReadOperation {
     var pmu: String
     /// The event, with `+N` when a group adds N more members.
     var event: String
-    var method: ReadMethod
+    var method: LatencyMethod
     var swift: SampleLoop
     /// Nil where no C reference exists (the user-space read).
     var c: SampleLoop?
@@ -61,7 +61,7 @@ struct ReadOperation {
 enum ReadOperations {
     /// Opens the counters for `method` on the calling thread (any CPU) and
     /// returns the operation. `events` must hold at least `method.groupSize` events.
-    static func make(pmu: String, events: [EventSpec], method: ReadMethod) throws(BenchFailure) -> ReadOperation {
+    static func make(pmu: String, events: [EventSpec], method: LatencyMethod) throws(BenchFailure) -> ReadOperation {
         let members = Array(events.prefix(method.groupSize))
         guard members.count == method.groupSize else {
             throw BenchFailure("needs \(method.groupSize) events, the PMU offers \(members.count)")
@@ -110,7 +110,7 @@ enum ReadOperations {
     }
 
     /// `read(fd, buffer, size)` in Swift and in C, on the same descriptor and buffer size.
-    private static func readOperation(pmu: String, event: String, method: ReadMethod, fds: [Int32],
+    private static func readOperation(pmu: String, event: String, method: LatencyMethod, fds: [Int32],
                                       size: Int) -> ReadOperation {
         let fd = fds[0]
         let swiftBuffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 8)
