@@ -10,6 +10,6 @@ struct PMUCommand: ParsableCommand {
             Every command reads PMUs from sysfs (/sys by default; PERF_EVENTS_SYSFS_ROOT or \
             --sysfs-root DIR to read a recorded tree instead).
             """,
-        subcommands: [ListCommand.self]
+        subcommands: [ListCommand.self, EventsCommand.self, ResolveCommand.self]
     )
 }

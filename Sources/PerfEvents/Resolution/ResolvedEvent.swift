@@ -76,11 +76,18 @@ public struct ResolvedEvent: Hashable, Sendable {
         self.note = note
     }
 
-    /// How to show the event: `pmu/text` when the PMU is not already in the text.
+    /// How to show the event: the text as written, or `pmu/text/` where one
+    /// string became an event per core PMU (generic and raw names, libpfm4
+    /// names) so the copies can be told apart.
     public var displayName: String {
         if let name { return name }
         guard let pmu, !text.hasPrefix(pmu + "/") else { return text }
-        return "\(pmu)/\(text)/"
+        switch source {
+        case .extendedTypeGeneric, .legacyGeneric, .raw, .libpfm:
+            return "\(pmu)/\(text)/"
+        case .sysfsAlias, .formatTerms, .tracepoint, .breakpoint:
+            return text
+        }
     }
 }
 
