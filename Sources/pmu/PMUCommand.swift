@@ -10,6 +10,18 @@ struct PMUCommand: ParsableCommand {
             Every command reads PMUs from sysfs (/sys by default; PERF_EVENTS_SYSFS_ROOT or \
             --sysfs-root DIR to read a recorded tree instead).
             """,
-        subcommands: [ListCommand.self, EventsCommand.self, ResolveCommand.self]
+        subcommands: [ListCommand.self, EventsCommand.self, ResolveCommand.self, StatCommand.self]
     )
+
+    /// perf users write the CSV separator glued to its flag (`-x,`); the argument
+    /// parser wants it apart, so `-xSEP` before `--` becomes `-x SEP`.
+    static func main() {
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        if let end = arguments.firstIndex(of: "--") ?? Optional(arguments.endIndex),
+           let index = arguments[..<end].firstIndex(where: { $0.hasPrefix("-x") && $0.count > 2 }) {
+            let separator = String(arguments[index].dropFirst(2))
+            arguments.replaceSubrange(index...index, with: ["-x", separator])
+        }
+        main(arguments)
+    }
 }

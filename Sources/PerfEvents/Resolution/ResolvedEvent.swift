@@ -83,9 +83,9 @@ public struct ResolvedEvent: Hashable, Sendable {
         if let name { return name }
         guard let pmu, !text.hasPrefix(pmu + "/") else { return text }
         switch source {
-        case .extendedTypeGeneric, .legacyGeneric, .raw, .libpfm:
+        case .extendedTypeGeneric, .raw, .libpfm:
             return "\(pmu)/\(text)/"
-        case .sysfsAlias, .formatTerms, .tracepoint, .breakpoint:
+        case .legacyGeneric, .sysfsAlias, .formatTerms, .tracepoint, .breakpoint:
             return text
         }
     }

@@ -1,0 +1,156 @@
+import ArgumentParser
+import CPerfEvents
+import Foundation
+import PerfEvents
+
+/// `pmu stat`: count events over a command (or a running process), like `perf stat`.
+struct StatCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stat",
+        abstract: "Count events while a command runs (or for a while in a running process).",
+        discussion: """
+            Counters are attached to the command before it execs and enabled at exec, as perf stat
+            does; children are counted too. The report goes to standard error (as perf's does) and
+            the command's exit status is passed through. --json prints one object on standard output.
+
+            Examples:
+              pmu stat -e syscalls:sys_enter_getppid -- ./program
+              pmu stat -e msr/tsc/,task-clock,page-faults --json -- sleep 0.1
+              pmu stat -e task-clock -p 1234 --duration 2
+            """)
+
+    @OptionGroup var options: CommonOptions
+
+    @Option(name: .customShort("e"), help: ArgumentHelp("Events to count (perf syntax; repeatable, comma lists, {groups}).", valueName: "EVENTS"))
+    var events: [String] = []
+
+    @Option(name: .customShort("x"), help: ArgumentHelp("Print perf-style CSV with this field separator.", valueName: "SEP"))
+    var separator: String?
+
+    @Option(name: .customShort("r"), help: ArgumentHelp("Run the command N times and report the mean.", valueName: "N"))
+    var repeats = 1
+
+    @Option(name: .customShort("p"), help: ArgumentHelp("Count this running process (all its threads) instead of a command.", valueName: "PID"))
+    var pid: Int32?
+
+    @Option(name: .long, help: ArgumentHelp("With -p: how long to count, in seconds.", valueName: "SECONDS"))
+    var duration: Double?
+
+    @Argument(parsing: .captureForPassthrough, help: "The command to run, after --.")
+    var command: [String] = []
+
+    private var commandLine: [String] { command.first == "--" ? Array(command.dropFirst()) : command }
+
+    func validate() throws {
+        if events.isEmpty { throw ValidationError("name the events to count with -e, e.g. -e task-clock,page-faults") }
+        if repeats < 1 { throw ValidationError("-r takes a positive number of runs, not \(repeats)") }
+        if let separator, separator.isEmpty { throw ValidationError("-x needs a separator character, e.g. -x,") }
+        if pid != nil {
+            if !commandLine.isEmpty { throw ValidationError("give either -p PID or a command, not both") }
+            guard let duration, duration > 0, duration.isFinite else {
+                throw ValidationError("-p needs --duration SECONDS (a positive number) to know when to stop")
+            }
+            if repeats != 1 { throw ValidationError("-r repeats a command; it does not apply to -p") }
+        } else if commandLine.isEmpty {
+            throw ValidationError("name a command to run after --, e.g. pmu stat -e task-clock -- sleep 1, or use -p PID --duration S")
+        } else if duration != nil {
+            throw ValidationError("--duration applies to -p PID only")
+        }
+    }
+
+    func run() throws {
+        let inventory = try options.inventory()
+        let resolver = Resolver(pmus: inventory.pmus, tracefs: Tracefs(root: options.root))
+        var groups: [ResolvedGroup] = []
+        for text in events {
+            do {
+                groups += try resolver.resolve(text)
+            } catch {
+                throw CLIError(error.description)
+            }
+        }
+        let plan = StatPlan(groups: groups, inventory: inventory, procRoot: "/proc")
+
+        var totals: [StatResult] = []
+        var runs: [[StatResult]] = []
+        var exitStatus: Int32 = 0
+        let started = Date()
+        if let pid {
+            let tids = try threads(of: pid)
+            runs.append(try plan.count(target: .threads(tids), waitingChild: nil) {
+                Thread.sleep(forTimeInterval: duration ?? 0)
+                return 0
+            })
+        } else {
+            for _ in 0..<repeats {
+                let child = try spawnWaiting(commandLine)
+                var status: Int32 = 0
+                runs.append(try plan.count(target: .threads([child.pid]), waitingChild: child) {
+                    status = try release(child)
+                    return status
+                })
+                exitStatus = status
+            }
+        }
+        let elapsed = Date().timeIntervalSince(started)
+        totals = StatResult.mean(of: runs)
+
+        let report = StatReport(
+            command: pid.map { "pid \($0)" } ?? commandLine.joined(separator: " "),
+            exitStatus: pid == nil ? exitStatus : nil, runs: runs.count, elapsed: elapsed, results: totals)
+        if options.json {
+            try printJSON(report.json)
+        } else if let separator {
+            report.csv(separator: separator).forEach { printError($0) }
+        } else {
+            printError(report.text)
+        }
+        if exitStatus != 0 { throw ExitCode(exitStatus) }
+    }
+
+    /// The thread ids of a live process, from /proc/PID/task.
+    private func threads(of pid: Int32) throws -> [Int32] {
+        let entries: [String]
+        do {
+            entries = try FileSystem().list("/proc/\(pid)/task").map(\.name)
+        } catch {
+            throw CLIError("-p \(pid): no such process (\(error.errno.name)); check the pid with ps")
+        }
+        let tids = entries.compactMap { Int32($0) }
+        if tids.isEmpty { throw CLIError("-p \(pid): the process has no threads left") }
+        return tids
+    }
+}
+
+/// A child created by `cpe_spawn_waiting`, stopped before its exec.
+struct WaitingChild {
+    var pid: Int32
+    var channel: [Int32]
+    var name: String
+}
+
+func spawnWaiting(_ arguments: [String]) throws -> WaitingChild {
+    guard let name = arguments.first else { throw CLIError("no command given") }
+    var cStrings = arguments.map { strdup($0) }
+    defer { cStrings.forEach { free($0) } }
+    cStrings.append(nil)
+    var channel: [Int32] = [-1, -1]
+    let pid = cStrings.withUnsafeBufferPointer { argv in
+        channel.withUnsafeMutableBufferPointer { cpe_spawn_waiting(name, argv.baseAddress, $0.baseAddress) }
+    }
+    if pid < 0 { throw CLIError("cannot start '\(name)': \(Errno(rawValue: -pid))") }
+    return WaitingChild(pid: pid, channel: channel, name: name)
+}
+
+/// Lets the child exec and waits for it: its exit status (128 + signal when killed).
+func release(_ child: WaitingChild) throws -> Int32 {
+    let failure = child.channel.withUnsafeBufferPointer { cpe_release_child($0.baseAddress) }
+    var raw: Int32 = 0
+    let waited = cpe_wait_child(child.pid, &raw)
+    if failure != 0 {
+        throw CLIError("cannot run '\(child.name)': \(Errno(rawValue: failure)); check the name and PATH")
+    }
+    if waited < 0 { throw CLIError("waiting for '\(child.name)': \(Errno(rawValue: -waited))") }
+    let signal = raw & 0x7f
+    return signal == 0 ? (raw >> 8) & 0xff : 128 + signal
+}
