@@ -34,6 +34,12 @@ let package = Package(
             ],
             path: "Sources/pmu"
         ),
+        // How another tool embeds the library (README: "Use it from your own tool").
+        .executableTarget(
+            name: "count-group-example",
+            dependencies: ["PerfEvents"],
+            path: "Sources/Examples/CountGroup"
+        ),
         // The C side of pmu-bench: timed loops that do exactly what the Swift loops do.
         // It also reports libpfm's version: a Swift module cannot import CLibpfm
         // and CPerfEvents together (their two perf_event.h copies clash).

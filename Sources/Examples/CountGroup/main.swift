@@ -1,0 +1,76 @@
+// An example of PerfEvents used from another tool: resolve events on a named
+// PMU, open them as one group on the calling thread, run some work, and print
+// each value scaled (or why it was not counted).
+//
+//   swift run count-group-example                     # software PMU, this machine
+//   swift run count-group-example armv8_cortex_a72 cpu_cycles inst_retired
+//
+// Arguments: PMU EVENT... (events are that PMU's aliases or generic names).
+import Glibc
+import PerfEvents
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+let pmuName = arguments.first ?? "software"
+let eventNames = arguments.count > 1 ? Array(arguments.dropFirst()) : ["task-clock", "page-faults", "context-switches"]
+
+// 1. Discover the PMUs (sysfs, or $PERF_EVENTS_SYSFS_ROOT) and pick the one named.
+let inventory: PMUInventory
+let pmu: PMU
+do {
+    inventory = try PMUDiscovery().discover()
+    pmu = try inventory.pmu(named: pmuName)
+} catch {
+    print("error: \(error)")
+    exit(2)
+}
+
+// 2. Resolve every event on that PMU: `pmu/event/` names it explicitly, so the
+//    attr carries that PMU's own type (never "the first PMU that accepts it").
+let resolver = Resolver(pmus: inventory.pmus)
+var events: [CounterEvent] = []
+for name in eventNames {
+    let text = pmu.kind == .software ? name : "\(pmu.name)/\(name)/"
+    do {
+        for group in try resolver.resolve(text) {
+            for event in group.events {
+                events.append(CounterEvent(label: event.displayName, attributes: event.attributes, pmu: pmu))
+            }
+        }
+    } catch {
+        print("error: \(error)")
+        exit(2)
+    }
+}
+
+// 3. Keep this thread on the PMU's CPUs (a core PMU counts nothing elsewhere).
+if pmu.kind == .core, pmu.cpus != nil {
+    do { _ = try Affinity.pin(to: pmu) } catch { print("warning: cannot pin to \(pmu.name): \(error)") }
+}
+
+// 4. Open the group (leader first), count some work, read all members at once.
+var options = CounterOptions(target: .callingThread)
+options.machineHasCorePMU = inventory.hasCorePMU
+do {
+    let group = try CounterGroup(events, options: options)
+    try group.enable()
+    var pages: [[UInt8]] = []
+    for index in 0..<256 { pages.append([UInt8](repeating: UInt8(truncatingIfNeeded: index), count: 4096)) }
+    try group.disable()
+    for (event, value) in zip(group.events, try group.read()) {
+        switch value.status {
+        case .counted:
+            print("\(event.label): \(value.raw)")
+        case .multiplexed:
+            print("\(event.label): \(value.scaled ?? 0) (scaled, ran \(value.runningPercent)% of the time)")
+        case .notCounted:
+            print("\(event.label): <not counted> (never scheduled)")
+        case .notSupported(let reason):
+            print("\(event.label): <not supported> \(reason)")
+        }
+    }
+    _ = pages.count
+} catch {
+    // The kernel refused the group: say which event and why, never a zero.
+    print("error: \(error.description)")
+    exit(1)
+}
