@@ -69,6 +69,12 @@ let package = Package(
             dependencies: ["PMUBenchCore", "pmu-bench", "PerfEvents"],
             path: "Tests/PMUBenchTests"
         ),
+        // The command-line tools as a user runs them (the built executables).
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["pmu"],
+            path: "Tests/CLITests"
+        ),
         .testTarget(
             name: "PerfEventsTests",
             dependencies: ["PerfEvents", "CPerfEvents"],

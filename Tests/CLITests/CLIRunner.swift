@@ -1,0 +1,87 @@
+import Foundation
+
+/// Runs the built `pmu` executable (it sits beside the test bundle) and
+/// captures what it prints.
+struct CLIResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+
+    /// stdout parsed as JSON.
+    func json() throws -> Any {
+        try JSONSerialization.jsonObject(with: Data(stdout.utf8))
+    }
+}
+
+enum CLI {
+    /// The directory of the package's built products.
+    static var productsDirectory: URL {
+        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        while url.path != "/" && !FileManager.default.fileExists(atPath: url.appendingPathComponent("pmu").path) {
+            url.deleteLastPathComponent()
+        }
+        return url
+    }
+
+    /// The repository root (for fixtures).
+    static var repositoryRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    static func fixture(_ name: String) -> String {
+        repositoryRoot.appendingPathComponent("Tests/PerfEventsTests/Fixtures/sysfs/\(name)").path
+    }
+
+    /// Runs `executable` (default `pmu`) with `arguments`.
+    static func run(_ arguments: [String], executable: String? = nil, environment: [String: String] = [:]) throws -> CLIResult {
+        let process = Process()
+        process.executableURL = executable.map { URL(fileURLWithPath: $0) } ?? productsDirectory.appendingPathComponent("pmu")
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "PERF_EVENTS_SYSFS_ROOT")
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return CLIResult(status: process.terminationStatus,
+                         stdout: String(decoding: stdout, as: UTF8.self),
+                         stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    /// A C program that calls getppid(2) exactly N times (argv[1]) and exits with argv[2].
+    static let getppidProgram: String = {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pmu-cli-tests-\(getpid())")
+        try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let source = directory.appendingPathComponent("getppid.c")
+        let binary = directory.appendingPathComponent("getppid")
+        try? """
+            #include <stdlib.h>
+            #include <unistd.h>
+            #include <sys/syscall.h>
+            int main(int argc, char **argv) {
+                long n = argc > 1 ? atol(argv[1]) : 0;
+                for (long i = 0; i < n; i++) syscall(SYS_getppid);
+                return argc > 2 ? atoi(argv[2]) : 0;
+            }
+            """.write(to: source, atomically: true, encoding: .utf8)
+        _ = try? run(["-O1", "-o", binary.path, source.path], executable: "/usr/bin/cc")
+        return binary.path
+    }()
+
+    /// The content of a sysfs/tracefs file, trimmed.
+    static func read(_ path: String) -> String? {
+        (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Mounts tracefs when it is not mounted (we run as root in CI).
+    static func ensureTracefs() {
+        if !FileManager.default.fileExists(atPath: "/sys/kernel/tracing/events") {
+            _ = try? run(["-t", "tracefs", "nodev", "/sys/kernel/tracing"], executable: "/bin/mount")
+        }
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+
+@Suite(.serialized) struct StatCommandTests {
+    @Test func tracepointCountsExactlyTheCallsMadeAndAgreesWithPerf() throws {
+        CLI.ensureTracefs()
+        let calls = 4321
+        let result = try CLI.run(["stat", "-x,", "-e", "syscalls:sys_enter_getppid", "--", CLI.getppidProgram, String(calls)])
+        #expect(result.status == 0, "\(result.stderr)")
+        let fields = result.stderr.split(separator: "\n").first { $0.contains("sys_enter_getppid") }?.split(separator: ",")
+        #expect(fields?.first.map(String.init) == String(calls))
+
+        let perf = try CLI.run(["stat", "-x,", "-e", "syscalls:sys_enter_getppid", "--", CLI.getppidProgram, String(calls)],
+                               executable: "/usr/bin/perf")
+        let perfCount = perf.stderr.split(separator: "\n").first { $0.contains("sys_enter_getppid") }?.split(separator: ",").first
+        #expect(perfCount.map(String.init) == String(calls), "perf said: \(perf.stderr)")
+    }
+
+    @Test func jsonShowsTheMSRTypeAndCountedValues() throws {
+        let result = try CLI.run(["stat", "-e", "msr/tsc/,task-clock,page-faults", "--json", "--", "sleep", "0.1"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try #require(try result.json() as? [String: Any])
+        #expect(object["exit_status"] as? Int == 0)
+        #expect(object["command"] as? String == "sleep 0.1")
+        let events = try #require(object["events"] as? [[String: Any]])
+        #expect(events.count == 3)
+        let msrType = try #require(CLI.read("/sys/bus/event_source/devices/msr/type"))
+        #expect(events[0]["type"] as? Int == Int(msrType))
+        #expect(events[0]["pmu"] as? String == "msr")
+        for event in events {
+            #expect(event["status"] as? String == "counted", "\(event)")
+            #expect((event["count"] as? Double ?? 0) > 0, "\(event)")
+            #expect((event["time_running_ns"] as? Int ?? 0) > 0)
+        }
+    }
+
+    @Test func cyclesIsNotSupportedWithAReasonAndExitZero() throws {
+        let result = try CLI.run(["stat", "-e", "cycles", "--json", "--", "true"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try #require(try result.json() as? [String: Any])
+        let event = try #require((object["events"] as? [[String: Any]])?.first)
+        #expect(event["status"] as? String == "not-supported")
+        #expect(event["count"] == nil || event["count"] is NSNull)
+        #expect((event["reason"] as? String)?.contains("no hardware PMU") == true, "\(event)")
+        let text = try CLI.run(["stat", "-e", "cycles", "--", "true"])
+        #expect(text.stderr.contains("<not supported>"))
+    }
+
+    @Test func exitStatusIsPassedThrough() throws {
+        let result = try CLI.run(["stat", "-e", "task-clock", "--", CLI.getppidProgram, "1", "7"])
+        #expect(result.status == 7)
+        #expect(result.stderr.contains("task-clock"))
+    }
+
+    @Test func repeatsGiveTheMeanOfExactCounts() throws {
+        CLI.ensureTracefs()
+        let result = try CLI.run(["stat", "-r", "3", "--json", "-e", "syscalls:sys_enter_getppid", "--", CLI.getppidProgram, "500"])
+        let object = try #require(try result.json() as? [String: Any])
+        let event = try #require((object["events"] as? [[String: Any]])?.first)
+        #expect(event["count"] as? Double == 500)
+        #expect(event["counts_per_run"] as? [Int] == [500, 500, 500])
+        #expect(object["runs"] as? Int == 3)
+    }
+
+    @Test func countsARunningProcessForADuration() throws {
+        let busy = Process()
+        busy.executableURL = URL(fileURLWithPath: "/bin/sh")
+        busy.arguments = ["-c", "while :; do :; done"]
+        // Not on our pipes: an orphan holding them would keep the test runner waiting.
+        busy.standardOutput = FileHandle.nullDevice
+        busy.standardError = FileHandle.nullDevice
+        try busy.run()
+        // SIGKILL: the test runner's children may inherit an ignored SIGTERM.
+        defer { kill(busy.processIdentifier, SIGKILL); busy.waitUntilExit() }
+        let result = try CLI.run(["stat", "--json", "-e", "task-clock", "-p", String(busy.processIdentifier), "--duration", "0.2"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try #require(try result.json() as? [String: Any])
+        let event = try #require((object["events"] as? [[String: Any]])?.first)
+        #expect(event["status"] as? String == "counted")
+        // A busy loop runs most of the 0.2 s it was watched (shared machine: a loose bound).
+        #expect((event["count"] as? Double ?? 0) > 20_000_000)
+    }
+
+    @Test(arguments: [
+        (["stat", "-e", "task-clock", "--", "/no/such/command"], "/no/such/command"),
+        (["stat", "-e", "task-clock", "-p", "999999999", "--duration", "0.1"], "999999999"),
+        (["stat", "-e", "no-such-event", "--", "true"], "no-such-event"),
+        (["stat", "-e", "cpu_cor/cycles/", "--", "true"], "cpu_cor"),
+        (["stat", "--", "true"], "-e"),
+        (["stat", "-e", "task-clock"], "command"),
+        (["stat", "-e", "task-clock", "-p", "1"], "--duration"),
+        (["stat", "-r", "0", "-e", "task-clock", "--", "true"], "-r"),
+    ])
+    func badInputIsAClearErrorWithNoReport(arguments: [String], mention: String) throws {
+        let result = try CLI.run(arguments)
+        #expect(result.status != 0)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.contains(mention), "\(result.stderr)")
+        #expect(!result.stderr.contains("Performance counter stats"))
+    }
+}
