@@ -94,12 +94,25 @@ public struct FailEntry: Hashable, Sendable {
         self.cpu = cpu
     }
 
-    /// Whether this is arm64's "CPU not supported by the VM's PMU" failure.
-    public var isCPUUnsupported: Bool { hardwareReason & Self.cpuUnsupported != 0 }
+    /// Whether the host KVM is arm64, where `hardwareReason` holds KVM flags rather
+    /// than a VMX/SVM code.
+    public static var hostIsARM64: Bool {
+        #if arch(arm64)
+        return true
+        #else
+        return false
+        #endif
+    }
+
+    /// Whether this is arm64's "CPU not supported by the VM's PMU" failure. On x86 the
+    /// same bit is part of a VMX/SVM code: pass `arm64: false` to read it as such.
+    public func isCPUUnsupported(arm64: Bool = FailEntry.hostIsARM64) -> Bool {
+        arm64 && hardwareReason & Self.cpuUnsupported != 0
+    }
 
     /// What went wrong, naming the PMU the VM was given and its CPUs when known.
-    public func explanation(pmuName: String? = nil, pmuCPUs: String? = nil) -> String {
-        guard isCPUUnsupported else {
+    public func explanation(pmuName: String? = nil, pmuCPUs: String? = nil, arm64: Bool = FailEntry.hostIsARM64) -> String {
+        guard isCPUUnsupported(arm64: arm64) else {
             return "guest entry failed on CPU \(cpu), hardware reason 0x" + String(hardwareReason, radix: 16)
         }
         var text = "VCPU thread ran on CPU \(cpu), which the VM's PMU does not cover"
