@@ -32,8 +32,6 @@ struct GuestProgramTests {
         for (program, loopStart, jzAt, jnzAt) in [
             (X86Programs.cpuidLoop(count: 9), 0x1007, 5, 13),
             (X86Programs.rdmsrLoop(count: 9), 0x1007, 5, 16),
-            (X86Programs.hypercallLoop(count: 9, instruction: .vmcall), 0x1007, 5, 14),
-            (X86Programs.hypercallLoop(count: 9, instruction: .vmmcall), 0x1007, 5, 14),
         ] {
             let code = program.code
             let reportAt = code.count - 7
@@ -42,10 +40,19 @@ struct GuestProgramTests {
             #expect(shortJumpTarget(code, at: jnzAt) == loopStart, "\(program.name)")
             #expect(program.kernelExits == 9 && program.userspaceExits == 1)
         }
+        for instruction in [X86Programs.HypercallInstruction.vmcall, .vmmcall] {
+            let code = X86Programs.hypercallLoop(count: 9, instruction: instruction).code
+            #expect(code[0x16...0x18] == ArraySlice(instruction.bytes))
+            #expect(shortJumpTarget(code, at: 0x11) == 0x101C)  // jz → report 'H'
+            #expect(shortJumpTarget(code, at: 0x1A) == 0x1013)  // jnz → xor eax, eax
+            #expect(Array(code[0x1C...0x22]) == [0xBA, 0x10, 0x00, 0xB0, 0x48, 0xEE, 0xF4])
+            // IVT[6] (guest-physical 0x18) points at the #UD handler, which reports 'U'.
+            #expect(Array(code[0...5]) == [0xC7, 0x06, 0x18, 0x00, 0x23, 0x10])
+            #expect(Array(code[0x23...0x29]) == [0xBA, 0x10, 0x00, 0xB0, 0x55, 0xEE, 0xF4])
+            #expect(code.count == 0x2A)
+        }
         #expect(X86Programs.cpuidLoop(count: 1).code[10...11] == [0x0F, 0xA2])
         #expect(X86Programs.rdmsrLoop(count: 1, msr: 0xC000_0080).code[9...14] == [0x80, 0x00, 0x00, 0xC0, 0x0F, 0x32])
-        #expect(X86Programs.hypercallLoop(count: 1, instruction: .vmcall).code[10...12] == [0x0F, 0x01, 0xC1])
-        #expect(X86Programs.hypercallLoop(count: 1, instruction: .vmmcall).code[10...12] == [0x0F, 0x01, 0xD9])
         #expect(X86Programs.HypercallInstruction.native(vendor: "AuthenticAMD") == .vmmcall)
         #expect(X86Programs.HypercallInstruction.native(vendor: "GenuineIntel") == .vmcall)
     }

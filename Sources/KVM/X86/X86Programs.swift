@@ -143,21 +143,27 @@ public enum X86Programs {
     /// Makes hypercall 0 (no such KVM hypercall) `count` times, then one OUT of
     /// `0x48` ('H') and HLT. KVM answers an unknown hypercall with -KVM_ENOSYS
     /// (-1000) in RAX and continues: the loop never leaves the kernel — on hardware
-    /// virtualisation. Where KVM *emulates* the instruction (real mode under an
-    /// emulating KVM such as PVM), its emulator rewrites the instruction to the native
-    /// form and re-executes it without ever making the hypercall, so the guest never
-    /// gets past it; run it with a watchdog (``VCPU/setImmediateExit(_:)`` plus a signal).
+    /// virtualisation. Where KVM *emulates* real mode (PVM, as on the machine this was
+    /// written on) the instruction raises #UD instead; the program installs a #UD
+    /// handler (real-mode IVT vector 6) that reports `0x55` ('U') and halts, so either
+    /// way the guest ends in a known state.
     ///
-    ///     1000: BE nn nn     mov si, count
-    ///     1003: 85 F6        test si, si
-    ///     1005: 74 09        jz 1010
-    ///     1007: 66 31 C0     xor eax, eax        ; hypercall number 0
-    ///     100A: 0F 01 C1     vmcall              ; or 0F 01 D9 vmmcall
-    ///     100D: 4E           dec si
-    ///     100E: 75 F7        jnz 1007
-    ///     1010: BA 10 00 B0 48 EE F4   report 'H', hlt
+    ///     1000: C7 06 18 00 23 10   mov word [0x18], 0x1023   ; IVT[6].offset = #UD handler
+    ///     1006: C7 06 1A 00 00 00   mov word [0x1A], 0        ; IVT[6].segment = 0
+    ///     100C: BE nn nn            mov si, count
+    ///     100F: 85 F6               test si, si
+    ///     1011: 74 09               jz 101C
+    ///     1013: 66 31 C0            xor eax, eax              ; hypercall number 0
+    ///     1016: 0F 01 C1            vmcall                    ; or 0F 01 D9 vmmcall
+    ///     1019: 4E                  dec si
+    ///     101A: 75 F7               jnz 1013
+    ///     101C: BA 10 00 B0 48 EE F4   report 'H', hlt
+    ///     1023: BA 10 00 B0 55 EE F4   #UD handler: report 'U', hlt
     public static func hypercallLoop(count: UInt16, instruction: HypercallInstruction) -> GuestProgram {
+        let handler = UInt16(truncatingIfNeeded: loadAddress) + 0x23
         let code: [UInt8] = [
+            0xC7, 0x06, 0x18, 0x00, lo(handler), hi(handler),
+            0xC7, 0x06, 0x1A, 0x00, 0x00, 0x00,
             0xBE, lo(count), hi(count),
             0x85, 0xF6,
             0x74, 0x09,
@@ -165,9 +171,14 @@ public enum X86Programs {
         ] + instruction.bytes + [
             0x4E,
             0x75, 0xF7,
-        ] + report(0x48)
+        ] + report(hypercallDoneMarker) + report(undefinedInstructionMarker)
         return GuestProgram(name: "x86 hypercall ×\(count)", code: code, loadAddress: loadAddress, userspaceExits: 1, kernelExits: Int(count))
     }
+
+    /// What ``hypercallLoop(count:instruction:)`` reports after its loop ('H').
+    public static let hypercallDoneMarker: UInt8 = 0x48
+    /// What ``hypercallLoop(count:instruction:)`` reports from its #UD handler ('U').
+    public static let undefinedInstructionMarker: UInt8 = 0x55
 
     /// `mov dx, 0x10; mov al, marker; out dx, al; hlt`.
     static func report(_ marker: UInt8) -> [UInt8] {
