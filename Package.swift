@@ -5,6 +5,7 @@ let package = Package(
     name: "swift-perf-events",
     products: [
         .library(name: "PerfEvents", targets: ["PerfEvents"]),
+        .library(name: "KVM", targets: ["KVM"]),
         .executable(name: "pmu", targets: ["pmu"]),
         .executable(name: "pmu-bench", targets: ["pmu-bench"]),
     ],
@@ -25,6 +26,12 @@ let package = Package(
             name: "PerfEvents",
             dependencies: ["CPerfEvents", "CLibpfm"],
             path: "Sources/PerfEvents"
+        ),
+        // A KVM driver that knows about PMUs (KVM_ARM_VCPU_PMU_V3_SET_PMU, VCPU pinning).
+        .target(
+            name: "KVM",
+            dependencies: ["PerfEvents", "CPerfEvents"],
+            path: "Sources/KVM"
         ),
         .executableTarget(
             name: "pmu",
@@ -80,6 +87,11 @@ let package = Package(
             dependencies: ["PerfEvents", "CPerfEvents"],
             path: "Tests/PerfEventsTests",
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "KVMTests",
+            dependencies: ["KVM", "PerfEvents", "CPerfEvents"],
+            path: "Tests/KVMTests"
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -31,8 +31,10 @@ func retryingInterrupts<Result: SignedInteger & FixedWidthInteger>(_ body: () ->
 
 extension SystemCalls {
     /// Calls `body` and throws a ``SystemError`` naming `call` and `subject` when it returns -errno.
+    ///
+    /// Public so that the `KVM` module drives its ioctls through the same path.
     @inline(__always)
-    func check<Result: SignedInteger & FixedWidthInteger>(
+    public func check<Result: SignedInteger & FixedWidthInteger>(
         _ call: String, _ subject: String = "", _ body: () -> Result
     ) throws(SystemError) -> Result {
         let result = retryingInterrupts(body)

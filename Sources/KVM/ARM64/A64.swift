@@ -1,0 +1,117 @@
+/// A64 instruction encodings, computed from their fields (Arm ARM, C4 "A64 instruction
+/// set encoding"). Only what the guest programs need; registers are 0…30 (31 = XZR/SP
+/// depending on the instruction).
+public enum A64 {
+    /// A system register operand: `op0:op1:CRn:CRm:op2`.
+    public struct SystemRegister: Hashable, Sendable {
+        public var op0: UInt32, op1: UInt32, crn: UInt32, crm: UInt32, op2: UInt32
+        public init(op0: UInt32, op1: UInt32, crn: UInt32, crm: UInt32, op2: UInt32) {
+            self.op0 = op0; self.op1 = op1; self.crn = crn; self.crm = crm; self.op2 = op2
+        }
+        /// PMCR_EL0 (3, 3, c9, c12, 0): E (bit 0) enables counters, C (bit 2) resets the cycle counter.
+        public static let pmcrEL0 = SystemRegister(op0: 3, op1: 3, crn: 9, crm: 12, op2: 0)
+        /// PMCNTENSET_EL0 (3, 3, c9, c12, 1): bit 31 enables PMCCNTR_EL0.
+        public static let pmcntensetEL0 = SystemRegister(op0: 3, op1: 3, crn: 9, crm: 12, op2: 1)
+        /// PMOVSCLR_EL0 (3, 3, c9, c12, 3): write ones to clear overflow flags.
+        public static let pmovsclrEL0 = SystemRegister(op0: 3, op1: 3, crn: 9, crm: 12, op2: 3)
+        /// PMCCNTR_EL0 (3, 3, c9, c13, 0): the cycle counter.
+        public static let pmccntrEL0 = SystemRegister(op0: 3, op1: 3, crn: 9, crm: 13, op2: 0)
+        /// PMINTENCLR_EL1 (3, 0, c9, c14, 2): write ones to disable overflow interrupts.
+        public static let pmintenclrEL1 = SystemRegister(op0: 3, op1: 0, crn: 9, crm: 14, op2: 2)
+
+        var fields: UInt32 {
+            (op0 & 1) << 19 | (op1 & 7) << 16 | (crn & 15) << 12 | (crm & 15) << 8 | (op2 & 7) << 5
+        }
+    }
+
+    /// `MOVZ Xd, #imm16, LSL #(16*shift)`: 1 10 100101 hw imm16 Rd.
+    public static func movz(x rd: UInt32, _ imm16: UInt16, shift: UInt32 = 0) -> UInt32 {
+        0xD280_0000 | (shift & 3) << 21 | UInt32(imm16) << 5 | (rd & 31)
+    }
+
+    /// `MOVZ Wd, #imm16, LSL #(16*shift)` (32-bit, shift 0 or 1).
+    public static func movz(w rd: UInt32, _ imm16: UInt16, shift: UInt32 = 0) -> UInt32 {
+        0x5280_0000 | (shift & 1) << 21 | UInt32(imm16) << 5 | (rd & 31)
+    }
+
+    /// `MOVK Xd, #imm16, LSL #(16*shift)`: 1 11 100101 hw imm16 Rd.
+    public static func movk(x rd: UInt32, _ imm16: UInt16, shift: UInt32) -> UInt32 {
+        0xF280_0000 | (shift & 3) << 21 | UInt32(imm16) << 5 | (rd & 31)
+    }
+
+    /// `MOVK Wd, #imm16, LSL #(16*shift)` (32-bit).
+    public static func movk(w rd: UInt32, _ imm16: UInt16, shift: UInt32) -> UInt32 {
+        0x7280_0000 | (shift & 1) << 21 | UInt32(imm16) << 5 | (rd & 31)
+    }
+
+    /// `MOVN Xd, #imm16` (Xd = ~imm16): 1 00 100101 hw imm16 Rd.
+    public static func movn(x rd: UInt32, _ imm16: UInt16) -> UInt32 {
+        0x9280_0000 | UInt32(imm16) << 5 | (rd & 31)
+    }
+
+    /// `MOVZ`/`MOVK` pair loading a 32-bit value into Xd (upper 32 bits zero).
+    public static func load32(x rd: UInt32, _ value: UInt32) -> [UInt32] {
+        [movz(x: rd, UInt16(truncatingIfNeeded: value)), movk(x: rd, UInt16(truncatingIfNeeded: value >> 16), shift: 1)]
+    }
+
+    /// `STR Xt, [Xn]` (unsigned offset 0; no writeback, so an MMIO fault has a valid syndrome).
+    public static func str(x rt: UInt32, base rn: UInt32) -> UInt32 {
+        0xF900_0000 | (rn & 31) << 5 | (rt & 31)
+    }
+
+    /// `SUBS Xd, Xn, #imm12`.
+    public static func subs(x rd: UInt32, _ rn: UInt32, _ imm12: UInt32) -> UInt32 {
+        0xF100_0000 | (imm12 & 0xFFF) << 10 | (rn & 31) << 5 | (rd & 31)
+    }
+
+    /// `CBZ Xt, label` with `offset` bytes from this instruction (a multiple of 4, ±1 MiB).
+    public static func cbz(x rt: UInt32, offset: Int32) -> UInt32 {
+        0xB400_0000 | (UInt32(bitPattern: offset / 4) & 0x7FFFF) << 5 | (rt & 31)
+    }
+
+    /// `B.NE label` with `offset` bytes from this instruction.
+    public static func bne(offset: Int32) -> UInt32 {
+        0x5400_0000 | (UInt32(bitPattern: offset / 4) & 0x7FFFF) << 5 | 0x1
+    }
+
+    /// `B label` with `offset` bytes from this instruction (0: branch to self).
+    public static func b(offset: Int32) -> UInt32 {
+        0x1400_0000 | (UInt32(bitPattern: offset / 4) & 0x3FF_FFFF)
+    }
+
+    /// `ORR Xd, Xn, #(1 << bit)`: a logical immediate with N=1, imms=0 (one set bit),
+    /// immr = (64 - bit) mod 64 (the rotation that moves bit 0 to `bit`).
+    public static func orrBit(x rd: UInt32, _ rn: UInt32, bit: UInt32) -> UInt32 {
+        let immr = (64 - (bit & 63)) & 63
+        return 0xB240_0000 | immr << 16 | (rn & 31) << 5 | (rd & 31)
+    }
+
+    /// `MRS Xt, sysreg`: 1101010100 1 1 o0 op1 CRn CRm op2 Rt.
+    public static func mrs(x rt: UInt32, _ register: SystemRegister) -> UInt32 {
+        0xD530_0000 | register.fields | (rt & 31)
+    }
+
+    /// `MSR sysreg, Xt`: 1101010100 0 1 o0 op1 CRn CRm op2 Rt.
+    public static func msr(_ register: SystemRegister, x rt: UInt32) -> UInt32 {
+        0xD510_0000 | register.fields | (rt & 31)
+    }
+
+    /// `HVC #imm16`.
+    public static func hvc(_ imm16: UInt16 = 0) -> UInt32 { 0xD400_0002 | UInt32(imm16) << 5 }
+    /// `ISB`.
+    public static let isb: UInt32 = 0xD503_3FDF
+    /// `WFI`.
+    public static let wfi: UInt32 = 0xD503_207F
+    /// The zero register's number for `MSR`/`STR` sources.
+    public static let xzr: UInt32 = 31
+
+    /// Instruction words as the little-endian bytes the CPU fetches.
+    public static func bytes(_ words: [UInt32]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(words.count * 4)
+        for word in words {
+            for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: word >> UInt32(shift))) }
+        }
+        return bytes
+    }
+}

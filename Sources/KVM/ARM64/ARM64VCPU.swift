@@ -1,0 +1,218 @@
+import PerfEvents
+
+/// `struct kvm_vcpu_init` (32 bytes): target u32, features u32[7].
+public struct ARM64VCPUInit: Hashable, Sendable {
+    /// `sizeof(struct kvm_vcpu_init)`.
+    public static let size = 32
+    /// `KVM_ARM_VCPU_PSCI_0_2` feature bit: PSCI 0.2+ (SYSTEM_OFF → `KVM_EXIT_SYSTEM_EVENT`).
+    public static let psci02Feature = 2
+    /// `KVM_ARM_VCPU_PMU_V3` feature bit: give the VCPU a PMUv3.
+    public static let pmuV3Feature = 3
+
+    public var target: UInt32
+    public var features: [UInt32]
+
+    public init(target: UInt32, features: [UInt32] = [UInt32](repeating: 0, count: 7)) {
+        self.target = target
+        var words = Array(features.prefix(7))
+        words += [UInt32](repeating: 0, count: 7 - words.count)
+        self.features = words
+    }
+
+    /// Decodes the 32 bytes `KVM_ARM_PREFERRED_TARGET` fills.
+    public init(bytes: [UInt8]) {
+        target = ByteImage.load(UInt32.self, at: 0, in: bytes) ?? 0
+        features = (0..<7).map { ByteImage.load(UInt32.self, at: 4 + 4 * $0, in: bytes) ?? 0 }
+    }
+
+    public var bytes: [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: Self.size)
+        ByteImage.store(target, at: 0, in: &bytes)
+        for (index, word) in features.prefix(7).enumerated() { ByteImage.store(word, at: 4 + 4 * index, in: &bytes) }
+        return bytes
+    }
+
+    /// Whether feature bit `bit` is set.
+    public func has(feature bit: Int) -> Bool {
+        guard bit >= 0, bit < 7 * 32 else { return false }
+        return features[bit / 32] & (1 << UInt32(bit % 32)) != 0
+    }
+
+    /// Sets feature bit `bit` (0…223).
+    public mutating func set(feature bit: Int) {
+        guard bit >= 0, bit < 7 * 32 else { return }
+        features[bit / 32] |= 1 << UInt32(bit % 32)
+    }
+}
+
+/// `KVM_SET_ONE_REG` ids of the arm64 core registers this module sets:
+/// `KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | (offset in struct kvm_regs / 4)`.
+public enum ARM64Register {
+    /// `regs.pc` (offset 0x100 in `kvm_regs`: 31 x-registers and sp before it).
+    public static let pc: UInt64 = 0x6030_0000_0010_0040
+    /// `regs.pstate` (offset 0x108).
+    public static let pstate: UInt64 = 0x6030_0000_0010_0042
+    /// PSTATE for EL1h (M = 0b0101) with D, A, I and F masked (bits 9…6).
+    public static let el1hAllMasked: UInt64 = 0x3C5
+}
+
+extension VirtualMachine {
+    /// `KVM_ARM_PREFERRED_TARGET`: the VCPU target for this host.
+    ///
+    /// Throws reason `.notARM64KVM` when the kernel does not know the ioctl (ENOTTY: x86).
+    public func armPreferredTarget() throws(KVMError) -> ARM64VCPUInit {
+        var bytes = [UInt8](repeating: 0, count: ARM64VCPUInit.size)
+        do {
+            _ = try ioctl(KVMIoctl.armPreferredTarget, bytes: &bytes)
+        } catch {
+            throw error.refinedForARM64("KVM_ARM_PREFERRED_TARGET")
+        }
+        return ARM64VCPUInit(bytes: bytes)
+    }
+
+    /// Whether this KVM can give VCPUs a PMUv3 (`KVM_CHECK_EXTENSION(KVM_CAP_ARM_PMU_V3)`).
+    /// 0 on x86, where the capability number means nothing.
+    public func supportsARMPMUv3() throws(KVMError) -> Bool {
+        try checkExtension(KVMCapability.armPMUv3) > 0
+    }
+
+    /// Prepares every VCPU of this VM for an arm64 guest with a PMU, in the order KVM requires:
+    ///
+    /// 1. `KVM_CHECK_EXTENSION(KVM_CAP_ARM_PMU_V3)` must be non-zero (else `.notARM64KVM`);
+    /// 2. `KVM_ARM_PREFERRED_TARGET`, plus feature bits PSCI_0_2 and PMU_V3;
+    /// 3. `KVM_ARM_VCPU_INIT` on each VCPU;
+    /// 4. `KVM_ARM_VCPU_PMU_V3_SET_PMU` with `pmuType` through the first VCPU — it applies
+    ///    to the whole VM and must precede PMU INIT and every `KVM_RUN` (else EBUSY);
+    /// 5. `KVM_ARM_VCPU_PMU_V3_INIT` on each VCPU (no vGIC: no IRQ attribute);
+    /// 6. PC = `entry`, PSTATE = EL1h with DAIF masked, via `KVM_SET_ONE_REG`.
+    ///
+    /// `pmuType` nil leaves KVM's default PMU (the one of the CPU that created the VCPU);
+    /// `withPMU` false skips 4–5 and the feature bit. Creates `vcpuCount` VCPUs if the VM has fewer.
+    public func prepareARM64(vcpuCount: Int = 1, entry: UInt64, withPMU: Bool = true, pmuType: UInt32? = nil) throws(KVMError) {
+        if withPMU, try !supportsARMPMUv3() {
+            throw KVMError(.notARM64KVM(operation: "KVM_ARM_VCPU_PMU_V3"), call: "KVM_CHECK_EXTENSION(KVM_CAP_ARM_PMU_V3) = 0")
+        }
+        var initial = try armPreferredTarget()
+        initial.set(feature: ARM64VCPUInit.psci02Feature)
+        if withPMU { initial.set(feature: ARM64VCPUInit.pmuV3Feature) }
+        while vcpus.count < vcpuCount { try createVCPU() }
+        for vcpu in vcpus { try vcpu.armInitialise(initial) }
+        if withPMU {
+            if let pmuType { try setARMPMU(type: pmuType) }
+            for vcpu in vcpus { try vcpu.armInitialisePMU() }
+        }
+        for vcpu in vcpus {
+            try vcpu.setOneRegister(ARM64Register.pc, entry)
+            try vcpu.setOneRegister(ARM64Register.pstate, ARM64Register.el1hAllMasked)
+        }
+    }
+}
+
+extension VirtualMachine {
+    /// `KVM_ARM_VCPU_PMU_V3_SET_PMU` through the first VCPU (the setting is per VM).
+    /// Throws `.notARM64KVM` where `KVM_CAP_ARM_PMU_V3` is 0 (x86), and the
+    /// SET_PMU reasons (EBUSY, ENXIO, ENODEV, EFAULT) from the kernel.
+    public func setARMPMU(type: UInt32) throws(KVMError) {
+        if try !supportsARMPMUv3() {
+            throw KVMError(.notARM64KVM(operation: "KVM_ARM_VCPU_PMU_V3_SET_PMU"), call: "KVM_CHECK_EXTENSION(KVM_CAP_ARM_PMU_V3) = 0")
+        }
+        guard let first = vcpus.first else {
+            throw KVMError(.noPMUv3, call: "KVM_ARM_VCPU_PMU_V3_SET_PMU: the VM has no VCPU to apply it through")
+        }
+        try first.armSetPMU(type: type)
+    }
+}
+
+extension VCPU {
+    /// `KVM_ARM_VCPU_INIT`.
+    public func armInitialise(_ initial: ARM64VCPUInit) throws(KVMError) {
+        var bytes = initial.bytes
+        do {
+            _ = try ioctl(KVMIoctl.armVCPUInit, bytes: &bytes)
+        } catch {
+            throw error.refinedForARM64("KVM_ARM_VCPU_INIT")
+        }
+    }
+
+    /// `KVM_SET_ONE_REG` of a 64-bit register (`struct kvm_one_reg`: id u64, addr u64).
+    public func setOneRegister(_ id: UInt64, _ value: UInt64) throws(KVMError) {
+        var storage = value
+        try withUnsafeMutableBytes(of: &storage) { (raw) throws(KVMError) in
+            var bytes = [UInt8](repeating: 0, count: 16)
+            ByteImage.store(id, at: 0, in: &bytes)
+            ByteImage.store(ioctlArgument(raw.baseAddress), at: 8, in: &bytes)
+            do throws(KVMError) {
+                _ = try ioctl(KVMIoctl.setOneRegister, bytes: &bytes)
+            } catch {
+                throw error.refinedForARM64("KVM_SET_ONE_REG")
+            }
+        }
+    }
+
+    /// `KVM_HAS_DEVICE_ATTR`: whether the VCPU knows `attribute` of `group`.
+    /// Throws only when the ioctl itself is unknown (`.notARM64KVM` on x86).
+    public func hasDeviceAttribute(group: UInt32, attribute: UInt64) throws(KVMError) -> Bool {
+        var bytes = DeviceAttribute(group: group, attribute: attribute).bytes
+        do {
+            _ = try ioctl(KVMIoctl.hasDeviceAttribute, bytes: &bytes)
+            return true
+        } catch {
+            if error.errno == .noSuchDeviceOrAddress { return false }
+            throw error.refinedForARM64("KVM_HAS_DEVICE_ATTR")
+        }
+    }
+
+    /// `KVM_SET_DEVICE_ATTR` of a PMU control, with an `Int32` value (or none).
+    public func setPMUAttribute(_ attribute: ARM64PMUAttribute, value: Int32? = nil) throws(KVMError) {
+        var storage = value ?? 0
+        try withUnsafeMutableBytes(of: &storage) { (raw) throws(KVMError) in
+            let address = value == nil ? 0 : ioctlArgument(raw.baseAddress)
+            var bytes = attribute.attribute(address: address).bytes
+            do throws(KVMError) {
+                _ = try ioctl(KVMIoctl.setDeviceAttribute, bytes: &bytes)
+            } catch {
+                throw error.refinedForPMU(attribute, type: value.map { UInt32(bitPattern: $0) })
+            }
+        }
+    }
+
+    /// `KVM_ARM_VCPU_PMU_V3_SET_PMU`: use the host PMU with perf type `type` for the whole VM.
+    /// The VCPU must have been initialised with ``ARM64VCPUInit/pmuV3Feature`` on arm64 KVM;
+    /// ``VirtualMachine/setARMPMU(type:)`` checks that KVM is arm64 first (on x86 the
+    /// unknown attribute group answers ENXIO, which would read as "no such PMU").
+    public func armSetPMU(type: UInt32) throws(KVMError) {
+        try setPMUAttribute(.setPMU, value: Int32(bitPattern: type))
+    }
+
+    /// `KVM_ARM_VCPU_PMU_V3_INIT`.
+    public func armInitialisePMU() throws(KVMError) {
+        try setPMUAttribute(.initialise)
+    }
+}
+
+extension KVMError {
+    /// An arm64-only ioctl that the kernel does not know (ENOTTY) means an x86 (or other) KVM.
+    func refinedForARM64(_ operation: String) -> KVMError {
+        if errno == .notTTY { return KVMError(.notARM64KVM(operation: operation), call: call, errno: errno) }
+        return self
+    }
+
+    /// SET_DEVICE_ATTR errno to what it means for the PMU controls (vcpu.rst).
+    func refinedForPMU(_ attribute: ARM64PMUAttribute, type: UInt32?) -> KVMError {
+        let call = "ioctl KVM_SET_DEVICE_ATTR " + attribute.name + (type.map { "(\($0))" } ?? "")
+        switch errno {
+        case .busy?:
+            return KVMError(.pmuAlreadyFixed, call: call, errno: errno)
+        case .noSuchDeviceOrAddress? where attribute == .setPMU:
+            return KVMError(.noSuchPMU(type: type ?? 0), call: call, errno: errno)
+        case .noSuchDevice?:
+            return KVMError(.noPMUv3, call: call, errno: errno)
+        case .badAddress?:
+            return KVMError(.badAddress, call: call, errno: errno)
+        case .notTTY?:
+            return KVMError(.notARM64KVM(operation: attribute.name), call: call, errno: errno)
+        default:
+            return KVMError(reason, call: call, errno: errno)
+        }
+    }
+}

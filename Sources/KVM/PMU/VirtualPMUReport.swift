@@ -1,0 +1,109 @@
+import PerfEvents
+
+/// What KVM on this host offers guests in PMU terms, for `pmu kvm`.
+public struct VirtualPMUReport: Hashable, Sendable {
+    /// x86 KVM's vPMU state.
+    public struct X86: Hashable, Sendable {
+        /// `/sys/module/kvm/parameters/enable_pmu` (Y/N), nil when unreadable (kvm not loaded, or not x86).
+        public var enablePMU: Bool?
+        /// Whether the host has more than one core PMU (Intel hybrid: `cpu_core` + `cpu_atom`);
+        /// KVM turns its vPMU off on hybrid hosts (kvm_init_pmu_capability).
+        public var hybridHost: Bool
+        /// `KVM_CHECK_EXTENSION(KVM_CAP_PMU_CAPABILITY)` on a VM: non-zero while the vPMU is on; nil if not asked.
+        public var pmuCapability: Int32?
+
+        /// Whether guests get a vPMU.
+        public var guestsHavePMU: Bool {
+            (enablePMU ?? false) && !hybridHost && (pmuCapability.map { $0 != 0 } ?? true)
+        }
+
+        /// A one-paragraph account.
+        public var summary: String {
+            var lines: [String] = []
+            switch enablePMU {
+            case true?: lines.append("kvm.enable_pmu=Y")
+            case false?: lines.append("kvm.enable_pmu=N: KVM gives guests no vPMU")
+            case nil: lines.append("kvm.enable_pmu unreadable (is the kvm module loaded?)")
+            }
+            if hybridHost { lines.append("hybrid host (several core PMUs): KVM disables the vPMU on hybrid CPUs") }
+            if let pmuCapability { lines.append("KVM_CAP_PMU_CAPABILITY = \(pmuCapability)") }
+            lines.append(guestsHavePMU ? "guests get a vPMU" : "guests get no vPMU")
+            return lines.joined(separator: "; ")
+        }
+    }
+
+    /// What a trial `SET_PMU` said about one host PMU (arm64).
+    public enum Verdict: Hashable, Sendable {
+        /// KVM took it: a VM can use this PMU.
+        case accepted
+        /// KVM refused it, with the reason.
+        case rejected(KVMError)
+        /// The question does not arise (not arm64, no PMUv3, kernel without SET_PMU), with why.
+        case notApplicable(String)
+    }
+
+    /// One PMU's trial.
+    public struct Trial: Hashable, Sendable {
+        public var pmu: PMU
+        public var verdict: Verdict
+    }
+
+    public var x86: X86?
+    public var arm64: [Trial]
+}
+
+extension VirtualPMUReport {
+    /// Reads x86 KVM's vPMU state: the `enable_pmu` parameter, the hybrid rule and, when
+    /// a VM can be created, `KVM_CAP_PMU_CAPABILITY`.
+    public static func x86State(corePMUs: [PMU], system: SystemCalls = .live,
+                                parameterPath: String = "/sys/module/kvm/parameters/enable_pmu",
+                                askKVM: Bool = true) -> X86 {
+        let files = FileSystem(system: system)
+        var enable: Bool?
+        if let text = try? files.readAttribute(parameterPath) {
+            enable = text == "Y" || text == "y" || text == "1"
+        }
+        var capability: Int32?
+        if askKVM, let vm = try? VirtualMachine(system: system) {
+            capability = try? vm.checkExtension(KVMCapability.pmuCapability)
+            vm.close()
+        }
+        let cores = corePMUs.filter { $0.kind == .core }
+        return X86(enablePMU: enable, hybridHost: cores.count > 1, pmuCapability: capability)
+    }
+
+    /// For each core PMU: a scratch VM with one VCPU initialised with PMUv3, asked whether
+    /// it knows `SET_PMU` and then given the PMU's type. Nothing runs.
+    public static func arm64Trials(corePMUs: [PMU], system: SystemCalls = .live) -> [Trial] {
+        corePMUs.filter { $0.kind == .core }.map { pmu in
+            Trial(pmu: pmu, verdict: trial(pmu, system: system))
+        }
+    }
+
+    static func trial(_ pmu: PMU, system: SystemCalls) -> Verdict {
+        let vm: VirtualMachine
+        do { vm = try VirtualMachine(system: system) } catch { return .notApplicable(error.description) }
+        defer { vm.close() }
+        do {
+            guard try vm.supportsARMPMUv3() else {
+                return .notApplicable("not an arm64 KVM with PMUv3 (KVM_CAP_ARM_PMU_V3 = 0)")
+            }
+            var initial = try vm.armPreferredTarget()
+            initial.set(feature: ARM64VCPUInit.pmuV3Feature)
+            let vcpu = try vm.createVCPU()
+            try vcpu.armInitialise(initial)
+            guard try vcpu.hasDeviceAttribute(group: ARM64PMUAttribute.group, attribute: ARM64PMUAttribute.setPMU.rawValue) else {
+                return .notApplicable("KVM_HAS_DEVICE_ATTR: no KVM_ARM_VCPU_PMU_V3_SET_PMU (kernel before 6.0)")
+            }
+        } catch {
+            // Not arm64, no PMUv3, or the VCPU could not be set up: SET_PMU cannot be tried.
+            return .notApplicable(error.description)
+        }
+        do {
+            try vm.setARMPMU(type: pmu.type)
+            return .accepted
+        } catch {
+            return .rejected(error)
+        }
+    }
+}

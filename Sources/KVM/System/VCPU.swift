@@ -1,0 +1,96 @@
+import PerfEvents
+
+/// A virtual CPU: its descriptor and the shared `kvm_run` mapping `KVM_RUN` reports through.
+///
+/// Call ``run()`` from the thread meant to be the VCPU thread (the one a VMM pins,
+/// see ``VCPUPinning``); KVM runs the guest on the calling thread.
+public final class VCPU {
+    /// The id given to `KVM_CREATE_VCPU`.
+    public let id: UInt32
+    /// The calls this VCPU makes.
+    public let system: SystemCalls
+    /// The descriptor, -1 once closed.
+    public private(set) var fd: Int32
+    let mmapSize: Int
+    private var runMapping: UnsafeMutableRawPointer?
+
+    init(id: UInt32, fd: Int32, mmapSize: Int, system: SystemCalls) throws(KVMError) {
+        self.id = id
+        self.fd = fd
+        self.mmapSize = mmapSize
+        self.system = system
+        guard mmapSize >= KVMRunLayout.minimumSize else {
+            throw KVMError(.malformedRun("KVM_GET_VCPU_MMAP_SIZE \(mmapSize) is smaller than kvm_run"), call: "ioctl KVM_GET_VCPU_MMAP_SIZE")
+        }
+        let mapped: Int64
+        do {
+            mapped = try system.check("mmap", "kvm_run of VCPU \(id)") {
+                system.mmap(mmapSize, GuestMemory.readWrite, 0x01 /* MAP_SHARED */, fd, 0)
+            }
+        } catch {
+            throw KVMError.from(error)
+        }
+        runMapping = UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: mapped))
+    }
+
+    deinit { close() }
+
+    /// Unmaps `kvm_run` and closes the descriptor (idempotent).
+    public func close() {
+        if let runMapping { _ = system.munmap(runMapping, mmapSize) }
+        runMapping = nil
+        if fd >= 0 { _ = system.close(fd) }
+        fd = -1
+    }
+
+    /// Enters the guest until it exits to user space, and decodes why.
+    ///
+    /// A signal that interrupts `KVM_RUN` (EINTR) is reported as ``VCPUExit/interrupted``,
+    /// not retried, so a watchdog can stop a guest that never exits.
+    public func run() throws(KVMError) -> VCPUExit {
+        guard fd >= 0, let runMapping else { throw KVMError(.closed, call: "ioctl KVM_RUN") }
+        let result = system.ioctl(fd, KVMIoctl.run.rawValue, 0)
+        if result == -Errno.interrupted.rawValue { return .interrupted }
+        if result < 0 {
+            let errno = Errno(rawValue: -result)
+            // arm64: KVM_RUN before KVM_ARM_VCPU_INIT, or a PMU feature never initialised.
+            throw KVMError(errno == .badAddress ? .badAddress : .callFailed, call: "ioctl KVM_RUN", errno: errno)
+        }
+        return try VCPUExit.decode(UnsafeRawBufferPointer(start: runMapping, count: mmapSize))
+    }
+
+    /// Sets `kvm_run.immediate_exit`: while set, `KVM_RUN` returns at once with EINTR
+    /// (reported as ``VCPUExit/interrupted``). Pair it with a signal to stop a running VCPU.
+    public func setImmediateExit(_ value: Bool) {
+        runMapping?.storeBytes(of: value ? 1 : 0, toByteOffset: KVMRunLayout.immediateExit, as: UInt8.self)
+    }
+
+    /// Supplies the bytes a guest reads after an MMIO read exit (at most 8).
+    public func completeMMIORead(_ bytes: [UInt8]) {
+        guard let runMapping else { return }
+        for (index, byte) in bytes.prefix(8).enumerated() {
+            runMapping.storeBytes(of: byte, toByteOffset: KVMRunLayout.mmioData + index, as: UInt8.self)
+        }
+    }
+
+    /// Supplies the bytes a guest reads after a port IN exit (clipped to the mapping).
+    public func completePortInput(_ bytes: [UInt8], for access: PortIO) {
+        guard let runMapping, access.dataOffset < UInt64(mmapSize) else { return }
+        let room = mmapSize - Int(access.dataOffset)
+        for (index, byte) in bytes.prefix(room).enumerated() {
+            runMapping.storeBytes(of: byte, toByteOffset: Int(access.dataOffset) + index, as: UInt8.self)
+        }
+    }
+
+    /// An ioctl on this VCPU.
+    func ioctl(_ request: IoctlNumber, _ argument: UInt64) throws(KVMError) -> Int32 {
+        guard fd >= 0 else { throw KVMError(.closed, call: "ioctl " + KVMIoctl.name(of: request)) }
+        return try kvmIoctl(system, fd, request, argument)
+    }
+
+    /// An ioctl whose argument is a structure given as bytes (read back after the call).
+    func ioctl(_ request: IoctlNumber, bytes: inout [UInt8]) throws(KVMError) -> Int32 {
+        guard fd >= 0 else { throw KVMError(.closed, call: "ioctl " + KVMIoctl.name(of: request)) }
+        return try kvmIoctl(system, fd, request, bytes: &bytes)
+    }
+}

@@ -1,0 +1,138 @@
+import PerfEvents
+
+/// The x86_64 `struct kvm_regs` (144 bytes): 18 little-endian u64 in the order
+/// rax rbx rcx rdx rsi rdi rsp rbp r8 … r15 rip rflags. Kept as bytes so this
+/// compiles (and is tested) on any architecture.
+public struct X86Registers: Hashable, Sendable {
+    /// `sizeof(struct kvm_regs)` on x86_64.
+    public static let size = 144
+
+    /// A general register's index in `kvm_regs`.
+    public enum Name: Int, Sendable {
+        case rax = 0, rbx, rcx, rdx, rsi, rdi, rsp, rbp, r8, r9, r10, r11, r12, r13, r14, r15, rip, rflags
+    }
+
+    /// The raw structure.
+    public var bytes: [UInt8]
+
+    /// All registers zero.
+    public init() { bytes = [UInt8](repeating: 0, count: Self.size) }
+
+    /// Wraps raw `kvm_regs` bytes (padded or clipped to 144).
+    public init(bytes: [UInt8]) {
+        var padded = Array(bytes.prefix(Self.size))
+        padded += [UInt8](repeating: 0, count: Self.size - padded.count)
+        self.bytes = padded
+    }
+
+    public subscript(_ name: Name) -> UInt64 {
+        get { ByteImage.load(UInt64.self, at: name.rawValue * 8, in: bytes) ?? 0 }
+        set { ByteImage.store(newValue, at: name.rawValue * 8, in: &bytes) }
+    }
+}
+
+/// The x86_64 `struct kvm_sregs` (312 bytes) as bytes, with accessors for the
+/// segment registers: eight `struct kvm_segment` of 24 bytes (cs ds es fs gs ss tr ldt)
+/// at offset 0, then gdt, idt (16 bytes each) and cr0 at 0xE0.
+///
+/// `kvm_segment`: base u64 @0, limit u32 @8, selector u16 @12, type @14, present @15,
+/// dpl @16, db @17, s @18, l @19, g @20, avl @21, unusable @22.
+public struct X86SpecialRegisters: Hashable, Sendable {
+    /// `sizeof(struct kvm_sregs)` on x86_64.
+    public static let size = 312
+    /// `sizeof(struct kvm_segment)`.
+    public static let segmentSize = 24
+
+    /// A segment register's index in `kvm_sregs`.
+    public enum Segment: Int, Sendable, CaseIterable {
+        case cs = 0, ds, es, fs, gs, ss, tr, ldt
+    }
+
+    /// The raw structure.
+    public var bytes: [UInt8]
+
+    /// Wraps raw `kvm_sregs` bytes (padded or clipped to 312).
+    public init(bytes: [UInt8]) {
+        var padded = Array(bytes.prefix(Self.size))
+        padded += [UInt8](repeating: 0, count: Self.size - padded.count)
+        self.bytes = padded
+    }
+
+    /// A segment's base address.
+    public func base(_ segment: Segment) -> UInt64 {
+        ByteImage.load(UInt64.self, at: segment.rawValue * Self.segmentSize, in: bytes) ?? 0
+    }
+
+    /// A segment's selector.
+    public func selector(_ segment: Segment) -> UInt16 {
+        ByteImage.load(UInt16.self, at: segment.rawValue * Self.segmentSize + 12, in: bytes) ?? 0
+    }
+
+    /// Sets a segment's base and selector (leaving limit and attributes, which the
+    /// reset state already makes real-mode compatible).
+    public mutating func setSegment(_ segment: Segment, base: UInt64, selector: UInt16) {
+        let offset = segment.rawValue * Self.segmentSize
+        ByteImage.store(base, at: offset, in: &bytes)
+        ByteImage.store(selector, at: offset + 12, in: &bytes)
+    }
+
+    /// CR0 (offset 0xE0).
+    public var cr0: UInt64 {
+        get { ByteImage.load(UInt64.self, at: 0xE0, in: bytes) ?? 0 }
+        set { ByteImage.store(newValue, at: 0xE0, in: &bytes) }
+    }
+}
+
+extension VCPU {
+    /// `KVM_GET_REGS` (x86).
+    public func x86Registers() throws(KVMError) -> X86Registers {
+        var bytes = [UInt8](repeating: 0, count: X86Registers.size)
+        try x86Ioctl(KVMIoctl.x86GetRegisters, &bytes, "KVM_GET_REGS")
+        return X86Registers(bytes: bytes)
+    }
+
+    /// `KVM_SET_REGS` (x86).
+    public func setX86Registers(_ registers: X86Registers) throws(KVMError) {
+        var bytes = registers.bytes
+        try x86Ioctl(KVMIoctl.x86SetRegisters, &bytes, "KVM_SET_REGS")
+    }
+
+    /// `KVM_GET_SREGS` (x86).
+    public func x86SpecialRegisters() throws(KVMError) -> X86SpecialRegisters {
+        var bytes = [UInt8](repeating: 0, count: X86SpecialRegisters.size)
+        try x86Ioctl(KVMIoctl.x86GetSpecialRegisters, &bytes, "KVM_GET_SREGS")
+        return X86SpecialRegisters(bytes: bytes)
+    }
+
+    /// `KVM_SET_SREGS` (x86).
+    public func setX86SpecialRegisters(_ registers: X86SpecialRegisters) throws(KVMError) {
+        var bytes = registers.bytes
+        try x86Ioctl(KVMIoctl.x86SetSpecialRegisters, &bytes, "KVM_SET_SREGS")
+    }
+
+    /// Puts the VCPU in real mode at `0000:entry` with flat zero-based CS/DS/ES/SS,
+    /// `rflags` = 2 (the reserved bit) and `sp` = `stack`.
+    public func startX86RealMode(entry: UInt16, stack: UInt16 = 0) throws(KVMError) {
+        var special = try x86SpecialRegisters()
+        for segment in [X86SpecialRegisters.Segment.cs, .ds, .es, .ss] {
+            special.setSegment(segment, base: 0, selector: 0)
+        }
+        try setX86SpecialRegisters(special)
+        var registers = X86Registers()
+        registers[.rip] = UInt64(entry)
+        registers[.rflags] = 2
+        registers[.rsp] = UInt64(stack)
+        try setX86Registers(registers)
+    }
+
+    private func x86Ioctl(_ request: IoctlNumber, _ bytes: inout [UInt8], _ name: String) throws(KVMError) {
+        do {
+            _ = try ioctl(request, bytes: &bytes)
+        } catch {
+            if error.errno == .notTTY {
+                throw KVMError(.notX86KVM(operation: name), call: error.call, errno: error.errno)
+            }
+            throw error
+        }
+    }
+}
