@@ -12,6 +12,9 @@ let fuzzTargets: [String: (UnsafeBufferPointer<UInt8>) -> Void] = [
     "term-list": fuzzTermList,
     "cpu-list": fuzzCPUList,
     "format-spec": fuzzFormatSpec,
+    "event-string": fuzzEventString,
+    "read-buffer": fuzzReadBuffer,
+    "user-page": fuzzUserPage,
 ]
 
 nonisolated(unsafe) var selectedTarget: ((UnsafeBufferPointer<UInt8>) -> Void)?
