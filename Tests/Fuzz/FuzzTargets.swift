@@ -8,7 +8,7 @@
 import CPerfEvents
 
 /// The fuzz targets, by name (the corpus folder under Tests/Fuzz/Corpus has the same name).
-let fuzzTargets: [String: (UnsafeBufferPointer<UInt8>) -> Void] = [
+let fuzzTargets: [String: @Sendable (UnsafeBufferPointer<UInt8>) -> Void] = [
     "term-list": fuzzTermList,
     "cpu-list": fuzzCPUList,
     "format-spec": fuzzFormatSpec,

@@ -5,7 +5,7 @@
 
 import Foundation
 
-let fuzzTargets: [String: (UnsafeBufferPointer<UInt8>) -> Void] = [
+let fuzzTargets: [String: @Sendable (UnsafeBufferPointer<UInt8>) -> Void] = [
     "bench-baseline": fuzzBaseline,
 ]
 
