@@ -83,8 +83,11 @@ import CPerfEvents
     /// leak of one counter object (≥ 100 bytes) per cycle would add ≥ 10 MB, one
     /// unreleased metadata page per mapped cycle 200 MB; tests running in parallel in
     /// this process allocate far less than 8 MiB of lasting memory. The descriptor
-    /// count is compared exactly, allowing only descriptors that other tests running
-    /// at the same moment hold (at most a few; a leak here would be ≥ 1 per cycle).
+    /// count may exceed the start by the descriptors other tests running at the same
+    /// moment hold (counters on several slots, pipes of child processes: 64 at most,
+    /// seen up to ~10); a leak would be one per cycle, 100,000, far past `ulimit -n`.
+    /// Run alone (`--filter SoakTests`) the count comes back exactly. The ledger
+    /// checks of the library's own descriptors and pages are exact either way.
     @Test func openReadCloseCyclesLeakNothing() throws {
         let ledger = Ledger()
         let system = ledger.system
@@ -101,7 +104,7 @@ import CPerfEvents
         #expect(ledger.mappings == (warmUp + 1) / 2 + (Self.cycles + 1) / 2)
         #expect(ledger.stillMapped == 0, "metadata pages left mapped")
         let descriptorsAfter = try Self.openDescriptors()
-        #expect(descriptorsAfter <= descriptorsBefore + 8, "descriptors: \(descriptorsBefore) → \(descriptorsAfter)")
+        #expect(descriptorsAfter <= descriptorsBefore + 64, "descriptors: \(descriptorsBefore) → \(descriptorsAfter)")
         let residentAfter = try Self.residentBytes()
         #expect(residentAfter <= residentBefore + 8 << 20, "RSS: \(residentBefore) → \(residentAfter) bytes")
     }
