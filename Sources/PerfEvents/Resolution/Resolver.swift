@@ -180,7 +180,7 @@ public struct Resolver: Sendable {
         if case .tracepoint(let system, _) = syntax.kind, system == "uprobes" { return }
         let note = "tracepoints fire in the kernel: excluding kernel space (':u') counts nothing here unless it is a uprobe;"
             + " drop ':u' (kernel counting needs perf_event_paranoid <= 1 or CAP_PERFMON)"
-        guard !(event.note?.contains(note) ?? false) else { return }
+        guard !(event.note?.hasSuffix(note) ?? false) else { return }
         event.note = event.note.map { $0 + "; " + note } ?? note
     }
 
