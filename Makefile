@@ -4,7 +4,7 @@
 SWIFT ?= swift
 SWIFT_FLAGS ?=
 
-.PHONY: test bench deps build embedded clean
+.PHONY: test bench deps build embedded fuzz fuzz-smoke sanitize clean
 
 deps:
 	@.ci/ensure-deps.sh
@@ -16,6 +16,24 @@ test: deps
 	$(SWIFT) build $(SWIFT_FLAGS) --build-tests
 	$(SWIFT) test $(SWIFT_FLAGS) --skip-build
 	@$(MAKE) --no-print-directory embedded
+	@$(MAKE) --no-print-directory fuzz-smoke
+
+# libFuzzer: every target for FUZZ_SECONDS (default 60) each; crashes go to .build-fuzz/crashes/.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) .ci/fuzz.sh
+
+# What `make test` runs: every fuzz target for a few seconds (FUZZ_SMOKE_SECONDS, default 3).
+fuzz-smoke: deps
+	@.ci/fuzz.sh --smoke
+
+# The whole suite under AddressSanitizer, then ThreadSanitizer (own scratch paths).
+sanitize: deps
+	$(SWIFT) build $(SWIFT_FLAGS) --build-tests --sanitize=address --scratch-path .build-asan
+	LSAN_OPTIONS=suppressions=$(CURDIR)/.ci/lsan.supp \
+		$(SWIFT) test $(SWIFT_FLAGS) --skip-build --sanitize=address --scratch-path .build-asan
+	$(SWIFT) build $(SWIFT_FLAGS) --build-tests --sanitize=thread --scratch-path .build-tsan
+	$(SWIFT) test $(SWIFT_FLAGS) --skip-build --sanitize=thread --scratch-path .build-tsan
 
 # Release build; the run writes the JSON report and the SVG chart under .build/.
 BENCH_FLAGS ?=
@@ -30,4 +48,4 @@ embedded: deps
 	@.ci/embedded-build.sh
 
 clean:
-	rm -rf .build .build-embedded
+	rm -rf .build .build-embedded .build-fuzz .build-asan .build-tsan

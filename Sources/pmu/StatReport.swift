@@ -100,6 +100,8 @@ struct StatReport {
                     line += "  ( +- " + String(format: "%.2f", relative) + "% )"
                 }
                 if case .multiplexed = result.value.status { line += "  (\(result.value.runningPercent)%)" }
+                // Resolution's notes (e.g. a ':u' tracepoint that cannot count): a 0 must not stand alone.
+                if case .counted = result.value.status, let note = result.event.note { line += ": \(note)" }
                 lines.append(line)
             }
         }

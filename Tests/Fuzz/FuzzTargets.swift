@@ -8,10 +8,13 @@
 import CPerfEvents
 
 /// The fuzz targets, by name (the corpus folder under Tests/Fuzz/Corpus has the same name).
-let fuzzTargets: [String: (UnsafeBufferPointer<UInt8>) -> Void] = [
+let fuzzTargets: [String: @Sendable (UnsafeBufferPointer<UInt8>) -> Void] = [
     "term-list": fuzzTermList,
     "cpu-list": fuzzCPUList,
     "format-spec": fuzzFormatSpec,
+    "event-string": fuzzEventString,
+    "read-buffer": fuzzReadBuffer,
+    "user-page": fuzzUserPage,
 ]
 
 nonisolated(unsafe) var selectedTarget: ((UnsafeBufferPointer<UInt8>) -> Void)?

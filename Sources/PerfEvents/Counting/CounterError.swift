@@ -163,6 +163,12 @@ struct OpenFailureExplanation {
                 + " perf_event_paranoid <= \(needed): \(privilege)"
         }
         if paranoid <= needed {
+            if target.threads.contains(where: { $0 > 0 }) {
+                // perf_event_open also checks ptrace access to a target thread (EACCES).
+                return "perf_event_paranoid is \(paranoid), which allows \(what), so the thread is not yours to count:"
+                    + " counting another user's process needs ptrace access to it (run as its user, or with"
+                    + " CAP_PERFMON or CAP_SYS_PTRACE); else a seccomp filter, a security module or kernel lockdown refused"
+            }
             return "perf_event_paranoid is \(paranoid), which allows \(what), so the refusal comes from"
                 + " elsewhere: a seccomp filter (container runtimes block perf_event_open by default),"
                 + " a security module (SELinux, AppArmor) or kernel lockdown"

@@ -67,7 +67,8 @@ public enum ReadBuffer {
         let perValue = format.bufferSize(events: 1) - header
         // Checked before multiplying so that a corrupt count cannot overflow.
         guard count <= UInt64((bytes.count - header) / perValue) else {
-            let claimed = count > UInt64(Int.max / perValue) ? Int.max : header + Int(count) * perValue
+            // Int.max when the claimed size does not fit an Int (header included: found by fuzzing).
+            let claimed = count > UInt64((Int.max - header) / perValue) ? Int.max : header + Int(count) * perValue
             throw ReadBufferError(expected: claimed, actual: bytes.count, format: format)
         }
         var values: [RawCount] = []

@@ -83,6 +83,7 @@ public struct Resolver: Sendable {
                                 + " use at most three 'p' in total")
                     }
                     events[position].modifiers = own.merged(with: item.modifiers)
+                    Self.noteUserOnlyTracepoint(&events[position], syntax: member)
                 }
             }
             expansions.append(events)
@@ -167,8 +168,20 @@ public struct Resolver: Sendable {
             _ = event.modifiers.apply(
                 to: &events[index].attributes, group: false, memberRestrictedGuestHost: false, isLeader: isLeader)
             events[index].modifiers = event.modifiers
+            Self.noteUserOnlyTracepoint(&events[index], syntax: event)
         }
         return events
+    }
+
+    /// A kernel tracepoint fires in kernel mode only: with `exclude_kernel` (`:u`) it
+    /// opens fine and counts 0, so say so (uprobes, which fire in user mode, excepted).
+    private static func noteUserOnlyTracepoint(_ event: inout ResolvedEvent, syntax: EventSyntax) {
+        guard event.attributes.type == LegacyType.tracepoint, event.attributes.excludeKernel else { return }
+        if case .tracepoint(let system, _) = syntax.kind, system == "uprobes" { return }
+        let note = "tracepoints fire in the kernel: excluding kernel space (':u') counts nothing here unless it is a uprobe;"
+            + " drop ':u' (kernel counting needs perf_event_paranoid <= 1 or CAP_PERFMON)"
+        guard !(event.note?.hasSuffix(note) ?? false) else { return }
+        event.note = event.note.map { $0 + "; " + note } ?? note
     }
 
     // MARK: - Generic names and aliases

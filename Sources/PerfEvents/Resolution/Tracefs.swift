@@ -75,8 +75,16 @@ public struct Tracefs: Sendable {
     }
 
     private func mountedEvents() throws(TracefsError) -> String {
-        guard let events = eventsDirectory else { throw TracefsError.notMounted(candidates: candidateDirectories) }
-        return events
+        if let events = eventsDirectory { return events }
+        // Mounted but closed to this user (tracefs is mode 0700): say so, not "not mounted".
+        for directory in candidateDirectories {
+            let events = joinPath(directory, "events")
+            let type = fileSystem.system.fileType(events)
+            if type == -Errno.permissionDenied.rawValue || type == -Errno.notPermitted.rawValue {
+                throw TracefsError.unreadable(SystemError(call: "stat", subject: events, errno: Errno(rawValue: -type)))
+            }
+        }
+        throw TracefsError.notMounted(candidates: candidateDirectories)
     }
 
     private func directories(in path: String) throws(TracefsError) -> [String] {
