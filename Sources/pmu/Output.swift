@@ -1,8 +1,34 @@
-import Foundation
+// FoundationEssentials (JSONEncoder) rather than all of Foundation: the full
+// framework brings ICU, which alone would make `pmu list` heavier than `perf list`.
+import FoundationEssentials
+import Glibc
 
 /// Writes a line to standard error.
 func printError(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
+    let bytes = Array((line + "\n").utf8)
+    var written = 0
+    while written < bytes.count {
+        let result = bytes[written...].withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+        if result < 0 && errno == EINTR { continue }
+        if result <= 0 { return }
+        written += result
+    }
+}
+
+/// `value` with exactly `digits` decimals (what `%.Nf` prints), without Foundation's formatter.
+func fixed(_ value: Double, digits: Int) -> String {
+    guard value.isFinite else { return String(describing: value) }
+    var scale: Double = 1
+    for _ in 0..<digits { scale *= 10 }
+    let scaled = (abs(value) * scale).rounded()
+    guard scaled < 9.0e18 else { return String(describing: value) }
+    let whole = UInt64(scaled)
+    let divisor = UInt64(scale)
+    let integer = whole / divisor
+    var fraction = String(whole % divisor)
+    while fraction.count < digits { fraction = "0" + fraction }
+    let sign = value < 0 && whole != 0 ? "-" : ""
+    return digits == 0 ? "\(sign)\(integer)" : "\(sign)\(integer).\(fraction)"
 }
 
 /// Prints an Encodable value as pretty JSON with sorted keys on standard output.
@@ -24,7 +50,7 @@ func table(_ header: [String], _ rows: [[String]]) -> String {
     }
     return all.map { row in
         row.enumerated().map { index, cell in
-            index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+            index == row.count - 1 ? cell : cell + String(repeating: " ", count: max(0, widths[index] - cell.count))
         }.joined(separator: "  ")
     }.joined(separator: "\n")
 }

@@ -1,6 +1,6 @@
 import ArgumentParser
 import CPerfEvents
-import Foundation
+import Glibc
 import PerfEvents
 
 /// `pmu stat`: count events over a command (or a running process), like `perf stat`.
@@ -74,11 +74,11 @@ struct StatCommand: ParsableCommand {
         var totals: [StatResult] = []
         var runs: [[StatResult]] = []
         var exitStatus: Int32 = 0
-        let started = Date()
+        let started = cpe_monotonic_raw_ns()
         if let pid {
             let tids = try threads(of: pid)
             runs.append(try plan.count(target: .threads(tids), waitingChild: nil) {
-                Thread.sleep(forTimeInterval: duration ?? 0)
+                sleep(seconds: duration ?? 0)
                 return 0
             })
         } else {
@@ -92,7 +92,7 @@ struct StatCommand: ParsableCommand {
                 exitStatus = status
             }
         }
-        let elapsed = Date().timeIntervalSince(started)
+        let elapsed = Double(cpe_monotonic_raw_ns() - started) / 1e9
         totals = StatResult.mean(of: runs)
 
         let report = StatReport(
@@ -153,4 +153,11 @@ func release(_ child: WaitingChild) throws -> Int32 {
     if waited < 0 { throw CLIError("waiting for '\(child.name)': \(Errno(rawValue: -waited))") }
     let signal = raw & 0x7f
     return signal == 0 ? (raw >> 8) & 0xff : 128 + signal
+}
+
+/// Sleeps for `seconds`, resuming after signals until the time has passed.
+func sleep(seconds: Double) {
+    var request = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))
+    var remaining = timespec()
+    while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
 }

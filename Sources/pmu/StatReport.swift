@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import PerfEvents
 
 /// The output of `pmu stat`: perf-like text, perf-style CSV, or JSON.
@@ -6,7 +6,7 @@ struct StatReport {
     var command: String
     var exitStatus: Int32?
     var runs: Int
-    var elapsed: TimeInterval
+    var elapsed: Double
     var results: [StatResult]
 
     struct JSONEvent: Encodable {
@@ -89,15 +89,15 @@ struct StatReport {
                 let value = count(of: result) ?? 0
                 var line: String
                 if isClock {
-                    line = pad(String(format: "%.2f", value / 1e6), 18) + " msec \(name)"
+                    line = pad(fixed(value / 1e6, digits: 2), 18) + " msec \(name)"
                 } else if result.event.scale != nil {
-                    line = pad(String(format: "%.2f", value), 18) + " \(result.event.unit ?? "") \(name)"
+                    line = pad(fixed(value, digits: 2), 18) + " \(result.event.unit ?? "") \(name)"
                 } else {
                     line = pad(grouped(UInt64(value)), 18) + "      \(name)"
                 }
                 line += "    \(pmuLabel(result))"
                 if runs > 1, let relative = spread(result.perRun) {
-                    line += "  ( +- " + String(format: "%.2f", relative) + "% )"
+                    line += "  ( +- " + fixed(relative, digits: 2) + "% )"
                 }
                 if case .multiplexed = result.value.status { line += "  (\(result.value.runningPercent)%)" }
                 // Resolution's notes (e.g. a ':u' tracepoint that cannot count): a 0 must not stand alone.
@@ -106,7 +106,7 @@ struct StatReport {
             }
         }
         lines.append("")
-        lines.append(pad(String(format: "%.9f", elapsed / Double(runs)), 18) + " seconds time elapsed")
+        lines.append(pad(fixed(elapsed / Double(runs), digits: 9), 18) + " seconds time elapsed")
         lines.append("")
         return lines.joined(separator: "\n")
     }
@@ -120,10 +120,10 @@ struct StatReport {
             case .notCounted: countField = "<not counted>"
             case .counted, .multiplexed:
                 let value = count(of: result) ?? 0
-                countField = result.event.scale != nil ? String(format: "%.2f", value) : String(UInt64(value))
+                countField = result.event.scale != nil ? fixed(value, digits: 2) : String(UInt64(value))
             }
             let percent = result.value.timeEnabled == 0 ? "0.00"
-                : String(format: "%.2f", Double(result.value.timeRunning) * 100 / Double(result.value.timeEnabled))
+                : fixed(Double(result.value.timeRunning) * 100 / Double(result.value.timeEnabled), digits: 2)
             return [countField, result.event.unit ?? "", result.event.displayName, String(result.value.timeRunning),
                     percent, result.event.pmu ?? "", String(result.event.attributes.type)]
                 .joined(separator: separator)
