@@ -76,8 +76,9 @@ struct StatReport {
     /// perf stat's layout: the count right-aligned, the event, then the PMU and notes.
     var text: String {
         var lines = ["", " Performance counter stats for '\(command)'\(runs > 1 ? " (\(runs) runs)" : ""):", ""]
+        let width = results.map { $0.event.displayName.count }.max() ?? 0
         for result in results {
-            let name = result.event.displayName
+            let name = result.event.displayName + String(repeating: " ", count: width - result.event.displayName.count)
             let isClock = result.event.attributes.type == LegacyType.software
                 && (result.event.attributes.config == 0 || result.event.attributes.config == 1)
             switch result.value.status {
