@@ -53,9 +53,10 @@ public struct PMUBinding: Hashable, Sendable {
             return "\(pmu.name) (type \(pmu.type)) covers every CPU, including \(cpus)"
                 + (isHeterogeneousHost ? "" : ": the host's only core PMU")
         }
-        var text = "CPUs \(cpus) all belong to \(pmu.name) (type \(pmu.type), CPUs \(own))"
+        var text = (cpus.count == 1 ? "CPU \(cpus) belongs to " : "CPUs \(cpus) all belong to ")
+            + "\(pmu.name) (type \(pmu.type), CPUs \(own))"
         if isHeterogeneousHost {
-            text += "; the VCPU threads must stay on them (\(corePMUCount) core PMUs on this host)"
+            text += "; the VCPU threads must stay on them (the machine has \(corePMUCount) core PMUs)"
         }
         return text
     }
