@@ -36,7 +36,7 @@ let package = Package(
         .executableTarget(
             name: "pmu",
             dependencies: [
-                "PerfEvents",
+                "PerfEvents", "KVM",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/pmu"

@@ -1,16 +1,12 @@
-import CPerfEvents
 import Foundation
 import PerfEvents
 import Testing
 @testable import KVM
 
-/// A tracepoint counter on the calling thread (the VCPU thread), opened with
-/// perf_event_open directly (type 2 = PERF_TYPE_TRACEPOINT, config = tracefs id).
-final class TracepointCounter {
-    let fd: Int32
-    let name: String
-
-    static func tracefs() -> String? {
+/// The host's PMUs and tracefs, as a VMM sees them; tracefs is mounted when it is not
+/// (the tests run as root).
+enum HostEvents {
+    static let resolver: Resolver = {
         let root = "/sys/kernel/tracing"
         if !FileManager.default.fileExists(atPath: root + "/events/kvm") {
             let mount = Process()
@@ -19,33 +15,34 @@ final class TracepointCounter {
             try? mount.run()
             mount.waitUntilExit()
         }
-        return FileManager.default.fileExists(atPath: root + "/events/kvm") ? root : nil
+        let pmus = (try? PMUDiscovery().discover().pmus) ?? []
+        return Resolver(pmus: pmus, libpfm: nil)
+    }()
+
+    /// The host's binding for the calling thread's CPUs, nil without a core PMU.
+    static func binding() throws -> PMUBinding? {
+        guard !resolver.corePMUs.isEmpty else { return nil }
+        return try PMUBinding.choose(from: resolver.pmus, for: PMUChoice.currentAffinity())
     }
 
-    init(_ event: String) throws {
-        name = event
-        guard let root = Self.tracefs() else { throw SystemError(call: "tracefs", subject: event, errno: .noSuchFileOrDirectory) }
-        let text = try String(contentsOfFile: "\(root)/events/kvm/\(event)/id", encoding: .utf8)
-        guard let id = UInt64(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            throw SystemError(call: "parse", subject: "\(event)/id", errno: .invalidArgument)
+    /// Host counters for the calling thread, every requested one required to open.
+    static func counters(_ events: [VCPUCounterEvent]) throws -> VCPUCounters {
+        let hardware = events.contains { $0.isHardware }
+        let counters = VCPUCounters(binding: hardware ? try binding() : nil, resolver: resolver, events: events)
+        for entry in counters.entries where entry.counter == nil {
+            Issue.record("\(entry.event.label) did not open: \(entry.unavailable ?? "")")
         }
-        var attr = perf_event_attr()
-        attr.type = 2
-        attr.size = UInt32(MemoryLayout<perf_event_attr>.size)
-        attr.config = id
-        attr.sample_period = 1
-        let opened = cpe_perf_event_open(&attr, 0, -1, -1, 8 /* PERF_FLAG_FD_CLOEXEC */)
-        guard opened >= 0 else { throw SystemError(call: "perf_event_open", subject: "kvm:\(event)", errno: Errno(rawValue: -opened)) }
-        fd = opened
+        return counters
     }
+}
 
-    var count: UInt64 {
-        var value: UInt64 = 0
-        _ = withUnsafeMutableBytes(of: &value) { cpe_read(fd, $0.baseAddress, 8) }
-        return value
-    }
-
-    deinit { _ = cpe_close(fd) }
+/// Runs `body` and returns the host counters' readings over it (reset, enable, body, disable).
+func counting<T>(_ counters: VCPUCounters, _ body: () throws -> T) throws -> (T, VCPUCounterReadings) {
+    try counters.reset()
+    try counters.enable()
+    let result = try body()
+    try counters.disable()
+    return (result, try counters.read())
 }
 
 /// Runs a VCPU until the guest halts, shuts down or fails, collecting every exit
@@ -71,14 +68,16 @@ var kvmUsable: Bool { FileManager.default.fileExists(atPath: "/dev/kvm") }
 struct RealKVMTests {
     static let n: UInt16 = 200
 
+    /// The exits the driver decoded, by kind.
+    static func count(_ exits: [VCPUExit], _ kind: String) -> UInt64 {
+        UInt64(exits.filter { $0.kind == kind }.count)
+    }
+
     @Test func portWritesExitExactlyNTimes() throws {
-        let userspaceExits = try TracepointCounter("kvm_userspace_exit")
-        let pio = try TracepointCounter("kvm_pio")
+        let counters = try HostEvents.counters([.kvmTracepoint("kvm_userspace_exit"), .kvmTracepoint("kvm_pio")])
         let vm = try VirtualMachine()
         let vcpu = try vm.prepareX86RealMode(X86Programs.portWrites(count: Self.n))
-        let before = (userspaceExits.count, pio.count)
-        let exits = try runToEnd(vcpu)
-        let after = (userspaceExits.count, pio.count)
+        let (exits, readings) = try counting(counters) { try runToEnd(vcpu) }
 
         let expected = (0..<Int(Self.n)).map { index in
             VCPUExit.io(PortIO(direction: .output, size: 1, port: 0x10, count: 1,
@@ -90,26 +89,40 @@ struct RealKVMTests {
         let seen = exits.compactMap { exit -> [UInt8]? in if case .io(let io) = exit { return io.data } else { return nil } }
         #expect(seen == (0..<Int(Self.n)).map { [UInt8(truncatingIfNeeded: Int(Self.n) - $0)] })
         // The kernel agrees: one userspace exit per KVM_RUN return (n OUTs + HLT), n port writes.
-        #expect(after.0 - before.0 == UInt64(Self.n) + 1)
-        #expect(after.1 - before.1 == UInt64(Self.n))
+        #expect(readings.exactCount(.kvmTracepoint("kvm_userspace_exit")) == UInt64(Self.n) + 1)
+        #expect(readings.exactCount(.kvmTracepoint("kvm_pio")) == UInt64(Self.n))
     }
 
     @Test func mmioWritesExitExactlyNTimes() throws {
-        let userspaceExits = try TracepointCounter("kvm_userspace_exit")
-        let mmio = try TracepointCounter("kvm_mmio")
+        let counters = try HostEvents.counters([.kvmTracepoint("kvm_userspace_exit"), .kvmTracepoint("kvm_mmio")])
         let vm = try VirtualMachine()
         let vcpu = try vm.prepareX86RealMode(X86Programs.mmioWrites(count: Self.n))
-        let before = (userspaceExits.count, mmio.count)
-        let exits = try runToEnd(vcpu)
-        let after = (userspaceExits.count, mmio.count)
+        let (exits, readings) = try counting(counters) { try runToEnd(vcpu) }
 
         let expected = (0..<Int(Self.n)).map { index in
             VCPUExit.mmio(MMIOAccess(address: X86Programs.mmioAddress, data: [UInt8(truncatingIfNeeded: Int(Self.n) - index)],
                                      length: 1, isWrite: true))
         } + [.halt]
         #expect(exits == expected)
-        #expect(after.0 - before.0 == UInt64(Self.n) + 1)
-        #expect(after.1 - before.1 == UInt64(Self.n))
+        #expect(readings.exactCount(.kvmTracepoint("kvm_userspace_exit")) == UInt64(Self.n) + 1)
+        #expect(readings.exactCount(.kvmTracepoint("kvm_mmio")) == UInt64(Self.n))
+    }
+
+    /// The driver's own tally and the kernel's tracepoints, for a guest mixing kinds:
+    /// every exit the driver decoded is one kvm:kvm_userspace_exit, every `.io` one
+    /// kvm:kvm_pio, every `.mmio` one kvm:kvm_mmio.
+    @Test(arguments: [("pio", UInt16(37)), ("mmio", UInt16(53)), ("pio", UInt16(0))])
+    func driverExitsEqualTracepointExits(kind: String, count: UInt16) throws {
+        let counters = try HostEvents.counters(
+            [.kvmTracepoint("kvm_userspace_exit"), .kvmTracepoint("kvm_pio"), .kvmTracepoint("kvm_mmio")])
+        let vm = try VirtualMachine()
+        let program = kind == "pio" ? X86Programs.portWrites(count: count) : X86Programs.mmioWrites(count: count)
+        let vcpu = try vm.prepareX86RealMode(program)
+        let (exits, readings) = try counting(counters) { try runToEnd(vcpu) }
+        #expect(Self.count(exits, kind == "pio" ? "io" : "mmio") == UInt64(count))
+        #expect(readings.exactCount(.kvmTracepoint("kvm_userspace_exit")) == UInt64(exits.count))
+        #expect(readings.exactCount(.kvmTracepoint("kvm_pio")) == Self.count(exits, "io"))
+        #expect(readings.exactCount(.kvmTracepoint("kvm_mmio")) == Self.count(exits, "mmio"))
     }
 
     /// CPUID and RDMSR loops stay in the kernel: user space sees only the report and HLT,
@@ -117,14 +130,11 @@ struct RealKVMTests {
     @Test(arguments: ["cpuid", "rdmsr"])
     func inKernelLoopsCountExactlyN(kind: String) throws {
         let program = kind == "cpuid" ? X86Programs.cpuidLoop(count: Self.n) : X86Programs.rdmsrLoop(count: Self.n)
-        let perInstruction = try TracepointCounter(kind == "cpuid" ? "kvm_cpuid" : "kvm_msr")
-        let userspaceExits = try TracepointCounter("kvm_userspace_exit")
-        let kvmExit = try TracepointCounter("kvm_exit")
+        let perInstruction = VCPUCounterEvent.kvmTracepoint(kind == "cpuid" ? "kvm_cpuid" : "kvm_msr")
+        let counters = try HostEvents.counters([perInstruction, .kvmTracepoint("kvm_userspace_exit"), .kvmTracepoint("kvm_exit")])
         let vm = try VirtualMachine()
         let vcpu = try vm.prepareX86RealMode(program)
-        let before = (perInstruction.count, userspaceExits.count, kvmExit.count)
-        let exits = try runToEnd(vcpu)
-        let after = (perInstruction.count, userspaceExits.count, kvmExit.count)
+        let (exits, readings) = try counting(counters) { try runToEnd(vcpu) }
 
         let marker: UInt8 = kind == "cpuid" ? 0x43 : 0x4D
         #expect(exits.count == 2)
@@ -132,12 +142,12 @@ struct RealKVMTests {
             Issue.record("expected the report OUT, got \(exits)")
         }
         #expect(exits.last == .halt)
-        #expect(after.0 - before.0 == UInt64(Self.n))
-        #expect(after.1 - before.1 == 2)
+        #expect(readings.exactCount(perInstruction) == UInt64(Self.n))
+        #expect(readings.exactCount(.kvmTracepoint("kvm_userspace_exit")) == 2)
         // kvm:kvm_exit fires on VMX/SVM exits. Where KVM runs real mode by emulation
         // (PVM, this machine) it never fires; where it does, the n loop exits, the OUT
         // and the HLT are among them (plus page faults and host interrupts).
-        let hardwareExits = after.2 - before.2
+        let hardwareExits = try #require(readings.exactCount(.kvmTracepoint("kvm_exit")))
         if hardwareExits > 0 { #expect(hardwareExits >= UInt64(Self.n) + 2) }
     }
 
@@ -151,16 +161,16 @@ struct RealKVMTests {
             .split(separator: "\n").first { $0.hasPrefix("vendor_id") }?
             .split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? ""
         let program = X86Programs.hypercallLoop(count: Self.n, instruction: .native(vendor: vendor))
-        let hypercalls = try TracepointCounter("kvm_hypercall")
+        let hypercall = VCPUCounterEvent.kvmTracepoint("kvm_hypercall")
+        let counters = try HostEvents.counters([hypercall])
         let vm = try VirtualMachine()
         let vcpu = try vm.prepareX86RealMode(program)
 
         let watchdog = Watchdog()
         defer { watchdog.stop() }
-        let before = hypercalls.count
-        let exits = try runToEnd(vcpu, limit: 10)
+        let (exits, readings) = try counting(counters) { try runToEnd(vcpu, limit: 10) }
         watchdog.stop()
-        let made = hypercalls.count - before
+        let made = try #require(readings.exactCount(hypercall))
 
         #expect(exits.count == 2 && exits.last == .halt, "\(exits)")
         guard case .io(let report)? = exits.first, let marker = report.data.first else { return }

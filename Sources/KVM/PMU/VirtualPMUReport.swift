@@ -30,6 +30,28 @@ public struct VirtualPMUReport: Hashable, Sendable {
             lines.append(guestsHavePMU ? "guests get a vPMU" : "guests get no vPMU")
             return lines.joined(separator: "; ")
         }
+
+        /// Whether x86 KVM would back a guest's vPMU with host core PMU `pmu`, and why.
+        /// x86 KVM has no per-VM PMU choice: the vPMU is the host core PMU, given to guests
+        /// when `enable_pmu` is on and the host is not hybrid.
+        public func acceptance(of pmu: PMU) -> (accepted: Bool, reason: String) {
+            if hybridHost {
+                return (false, "KVM disables its vPMU on hybrid hosts (kvm_init_pmu_capability): guests get no vPMU"
+                    + " whichever core PMU (here \(pmu.name), type \(pmu.type)) their VCPU threads run on")
+            }
+            switch enablePMU {
+            case false?:
+                return (false, "kvm.enable_pmu=N: KVM gives guests no vPMU (reload kvm with enable_pmu=1)")
+            case nil:
+                return (false, "kvm.enable_pmu is unreadable: is the kvm module loaded?")
+            case true?:
+                break
+            }
+            if let pmuCapability, pmuCapability == 0 {
+                return (false, "kvm.enable_pmu=Y but KVM_CAP_PMU_CAPABILITY = 0: KVM's vPMU is off")
+            }
+            return (true, "kvm.enable_pmu=Y: guests get a vPMU backed by \(pmu.name) (type \(pmu.type))")
+        }
     }
 
     /// What a trial `SET_PMU` said about one host PMU (arm64).
@@ -57,14 +79,14 @@ extension VirtualPMUReport {
     /// a VM can be created, `KVM_CAP_PMU_CAPABILITY`.
     public static func x86State(corePMUs: [PMU], system: SystemCalls = .live,
                                 parameterPath: String = "/sys/module/kvm/parameters/enable_pmu",
-                                askKVM: Bool = true) -> X86 {
+                                askKVM: Bool = true, devicePath: String = "/dev/kvm") -> X86 {
         let files = FileSystem(system: system)
         var enable: Bool?
         if let text = try? files.readAttribute(parameterPath) {
             enable = text == "Y" || text == "y" || text == "1"
         }
         var capability: Int32?
-        if askKVM, let vm = try? VirtualMachine(system: system) {
+        if askKVM, let vm = try? VirtualMachine(path: devicePath, system: system) {
             capability = try? vm.checkExtension(KVMCapability.pmuCapability)
             vm.close()
         }
@@ -74,15 +96,16 @@ extension VirtualPMUReport {
 
     /// For each core PMU: a scratch VM with one VCPU initialised with PMUv3, asked whether
     /// it knows `SET_PMU` and then given the PMU's type. Nothing runs.
-    public static func arm64Trials(corePMUs: [PMU], system: SystemCalls = .live) -> [Trial] {
+    /// `devicePath` is the KVM device to open (normally `/dev/kvm`).
+    public static func arm64Trials(corePMUs: [PMU], system: SystemCalls = .live, devicePath: String = "/dev/kvm") -> [Trial] {
         corePMUs.filter { $0.kind == .core }.map { pmu in
-            Trial(pmu: pmu, verdict: trial(pmu, system: system))
+            Trial(pmu: pmu, verdict: trial(pmu, system: system, devicePath: devicePath))
         }
     }
 
-    static func trial(_ pmu: PMU, system: SystemCalls) -> Verdict {
+    static func trial(_ pmu: PMU, system: SystemCalls, devicePath: String = "/dev/kvm") -> Verdict {
         let vm: VirtualMachine
-        do { vm = try VirtualMachine(system: system) } catch { return .notApplicable(error.description) }
+        do { vm = try VirtualMachine(path: devicePath, system: system) } catch { return .notApplicable(error.description) }
         defer { vm.close() }
         do {
             guard try vm.supportsARMPMUv3() else {

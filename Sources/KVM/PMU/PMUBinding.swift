@@ -1,0 +1,83 @@
+import PerfEvents
+
+/// The one host core PMU a VM is bound to, and the CPUs its VCPU threads run on.
+///
+/// A PMU-aware VMM makes one decision and applies it three times; this value is
+/// that decision, so the three cannot disagree:
+///
+/// 1. **pinning**: each VCPU thread restricts itself to ``cpus`` before its first
+///    `KVM_RUN` (``pinCallingThread(system:)``, or ``VCPUPinning/pin(thread:to:system:)``);
+/// 2. **host counters**: the VCPU thread counts cycles and instructions on ``pmu``
+///    with that PMU's own type (``VCPUCounters``);
+/// 3. **arm64 `SET_PMU`**: the VM's virtual PMU is backed by ``type``
+///    (``VirtualMachine/prepareARM64(vcpuCount:entry:binding:)``).
+///
+/// ```swift
+/// let inventory = try PMUDiscovery().discover()
+/// let binding = try PMUBinding.choose(from: inventory.pmus, for: try CPUSet(parsing: "4-5"))
+/// // on the VCPU thread:
+/// try binding.pinCallingThread()
+/// let counters = VCPUCounters(binding: binding, resolver: Resolver(pmus: inventory.pmus))
+/// ```
+public struct PMUBinding: Hashable, Sendable {
+    /// The chosen host core PMU (from discovery).
+    public let pmu: PMU
+    /// The CPUs the VCPU threads are pinned to: the CPUs asked for, all of which ``pmu`` covers.
+    public let cpus: CPUSet
+    /// How many core PMUs the host has: more than one is a heterogeneous host
+    /// (big.LITTLE, Intel hybrid), where events must name their PMU.
+    public let corePMUCount: Int
+
+    /// Binds to `pmu` for `cpus` without checking coverage (use ``choose(from:for:)`` to check).
+    public init(pmu: PMU, cpus: CPUSet, corePMUCount: Int = 1) {
+        self.pmu = pmu
+        self.cpus = cpus
+        self.corePMUCount = corePMUCount
+    }
+
+    /// The core PMU that covers all of `cpus` (``PMUChoice/choose(from:for:)``), bound to those CPUs.
+    public static func choose(from pmus: [PMU], for cpus: CPUSet) throws(PMUChoiceError) -> PMUBinding {
+        let pmu = try PMUChoice.choose(from: pmus, for: cpus)
+        return PMUBinding(pmu: pmu, cpus: cpus, corePMUCount: pmus.filter { $0.kind == .core }.count)
+    }
+
+    /// `perf_event_attr.type` of the PMU, and what `KVM_ARM_VCPU_PMU_V3_SET_PMU` takes.
+    public var type: UInt32 { pmu.type }
+
+    /// Whether the host has several core PMUs.
+    public var isHeterogeneousHost: Bool { corePMUCount > 1 }
+
+    /// Why this PMU was chosen, for messages and `pmu kvm`.
+    public var reason: String {
+        guard let own = pmu.cpus else {
+            return "\(pmu.name) (type \(pmu.type)) covers every CPU, including \(cpus)"
+                + (isHeterogeneousHost ? "" : ": the host's only core PMU")
+        }
+        var text = (cpus.count == 1 ? "CPU \(cpus) belongs to " : "CPUs \(cpus) all belong to ")
+            + "\(pmu.name) (type \(pmu.type), CPUs \(own))"
+        if isHeterogeneousHost {
+            text += "; the VCPU threads must stay on them (the machine has \(corePMUCount) core PMUs)"
+        }
+        return text
+    }
+
+    /// Restricts the calling thread (the VCPU thread, before its first `KVM_RUN`) to ``cpus``.
+    public func pinCallingThread(system: SystemCalls = .live) throws(KVMError) {
+        try VCPUPinning.pin(thread: 0, to: self, system: system)
+    }
+}
+
+extension VCPUPinning {
+    /// Restricts thread `tid` (0: the caller) to the binding's CPUs.
+    public static func pin(thread tid: Int32 = 0, to binding: PMUBinding, system: SystemCalls = .live) throws(KVMError) {
+        try pin(thread: tid, to: binding.cpus, system: system)
+    }
+}
+
+extension VirtualMachine {
+    /// ``prepareARM64(vcpuCount:entry:withPMU:pmuType:)`` with the VM's PMU set to the
+    /// binding's (`SET_PMU` with `binding.type`).
+    public func prepareARM64(vcpuCount: Int = 1, entry: UInt64, binding: PMUBinding) throws(KVMError) {
+        try prepareARM64(vcpuCount: vcpuCount, entry: entry, withPMU: true, pmuType: binding.type)
+    }
+}

@@ -1,0 +1,144 @@
+import CPerfEvents
+import Foundation
+import PerfEvents
+import Testing
+@testable import KVM
+
+/// The recorded sysfs trees of Tests/PerfEventsTests/Fixtures (read in place).
+enum SysfsFixture {
+    static func root(_ name: String) -> String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("PerfEventsTests/Fixtures/sysfs/\(name)").path
+    }
+
+    static func pmus(_ name: String) throws -> [PMU] {
+        try PMUDiscovery(root: root(name)).discover().pmus
+    }
+}
+
+/// One PMU value from discovery through choice to pinning, SET_PMU and the host
+/// counters' event strings — without a kernel.
+struct PMUBindingTests {
+    func cpus(_ list: String) -> CPUSet { try! CPUSet(parsing: list) }
+
+    @Test func rk3399BindingCarriesThePMUToAllThreeUses() throws {
+        let pmus = try SysfsFixture.pmus("rk3399")
+        let binding = try PMUBinding.choose(from: pmus, for: cpus("4-5"))
+        #expect(binding.pmu.name == "armv8_cortex_a72")
+        #expect(binding.type == 9)
+        #expect(binding.cpus == cpus("4-5"))
+        #expect(binding.isHeterogeneousHost)
+        #expect(binding.reason.contains("CPUs 4-5 all belong to armv8_cortex_a72 (type 9, CPUs 4-5)"))
+
+        let kernel = MockKernel()
+        try binding.pinCallingThread(system: kernel.system)
+        #expect(kernel.affinity.map(\.mask) == [[0b11_0000]])
+        #expect(kernel.affinity.map(\.tid) == [0])
+
+        let vm = try VirtualMachine(system: kernel.system)
+        try vm.prepareARM64(entry: ARM64Programs.memoryBase, binding: binding)
+        let setPMU = kernel.deviceAttributes.first { $0.attribute == ARM64PMUAttribute.setPMU.rawValue }
+        #expect(setPMU?.value == 9)
+
+        // The host counters name the same PMU: its own type and its sysfs alias's config.
+        let resolver = Resolver(pmus: pmus, libpfm: nil)
+        #expect(VCPUCounterEvent.cycles(.both).eventString(binding: binding) == "armv8_cortex_a72/cpu_cycles/")
+        #expect(VCPUCounterEvent.instructions(.guestOnly).eventString(binding: binding) == "armv8_cortex_a72/inst_retired/G")
+        let cycles = try #require(try resolver.resolve("armv8_cortex_a72/cpu_cycles/H").first?.events.first)
+        #expect(cycles.attributes.type == 9 && cycles.attributes.config == 0x11)
+        #expect(cycles.attributes.excludeGuest && !cycles.attributes.excludeHost)
+        let guest = try #require(try resolver.resolve(VCPUCounterEvent.cycles(.guestOnly).eventString(binding: binding)).first?.events.first)
+        #expect(guest.attributes.excludeHost && !guest.attributes.excludeGuest)
+    }
+
+    @Test func straddlingCPUsNameBothPMUs() throws {
+        let pmus = try SysfsFixture.pmus("rk3399")
+        do {
+            _ = try PMUBinding.choose(from: pmus, for: cpus("3-4"))
+            Issue.record("3-4 straddles two PMUs")
+        } catch {
+            #expect(error.description.contains("armv8_cortex_a53") && error.description.contains("armv8_cortex_a72"))
+        }
+    }
+
+    @Test func alderLakeAtomCyclesUseItsOwnType() throws {
+        let pmus = try SysfsFixture.pmus("alderlake")
+        let binding = try PMUBinding.choose(from: pmus, for: cpus("16-23"))
+        #expect(binding.pmu.name == "cpu_atom" && binding.type == 10)
+        let text = VCPUCounterEvent.cycles(.both).eventString(binding: binding)
+        #expect(text == "cpu_atom/cpu-cycles/")
+        let event = try #require(try Resolver(pmus: pmus, libpfm: nil).resolve(text).first?.events.first)
+        #expect(event.attributes.type == 10 && event.attributes.config == 0x3c)
+    }
+
+    /// A core PMU without sysfs aliases on a heterogeneous host: the generic name on that
+    /// PMU becomes the extended type (type 0, config = pmu.type << 32 | id).
+    @Test func withoutAnAliasTheExtendedTypeNamesThePMU() throws {
+        let pmus = [PMUChoiceTests.core("big", 9, "4-5"), PMUChoiceTests.core("little", 8, "0-3")]
+        let binding = try PMUBinding.choose(from: pmus, for: cpus("4"))
+        let text = VCPUCounterEvent.instructions(.both).eventString(binding: binding)
+        #expect(text == "big/instructions/")
+        let event = try #require(try Resolver(pmus: pmus, libpfm: nil).resolve(text).first?.events.first)
+        #expect(event.attributes.type == LegacyType.hardware)
+        #expect(event.attributes.config == 9 << 32 | 1)
+        // Homogeneous: the plain legacy id (the kernel routes it to the only core PMU).
+        let single = [PMUChoiceTests.core("cpu", 4, nil)]
+        let plain = try #require(try Resolver(pmus: single, libpfm: nil)
+            .resolve(VCPUCounterEvent.cycles(.both).eventString(binding: PMUBinding.choose(from: single, for: cpus("0-3"))))
+            .first?.events.first)
+        #expect(plain.attributes.type == LegacyType.hardware && plain.attributes.config == 0)
+    }
+
+    @Test func withoutAPMUTheGenericNamesAreUsed() {
+        #expect(VCPUCounterEvent.cycles(.hostOnly).eventString(binding: nil) == "cycles:H")
+        #expect(VCPUCounterEvent.kvmTracepoint("kvm_pio").eventString(binding: nil) == "kvm:kvm_pio")
+        #expect(VCPUCounterEvent.standard.count == 6 + 2 + VCPUCounterEvent.standardTracepoints.count)
+        #expect(Set(VCPUCounterEvent.standard.map(\.label)).count == VCPUCounterEvent.standard.count)
+    }
+
+    /// The guest/host variants are decided by a trial open: a PMU that refuses
+    /// `exclude_host` leaves that variant not supported, with the kernel's errno, while
+    /// the plain event opens. The mock plays a PMU (type 9) without guest/host filtering.
+    @Test func refusedGuestHostFilterIsNotSupportedWithTheReason() throws {
+        let pmus = try SysfsFixture.pmus("rk3399")
+        let binding = try PMUBinding.choose(from: pmus, for: cpus("4-5"))
+        let opened = OpenLog()
+        var system = SystemCalls.live
+        system.perfEventOpen = { attr, _, _, _, _ in
+            if attr.pointee.exclude_host != 0 || attr.pointee.exclude_guest != 0 { return -Errno.notSupported.rawValue }
+            return opened.add(type: attr.pointee.type, config: attr.pointee.config)
+        }
+        system.close = { _ in 0 }
+        system.getAffinity = { _ in .success([0b11_0000]) }
+        let counters = VCPUCounters(binding: binding, resolver: Resolver(pmus: pmus, libpfm: nil),
+                                    events: [.cycles(.both), .cycles(.hostOnly), .cycles(.guestOnly)], system: system)
+        #expect(counters.entries.map { $0.counter != nil } == [true, false, false])
+        #expect(opened.opens == [[9, 0x11]])
+        for entry in counters.entries.dropFirst() {
+            let reason = try #require(entry.unavailable)
+            #expect(reason.contains("EOPNOTSUPP") || reason.contains("not supported"), "\(reason)")
+            #expect(reason.contains("armv8_cortex_a72/cpu_cycles/"))
+        }
+        let refused = VCPUCounters(binding: binding, resolver: Resolver(pmus: pmus, libpfm: nil),
+                                   events: [.cycles(.guestOnly)], system: system)
+        let readings = try refused.read()
+        guard case .notSupported(let reason)? = readings[.cycles(.guestOnly)]?.status else {
+            Issue.record("expected not supported: \(readings)")
+            return
+        }
+        #expect(!reason.isEmpty)
+        #expect(readings.exactCount(.cycles(.guestOnly)) == nil)
+    }
+}
+
+/// Fake perf descriptors handed out by a mocked perf_event_open.
+final class OpenLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var opens: [[UInt64]] = []
+    func add(type: UInt32, config: UInt64) -> Int32 {
+        lock.withLock {
+            opens.append([UInt64(type), config])
+            return Int32(900 + opens.count)
+        }
+    }
+}
