@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import KVM
 import PerfEvents
 
@@ -31,7 +30,7 @@ struct KVMCommand: ParsableCommand {
 
     /// The KVM device: --kvm-device, else $PMU_KVM_DEVICE, else /dev/kvm.
     var devicePath: String {
-        kvmDevice ?? ProcessInfo.processInfo.environment["PMU_KVM_DEVICE"] ?? "/dev/kvm"
+        kvmDevice ?? PMUDiscovery.processEnvironment("PMU_KVM_DEVICE") ?? "/dev/kvm"
     }
 
     /// The architecture of this host's KVM.
