@@ -4,7 +4,7 @@
 SWIFT ?= swift
 SWIFT_FLAGS ?=
 
-.PHONY: test bench deps build embedded fuzz fuzz-smoke sanitize clean
+.PHONY: test bench bench-check deps build embedded fuzz fuzz-smoke sanitize clean
 
 deps:
 	@.ci/ensure-deps.sh
@@ -43,6 +43,13 @@ bench: deps
 		--json .build/pmu-bench.json --svg .build/pmu-bench.svg
 	@echo "JSON: $(CURDIR)/.build/pmu-bench.json"
 	@echo "SVG:  $(CURDIR)/.build/pmu-bench.svg"
+
+# What CI runs after the tests: a quick benchmark with its gate (Swift/C ratios,
+# exits == tracepoint counts, no silently empty PMU row).
+bench-check: deps
+	$(SWIFT) build $(SWIFT_FLAGS) -c release --product pmu-bench
+	$$($(SWIFT) build $(SWIFT_FLAGS) -c release --show-bin-path)/pmu-bench --quick --check \
+		--json .build/pmu-bench-ci.json
 
 embedded: deps
 	@.ci/embedded-build.sh
