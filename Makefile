@@ -4,7 +4,7 @@
 SWIFT ?= swift
 SWIFT_FLAGS ?=
 
-.PHONY: test bench deps build embedded fuzz fuzz-smoke sanitize clean
+.PHONY: test bench deps build embedded lab fuzz fuzz-smoke sanitize clean
 
 deps:
 	@.ci/ensure-deps.sh
@@ -16,6 +16,7 @@ test: deps
 	$(SWIFT) build $(SWIFT_FLAGS) --build-tests
 	$(SWIFT) test $(SWIFT_FLAGS) --skip-build
 	@$(MAKE) --no-print-directory embedded
+	@$(MAKE) --no-print-directory lab
 	@$(MAKE) --no-print-directory fuzz-smoke
 
 # libFuzzer: every target for FUZZ_SECONDS (default 60) each; crashes go to .build-fuzz/crashes/.
@@ -47,5 +48,11 @@ bench: deps
 embedded: deps
 	@.ci/embedded-build.sh
 
+# The emulated arm64 big.LITTLE lab (QEMU, two PMUs, KVM with SET_PMU): the library as
+# Embedded Swift runs there and Tests/Lab/check-lab.py judges what it printed.
+# LAB_KERNELS="6.12 6.1" by default; `make lab LAB_KERNEL=6.1` runs one.
+lab: deps
+	@Tests/Lab/run-lab.sh
+
 clean:
-	rm -rf .build .build-embedded .build-fuzz .build-asan .build-tsan
+	rm -rf .build .build-embedded .build-fuzz .build-asan .build-tsan .build-lab/runner
