@@ -4,7 +4,7 @@
 SWIFT ?= swift
 SWIFT_FLAGS ?=
 
-.PHONY: test bench deps build embedded lab fuzz fuzz-smoke sanitize clean
+.PHONY: test bench deps build embedded lab lab-bench fuzz fuzz-smoke sanitize clean
 
 deps:
 	@.ci/ensure-deps.sh
@@ -53,6 +53,10 @@ embedded: deps
 # LAB_KERNELS="6.12 6.1" by default; `make lab LAB_KERNEL=6.1` runs one.
 lab: deps
 	@Tests/Lab/run-lab.sh
+
+# The lab plus per-PMU read and guest-exit latency rows (emulated) in .build/pmu-bench-lab.json.
+lab-bench: deps
+	@LAB_BENCH=1 LAB_KERNELS=$${LAB_KERNEL:-6.12} Tests/Lab/run-lab.sh
 
 clean:
 	rm -rf .build .build-embedded .build-fuzz .build-asan .build-tsan .build-lab/runner

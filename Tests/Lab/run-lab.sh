@@ -4,6 +4,8 @@
 # output on the host with check-lab.py.
 #
 # Environment: LAB_KERNELS (default "6.12 6.1"; LAB_KERNEL=X alone picks one),
+# LAB_BENCH=1 (also measure per-PMU read and guest-exit latency and write
+# .build/pmu-bench-lab.json with Tests/Lab/lab-bench.py; first kernel only),
 # LAB_TIMEOUT (default 120 s per boot), LAB_DIR (the cache, see lab.sh).
 # The runner and its outputs go to <repo>/.build-lab/runner.
 #
@@ -24,11 +26,16 @@ runner=$(Tests/Lab/build-runner.sh)
 echo "lab: runner built: $runner ($(( $(date +%s) - start ))s)"
 
 failed=()
+bench_env=()
+[ "${LAB_BENCH:-0}" != 0 ] && bench_env=(-E LAB_BENCH=1)
+bench_done=0
 for kernel in $kernels; do
   output=$out_dir/output-$kernel.txt
   rm -f "$output"
   rc=0
-  LAB_KERNEL=$kernel Tests/Lab/lab.sh run -q -o "$output" -E LIBPFM_FORCE_PMU=arm_ac53 "$runner" || rc=$?
+  env_args=(-E LIBPFM_FORCE_PMU=arm_ac53)
+  [ "$bench_done" = 0 ] && env_args+=("${bench_env[@]+"${bench_env[@]}"}")
+  LAB_KERNEL=$kernel Tests/Lab/lab.sh run -q -o "$output" "${env_args[@]}" "$runner" || rc=$?
   if [ "$rc" = 2 ] || [ "$rc" = 64 ]; then
     echo "lab: Linux $kernel: the lab itself failed (status $rc, see the messages above)" >&2
     failed+=("$kernel")
@@ -38,6 +45,11 @@ for kernel in $kernels; do
   echo "lab: Linux $kernel: checking $output"
   if ! python3 Tests/Lab/check-lab.py --kernel "$kernel" "$output"; then
     failed+=("$kernel")
+  fi
+  if [ ${#bench_env[@]} -gt 0 ] && [ "$bench_done" = 0 ]; then
+    bench_done=1
+    mkdir -p .build
+    python3 Tests/Lab/lab-bench.py "$output" .build/pmu-bench-lab.json || failed+=("$kernel(bench)")
   fi
 done
 echo "lab: $(( $(date +%s) - start ))s"
