@@ -4,7 +4,7 @@
 SWIFT ?= swift
 SWIFT_FLAGS ?=
 
-.PHONY: test bench bench-check deps build embedded fuzz fuzz-smoke sanitize clean
+.PHONY: test bench bench-check deps build embedded lab lab-bench fuzz fuzz-smoke sanitize clean
 
 deps:
 	@.ci/ensure-deps.sh
@@ -16,6 +16,7 @@ test: deps
 	$(SWIFT) build $(SWIFT_FLAGS) --build-tests
 	$(SWIFT) test $(SWIFT_FLAGS) --skip-build
 	@$(MAKE) --no-print-directory embedded
+	@$(MAKE) --no-print-directory lab
 	@$(MAKE) --no-print-directory fuzz-smoke
 
 # libFuzzer: every target for FUZZ_SECONDS (default 60) each; crashes go to .build-fuzz/crashes/.
@@ -54,5 +55,15 @@ bench-check: deps
 embedded: deps
 	@.ci/embedded-build.sh
 
+# The emulated arm64 big.LITTLE lab (QEMU, two PMUs, KVM with SET_PMU): the library as
+# Embedded Swift runs there and Tests/Lab/check-lab.py judges what it printed.
+# LAB_KERNELS="6.12 6.1" by default; `make lab LAB_KERNEL=6.1` runs one.
+lab: deps
+	@Tests/Lab/run-lab.sh
+
+# The lab plus per-PMU read and guest-exit latency rows (emulated) in .build/pmu-bench-lab.json.
+lab-bench: deps
+	@LAB_BENCH=1 LAB_KERNELS=$${LAB_KERNEL:-6.12} Tests/Lab/run-lab.sh
+
 clean:
-	rm -rf .build .build-embedded .build-fuzz .build-asan .build-tsan
+	rm -rf .build .build-embedded .build-fuzz .build-asan .build-tsan .build-lab/runner

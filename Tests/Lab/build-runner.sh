@@ -4,6 +4,8 @@
 # runner's main module (Tests/Lab/Runner), the CPerfEvents shims cross-compiled,
 # and libpfm4 for arm64, linked statically.
 # Usage: Tests/Lab/build-runner.sh [OUTPUT]   (default .build-lab/runner/pmu-lab-runner)
+# The arm64 libpfm comes from the lab cache ($LAB_DIR, see `lab.sh paths`); the objects and
+# the runner always go to <repo>/.build-lab/runner, wherever LAB_DIR points.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 eval "$(Tests/Lab/lab.sh paths)"

@@ -17,6 +17,7 @@ LAB_SMP=${LAB_SMP:-4}
 LAB_MEM=${LAB_MEM:-1024}
 LAB_VERBOSE=${LAB_VERBOSE:-0}
 LAB_APPEND=${LAB_APPEND:-}
+LAB_QEMU_ARGS=${LAB_QEMU_ARGS:-}
 LAB_KEEP_RUNS=${LAB_KEEP_RUNS:-10}
 
 HOST_PACKAGES=(qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross
@@ -76,6 +77,7 @@ Environment:
   LAB_SMP, LAB_MEM     guest cpus (even, default 4) / MiB (default 1024)
   LAB_VERBOSE=1        stream the guest console to stderr while running
   LAB_APPEND="..."     extra kernel command line
+  LAB_QEMU_ARGS="..."  extra QEMU arguments (split on spaces), e.g. "-icount shift=0"
   LAB_DIR=PATH         cache directory (default <repo>/.build-lab)
   LAB_KEEP_RUNS=N      run directories kept (default 10)
 
@@ -448,6 +450,8 @@ cmd_run() {
         -display none -monitor none -serial stdio -no-reboot
         -kernel "$kd/Image" -initrd "$run/initramfs.cpio" -dtb "$(DTB_PATH)"
         -append "console=ttyAMA0 rdinit=/init panic=-1 $LAB_APPEND")
+    # shellcheck disable=SC2206
+    [ -n "$LAB_QEMU_ARGS" ] && qemu_cmd+=($LAB_QEMU_ARGS)
     printf '%q ' "${qemu_cmd[@]}" > "$run/qemu-cmd.txt"; echo >> "$run/qemu-cmd.txt"
     set +e
     if [ "$LAB_VERBOSE" = 1 ]; then

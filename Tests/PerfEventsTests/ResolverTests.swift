@@ -286,6 +286,25 @@ private func failure(_ text: String, on pmus: [PMU]) -> ResolutionError? {
         guard case .libpfm = error else { Issue.record("\(error)"); return }
     }
 
+    @Test func libpfmPMUNamesMatchCorePMUsByModel() {
+        let little = PMU(name: "armv8_cortex_a53", type: 10, kind: .core, cpus: CPUSet([0, 1]))
+        let big = PMU(name: "armv8_cortex_a72", type: 11, kind: .core, cpus: CPUSet([2, 3]))
+        let arm = [little, big]
+        // libpfm 4.13 calls its Cortex-A53 tables `arm_ac53` (the lab's LIBPFM_FORCE_PMU).
+        #expect(Resolver.core(forLibpfmPMU: "arm_ac53", among: arm) == little)
+        #expect(Resolver.core(forLibpfmPMU: "arm_ac72", among: arm) == big)
+        #expect(Resolver.core(forLibpfmPMU: "arm_cortex_a72", among: arm) == big)
+        #expect(Resolver.core(forLibpfmPMU: "arm_ac57", among: arm) == nil)
+        #expect(Resolver.core(forLibpfmPMU: "arm_ac", among: arm) == nil)
+        #expect(Resolver.core(forLibpfmPMU: "arm_acx53", among: arm) == nil)
+        #expect(Resolver.core(forLibpfmPMU: "arm_n1", among: arm) == nil)
+        let core = PMU(name: "cpu_core", type: 4, kind: .core, cpus: CPUSet([0]))
+        let atom = PMU(name: "cpu_atom", type: 10, kind: .core, cpus: CPUSet([1]))
+        #expect(Resolver.core(forLibpfmPMU: "adl_glc", among: [core, atom]) == core)
+        #expect(Resolver.core(forLibpfmPMU: "adl_grt", among: [core, atom]) == atom)
+        #expect(Resolver.core(forLibpfmPMU: "arm_ac53", among: [core, atom]) == nil)
+    }
+
     @Test func suggestionDistance() {
         #expect(Suggestions.editDistance("kitten", "sitting") == 3)
         #expect(Suggestions.editDistance("CYCLES", "cycles") == 0)

@@ -444,21 +444,31 @@ public struct Resolver: Sendable {
     /// The sysfs core PMU a libpfm PMU's events belong to.
     private func matchCore(libpfmPMU: String, cores: [PMU], text: String) throws(ResolutionError) -> PMU {
         if cores.count == 1, let only = cores.first { return only }
-        // Intel hybrid: libpfm's big-core tables (…_glc, Golden Cove) go to cpu_core, its
-        // small-core tables (…_grt, Gracemont) to cpu_atom.
+        if let core = Self.core(forLibpfmPMU: libpfmPMU, among: cores) { return core }
+        throw .libpfm(input: text, LibpfmError(
+            input: text, code: 0,
+            message: "libpfm PMU '\(libpfmPMU)' matches none of the core PMUs \(cores.map { $0.name }.joined(separator: ", "));"
+                + " use pmu/event=…/ on the intended core PMU instead"))
+    }
+
+    /// Which of several core PMUs a libpfm PMU name stands for, by model:
+    /// - Intel hybrid: libpfm's big-core tables (`…_glc`, Golden Cove) are `cpu_core`,
+    ///   its small-core tables (`…_grt`, Gracemont) `cpu_atom`;
+    /// - arm: `arm_cortex_a72` ↔ sysfs `armv8_cortex_a72` (the same model suffix), and
+    ///   libpfm's short Cortex names `arm_acNN` (`arm_ac53`, `arm_ac57`) ↔ `…_cortex_aNN`.
+    static func core(forLibpfmPMU libpfmPMU: String, among cores: [PMU]) -> PMU? {
         let lower = asciiLowercased(libpfmPMU)
         let intel: [(suffix: String, sysfs: String)] = [("_glc", "cpu_core"), ("_grt", "cpu_atom")]
         for entry in intel where lower.hasSuffix(entry.suffix) {
             if let core = cores.first(where: { $0.name == entry.sysfs }) { return core }
         }
-        // arm: libpfm `arm_cortex_a72` ↔ sysfs `armv8_cortex_a72`: the same model suffix.
-        if lower.hasPrefix("arm_") {
-            let model = String(decoding: Array(lower.utf8.dropFirst(4)), as: UTF8.self)
-            if let core = cores.first(where: { $0.name.hasSuffix("_" + model) }) { return core }
+        guard lower.hasPrefix("arm_") else { return nil }
+        var model = Array(lower.utf8.dropFirst(4))
+        // `ac` + digits: libpfm's abbreviation of `cortex_a` + digits.
+        if model.count > 2, model[0] == UInt8(ascii: "a"), model[1] == UInt8(ascii: "c"), model.dropFirst(2).allSatisfy(isDigit) {
+            model = Array("cortex_a".utf8) + model.dropFirst(2)
         }
-        throw .libpfm(input: text, LibpfmError(
-            input: text, code: 0,
-            message: "libpfm PMU '\(libpfmPMU)' matches none of the core PMUs \(cores.map { $0.name }.joined(separator: ", "));"
-                + " use pmu/event=…/ on the intended core PMU instead"))
+        let suffix = "_" + String(decoding: model, as: UTF8.self)
+        return cores.first { $0.name.hasSuffix(suffix) }
     }
 }

@@ -1,0 +1,196 @@
+import KVM
+import PerfEvents
+
+/// The lab runner: runs inside the emulated big.LITTLE guest (Tests/Lab/lab.sh) and
+/// shows, with the library alone, what a PMU-aware VMM must do on a machine with two
+/// core PMUs. Every observation is a `fact` line (see ``Out``); Tests/Lab/check-lab.py
+/// judges them on the host.
+@main
+struct Runner {
+    static func main() {
+        Out.fact("runner", [("kernel", kernelRelease()), ("libpfm_force_pmu", PMUDiscovery.processEnvironment("LIBPFM_FORCE_PMU") ?? "")])
+        guard let lab = Lab.discover() else {
+            Out.line("done errors=\(Out.errors)")
+            return
+        }
+        lab.showResolution()
+        lab.showCounting()
+        lab.showChoice()
+        for pmu in [lab.little, lab.big] {
+            let other = pmu.name == lab.little.name ? lab.big : lab.little
+            lab.showVirtualMachine(pmu: pmu, other: other)
+            lab.showFailedEntry(pmu: pmu, other: other)
+        }
+        lab.showUnknownType()
+        if PMUDiscovery.processEnvironment("LAB_BENCH").map({ !$0.isEmpty && $0 != "0" }) ?? false {
+            Bench(lab: lab).run()
+        }
+        Out.line("done errors=\(Out.errors)")
+    }
+
+    static func kernelRelease() -> String {
+        (try? FileSystem().readAttribute("/proc/sys/kernel/osrelease")) ?? ""
+    }
+}
+
+/// The guest machine as discovery saw it: its PMUs and the two core PMUs of the lab.
+struct Lab {
+    var pmus: [PMU]
+    /// The Cortex-A53 PMU (LITTLE) and the Cortex-A72 PMU (big).
+    var little: PMU
+    var big: PMU
+    var resolver: Resolver
+    let files = FileSystem()
+
+    /// Discovery: every PMU with its type, kind and CPUs, plus the raw sysfs files the
+    /// checker decodes on its own.
+    static func discover() -> Lab? {
+        let inventory: PMUInventory
+        do {
+            inventory = try PMUDiscovery(root: "/sys").discover()
+        } catch {
+            Out.error("discover", msg: error.description)
+            return nil
+        }
+        let pmus = inventory.pmus.sorted { $0.name < $1.name }
+        for pmu in pmus {
+            Out.fact("pmu", [("name", pmu.name), ("type", "\(pmu.type)"), ("kind", pmu.kind.rawValue), ("cpus", Out.cpus(pmu.cpus))])
+        }
+        for problem in inventory.problems { Out.fact("sysfs-problem", [], msg: problem.description) }
+        let files = FileSystem()
+        let cores = inventory.corePMUs
+        for pmu in cores.sorted(by: { $0.name < $1.name }) {
+            for file in ["type", "cpus", "events/cpu_cycles", "events/inst_retired", "format/event", "format/rdpmc"] {
+                let path = inventory.devicesPath + "/" + pmu.name + "/" + file
+                do {
+                    Out.fact("sysfs", [("pmu", pmu.name), ("file", file)], msg: try files.readAttribute(path))
+                } catch {
+                    Out.fact("sysfs", [("pmu", pmu.name), ("file", file), ("missing", "1")], msg: error.description)
+                }
+            }
+        }
+        guard let little = cores.first(where: { $0.name.hasSuffix("cortex_a53") }),
+              let big = cores.first(where: { $0.name.hasSuffix("cortex_a72") }),
+              little.cpus != nil, big.cpus != nil
+        else {
+            Out.error("discover", msg: "the lab needs core PMUs *cortex_a53 and *cortex_a72 with CPU lists; found "
+                + cores.map { $0.name }.joined(separator: ", "))
+            return nil
+        }
+        return Lab(pmus: pmus, little: little, big: big, resolver: Resolver(pmus: pmus))
+    }
+
+    /// The CPUs of a lab core PMU (discover() made sure they are listed).
+    func cpus(of pmu: PMU) -> CPUSet { pmu.cpus ?? CPUSet([Int]()) }
+
+    /// Resolves `text`, printing one `resolve` fact per event; nil (and a fact) when it fails.
+    @discardableResult
+    func resolve(_ text: String) -> [ResolvedEvent]? {
+        let groups: [ResolvedGroup]
+        do {
+            groups = try resolver.resolve(text)
+        } catch {
+            Out.fact("resolve", [("input", text), ("result", "error")], msg: error.description)
+            return nil
+        }
+        let events = groups.flatMap { $0.events }
+        for (index, event) in events.enumerated() {
+            let a = event.attributes
+            Out.fact("resolve", [
+                ("input", text), ("result", "ok"), ("index", "\(index)"), ("of", "\(events.count)"),
+                ("pmu", event.pmu ?? ""), ("type", "\(a.type)"), ("config", Out.hex(a.config)),
+                ("config1", Out.hex(a.config1)), ("source", event.source.token), ("cpus", Out.cpus(event.cpus)),
+            ], msg: event.note)
+        }
+        return events
+    }
+
+    /// Resolution: sysfs aliases to each PMU's type, a bare generic name to one event per
+    /// core PMU (extended type), libpfm4's A53 names to the A53 PMU's sysfs type.
+    func showResolution() {
+        resolve(big.name + "/cpu_cycles/")
+        resolve(little.name + "/inst_retired/")
+        resolve("cycles")
+    }
+
+    /// Counting on a thread pinned to the A53 CPUs: libpfm4 names opened with the
+    /// A53 PMU's type, and the bare `cycles` expanded to both PMUs.
+    func showCounting() {
+        do {
+            try Affinity.set(cpus(of: little))
+        } catch {
+            Out.error("pin", [("cpus", Out.cpus(little.cpus))], msg: error.description)
+            return
+        }
+        Out.fact("thread", [("cpus", Out.cpus(try? Affinity.current()))])
+        for text in ["arm_ac53::INST_RETIRED", "arm_ac53::CPU_CYCLES", "cycles"] {
+            guard let events = resolve(text) else { continue }
+            for event in events {
+                let pmu = pmus.first { $0.name == event.pmu }
+                count(CounterEvent(label: text, attributes: event.attributes, pmu: pmu), as: "count", extra: [("input", text)])
+            }
+        }
+    }
+
+    /// Opens `event` on the calling thread, runs some work, prints the value.
+    func count(_ event: CounterEvent, as name: String, extra: [(String, String)]) {
+        let counter: Counter
+        do {
+            counter = try Counter(event)
+        } catch {
+            Out.fact(name, extra + [("pmu", event.pmu?.name ?? ""), ("type", "\(event.attributes.type)"), ("status", "openFailed")],
+                     msg: error.description)
+            return
+        }
+        do {
+            try counter.enable()
+            work()
+            try counter.disable()
+            let value = try counter.read()
+            Out.fact(name, extra + [("pmu", event.pmu?.name ?? ""), ("type", "\(event.attributes.type)"),
+                                    ("thread_cpus", Out.cpus(try? Affinity.current()))] + value.fields,
+                     msg: counter.warnings.first?.description)
+        } catch {
+            Out.error(name, extra, msg: error.description)
+        }
+    }
+
+    /// A little kernel and user work to count: affinity queries (system calls) and arithmetic.
+    func work() {
+        var sum = 0
+        for round in 0..<200 {
+            sum &+= (try? Affinity.current())?.count ?? round
+        }
+        if sum == -1 { Out.line("unreachable") }
+    }
+
+    /// PMU choice for the VCPU threads' CPUs: one PMU per cluster, a refusal across both.
+    func showChoice() {
+        let littleCPUs = Array(cpus(of: little))
+        let bigCPUs = Array(cpus(of: big))
+        var straddle: [Int] = []
+        if let last = littleCPUs.last { straddle.append(last) }
+        if let first = bigCPUs.first { straddle.append(first) }
+        for set in [CPUSet(bigCPUs), CPUSet(littleCPUs), CPUSet(straddle)] {
+            do {
+                let pmu = try PMUChoice.choose(from: pmus, for: set)
+                Out.fact("choice", [("cpus", Out.cpus(set)), ("result", "chosen"), ("pmu", pmu.name), ("type", "\(pmu.type)")])
+            } catch {
+                Out.fact("choice", [("cpus", Out.cpus(set)), ("result", "refused"), ("reason", error.reason.token)],
+                         msg: error.description)
+            }
+        }
+    }
+}
+
+extension PMUChoiceError.Reason {
+    var token: String {
+        switch self {
+        case .noCorePMU: return "noCorePMU"
+        case .emptyCPUSet: return "emptyCPUSet"
+        case .straddles: return "straddles"
+        case .uncovered: return "uncovered"
+        case .ambiguous: return "ambiguous"
+        }
+    }
+}
