@@ -56,6 +56,10 @@ public final class CounterGroup: @unchecked Sendable {
     public var slots: [CounterSlot] { counters[0].slots }
     /// The read format of the group.
     public var readFormat: ReadFormat { counters[0].readFormat }
+    /// The leader's descriptors, one per slot: what one `read(2)` of the whole
+    /// group (``readFormat``, `bufferSize(events:)` bytes) and the group ioctls
+    /// (`PERF_IOC_FLAG_GROUP`) go to. Owned by the group; do not close them.
+    public var descriptors: [Int32] { counters[0].descriptors }
     /// The warnings of every event.
     public var warnings: [CounterWarning] { counters.flatMap { $0.warnings } }
 
