@@ -98,19 +98,29 @@ enum ReadOperations {
             } catch {
                 throw BenchFailure("group \(members.map(\.name).joined(separator: ",")): \(error.description)")
             }
+            // CounterGroup.read(into:): read() without a fresh array per call.
+            let values = UnsafeMutablePointer<[CounterValue]>.allocate(capacity: 1)
+            values.initialize(to: [])
             let swift: SampleLoop = { samples in
                 timeEach(samples) {
                     do throws(CounterError) {
-                        let values = try group.read()
-                        sink.pointee = values[values.count - 1].raw
+                        try group.read(into: &values.pointee)
+                        sink.pointee = values.pointee[members.count - 1].raw
                         return 0
                     } catch {
                         return failureCode(error)
                     }
                 }
             }
-            return withCReadLoop(pmu: pmu, event: label, method: method, swift: swift, owner: group,
-                                 fd: group.descriptors[0], size: group.readFormat.bufferSize(events: members.count))
+            var operation = withCReadLoop(pmu: pmu, event: label, method: method, swift: swift, owner: group,
+                                          fd: group.descriptors[0], size: group.readFormat.bufferSize(events: members.count))
+            let release = operation.tearDown
+            operation.tearDown = {
+                release()
+                values.deinitialize(count: 1)
+                values.deallocate()
+            }
+            return operation
         case .enableDisable:
             let counter = try open(members[0], options: CounterOptions(target: .callingThread, startDisabled: true))
             let fd = counter.descriptors[0]

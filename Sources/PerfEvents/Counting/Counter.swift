@@ -123,16 +123,22 @@ public final class Counter: @unchecked Sendable {
     /// Applies an ioctl to the given descriptors (every one by default).
     func control(_ operation: CounterError.Operation, request: UInt64, argument: UInt64,
                  on descriptors: [Int32]? = nil) throws(CounterError) {
-        let system = self.system
+        // One closure taken out of SystemCalls: copying the whole struct would
+        // retain and release every closure in it, on every call.
+        let ioctl = system.ioctl
         for descriptor in descriptors ?? self.descriptors {
-            let result = retryingInterrupts { system.ioctl(descriptor, request, argument) }
+            let result = retryingInterrupts { ioctl(descriptor, request, argument) }
             if result < 0 { throw error(operation, errno: Errno(rawValue: -result)) }
         }
     }
 
     /// The value summed over every slot (CPUs × threads), as `perf stat` shows it.
+    ///
+    /// Allocates nothing for a counter with one slot (the calling thread, any
+    /// CPU): one `read(2)` into stack memory, decoded in place.
     public func read() throws(CounterError) -> CounterValue {
-        CounterValue(aggregating: try readEach())
+        if descriptors.count == 1 { return CounterValue(try readOne(descriptors[0])) }
+        return CounterValue(aggregating: try readEach())
     }
 
     /// One count per slot, in the order of ``slots`` (`perf stat -A`'s per-CPU view).
@@ -140,20 +146,26 @@ public final class Counter: @unchecked Sendable {
         var counts: [RawCount] = []
         counts.reserveCapacity(descriptors.count)
         for descriptor in descriptors {
-            let bytes = try readBuffer(descriptor, size: readFormat.bufferSize())
+            counts.append(try readOne(descriptor))
+        }
+        return counts
+    }
+
+    /// One descriptor's count.
+    func readOne(_ descriptor: Int32) throws(CounterError) -> RawCount {
+        let format = readFormat
+        return try withReadBuffer(descriptor, size: format.bufferSize()) { bytes throws(CounterError) -> RawCount in
             if bytes.isEmpty {
                 // A pinned event that could not stay on the PMU reads as end of file.
-                counts.append(RawCount(value: 0, timeEnabled: 0, timeRunning: 0))
-                continue
+                return RawCount(value: 0, timeEnabled: 0, timeRunning: 0)
             }
-            do {
-                counts.append(try ReadBuffer.decodeSingle(bytes, format: readFormat))
+            do throws(ReadBufferError) {
+                return try ReadBuffer.decodeSingle(bytes, format: format)
             } catch {
                 throw CounterError(operation: .read, errno: nil, label: label, attributes: attributes,
                                    message: error.description)
             }
         }
-        return counts
     }
 
     /// The value read from user space when the kernel allows it (the mmap
@@ -180,13 +192,18 @@ public final class Counter: @unchecked Sendable {
         }
     }
 
-    /// `read(2)` of one descriptor: the bytes it returned.
-    func readBuffer(_ descriptor: Int32, size: Int) throws(CounterError) -> [UInt8] {
-        var buffer = [UInt8](repeating: 0, count: size)
-        let system = self.system
-        let count = buffer.withUnsafeMutableBytes { raw in retryingInterrupts { system.read(descriptor, raw) } }
-        if count < 0 { throw error(.read, errno: Errno(rawValue: Int32(truncatingIfNeeded: -count))) }
-        return Array(buffer[0..<count])
+    /// `read(2)` of one descriptor into `size` bytes of stack memory; `body`
+    /// gets the bytes it returned (valid only inside `body`).
+    func withReadBuffer<Result>(
+        _ descriptor: Int32, size: Int, _ body: (UnsafeRawBufferPointer) throws(CounterError) -> Result
+    ) throws(CounterError) -> Result {
+        let read = system.read
+        return try withUnsafeTemporaryAllocation(byteCount: size, alignment: 8) {
+            (buffer: UnsafeMutableRawBufferPointer) throws(CounterError) -> Result in
+            let count = retryingInterrupts { read(descriptor, buffer) }
+            if count < 0 { throw error(.read, errno: Errno(rawValue: Int32(truncatingIfNeeded: -count))) }
+            return try body(UnsafeRawBufferPointer(rebasing: buffer[0..<min(count, size)]))
+        }
     }
 
     func error(_ operation: CounterError.Operation, errno: Errno) -> CounterError {

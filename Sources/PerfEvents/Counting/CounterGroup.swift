@@ -80,35 +80,72 @@ public final class CounterGroup: @unchecked Sendable {
 
     /// One value per event (leader first), each summed over the slots.
     public func read() throws(CounterError) -> [CounterValue] {
-        let perSlot = try readEach()
-        return counters.indices.map { index in CounterValue(aggregating: perSlot.map { $0[index] }) }
+        var values: [CounterValue] = []
+        try read(into: &values)
+        return values
+    }
+
+    /// ``read()`` into `values`, replacing its contents and reusing its storage:
+    /// a caller that keeps the array allocates nothing per read of a group on
+    /// one slot (the calling thread), the case a tight sampling loop has.
+    public func read(into values: inout [CounterValue]) throws(CounterError) {
+        values.removeAll(keepingCapacity: true)
+        let leader = counters[0]
+        guard leader.descriptors.count == 1 else {
+            let perSlot = try readEach()
+            for index in counters.indices {
+                values.append(CounterValue(aggregating: perSlot.map { $0[index] }))
+            }
+            return
+        }
+        try readSlot(leader.descriptors[0]) { values.append(CounterValue($0)) }
     }
 
     /// Per slot (in the order of ``slots``), one count per event: one `read(2)` of the leader each.
     public func readEach() throws(CounterError) -> [[RawCount]] {
+        var result: [[RawCount]] = []
+        for descriptor in counters[0].descriptors {
+            var counts: [RawCount] = []
+            counts.reserveCapacity(counters.count)
+            try readSlot(descriptor) { counts.append($0) }
+            result.append(counts)
+        }
+        return result
+    }
+
+    /// One `read(2)` of the leader's `descriptor`, each event's count handed to `body` in order.
+    private func readSlot(_ descriptor: Int32, _ body: (RawCount) -> Void) throws(CounterError) {
         let leader = counters[0]
         let format = leader.readFormat
-        var result: [[RawCount]] = []
-        for descriptor in leader.descriptors {
-            let bytes = try leader.readBuffer(descriptor, size: format.bufferSize(events: counters.count))
+        let events = counters.count
+        try leader.withReadBuffer(descriptor, size: format.bufferSize(events: events)) { bytes throws(CounterError) in
             if bytes.isEmpty {
                 // A pinned group that could not stay on the PMU reads as end of file: not counted.
-                result.append(counters.map { _ in RawCount(value: 0, timeEnabled: 0, timeRunning: 0) })
-                continue
+                for _ in 0..<events { body(RawCount(value: 0, timeEnabled: 0, timeRunning: 0)) }
+                return
             }
-            let counts: [RawCount]
-            do {
-                counts = try ReadBuffer.decodeGroup(bytes, format: format)
+            // Checked before handing anything out: a group of another size is an error, not a partial answer.
+            let header = format.bufferSize(events: 0)
+            let perValue = format.bufferSize(events: 1) - header
+            let claimed = bytes.count >= 8 ? bytes.loadUnaligned(as: UInt64.self) : 0
+            if claimed == UInt64(events) && bytes.count >= header + events * perValue {
+                do throws(ReadBufferError) {
+                    try ReadBuffer.decodeGroup(bytes, format: format, body)
+                } catch {
+                    throw CounterError(operation: .read, errno: nil, label: leader.label, attributes: leader.attributes,
+                                       message: error.description)
+                }
+                return
+            }
+            let decoded: Int
+            do throws(ReadBufferError) {
+                decoded = try ReadBuffer.decodeGroup(bytes, format: format) { _ in }
             } catch {
                 throw CounterError(operation: .read, errno: nil, label: leader.label, attributes: leader.attributes,
                                    message: error.description)
             }
-            guard counts.count == counters.count else {
-                throw CounterError(operation: .read, errno: nil, label: leader.label, attributes: leader.attributes,
-                                   message: "the group read returned \(counts.count) values for \(counters.count) events")
-            }
-            result.append(counts)
+            throw CounterError(operation: .read, errno: nil, label: leader.label, attributes: leader.attributes,
+                               message: "the group read returned \(decoded) values for \(events) events")
         }
-        return result
     }
 }
