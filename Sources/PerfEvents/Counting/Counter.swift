@@ -154,17 +154,23 @@ public final class Counter: @unchecked Sendable {
     /// One descriptor's count.
     func readOne(_ descriptor: Int32) throws(CounterError) -> RawCount {
         let format = readFormat
-        return try withReadBuffer(descriptor, size: format.bufferSize()) { bytes throws(CounterError) -> RawCount in
-            if bytes.isEmpty {
-                // A pinned event that could not stay on the PMU reads as end of file.
-                return RawCount(value: 0, timeEnabled: 0, timeRunning: 0)
-            }
+        // The closure neither throws nor allocates: a typed error thrown through
+        // withUnsafeTemporaryAllocation is copied around as a large Result on every read.
+        let outcome = withReadBuffer(descriptor, size: format.bufferSize()) { count, bytes -> Result<RawCount, ReadBufferError> in
+            // A pinned event that could not stay on the PMU reads as end of file.
+            if count <= 0 { return .success(RawCount(value: 0, timeEnabled: 0, timeRunning: 0)) }
             do throws(ReadBufferError) {
-                return try ReadBuffer.decodeSingle(bytes, format: format)
+                return .success(try ReadBuffer.decodeSingle(bytes, format: format))
             } catch {
-                throw CounterError(operation: .read, errno: nil, label: label, attributes: attributes,
-                                   message: error.description)
+                return .failure(error)
             }
+        }
+        switch outcome {
+        case .read(.success(let count)): return count
+        case .read(.failure(let error)):
+            throw CounterError(operation: .read, errno: nil, label: label, attributes: attributes,
+                               message: error.description)
+        case .failed(let errno): throw error(.read, errno: errno)
         }
     }
 
@@ -192,17 +198,24 @@ public final class Counter: @unchecked Sendable {
         }
     }
 
+    /// What ``withReadBuffer(_:size:_:)`` gives back.
+    enum ReadOutcome<Value> {
+        /// `read(2)` returned; the value `body` made of the bytes.
+        case read(Value)
+        /// `read(2)` failed with this errno.
+        case failed(Errno)
+    }
+
     /// `read(2)` of one descriptor into `size` bytes of stack memory; `body`
-    /// gets the bytes it returned (valid only inside `body`).
-    func withReadBuffer<Result>(
-        _ descriptor: Int32, size: Int, _ body: (UnsafeRawBufferPointer) throws(CounterError) -> Result
-    ) throws(CounterError) -> Result {
+    /// gets the byte count (0 at end of file) and the bytes (valid only inside it).
+    func withReadBuffer<Value>(
+        _ descriptor: Int32, size: Int, _ body: (Int, UnsafeRawBufferPointer) -> Value
+    ) -> ReadOutcome<Value> {
         let read = system.read
-        return try withUnsafeTemporaryAllocation(byteCount: size, alignment: 8) {
-            (buffer: UnsafeMutableRawBufferPointer) throws(CounterError) -> Result in
+        return withUnsafeTemporaryAllocation(byteCount: size, alignment: 8) { buffer -> ReadOutcome<Value> in
             let count = retryingInterrupts { read(descriptor, buffer) }
-            if count < 0 { throw error(.read, errno: Errno(rawValue: Int32(truncatingIfNeeded: -count))) }
-            return try body(UnsafeRawBufferPointer(rebasing: buffer[0..<min(count, size)]))
+            if count < 0 { return .failed(Errno(rawValue: Int32(truncatingIfNeeded: -count))) }
+            return .read(body(count, UnsafeRawBufferPointer(rebasing: buffer[0..<min(count, size)])))
         }
     }
 

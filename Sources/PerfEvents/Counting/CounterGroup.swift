@@ -113,39 +113,50 @@ public final class CounterGroup: @unchecked Sendable {
         return result
     }
 
+    /// Why one group read gave no values.
+    private enum GroupReadProblem {
+        case layout(ReadBufferError)
+        case wrongCount(Int)
+    }
+
     /// One `read(2)` of the leader's `descriptor`, each event's count handed to `body` in order.
     private func readSlot(_ descriptor: Int32, _ body: (RawCount) -> Void) throws(CounterError) {
         let leader = counters[0]
         let format = leader.readFormat
         let events = counters.count
-        try leader.withReadBuffer(descriptor, size: format.bufferSize(events: events)) { bytes throws(CounterError) in
-            if bytes.isEmpty {
+        let outcome = leader.withReadBuffer(descriptor, size: format.bufferSize(events: events)) {
+            count, bytes -> GroupReadProblem? in
+            if count <= 0 {
                 // A pinned group that could not stay on the PMU reads as end of file: not counted.
                 for _ in 0..<events { body(RawCount(value: 0, timeEnabled: 0, timeRunning: 0)) }
-                return
+                return nil
             }
             // Checked before handing anything out: a group of another size is an error, not a partial answer.
             let header = format.bufferSize(events: 0)
             let perValue = format.bufferSize(events: 1) - header
             let claimed = bytes.count >= 8 ? bytes.loadUnaligned(as: UInt64.self) : 0
-            if claimed == UInt64(events) && bytes.count >= header + events * perValue {
-                do throws(ReadBufferError) {
-                    try ReadBuffer.decodeGroup(bytes, format: format, body)
-                } catch {
-                    throw CounterError(operation: .read, errno: nil, label: leader.label, attributes: leader.attributes,
-                                       message: error.description)
-                }
-                return
-            }
-            let decoded: Int
             do throws(ReadBufferError) {
-                decoded = try ReadBuffer.decodeGroup(bytes, format: format) { _ in }
+                if claimed == UInt64(events) && bytes.count >= header + events * perValue {
+                    try ReadBuffer.decodeGroup(bytes, format: format, body)
+                    return nil
+                }
+                return .wrongCount(try ReadBuffer.decodeGroup(bytes, format: format) { _ in })
             } catch {
-                throw CounterError(operation: .read, errno: nil, label: leader.label, attributes: leader.attributes,
-                                   message: error.description)
+                return .layout(error)
             }
-            throw CounterError(operation: .read, errno: nil, label: leader.label, attributes: leader.attributes,
-                               message: "the group read returned \(decoded) values for \(events) events")
         }
+        let problem: GroupReadProblem
+        switch outcome {
+        case .failed(let errno): throw leader.error(.read, errno: errno)
+        case .read(nil): return
+        case .read(let found?): problem = found
+        }
+        let message: String
+        switch problem {
+        case .layout(let error): message = error.description
+        case .wrongCount(let decoded): message = "the group read returned \(decoded) values for \(events) events"
+        }
+        throw CounterError(operation: .read, errno: nil, label: leader.label, attributes: leader.attributes,
+                           message: message)
     }
 }
