@@ -65,7 +65,7 @@ let package = Package(
         .executableTarget(
             name: "pmu-bench",
             dependencies: [
-                "PerfEvents", "CPerfEvents", "CBenchReference", "PMUBenchCore",
+                "PerfEvents", "KVM", "CPerfEvents", "CBenchReference", "PMUBenchCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],

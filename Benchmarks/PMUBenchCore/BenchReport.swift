@@ -51,14 +51,18 @@ public struct BenchEnvironment: Codable, Hashable, Sendable {
     /// Whether this machine is itself a guest (the `hypervisor` CPU flag).
     public var nested: Bool
     public var swiftVersion: String
-    /// libpfm's `pfm_get_version()` as major.minor.
+    /// libpfm's `pfm_get_version()` as major.minor, labelled as what it is: the
+    /// API version (LIBPFM_VERSION), 4.0 for every libpfm 4 release.
     public var libpfmVersion: String
+    /// The installed libpfm package's release (`dpkg-query -W libpfm4`), with the
+    /// tool that said so; nil when no package manager knows it.
+    public var libpfmPackageVersion: String?
     /// The kernel clock source behind CLOCK_MONOTONIC_RAW.
     public var clocksource: String?
 
     public init(kernel: String, cpuModel: String, onlineCPUs: Int, pmus: [PMUDescription],
                 perfEventParanoid: Int?, capUserRdpmc: Bool?, nested: Bool, swiftVersion: String,
-                libpfmVersion: String, clocksource: String?) {
+                libpfmVersion: String, libpfmPackageVersion: String? = nil, clocksource: String?) {
         self.kernel = kernel
         self.cpuModel = cpuModel
         self.onlineCPUs = onlineCPUs
@@ -68,6 +72,7 @@ public struct BenchEnvironment: Codable, Hashable, Sendable {
         self.nested = nested
         self.swiftVersion = swiftVersion
         self.libpfmVersion = libpfmVersion
+        self.libpfmPackageVersion = libpfmPackageVersion
         self.clocksource = clocksource
     }
 
@@ -79,6 +84,7 @@ public struct BenchEnvironment: Codable, Hashable, Sendable {
         case capUserRdpmc = "cap_user_rdpmc"
         case swiftVersion = "swift_version"
         case libpfmVersion = "libpfm_version"
+        case libpfmPackageVersion = "libpfm_package_version"
     }
 }
 
@@ -197,9 +203,17 @@ public struct ExitLatencyRow: Codable, Hashable, Sendable {
     public var exitsByTracepoint: UInt64?
     /// The tracepoint that counted them, such as `kvm:kvm_pio`.
     public var tracepoint: String?
+    /// Returns of KVM_RUN to user space in the measured blocks, counted by
+    /// `kvm:kvm_userspace_exit`: equal to `exits` for user-space kinds, the
+    /// program's report and end per sample for in-kernel ones; nil when not counted.
+    public var userspaceExitsByTracepoint: UInt64?
+    /// Host CPU cycles on the VCPU thread over the measured blocks, counted on the
+    /// chosen core PMU with its own type; nil without a core PMU (see `unavailable`).
+    public var hostCycles: UInt64?
 
     public init(pmu: String, cpus: String, kind: String, implementation: Implementation, ns: LatencySummary,
-                samples: UInt64, exits: UInt64, exitsByTracepoint: UInt64?, tracepoint: String?) {
+                samples: UInt64, exits: UInt64, exitsByTracepoint: UInt64?, tracepoint: String?,
+                userspaceExitsByTracepoint: UInt64? = nil, hostCycles: UInt64? = nil) {
         self.pmu = pmu
         self.cpus = cpus
         self.kind = kind
@@ -209,11 +223,15 @@ public struct ExitLatencyRow: Codable, Hashable, Sendable {
         self.exits = exits
         self.exitsByTracepoint = exitsByTracepoint
         self.tracepoint = tracepoint
+        self.userspaceExitsByTracepoint = userspaceExitsByTracepoint
+        self.hostCycles = hostCycles
     }
 
     enum CodingKeys: String, CodingKey {
         case pmu, cpus, kind, implementation, ns, samples, exits, tracepoint
         case exitsByTracepoint = "exits_by_tracepoint"
+        case userspaceExitsByTracepoint = "userspace_exits_by_tracepoint"
+        case hostCycles = "host_cycles"
     }
 }
 

@@ -88,14 +88,15 @@ struct PMUBench: ParsableCommand {
 
     mutating func run() throws {
         let fileSystem = FileSystem()
-        let allPMUs: [PMU]
+        let inventory: PMUInventory
         do {
-            allPMUs = try SysfsPMUs.discoverPMUs(fileSystem: fileSystem)
+            inventory = try PMUDiscovery(fileSystem: fileSystem).discover()
         } catch {
             throw ValidationError("cannot list PMUs: \(error); is sysfs mounted?")
         }
+        let allPMUs = inventory.pmus.sorted { $0.name < $1.name }
         // Exits go per core PMU; with none (a VM without a vPMU), once on all CPUs.
-        let corePMUs = allPMUs.filter { $0.kind == .core }
+        let corePMUs = inventory.corePMUs
         var selectable = allPMUs.map(\.name)
         if corePMUs.isEmpty { selectable.append(ExitLatencyRow.allCPUs) }
         let selected: [String]
@@ -104,40 +105,48 @@ struct PMUBench: ParsableCommand {
         case .failure(let error): throw ValidationError(error.description)
         }
         let readPMUs = scope == .exits ? [] : allPMUs.filter { selected.contains($0.name) }
-        var exitTargets: [(String, CPUSet)] = []
+        let threadCPUs = (try? Affinity.current()) ?? CPUSet([0])
+        var exitCPUs: [CPUSet] = []
         if scope != .read {
             for pmu in corePMUs where selected.contains(pmu.name) {
-                exitTargets.append((pmu.name, pmu.cpus ?? Affinity.current() ?? CPUSet(0..<Int(max(1, ProcessInfo.processInfo.activeProcessorCount)))))
+                exitCPUs.append(pmu.cpus ?? threadCPUs)
             }
             if corePMUs.isEmpty && selected.contains(ExitLatencyRow.allCPUs) {
-                exitTargets.append((ExitLatencyRow.allCPUs, Affinity.current() ?? CPUSet([0])))
+                exitCPUs.append(threadCPUs)
             }
         }
-        if readPMUs.isEmpty && exitTargets.isEmpty {
+        if readPMUs.isEmpty && exitCPUs.isEmpty {
             throw ValidationError("nothing to measure: --pmu \(pmus.joined(separator: ",")) with --only \(only ?? "") selects no PMU")
         }
+        let cpuinfo = (try? fileSystem.readText("/proc/cpuinfo")) ?? ""
 
         let settings = self.settings
         let progress = Progress()
         let runner = BenchRunner(
             interleaver: Interleaver(blockSize: settings.blockSize, iterations: settings.iterations, warmup: settings.warmup),
-            fileSystem: fileSystem, progress: progress)
+            pmus: allPMUs, resolver: Resolver(pmus: allPMUs, tracefs: Tracefs(fileSystem: fileSystem)),
+            cpuVendor: EnvironmentProbe.field("vendor_id", cpuinfo: cpuinfo) ?? "", progress: progress)
         var results = BenchRunner.Results()
         runner.measureTimer(into: &results)
         for pmu in readPMUs { runner.measureReads(on: pmu, into: &results) }
-        for (name, cpus) in exitTargets { runner.measureExits(pmu: name, cpus: cpus, into: &results) }
+        var exitPMUs: [String] = []
+        for cpus in exitCPUs {
+            let placement = runner.placement(cpus: cpus, into: &results)
+            exitPMUs.append(placement.name)
+            runner.measureExits(on: placement, into: &results)
+        }
         if corePMUs.isEmpty && scope != .exits && pmus.isEmpty {
+            // Said through the library: what opening a hardware event here answers.
             results.unavailable.append(UnavailableRow(
-                pmu: "core", what: "hardware counter reads",
-                reason: "no core PMU in /sys/bus/event_source/devices: this machine exposes no hardware PMU (a VM without a vPMU?)"))
+                pmu: "core", what: "hardware counter reads (cycles)", reason: hardwareUnavailableReason(inventory)))
         }
         progress.finish()
 
         let report = BenchReport(
-            environment: EnvironmentProbe.probe(pmus: allPMUs, fileSystem: fileSystem),
+            environment: EnvironmentProbe.probe(pmus: allPMUs, cpuinfo: cpuinfo, fileSystem: fileSystem),
             settings: BenchSettings(
                 iterations: settings.iterations, blockSize: settings.blockSize, warmup: settings.warmup, quick: quick,
-                readPMUs: readPMUs.map(\.name), exitPMUs: exitTargets.map(\.0)),
+                readPMUs: readPMUs.map(\.name), exitPMUs: exitPMUs),
             timer: results.timer, readLatency: results.readLatency, exitLatency: results.exitLatency,
             unavailable: results.unavailable)
 
@@ -158,4 +167,21 @@ struct PMUBench: ParsableCommand {
         }
         if !failures.isEmpty { throw ExitCode(1) }
     }
+}
+
+/// Why hardware counters cannot be read here, in the library's words: the
+/// discovery finding and the kernel's answer to opening `cycles`.
+func hardwareUnavailableReason(_ inventory: PMUInventory) -> String {
+    var reason = "no core PMU in \(inventory.devicesPath): this machine exposes no hardware PMU (a VM without a vPMU?)"
+    let resolver = Resolver(pmus: inventory.pmus, libpfm: nil)
+    if let cycles = try? resolver.resolve("cycles").first?.events.first {
+        do {
+            _ = try Counter(label: "cycles", attributes: cycles.attributes,
+                            options: CounterOptions(machineHasCorePMU: inventory.hasCorePMU))
+            reason += "; yet opening cycles succeeded"
+        } catch {
+            reason += "; opening cycles: \(error.description)"
+        }
+    }
+    return reason
 }

@@ -76,4 +76,20 @@ int64_t cbr_kvm_pio_loop(int32_t vcpu_fd, void *run, uint16_t port, uint64_t *sa
     return 0;
 }
 
+int64_t cbr_kvm_mmio_loop(int32_t vcpu_fd, void *run, uint64_t address, uint64_t *samples, uint64_t count) {
+    struct kvm_run *state = run;
+    for (uint64_t i = 0; i < count; i++) {
+        uint64_t start = now_ns();
+        int result = ioctl(vcpu_fd, KVM_RUN, 0);
+        uint64_t end = now_ns();
+        samples[i] = end - start;
+        if (result < 0) return -(int64_t)errno;
+        if (state->exit_reason != KVM_EXIT_MMIO || state->mmio.phys_addr != address || !state->mmio.is_write)
+            return 1000 + (int64_t)state->exit_reason;
+    }
+    return 0;
+}
+
 int32_t cbr_libpfm_version(void) { return (int32_t)pfm_get_version(); }
+
+int32_t cbr_libpfm_header_version(void) { return (int32_t)LIBPFM_VERSION; }

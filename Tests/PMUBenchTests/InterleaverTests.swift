@@ -61,30 +61,14 @@ private final class FakeLoop {
     #expect(timeEach(samples) { -22 } == -22)
 }
 
-@Test func sysfsFormatsAndPMUKinds() {
-    #expect(SysfsPMUs.parseFormat("event", "config:0-63") == FormatField(name: "event", word: .config, ranges: [0...63]))
-    #expect(SysfsPMUs.parseFormat("umask", "config1:8-15,32") == FormatField(name: "umask", word: .config1, ranges: [8...15, 32...32]))
-    #expect(SysfsPMUs.parseFormat("x", "configX:0-3") == nil)
-    #expect(SysfsPMUs.parseFormat("x", "config:7-3") == nil)
-    #expect(SysfsPMUs.classify(name: "software", type: 1, hasCPUs: false, hasCPUMask: false) == .software)
-    #expect(SysfsPMUs.classify(name: "cpu_atom", type: 10, hasCPUs: true, hasCPUMask: false) == .core)
-    #expect(SysfsPMUs.classify(name: "armv8_cortex_a53", type: 8, hasCPUs: true, hasCPUMask: false) == .core)
-    #expect(SysfsPMUs.classify(name: "uncore_imc_0", type: 14, hasCPUs: false, hasCPUMask: true) == .uncore)
-    #expect(SysfsPMUs.classify(name: "msr", type: 9, hasCPUs: false, hasCPUMask: false) == .other)
-}
-
-@Test func plainEventAliasesPackIntoConfig() {
-    let msr = PMU(name: "msr", type: 9, kind: .other,
-                  formats: [FormatField(name: "event", word: .config, ranges: [0...63])])
-    let tsc = EventAlias(name: "tsc", terms: [EventTerm(name: "event", value: .number(0))])
-    #expect(EventCatalog.simpleConfig(tsc, pmu: msr) == 0)
-    let narrow = PMU(name: "x", type: 20, kind: .other,
-                     formats: [FormatField(name: "event", word: .config, ranges: [8...15])])
-    #expect(EventCatalog.simpleConfig(EventAlias(name: "e", terms: [EventTerm(name: "event", value: .number(0x3c))]),
-                                      pmu: narrow) == 0x3c00)
-    #expect(EventCatalog.simpleConfig(EventAlias(name: "big", terms: [EventTerm(name: "event", value: .number(0x100))]),
-                                      pmu: narrow) == nil)
-    let twoTerms = EventAlias(name: "t", terms: [EventTerm(name: "event", value: .number(1)),
-                                                EventTerm(name: "umask", value: .number(2))])
-    #expect(EventCatalog.simpleConfig(twoTerms, pmu: msr) == nil)
+@Test func everyHookIsCreditedToTheBlockThatRan() {
+    let fake = FakeLoop()
+    var first: UInt64 = 0
+    var second: UInt64 = 0
+    let swift: SampleLoop = { samples in first += UInt64(samples.count); return fake.loop("s", latency: 1)(samples) }
+    let c: SampleLoop = { samples in second += 3 * UInt64(samples.count); return fake.loop("c", latency: 1)(samples) }
+    let outcomes = Interleaver(blockSize: 10, iterations: 30, warmup: 5)
+        .run([(.swift, swift), (.c, c)], hooks: [{ first }, { second }])
+    #expect(outcomes[.swift]?.hookTotals == [30, 0])
+    #expect(outcomes[.c]?.hookTotals == [0, 90])
 }

@@ -6,8 +6,14 @@ import Testing
 // Real kernel: the loops and the tracepoint plumbing that the exit-count
 // cross-check relies on, checked against counts the kernel makes.
 
+/// This machine's PMUs and a resolver over them, as pmu-bench builds them.
+func liveResolver() throws -> (pmus: [PMU], resolver: Resolver) {
+    let pmus = try PMUDiscovery().discover().pmus
+    return (pmus, Resolver(pmus: pmus, libpfm: nil))
+}
+
 @Test func theTracepointCounterCountsExactlyTheSystemCallsTheFloorLoopMakes() throws {
-    let counter = try TracepointCounter("syscalls:sys_enter_getppid", fileSystem: FileSystem())
+    let counter = try TracepointCounter("syscalls:sys_enter_getppid", resolver: try liveResolver().resolver)
     let samples = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: 5000)
     defer { samples.deallocate() }
     let before = try #require(counter.read())
@@ -21,21 +27,25 @@ import Testing
     #expect(outcomes[.c]?.hookTotal == 0)
 }
 
-@Test func anUnknownTracepointSaysWhatIsMissing() {
-    #expect(throws: BenchFailure.self) { try TracepointCounter("kvm:no_such_event", fileSystem: FileSystem()) }
+@Test func anUnknownTracepointSaysWhatIsMissing() throws {
+    let resolver = try liveResolver().resolver
+    #expect(throws: BenchFailure.self) { try TracepointCounter("kvm:no_such_event", resolver: resolver) }
 }
 
 @Test(arguments: LatencyMethod.allCases)
 func softwareCounterReadsRunInSwiftAndC(method: LatencyMethod) throws {
-    let software = PMU(name: "software", type: LegacyType.software, kind: .software)
-    let events = try EventCatalog.events(for: software, fileSystem: FileSystem()).get()
+    let (pmus, resolver) = try liveResolver()
+    let software = try #require(pmus.first { $0.name == "software" })
+    let events = try EventCatalog.events(for: software, resolver: resolver).get()
     #expect(events.map(\.name) == ["task-clock", "page-faults", "context-switches", "cpu-migrations"])
+    #expect(events.allSatisfy { $0.attributes.type == software.type })
     let operation: ReadOperation
     do {
         operation = try ReadOperations.make(pmu: "software", events: events, method: method)
     } catch {
-        // Software events live in no hardware counter: the mmap page says so.
+        // Software events live in no hardware counter: the library says why it falls back.
         #expect(method == .userSpace, "\(method.rawValue): \(error.description)")
+        #expect(error.description.contains("cap_user_rdpmc is 0"))
         return
     }
     defer { operation.tearDown() }
@@ -44,4 +54,23 @@ func softwareCounterReadsRunInSwiftAndC(method: LatencyMethod) throws {
     #expect(operation.swift(samples) == 0)
     if let c = operation.c { #expect(c(samples) == 0) }
     #expect(operation.event == (method.groupSize == 1 ? "task-clock" : "task-clock+\(method.groupSize - 1)"))
+}
+
+/// The read-single C reference reads the library's own descriptor: a tracepoint
+/// counter of getppid read through both sides sees the same kernel count.
+@Test func theCReferenceReadsTheLibrarysDescriptor() throws {
+    let (pmus, resolver) = try liveResolver()
+    let tracepoint = try #require(pmus.first { $0.kind == .tracepoint })
+    let events = try EventCatalog.events(for: tracepoint, resolver: resolver).get()
+    #expect(events[0].name == "syscalls:sys_enter_getppid")
+    let counter = try Counter(events[0].counterEvent, options: CounterOptions(startDisabled: false))
+    let samples = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: 100)
+    defer { samples.deallocate() }
+    let before = try counter.read().raw
+    #expect(syscallFloorLoop(samples) == 0)
+    let buffer = UnsafeMutableRawPointer.allocate(byteCount: counter.readFormat.bufferSize(), alignment: 8)
+    defer { buffer.deallocate() }
+    #expect(cbr_read_loop(counter.descriptors[0], buffer, UInt64(counter.readFormat.bufferSize()),
+                          samples.baseAddress, 1) == 0)
+    #expect(buffer.load(as: UInt64.self) - before == 100)
 }

@@ -4,9 +4,8 @@ import PMUBenchCore
 
 /// Reads what the report's `environment` says about this machine.
 enum EnvironmentProbe {
-    static func probe(pmus: [PMU], fileSystem: FileSystem) -> BenchEnvironment {
-        let cpuinfo = (try? fileSystem.readText("/proc/cpuinfo")) ?? ""
-        return BenchEnvironment(
+    static func probe(pmus: [PMU], cpuinfo: String, fileSystem: FileSystem) -> BenchEnvironment {
+        BenchEnvironment(
             kernel: (try? fileSystem.readAttribute("/proc/sys/kernel/osrelease")) ?? "unknown",
             cpuModel: cpuModel(cpuinfo: cpuinfo),
             onlineCPUs: Int(cpe_online_cpu_count()),
@@ -17,7 +16,8 @@ enum EnvironmentProbe {
             capUserRdpmc: softwareCounterCapUserRdpmc(),
             nested: cpuFlags(cpuinfo: cpuinfo).contains("hypervisor"),
             swiftVersion: compilerVersion,
-            libpfmVersion: libpfmVersion(),
+            libpfmVersion: LibpfmVersion.api() + " (API version from pfm_get_version(); every libpfm 4 release reports 4.0)",
+            libpfmPackageVersion: LibpfmVersion.package(),
             clocksource: try? fileSystem.readAttribute(
                 "/sys/devices/system/clocksource/clocksource0/current_clocksource"))
     }
@@ -40,6 +40,15 @@ enum EnvironmentProbe {
         }
         if let implementer, let part { return "implementer \(implementer) part \(part)" }
         return "unknown"
+    }
+
+    /// The first value of `key` in /proc/cpuinfo (such as `vendor_id`).
+    static func field(_ key: String, cpuinfo: String) -> String? {
+        for line in cpuinfo.split(separator: "\n") {
+            let pair = line.split(separator: ":", maxSplits: 1)
+            if pair.count == 2, pair[0].trimmingSpaces == key { return pair[1].trimmingSpaces }
+        }
+        return nil
     }
 
     static func cpuFlags(cpuinfo: String) -> Set<String> {

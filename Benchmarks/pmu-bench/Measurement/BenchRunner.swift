@@ -1,10 +1,15 @@
+import KVM
 import PerfEvents
 import PMUBenchCore
 
 /// Runs the measurements a command line asked for and collects the rows.
 struct BenchRunner {
     var interleaver: Interleaver
-    var fileSystem: FileSystem
+    /// Every PMU discovery found (exits choose among its core PMUs).
+    var pmus: [PMU]
+    var resolver: Resolver
+    /// `vendor_id` of /proc/cpuinfo (picks VMCALL or VMMCALL).
+    var cpuVendor: String
     var progress: Progress
 
     /// What a run produced.
@@ -29,14 +34,14 @@ struct BenchRunner {
     /// Counter-read latency of every method on `pmu`, with the thread pinned to its CPUs if it has some.
     func measureReads(on pmu: PMU, into results: inout Results) {
         let events: [EventSpec]
-        switch EventCatalog.events(for: pmu, fileSystem: fileSystem) {
+        switch EventCatalog.events(for: pmu, resolver: resolver) {
         case .success(let found): events = found
         case .failure(let failure):
             results.unavailable.append(UnavailableRow(pmu: pmu.name, what: "counter reads", reason: failure.description))
             return
         }
         let cpus = pmu.kind == .core || pmu.kind == .uncore ? pmu.cpus : nil
-        let pinned = Affinity.withPinnedThread(to: cpus) {
+        let pinned = Pinning.withThread(pinnedTo: cpus) {
             for method in LatencyMethod.allCases {
                 measure(method, on: pmu, events: events, into: &results)
             }
@@ -85,28 +90,99 @@ struct BenchRunner {
         }
     }
 
-    /// Guest-exit latency of every exit kind, the vCPU thread pinned to `cpus`.
-    func measureExits(pmu: String, cpus: CPUSet, into results: inout Results) {
-        guard fileSystem.exists("/dev/kvm") else {
-            results.unavailable.append(UnavailableRow(pmu: pmu, what: "guest exits",
-                                                      reason: "/dev/kvm does not exist (no KVM on this machine)"))
-            return
-        }
-        let pinned = Affinity.withPinnedThread(to: cpus) {
-            for kind in ExitKind.forThisArchitecture {
-                measure(kind, pmu: pmu, cpus: cpus, into: &results)
+    /// Where the VCPU thread runs and what counts host cycles there.
+    struct VCPUPlacement {
+        /// The row's `pmu`: the chosen core PMU, or ``ExitLatencyRow/allCPUs``.
+        var name: String
+        var cpus: CPUSet
+        /// The core PMU (PMUChoice's answer), nil without one.
+        var pmu: PMU?
+    }
+
+    /// Picks the PMU for VCPU threads on `cpus` with PMUChoice. Without a core
+    /// PMU the VCPU runs on all of `cpus` and the reason lands in `unavailable`.
+    func placement(cpus: CPUSet, into results: inout Results) -> VCPUPlacement {
+        do {
+            let pmu = try PMUChoice.choose(from: pmus, for: cpus)
+            return VCPUPlacement(name: pmu.name, cpus: pmu.cpus ?? cpus, pmu: pmu)
+        } catch {
+            if case .noCorePMU = error.reason {
+                results.unavailable.append(UnavailableRow(
+                    pmu: ExitLatencyRow.allCPUs, what: "host cycles on the VCPU thread", reason: error.description))
+                return VCPUPlacement(name: ExitLatencyRow.allCPUs, cpus: cpus, pmu: nil)
             }
-        }
-        if case .failure(let failure) = pinned {
-            results.unavailable.append(UnavailableRow(pmu: pmu, what: "guest exits", reason: failure.description))
+            results.unavailable.append(UnavailableRow(
+                pmu: cpus.description, what: "guest exits", reason: error.description))
+            return VCPUPlacement(name: cpus.description, cpus: CPUSet([Int]()), pmu: nil)
         }
     }
 
-    private func measure(_ kind: ExitKind, pmu: String, cpus: CPUSet, into results: inout Results) {
+    /// Guest-exit latency of every exit kind on a VCPU thread pinned (VCPUPinning) to the placement's CPUs.
+    func measureExits(on placement: VCPUPlacement, into results: inout Results) {
+        let name = placement.name
+        guard !placement.cpus.isEmpty else { return }
+        guard FileSystem().exists("/dev/kvm") else {
+            results.unavailable.append(UnavailableRow(pmu: name, what: "guest exits",
+                                                      reason: "/dev/kvm does not exist (no KVM on this machine)"))
+            return
+        }
+        let previous: CPUSet
+        do {
+            previous = try Affinity.current()
+            if let pmu = placement.pmu, pmu.cpus != nil {
+                try VCPUPinning.pin(to: pmu)
+            } else {
+                try VCPUPinning.pin(to: placement.cpus)
+            }
+        } catch {
+            results.unavailable.append(UnavailableRow(pmu: name, what: "guest exits", reason: "\(error)"))
+            return
+        }
+        defer { try? Affinity.set(previous) }
+        let cycles = hostCycleCounter(placement, into: &results)
+        for kind in ExitKind.forThisArchitecture {
+            measure(kind, placement: placement, cycles: cycles, into: &results)
+        }
+        for (what, reason) in ExitKind.ofOtherArchitectures {
+            results.unavailable.append(UnavailableRow(pmu: name, what: what, reason: reason))
+        }
+    }
+
+    /// The chosen core PMU's cycle counter on the VCPU thread, opened with the
+    /// PMU's own type (`pmu/cycles-alias/`); nil, with the reason recorded, where none.
+    private func hostCycleCounter(_ placement: VCPUPlacement, into results: inout Results) -> Counter? {
+        guard let pmu = placement.pmu else { return nil }
+        let what = "host cycles on the VCPU thread"
+        guard let alias = ["cycles", "cpu-cycles", "cpu_cycles"].first(where: { pmu.alias(named: $0) != nil }) else {
+            results.unavailable.append(UnavailableRow(
+                pmu: pmu.name, what: what, reason: "\(pmu.name) has no cycles alias in sysfs (events/cpu-cycles)"))
+            return nil
+        }
+        do {
+            guard let event = try resolver.resolve("\(pmu.name)/\(alias)/").first?.events.first,
+                  event.attributes.type == pmu.type else {
+                results.unavailable.append(UnavailableRow(
+                    pmu: pmu.name, what: what, reason: "\(pmu.name)/\(alias)/ did not resolve to type \(pmu.type)"))
+                return nil
+            }
+            return try Counter(label: "\(pmu.name)/\(alias)/", attributes: event.attributes, pmu: pmu,
+                               options: CounterOptions(target: .callingThread, startDisabled: false,
+                                                       machineHasCorePMU: true))
+        } catch let error as ResolutionError {
+            results.unavailable.append(UnavailableRow(pmu: pmu.name, what: what, reason: error.description))
+        } catch {
+            results.unavailable.append(UnavailableRow(pmu: pmu.name, what: what, reason: "\(error)"))
+        }
+        return nil
+    }
+
+    private func measure(_ kind: ExitKind, placement: VCPUPlacement, cycles: Counter?, into results: inout Results) {
+        let pmu = placement.name
         let loopLength = kind.returnsToUserSpace ? 1 : ExitOperations.inKernelLoopLength
         let operation: ExitOperation
         do {
-            operation = try ExitOperations.make(kind: kind, loopLength: loopLength)
+            operation = try ExitOperations.make(kind: kind, loopLength: loopLength, pmu: placement.pmu,
+                                                resolver: resolver, cpuVendor: cpuVendor)
         } catch {
             results.unavailable.append(UnavailableRow(pmu: pmu, what: "exit \(kind.rawValue)", reason: error.description))
             return
@@ -114,11 +190,12 @@ struct BenchRunner {
         defer { operation.tearDown() }
         var tracepoint: TracepointCounter?
         do {
-            tracepoint = try TracepointCounter(kind.tracepoint, fileSystem: fileSystem)
+            tracepoint = try TracepointCounter(kind.tracepoint, resolver: resolver)
         } catch {
             results.unavailable.append(UnavailableRow(
                 pmu: pmu, what: "exit tracepoint \(kind.tracepoint)", reason: error.description))
         }
+        let userspaceExits = try? TracepointCounter("kvm:kvm_userspace_exit", resolver: resolver)
         var loops: [(Implementation, SampleLoop)] = [(.swift, operation.swift)]
         if let c = operation.c { loops.append((.c, c)) }
         progress.step("exit \(pmu) \(kind.rawValue)")
@@ -129,8 +206,12 @@ struct BenchRunner {
             interleaver.warmup = max(1, interleaver.warmup / 100)
             interleaver.blockSize = max(1, min(interleaver.blockSize, interleaver.iterations / 10))
         }
-        let hook: (() -> UInt64)? = tracepoint.map { counter in { counter.read() ?? 0 } }
-        let outcomes = interleaver.run(loops, hook: hook, progress: progress.fraction)
+        // Hook order: the kind's tracepoint, kvm_userspace_exit, host cycles (those that exist).
+        var hooks: [() -> UInt64] = []
+        if let tracepoint { hooks.append { tracepoint.read() ?? 0 } }
+        if let userspaceExits { hooks.append { userspaceExits.read() ?? 0 } }
+        if let cycles { hooks.append { (try? cycles.read().raw) ?? 0 } }
+        let outcomes = interleaver.run(loops, hooks: hooks, progress: progress.fraction)
         for (implementation, _) in loops {
             guard let outcome = outcomes[implementation] else { continue }
             if let failure = outcome.failure {
@@ -140,12 +221,16 @@ struct BenchRunner {
                 continue
             }
             guard let summary = outcome.recorder.summary else { continue }
+            var totals = outcome.hookTotals[...]
+            let byTracepoint = tracepoint.map { _ in totals.removeFirst() / max(1, operation.tracepointEventsPerExit) }
+            let byUserspace = userspaceExits.map { _ in totals.removeFirst() }
+            let hostCycles = cycles.map { _ in totals.removeFirst() }
             let samples = outcome.recorder.count
             results.exitLatency.append(ExitLatencyRow(
-                pmu: pmu, cpus: cpus.description, kind: kind.rawValue, implementation: implementation, ns: summary,
-                samples: samples, exits: samples * operation.exitsPerSample,
-                exitsByTracepoint: tracepoint.map { _ in outcome.hookTotal / max(1, operation.tracepointEventsPerExit) },
-                tracepoint: tracepoint?.name))
+                pmu: pmu, cpus: placement.cpus.description, kind: kind.rawValue, implementation: implementation,
+                ns: summary, samples: samples, exits: samples * operation.exitsPerSample,
+                exitsByTracepoint: byTracepoint, tracepoint: tracepoint?.name,
+                userspaceExitsByTracepoint: byUserspace, hostCycles: hostCycles))
         }
     }
 }

@@ -12,8 +12,10 @@ struct Interleaver {
     /// What one implementation measured.
     struct Outcome {
         var recorder = LatencyRecorder()
-        /// The per-block hook's total for this implementation (e.g. tracepoint events).
-        var hookTotal: UInt64 = 0
+        /// Each per-block hook's total for this implementation (e.g. tracepoint events), in hook order.
+        var hookTotals: [UInt64] = []
+        /// The first hook's total.
+        var hookTotal: UInt64 { hookTotals.first ?? 0 }
         /// The first failure code, if the loop failed.
         var failure: Int64?
     }
@@ -23,8 +25,16 @@ struct Interleaver {
     /// implementation (used to count kvm tracepoint events per implementation).
     func run(_ loops: [(Implementation, SampleLoop)], hook: (() -> UInt64)? = nil,
              progress: (Int, Int) -> Void = { _, _ in }) -> [Implementation: Outcome] {
+        run(loops, hooks: hook.map { [$0] } ?? [], progress: progress)
+    }
+
+    /// Runs `loops` interleaved, reading every hook before and after each measured block.
+    func run(_ loops: [(Implementation, SampleLoop)], hooks: [() -> UInt64],
+             progress: (Int, Int) -> Void = { _, _ in }) -> [Implementation: Outcome] {
         var outcomes: [Implementation: Outcome] = [:]
-        for (implementation, _) in loops { outcomes[implementation] = Outcome() }
+        for (implementation, _) in loops {
+            outcomes[implementation] = Outcome(hookTotals: [UInt64](repeating: 0, count: hooks.count))
+        }
         let buffer = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: max(1, blockSize))
         defer { buffer.deallocate() }
         buffer.initialize(repeating: 0)
@@ -44,15 +54,17 @@ struct Interleaver {
             let size = min(blockSize, iterations - round * blockSize)
             let slice = UnsafeMutableBufferPointer(rebasing: buffer[0..<size])
             for (implementation, loop) in loops where outcomes[implementation]?.failure == nil {
-                let before = hook?() ?? 0
+                let before = hooks.map { $0() }
                 let result = loop(slice)
-                let after = hook?() ?? 0
+                let after = hooks.map { $0() }
                 if result != 0 {
                     outcomes[implementation]?.failure = result
                     continue
                 }
                 outcomes[implementation]?.recorder.record(UnsafeBufferPointer(slice))
-                outcomes[implementation]?.hookTotal += after &- before
+                for index in hooks.indices {
+                    outcomes[implementation]?.hookTotals[index] &+= after[index] &- before[index]
+                }
             }
             progress(round + 1, rounds)
         }

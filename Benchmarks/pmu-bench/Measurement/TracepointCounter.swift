@@ -1,36 +1,31 @@
-import CPerfEvents
 import PerfEvents
 
 /// A counting tracepoint on the calling thread (any CPU), such as
 /// `kvm:kvm_pio`: the kernel's own count of the exits a vCPU thread made,
-/// to check the benchmark's count against.
+/// to check the benchmark's count against. Resolved by the library's
+/// Resolver (the id from tracefs) and counted by its Counter.
 final class TracepointCounter {
     let name: String
-    private let fd: Int32
+    private let counter: Counter
 
     /// Opens `name` (sys:event) enabled, counting from now.
-    init(_ name: String, fileSystem: FileSystem) throws(BenchFailure) {
-        let id: UInt64
-        switch EventCatalog.tracepointID(name, fileSystem: fileSystem) {
-        case .success(let value): id = value
+    init(_ name: String, resolver: Resolver) throws(BenchFailure) {
+        let attributes: EventAttributes
+        switch EventCatalog.tracepoint(name, resolver: resolver) {
+        case .success(let found): attributes = found
         case .failure(let failure): throw failure
         }
-        var attr = perf_event_attr()
-        attr.size = cpe_PERF_ATTR_SIZE
-        attr.type = LegacyType.tracepoint
-        attr.config = id
-        let fd = cpe_perf_event_open(&attr, 0, -1, -1, UInt64(PERF_FLAG_FD_CLOEXEC))
-        if fd < 0 { throw BenchFailure("perf_event_open tracepoint \(name): \(Errno(rawValue: -fd))") }
+        do {
+            counter = try Counter(label: name, attributes: attributes,
+                                  options: CounterOptions(target: .callingThread, startDisabled: false))
+        } catch {
+            throw BenchFailure(error.description)
+        }
         self.name = name
-        self.fd = fd
     }
 
     /// The count so far; nil when the read fails.
     func read() -> UInt64? {
-        var value: UInt64 = 0
-        let got = withUnsafeMutableBytes(of: &value) { cpe_read(fd, $0.baseAddress, 8) }
-        return got == 8 ? value : nil
+        try? counter.read().raw
     }
-
-    deinit { _ = cpe_close(fd) }
 }

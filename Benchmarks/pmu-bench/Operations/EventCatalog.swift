@@ -1,106 +1,116 @@
-// Which events pmu-bench reads on each kind of PMU.
-//
-// LEAD: swap `events(for:)` for the resolution layer (event strings such as
-// "msr/tsc/" or "cpu_core/cycles/") once it exists; the rest only needs
-// four EventSpecs per PMU.
+// Which events pmu-bench reads on each kind of PMU, as event strings the
+// library's Resolver turns into attributes (types from discovery, tracepoint
+// ids from tracefs, breakpoint addresses from the bench's own variables).
 import PerfEvents
 
 enum EventCatalog {
-    /// Up to four events to open on `pmu` (repeated when the PMU has fewer,
-    /// so that groups of 2 and 4 can still be formed), or why there are none.
-    static func events(for pmu: PMU, fileSystem: FileSystem) -> Result<[EventSpec], BenchFailure> {
-        var events: [EventSpec] = []
+    /// The event strings read on `pmu` (four where the PMU has them; fewer are
+    /// repeated so that groups of 2 and 4 can still be formed), or why none.
+    static func eventStrings(for pmu: PMU) -> Result<[(name: String, text: String)], BenchFailure> {
         switch pmu.kind {
         case .software:
-            // PERF_COUNT_SW_TASK_CLOCK, _PAGE_FAULTS, _CONTEXT_SWITCHES, _CPU_MIGRATIONS.
-            for (name, config) in [("task-clock", 1), ("page-faults", 2), ("context-switches", 3), ("cpu-migrations", 4)] {
-                events.append(EventSpec(name: name, attributes: EventAttributes(type: pmu.type, config: UInt64(config))))
-            }
+            return .success(["task-clock", "page-faults", "context-switches", "cpu-migrations"].map { ($0, $0) })
         case .tracepoint:
-            let candidates = ["sched:sched_switch", "sched:sched_wakeup", "sched:sched_process_fork", "sched:sched_process_exec"]
-            var problems: [String] = []
-            for name in candidates {
-                switch tracepointID(name, fileSystem: fileSystem) {
-                case .success(let id):
-                    events.append(EventSpec(name: name, attributes: EventAttributes(type: pmu.type, config: id)))
-                case .failure(let failure):
-                    problems.append(failure.description)
-                }
-            }
-            if events.isEmpty { return .failure(BenchFailure(problems.first ?? "no tracepoints")) }
+            return .success(["syscalls:sys_enter_getppid", "sched:sched_switch", "sched:sched_wakeup",
+                             "sched:sched_process_fork"].map { ($0, $0) })
         case .breakpoint:
-            // Write watchpoints (HW_BREAKPOINT_W, 8 bytes) on words nobody writes.
+            // Write watchpoints (8 bytes) on words of this program nobody writes.
             // Named by word, not address, so that names match across runs (ASLR).
-            for index in 0..<4 {
-                let address = UInt64(UInt(bitPattern: watchedWords.advanced(by: index)))
-                events.append(EventSpec(name: "mem:word\(index):w8", attributes: EventAttributes(
-                    type: pmu.type, config1: address, config2: 8, breakpointType: 2)))
-            }
+            return .success((0..<watchedWordCount).map { index in
+                let address = UInt(bitPattern: watchedWords.advanced(by: index))
+                return ("mem:watched[\(index)]:w", "mem:0x\(String(address, radix: 16))/8:w")
+            })
         case .core:
-            // Legacy hardware events with the PMU's type in the upper 32 bits
-            // (the "extended type" that picks one core PMU of a hybrid machine).
-            let extended: UInt64 = pmu.name == "cpu" ? 0 : UInt64(pmu.type) << 32
-            for (name, config) in [("cycles", 0), ("instructions", 1), ("branches", 4), ("branch-misses", 5)] {
-                events.append(EventSpec(name: name, attributes: EventAttributes(
-                    type: LegacyType.hardware, config: extended | UInt64(config))))
-            }
+            // `pmu/generic/`: this core PMU's cycles etc. With several core PMUs
+            // (hybrid, big.LITTLE) the Resolver uses the extended type (PMU type << 32).
+            return .success(["cycles", "instructions", "branches", "branch-misses"].map {
+                ("\(pmu.name)/\($0)/", "\(pmu.name)/\($0)/")
+            })
         case .uncore:
             return .failure(BenchFailure("uncore PMU: counts per CPU (pid -1), not per thread; not measured"))
         case .other:
-            for alias in pmu.aliases {
-                if let config = simpleConfig(alias, pmu: pmu) {
-                    events.append(EventSpec(name: "\(pmu.name)/\(alias.name)/",
-                                            attributes: EventAttributes(type: pmu.type, config: config)))
+            if pmu.aliases.isEmpty {
+                return .failure(BenchFailure("no events in sysfs (\(pmu.name) needs a probe or parameters)"))
+            }
+            return .success(pmu.aliases.map { ("\(pmu.name)/\($0.name)/", "\(pmu.name)/\($0.name)/") })
+        }
+    }
+
+    /// Up to four resolved events to open on `pmu`, or why there are none.
+    static func events(for pmu: PMU, resolver: Resolver) -> Result<[EventSpec], BenchFailure> {
+        let strings: [(name: String, text: String)]
+        switch eventStrings(for: pmu) {
+        case .success(let found): strings = found
+        case .failure(let failure): return .failure(failure)
+        }
+        var events: [EventSpec] = []
+        var problems: [String] = []
+        for (name, text) in strings where events.count < 4 {
+            let resolved: [ResolvedEvent]
+            do {
+                resolved = try resolver.resolve(text).flatMap(\.events)
+            } catch {
+                problems.append(error.description)
+                continue
+            }
+            for event in resolved where events.count < 4 {
+                if let problem = typeProblem(event, pmu: pmu) {
+                    problems.append(problem)
+                    continue
                 }
+                events.append(EventSpec(name: name, attributes: event.attributes, pmu: pmu))
             }
-            if events.isEmpty {
-                return .failure(BenchFailure(pmu.aliases.isEmpty
-                    ? "no events in sysfs (\(pmu.name) needs a probe or parameters)"
-                    : "no event of \(pmu.name) is a plain event=N term"))
-            }
+        }
+        guard !events.isEmpty else {
+            return .failure(BenchFailure(problems.first ?? "no event of \(pmu.name) resolved"))
         }
         var index = 0
         while events.count < 4 {
             events.append(events[index])
             index += 1
         }
-        return .success(Array(events.prefix(4)))
+        return .success(events)
     }
 
-    /// The config of an alias made of a single `event=N` term, when the PMU's
-    /// `event` format is one contiguous range of `config`.
-    static func simpleConfig(_ alias: EventAlias, pmu: PMU) -> UInt64? {
-        guard alias.terms.count == 1, alias.terms[0].name == "event",
-              case .number(let value) = alias.terms[0].value,
-              let format = pmu.format(named: "event"), format.word == .config, format.ranges.count == 1,
-              let range = format.ranges.first else { return nil }
-        let width = range.count
-        guard width == 64 || value < (UInt64(1) << UInt64(width)) else { return nil }
-        return value << UInt64(range.lowerBound)
-    }
-
-    /// A tracepoint's id from tracefs (`sys:name`).
-    static func tracepointID(_ name: String, fileSystem: FileSystem) -> Result<UInt64, BenchFailure> {
-        let parts = name.split(separator: ":")
-        guard parts.count == 2 else { return .failure(BenchFailure("tracepoint '\(name)' is not sys:name")) }
-        var lastError = ""
-        for root in ["/sys/kernel/tracing/events", "/sys/kernel/debug/tracing/events"] {
-            let path = "\(root)/\(parts[0])/\(parts[1])/id"
-            do {
-                let text = try fileSystem.readAttribute(path)
-                if let id = UInt64(text) { return .success(id) }
-                lastError = "\(path) holds '\(text)', not an id"
-            } catch {
-                lastError = error.description
+    /// Why a resolved event does not belong to `pmu` as discovery describes it, or nil.
+    /// Hardware events of a core PMU use the legacy type 0 (with the PMU's type in
+    /// config's upper half on hybrid machines); everything else uses the PMU's own type.
+    static func typeProblem(_ event: ResolvedEvent, pmu: PMU) -> String? {
+        if pmu.kind == .core {
+            guard event.pmu == pmu.name else {
+                return "\(event.text) resolved to PMU \(event.pmu ?? "none"), not \(pmu.name)"
+            }
+            let extended = UInt32(truncatingIfNeeded: event.attributes.config >> 32)
+            if event.attributes.type == LegacyType.hardware || event.attributes.type == LegacyType.hardwareCache {
+                return extended == 0 || extended == pmu.type ? nil
+                    : "\(event.text) carries extended type \(extended), discovery says \(pmu.name) is type \(pmu.type)"
             }
         }
-        return .failure(BenchFailure("tracepoint \(name): \(lastError) (is tracefs mounted? mount -t tracefs nodev /sys/kernel/tracing)"))
+        guard event.attributes.type == pmu.type else {
+            return "\(event.text) resolved to type \(event.attributes.type), discovery says \(pmu.name) is type \(pmu.type)"
+        }
+        return nil
     }
 
-    /// Four words for the write watchpoints, allocated once and never freed.
+    /// A tracepoint (`sys:name`) as the Resolver reads it from tracefs.
+    static func tracepoint(_ name: String, resolver: Resolver) -> Result<EventAttributes, BenchFailure> {
+        do {
+            guard let event = try resolver.resolve(name).first?.events.first,
+                  event.attributes.type == LegacyType.tracepoint else {
+                return .failure(BenchFailure("\(name) did not resolve to a tracepoint"))
+            }
+            return .success(event.attributes)
+        } catch {
+            return .failure(BenchFailure("\(error.description) (is tracefs mounted? mount -t tracefs nodev /sys/kernel/tracing)"))
+        }
+    }
+
+    static let watchedWordCount = 4
+
+    /// The words the write watchpoints watch, allocated once and never freed or written.
     nonisolated(unsafe) static let watchedWords: UnsafeMutablePointer<UInt64> = {
-        let words = UnsafeMutablePointer<UInt64>.allocate(capacity: 4)
-        words.initialize(repeating: 0, count: 4)
+        let words = UnsafeMutablePointer<UInt64>.allocate(capacity: watchedWordCount)
+        words.initialize(repeating: 0, count: watchedWordCount)
         return words
     }()
 }

@@ -1,40 +1,62 @@
-// The guest exits pmu-bench times.
+// The guest exits pmu-bench times, with the project's KVM driver.
 //
-// LEAD — TODO: implement `ExitOperations.make` with the project's KVM driver
-// (VM, VCPU, guest programs). Everything around it is in place: the runner
-// pins the calling thread to the PMU's CPUs, calls `make` ON THAT THREAD
-// (so the vCPU runs there), interleaves `swift` and `c` in blocks, counts
-// `tracepoint` on the same thread between blocks, and writes the rows with
-// exits = samples × exitsPerSample and
-// exits_by_tracepoint = tracepoint events / tracepointEventsPerExit.
+// The runner pins the calling thread (the vCPU thread) and calls `make` ON
+// THAT THREAD, so every VCPU runs there; it interleaves `swift` and `c` in
+// blocks and counts the kind's kvm tracepoint on the same thread between
+// blocks: exits = samples × exitsPerSample, exits_by_tracepoint = events /
+// tracepointEventsPerExit.
 //
-// What each kind must do:
-//   pio    (user space)  guest: `out` to a port, in a loop. One sample = one
-//                        KVM_RUN returning KVM_EXIT_IO: the full round trip.
-//                        C reference: `ExitOperations.cPIOLoop(vcpuFD:run:port:)`.
-//                        Tracepoint kvm:kvm_pio, 1 event per exit.
-//   mmio   (user space)  guest: a store to an unbacked guest-physical page; one
-//                        sample = one KVM_RUN returning KVM_EXIT_MMIO.
-//                        Tracepoint kvm:kvm_mmio, 1 event per write exit on x86
-//                        (a read exit fires it twice: unsatisfied read, read).
-//   cpuid  (in kernel)   guest: N × `cpuid`, then `out` to stop. One sample =
-//                        one KVM_RUN, time / N; exitsPerSample = N.
-//                        Tracepoint kvm:kvm_cpuid.
-//   vmcall (in kernel)   as cpuid with `vmcall` (KVM answers unknown
-//                        hypercalls with -KVM_ENOSYS in RAX). kvm:kvm_hypercall.
-//   hvc    (arm64, in kernel) as cpuid with `hvc #0` (PSCI_VERSION). kvm:kvm_hvc_arm64.
+//   pio    (user space)  X86Programs.portWrites(65535): one sample = one
+//                        KVM_RUN returning KVM_EXIT_IO, the full round trip.
+//                        C reference cbr_kvm_pio_loop on its own VCPU.
+//   mmio   (user space)  X86Programs.mmioWrites / ARM64Programs.mmioWrites:
+//                        one KVM_RUN returning KVM_EXIT_MMIO (write). C
+//                        reference cbr_kvm_mmio_loop. kvm:kvm_mmio fires once
+//                        per write exit.
+//   cpuid  (in kernel)   X86Programs.cpuidLoop(N): one sample = the KVM_RUN
+//                        that runs N CPUIDs and returns at the report OUT,
+//                        time / N. kvm:kvm_cpuid.
+//   rdmsr  (in kernel)   X86Programs.rdmsrLoop(N) of IA32_TSC. kvm:kvm_msr.
+//   vmcall (in kernel)   X86Programs.hypercallLoop(N). First verified with one
+//                        hypercall: where KVM emulates real mode (PVM) the
+//                        instruction raises #UD (the guest's handler reports
+//                        'U', kvm:kvm_hypercall counts 0) and the kind is
+//                        reported unavailable with that evidence.
+//   hvc    (arm64, in kernel) ARM64Programs.hvcLoop(N). kvm:kvm_hvc_arm64.
+//
+// A user-space program makes at most 65535 exits: when a block needs more
+// than the VCPU has left, a fresh VM is made between blocks (untimed). An
+// in-kernel sample restarts the program before the timed KVM_RUN (x86: back
+// to the entry after its HLT; arm64: a fresh VM, since SYSTEM_OFF stops the VCPU).
 import CBenchReference
+import CPerfEvents
+import KVM
+import PerfEvents
 
 /// One kind of guest exit.
 enum ExitKind: String, CaseIterable {
-    case pio, mmio, cpuid, vmcall, hvc
+    case pio, mmio, cpuid, rdmsr, vmcall, hvc
 
     /// The kinds this architecture has.
     static var forThisArchitecture: [ExitKind] {
         #if arch(x86_64)
-        return [.pio, .mmio, .cpuid, .vmcall]
+        return [.pio, .mmio, .cpuid, .rdmsr, .vmcall]
         #elseif arch(arm64)
         return [.mmio, .hvc]
+        #else
+        return []
+        #endif
+    }
+
+    /// Kinds of other architectures, named for the `unavailable` list, with why.
+    static var ofOtherArchitectures: [(what: String, reason: String)] {
+        #if arch(x86_64)
+        let reason = "arm64 guests only: this host is x86_64"
+        return [("exit mmio (arm64 guest)", reason), ("exit hvc (arm64 guest)", reason)]
+        #elseif arch(arm64)
+        let reason = "x86 guests only: this host is arm64"
+        return [("exit pio (x86 guest)", reason), ("exit cpuid (x86 guest)", reason),
+                ("exit rdmsr (x86 guest)", reason), ("exit vmcall (x86 guest)", reason)]
         #else
         return []
         #endif
@@ -50,6 +72,7 @@ enum ExitKind: String, CaseIterable {
         case .pio: return "kvm:kvm_pio"
         case .mmio: return "kvm:kvm_mmio"
         case .cpuid: return "kvm:kvm_cpuid"
+        case .rdmsr: return "kvm:kvm_msr"
         case .vmcall: return "kvm:kvm_hypercall"
         case .hvc: return "kvm:kvm_hvc_arm64"
         }
@@ -61,32 +84,293 @@ struct ExitOperation {
     var kind: ExitKind
     /// Exits one sample makes: 1 for a user-space round trip, N for an in-kernel loop.
     var exitsPerSample: UInt64
-    /// Events of `kind.tracepoint` per exit (see the table above).
+    /// Events of `kind.tracepoint` per exit.
     var tracepointEventsPerExit: UInt64 = 1
     /// Fills each sample with the ns of one exit (round trip, or loop time / N).
     var swift: SampleLoop
-    /// The C reference (user-space PIO only), on the same vCPU.
+    /// The C reference (user-space exits), on a VCPU of its own.
     var c: SampleLoop?
     var tearDown: () -> Void
+}
+
+/// A VM with one VCPU whose program makes at most `capacity` user-space exits
+/// of one kind; replaced by a fresh one when a block needs more than it has left.
+final class RoundTripGuest {
+    let capacity: Int
+    private let start: () throws(KVMError) -> VirtualMachine
+    private var vm: VirtualMachine
+    private var remaining: Int
+
+    init(capacity: Int, start: @escaping () throws(KVMError) -> VirtualMachine) throws(KVMError) {
+        self.capacity = capacity
+        self.start = start
+        vm = try start()
+        remaining = capacity
+    }
+
+    /// The VCPU, with at least `count` (≤ capacity) exits left in its program.
+    func reserve(_ count: Int) throws(KVMError) -> VCPU {
+        if remaining < count {
+            vm.close()
+            vm = try start()
+            remaining = capacity
+        }
+        remaining -= count
+        guard let vcpu = vm.vcpus.first else { throw KVMError(.closed, call: "ioctl KVM_RUN") }
+        return vcpu
+    }
+
+    func close() { vm.close() }
 }
 
 enum ExitOperations {
     /// Guest loop length for in-kernel exits.
     static let inKernelLoopLength: UInt64 = 1000
+    /// Exits a user-space program makes before it is replaced (its 16-bit count).
+    static let roundTripsPerGuest = 65535
 
-    /// Builds the VM and vCPU for `kind` on the calling thread.
+    /// Builds the VM(s) and VCPU(s) for `kind` on the calling thread.
     ///
-    /// TODO(lead): wire the KVM driver here. Until then every kind reports
-    /// itself unavailable, and the report says so.
-    static func make(kind: ExitKind, loopLength: UInt64) throws(BenchFailure) -> ExitOperation {
-        _ = loopLength
-        throw BenchFailure("the KVM driver is not wired into pmu-bench yet (TODO in ExitOperations.make)")
+    /// - Parameters:
+    ///   - pmu: the core PMU the VCPU threads were pinned to (an arm64 VM gets it
+    ///     with SET_PMU), or nil without one.
+    ///   - resolver: resolves the tracepoint the vmcall check counts.
+    static func make(kind: ExitKind, loopLength: UInt64, pmu: PMU?, resolver: Resolver,
+                     cpuVendor: String) throws(BenchFailure) -> ExitOperation {
+        let instruction = X86Programs.HypercallInstruction.native(vendor: cpuVendor)
+        if kind == .vmcall, let problem = hypercallProblem(instruction, resolver: resolver) {
+            throw BenchFailure(problem)
+        }
+        do throws(KVMError) {
+            switch kind {
+            case .pio:
+                let port = X86Programs.reportPort
+                let program = X86Programs.portWrites(count: UInt16(roundTripsPerGuest), port: port)
+                return try roundTrip(kind, start: { () throws(KVMError) in try x86VM(program) }, matches: { exit in
+                    if case .io(let io) = exit { return io.port == port && io.direction == .output }
+                    return false
+                }, c: { vcpuFD, run, samples in
+                    cbr_kvm_pio_loop(vcpuFD, run, port, samples.baseAddress, UInt64(samples.count))
+                })
+            case .mmio:
+                #if arch(arm64)
+                let program = ARM64Programs.mmioWrites(count: UInt32(roundTripsPerGuest))
+                let address = UInt64(ARM64Programs.mmioAddress)
+                let start = { () throws(KVMError) in try arm64VM(program, pmu: pmu) }
+                #else
+                let program = X86Programs.mmioWrites(count: UInt16(roundTripsPerGuest))
+                let address = X86Programs.mmioAddress
+                let start = { () throws(KVMError) in try x86VM(program) }
+                #endif
+                return try roundTrip(kind, start: start, matches: { exit in
+                    if case .mmio(let access) = exit { return access.address == address && access.isWrite }
+                    return false
+                }, c: { vcpuFD, run, samples in
+                    cbr_kvm_mmio_loop(vcpuFD, run, address, samples.baseAddress, UInt64(samples.count))
+                })
+            case .cpuid:
+                return try x86Loop(kind, X86Programs.cpuidLoop(count: count(loopLength)), marker: 0x43)
+            case .rdmsr:
+                return try x86Loop(kind, X86Programs.rdmsrLoop(count: count(loopLength)), marker: 0x4D)
+            case .vmcall:
+                return try x86Loop(kind, X86Programs.hypercallLoop(count: count(loopLength), instruction: instruction),
+                                   marker: X86Programs.hypercallDoneMarker)
+            case .hvc:
+                let program = ARM64Programs.hvcLoop(count: UInt32(truncatingIfNeeded: loopLength))
+                let address = UInt64(ARM64Programs.mmioAddress)
+                // SYSTEM_OFF stops the VCPU for good: every sample gets a fresh VM (untimed).
+                var current: VirtualMachine?
+                return inKernelLoop(kind, loopLength: loopLength, prepare: { () throws(KVMError) -> VCPU in
+                    current?.close()
+                    let vm = try arm64VM(program, pmu: pmu)
+                    current = vm
+                    guard let vcpu = vm.vcpus.first else { throw KVMError(.closed, call: "ioctl KVM_RUN") }
+                    return vcpu
+                }, isReport: { exit in
+                    if case .mmio(let access) = exit { return access.address == address }
+                    return false
+                }, finish: { _ throws(KVMError) in }, tearDown: { current?.close() })
+            }
+        } catch {
+            throw BenchFailure("\(kind.rawValue): \(error.description)")
+        }
     }
 
-    /// The C reference for user-space PIO: KVM_RUN on `vcpuFD` per sample,
-    /// each return checked to be KVM_EXIT_IO on `port` through `run` (the
-    /// vCPU's mmap'ed struct kvm_run). Failure codes: -errno, or 1000 + exit_reason.
-    static func cPIOLoop(vcpuFD: Int32, run: UnsafeMutableRawPointer, port: UInt16) -> SampleLoop {
-        { samples in cbr_kvm_pio_loop(vcpuFD, run, port, samples.baseAddress, UInt64(samples.count)) }
+    /// Why hypercalls cannot be measured here (checked by making one), or nil when they can.
+    static func hypercallProblem(_ instruction: X86Programs.HypercallInstruction, resolver: Resolver) -> String? {
+        do {
+            try verifyHypercalls(instruction, resolver: resolver)
+            return nil
+        } catch {
+            return error.description
+        }
+    }
+
+    private static func count(_ loopLength: UInt64) -> UInt16 {
+        UInt16(clamping: loopLength)
+    }
+
+    /// A fresh x86 VM with `program` loaded and one VCPU at its start in real mode.
+    static func x86VM(_ program: GuestProgram) throws(KVMError) -> VirtualMachine {
+        let vm = try VirtualMachine()
+        _ = try vm.prepareX86RealMode(program)
+        return vm
+    }
+
+    /// A fresh arm64 VM with `program` in RAM and one VCPU at its start; the VM
+    /// gets `pmu` (SET_PMU) when there is one.
+    static func arm64VM(_ program: GuestProgram, pmu: PMU?) throws(KVMError) -> VirtualMachine {
+        let vm = try VirtualMachine()
+        try vm.addMemory(guestAddress: ARM64Programs.memoryBase, size: ARM64Programs.memorySize)
+        try vm.write(program.code, at: program.loadAddress)
+        try vm.prepareARM64(entry: program.loadAddress, withPMU: pmu != nil, pmuType: pmu?.type)
+        return vm
+    }
+
+    /// A user-space round trip: one KVM_RUN per sample, each return checked.
+    /// Swift and C each get a guest of their own.
+    private static func roundTrip(
+        _ kind: ExitKind, start: @escaping () throws(KVMError) -> VirtualMachine,
+        matches: @escaping (VCPUExit) -> Bool,
+        c: @escaping (Int32, UnsafeMutableRawPointer, UnsafeMutableBufferPointer<UInt64>) -> Int64
+    ) throws(KVMError) -> ExitOperation {
+        let swiftGuest = try RoundTripGuest(capacity: roundTripsPerGuest, start: start)
+        let cGuest: RoundTripGuest
+        do {
+            cGuest = try RoundTripGuest(capacity: roundTripsPerGuest, start: start)
+        } catch {
+            swiftGuest.close()
+            throw error
+        }
+        let swift: SampleLoop = { samples in
+            inChunks(samples, of: swiftGuest.capacity) { chunk in
+                let vcpu: VCPU
+                do throws(KVMError) { vcpu = try swiftGuest.reserve(chunk.count) } catch { return failureCode(error) }
+                var unexpected: Int64 = 0
+                let result = timeEach(chunk) {
+                    do throws(KVMError) {
+                        if matches(try vcpu.run()) { return 0 }
+                        unexpected = 1000 + Int64(exitReason(vcpu))
+                        return -1
+                    } catch {
+                        return failureCode(error)
+                    }
+                }
+                return unexpected != 0 ? unexpected : result
+            }
+        }
+        let cLoop: SampleLoop = { samples in
+            inChunks(samples, of: cGuest.capacity) { chunk in
+                let vcpu: VCPU
+                do throws(KVMError) { vcpu = try cGuest.reserve(chunk.count) } catch { return failureCode(error) }
+                guard let run = vcpu.runStructure else { return -Int64(Errno.badFileDescriptor.rawValue) }
+                return c(vcpu.fd, run, chunk)
+            }
+        }
+        return ExitOperation(kind: kind, exitsPerSample: 1, swift: swift, c: cLoop, tearDown: {
+            swiftGuest.close()
+            cGuest.close()
+        })
+    }
+
+    /// An x86 in-kernel loop: the timed KVM_RUN ends at the program's report OUT
+    /// (`marker`); the untimed rest runs it to its HLT and puts the VCPU back at the entry.
+    private static func x86Loop(_ kind: ExitKind, _ program: GuestProgram, marker: UInt8) throws(KVMError) -> ExitOperation {
+        let vm = try x86VM(program)
+        guard let vcpu = vm.vcpus.first else { throw KVMError(.closed, call: "ioctl KVM_RUN") }
+        let entry = UInt16(truncatingIfNeeded: program.loadAddress)
+        return inKernelLoop(kind, loopLength: UInt64(program.kernelExits), prepare: { () throws(KVMError) -> VCPU in
+            try vcpu.startX86RealMode(entry: entry, stack: 0x8000)
+            return vcpu
+        }, isReport: { exit in
+            if case .io(let io) = exit { return io.port == X86Programs.reportPort && io.data == [marker] }
+            return false
+        }, finish: { vcpu throws(KVMError) in
+            let end = try vcpu.run()
+            guard end == .halt else {
+                throw KVMError(.callFailed, call: "ioctl KVM_RUN: expected the program's HLT, got \(end.kind)")
+            }
+        }, tearDown: { vm.close() })
+    }
+
+    /// Per sample: `prepare` (untimed), the timed KVM_RUN that must return the
+    /// report exit, the time divided by `loopLength`, then `finish` (untimed).
+    private static func inKernelLoop(
+        _ kind: ExitKind, loopLength: UInt64,
+        prepare: @escaping () throws(KVMError) -> VCPU, isReport: @escaping (VCPUExit) -> Bool,
+        finish: @escaping (VCPU) throws(KVMError) -> Void, tearDown: @escaping () -> Void
+    ) -> ExitOperation {
+        let divisor = max(1, loopLength)
+        let swift: SampleLoop = { samples in
+            guard let base = samples.baseAddress else { return 0 }
+            for index in 0..<samples.count {
+                let vcpu: VCPU
+                do throws(KVMError) { vcpu = try prepare() } catch { return failureCode(error) }
+                let start = cpe_monotonic_raw_ns()
+                let exit: VCPUExit
+                do throws(KVMError) { exit = try vcpu.run() } catch { return failureCode(error) }
+                let end = cpe_monotonic_raw_ns()
+                base[index] = (end &- start) / divisor
+                guard isReport(exit) else { return 1000 + Int64(exitReason(vcpu)) }
+                do throws(KVMError) { try finish(vcpu) } catch { return failureCode(error) }
+            }
+            return 0
+        }
+        return ExitOperation(kind: kind, exitsPerSample: divisor, swift: swift, c: nil, tearDown: tearDown)
+    }
+
+    /// Runs one hypercall and checks it was made. Where KVM emulates real mode
+    /// (PVM) VMCALL/VMMCALL raises #UD: the guest's handler reports it, the
+    /// kernel's kvm:kvm_hypercall count confirms no hypercall happened, and the
+    /// failure says so.
+    static func verifyHypercalls(_ instruction: X86Programs.HypercallInstruction,
+                                 resolver: Resolver) throws(BenchFailure) {
+        let name = instruction == .vmcall ? "VMCALL" : "VMMCALL"
+        let counter = try? TracepointCounter(ExitKind.vmcall.tracepoint, resolver: resolver)
+        let before = counter?.read()
+        let exit: VCPUExit
+        do throws(KVMError) {
+            let vm = try x86VM(X86Programs.hypercallLoop(count: 1, instruction: instruction))
+            defer { vm.close() }
+            guard let vcpu = vm.vcpus.first else { throw KVMError(.closed, call: "ioctl KVM_RUN") }
+            exit = try vcpu.run()
+        } catch {
+            throw BenchFailure("the one-hypercall check failed: \(error.description)")
+        }
+        let made = before.flatMap { first in counter?.read().map { $0 &- first } }
+        guard case .io(let report) = exit, let marker = report.data.first else {
+            throw BenchFailure("the one-hypercall check ended with exit \(exit.kind), not the program's report")
+        }
+        if marker == X86Programs.hypercallDoneMarker { return }
+        let counted = made.map { "kvm:kvm_hypercall counted \($0)" } ?? "kvm:kvm_hypercall could not be counted"
+        if marker == X86Programs.undefinedInstructionMarker {
+            throw BenchFailure(
+                "\(name) raises #UD in this KVM's real-mode guest (checked this run: the guest's #UD handler ran and "
+                    + "\(counted) hypercalls); KVM here emulates real mode (PVM) instead of running it on "
+                    + "VMX/SVM, so a hypercall never reaches kvm_emulate_hypercall")
+        }
+        throw BenchFailure("the one-hypercall check reported 0x\(String(marker, radix: 16)), neither done nor #UD")
+    }
+
+    /// `kvm_run.exit_reason`.
+    static func exitReason(_ vcpu: VCPU) -> UInt32 {
+        vcpu.runStructure?.load(fromByteOffset: KVMRunLayout.exitReason, as: UInt32.self) ?? 0
+    }
+
+    static func failureCode(_ error: KVMError) -> Int64 {
+        -Int64((error.errno ?? .ioError).rawValue)
+    }
+
+    /// Runs `body` on consecutive slices of at most `size` samples.
+    static func inChunks(_ samples: UnsafeMutableBufferPointer<UInt64>, of size: Int,
+                         _ body: (UnsafeMutableBufferPointer<UInt64>) -> Int64) -> Int64 {
+        var start = 0
+        while start < samples.count {
+            let end = min(samples.count, start + max(1, size))
+            let result = body(UnsafeMutableBufferPointer(rebasing: samples[start..<end]))
+            if result != 0 { return result }
+            start = end
+        }
+        return 0
     }
 }

@@ -1,12 +1,12 @@
 // The counter-read operations pmu-bench times.
 //
-// LEAD: this is the one file to rewire onto the counting layer. Today the
-// Swift side opens counters with cpe_perf_event_open on a hand-filled
-// perf_event_attr and reads them with cpe_read / cpe_ioctl; replace the
-// bodies of the `swift` loops with Counter.read(), CounterGroup.read(),
-// the mmap-page user-space read and Counter.enable()/disable(), keeping each
-// call inside `timeEach { … }` so that it is inlined into the timed loop.
-// The C reference loops must keep receiving the same fd(s) and read size.
+// The Swift side is the library's own read path — Counter.read(),
+// CounterGroup.read(), Counter.readInUserSpace(), Counter.enable()/disable() —
+// each call inlined into `timeEach { … }`. The C reference loops get the same
+// descriptor (Counter.descriptors, CounterGroup.descriptors) and the same
+// buffer size (the library's read format: value, both times, id and, on 6.0+,
+// lost), so both sides make the identical system call; the Swift/C ratio is
+// what the library adds around it (the SystemCalls closure, decoding, errors).
 import CBenchReference
 import CPerfEvents
 import PerfEvents
@@ -19,15 +19,15 @@ struct BenchFailure: Error, CustomStringConvertible {
 
 /// The ways a counter's value is obtained.
 enum LatencyMethod: String, CaseIterable {
-    /// `read()` of one counter (8 bytes).
+    /// `Counter.read()`: one `read()` of one counter.
     case single = "read-single"
-    /// `read()` of a group of 2 with PERF_FORMAT_GROUP.
+    /// `CounterGroup.read()` of a group of 2 (`PERF_FORMAT_GROUP`).
     case group2 = "read-group-2"
-    /// `read()` of a group of 4 with PERF_FORMAT_GROUP.
+    /// `CounterGroup.read()` of a group of 4.
     case group4 = "read-group-4"
-    /// The mmap page's seqlock plus rdpmc / PMEVCNTR (no system call).
+    /// `Counter.readInUserSpace()`: the mmap page's seqlock plus rdpmc / PMEVCNTR (no system call).
     case userSpace = "user-space-read"
-    /// PERF_EVENT_IOC_ENABLE then PERF_EVENT_IOC_DISABLE.
+    /// `Counter.enable()` then `Counter.disable()`: PERF_EVENT_IOC_ENABLE, PERF_EVENT_IOC_DISABLE.
     case enableDisable = "enable-disable"
 
     var groupSize: Int {
@@ -39,10 +39,14 @@ enum LatencyMethod: String, CaseIterable {
     }
 }
 
-/// One event, as the fields of `perf_event_attr` that say what to count.
+/// One event as resolution made it: the name the rows show, what to count and its PMU.
 struct EventSpec {
     var name: String
     var attributes: EventAttributes
+    /// The PMU from discovery (lets the counter warn about CPUs a core PMU does not cover).
+    var pmu: PMU?
+
+    var counterEvent: CounterEvent { CounterEvent(label: name, attributes: attributes, pmu: pmu) }
 }
 
 /// A read operation ready to time: the Swift loop, the C reference loop
@@ -58,169 +62,144 @@ struct ReadOperation {
     var tearDown: () -> Void
 }
 
+/// Where the Swift loops store what they read, so that the decoding cannot be optimised away.
+nonisolated(unsafe) private let sink = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
+
 enum ReadOperations {
-    /// Opens the counters for `method` on the calling thread (any CPU) and
-    /// returns the operation. `events` must hold at least `method.groupSize` events.
+    /// Opens the counters for `method` on the calling thread (any CPU) with the
+    /// library and returns the operation. `events` must hold at least `method.groupSize` events.
     static func make(pmu: String, events: [EventSpec], method: LatencyMethod) throws(BenchFailure) -> ReadOperation {
         let members = Array(events.prefix(method.groupSize))
         guard members.count == method.groupSize else {
             throw BenchFailure("needs \(method.groupSize) events, the PMU offers \(members.count)")
         }
         let label = members.count == 1 ? members[0].name : "\(members[0].name)+\(members.count - 1)"
+        // Counting from the open, as a reader in production would find it.
+        let running = CounterOptions(target: .callingThread, startDisabled: false)
         switch method {
         case .single:
-            let fd = try open(members[0], readFormat: 0, disabled: false, group: -1)
-            return readOperation(pmu: pmu, event: label, method: method, fds: [fd], size: 8)
-        case .group2, .group4:
-            let format = UInt64(PERF_FORMAT_GROUP.rawValue)
-            let leader = try open(members[0], readFormat: format, disabled: true, group: -1)
-            var fds = [leader]
-            for member in members.dropFirst() {
-                do {
-                    fds.append(try open(member, readFormat: format, disabled: false, group: leader))
-                } catch {
-                    for fd in fds.reversed() { _ = cpe_close(fd) }
-                    throw BenchFailure("group member \(member.name): \(error.description)")
-                }
-            }
-            let enabled = cpe_ioctl(leader, cpe_PERF_EVENT_IOC_ENABLE, UInt64(PERF_IOC_FLAG_GROUP.rawValue))
-            if enabled < 0 {
-                for fd in fds.reversed() { _ = cpe_close(fd) }
-                throw BenchFailure("PERF_EVENT_IOC_ENABLE on the group: \(Errno(rawValue: -enabled))")
-            }
-            // PERF_FORMAT_GROUP: nr, then one value per member.
-            return readOperation(pmu: pmu, event: label, method: method, fds: fds, size: 8 + 8 * fds.count)
-        case .enableDisable:
-            let fd = try open(members[0], readFormat: 0, disabled: true, group: -1)
+            let counter = try open(members[0], options: running)
             let swift: SampleLoop = { samples in
                 timeEach(samples) {
-                    let enabled = cpe_ioctl(fd, cpe_PERF_EVENT_IOC_ENABLE, 0)
-                    let disabled = cpe_ioctl(fd, cpe_PERF_EVENT_IOC_DISABLE, 0)
-                    return enabled < 0 ? Int64(enabled) : Int64(disabled)
+                    do throws(CounterError) {
+                        sink.pointee = try counter.read().raw
+                        return 0
+                    } catch {
+                        return failureCode(error)
+                    }
+                }
+            }
+            return withCReadLoop(pmu: pmu, event: label, method: method, swift: swift, owner: counter,
+                                 fd: counter.descriptors[0], size: counter.readFormat.bufferSize())
+        case .group2, .group4:
+            let group: CounterGroup
+            do {
+                group = try CounterGroup(members.map(\.counterEvent), options: running)
+            } catch {
+                throw BenchFailure("group \(members.map(\.name).joined(separator: ",")): \(error.description)")
+            }
+            // CounterGroup.read(into:): read() without a fresh array per call.
+            let values = UnsafeMutablePointer<[CounterValue]>.allocate(capacity: 1)
+            values.initialize(to: [])
+            let swift: SampleLoop = { samples in
+                timeEach(samples) {
+                    do throws(CounterError) {
+                        try group.read(into: &values.pointee)
+                        sink.pointee = values.pointee[members.count - 1].raw
+                        return 0
+                    } catch {
+                        return failureCode(error)
+                    }
+                }
+            }
+            var operation = withCReadLoop(pmu: pmu, event: label, method: method, swift: swift, owner: group,
+                                          fd: group.descriptors[0], size: group.readFormat.bufferSize(events: members.count))
+            let release = operation.tearDown
+            operation.tearDown = {
+                release()
+                values.deinitialize(count: 1)
+                values.deallocate()
+            }
+            return operation
+        case .enableDisable:
+            let counter = try open(members[0], options: CounterOptions(target: .callingThread, startDisabled: true))
+            let fd = counter.descriptors[0]
+            let swift: SampleLoop = { samples in
+                timeEach(samples) {
+                    do throws(CounterError) {
+                        try counter.enable()
+                        try counter.disable()
+                        return 0
+                    } catch {
+                        return failureCode(error)
+                    }
                 }
             }
             let c: SampleLoop = { samples in
-                cbr_enable_disable_loop(fd, 0, samples.baseAddress, UInt64(samples.count))
+                withExtendedLifetime(counter) { cbr_enable_disable_loop(fd, 0, samples.baseAddress, UInt64(samples.count)) }
             }
             return ReadOperation(pmu: pmu, event: label, method: method, swift: swift, c: c,
-                                 tearDown: { _ = cpe_close(fd) })
+                                 tearDown: { withExtendedLifetime(counter) {} })
         case .userSpace:
             return try userSpaceRead(pmu: pmu, event: members[0], label: label)
         }
     }
 
-    /// `read(fd, buffer, size)` in Swift and in C, on the same descriptor and buffer size.
-    private static func readOperation(pmu: String, event: String, method: LatencyMethod, fds: [Int32],
-                                      size: Int) -> ReadOperation {
-        let fd = fds[0]
-        let swiftBuffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 8)
-        let cBuffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 8)
-        let expected = Int64(size)
+    /// The C reference: `read(fd, buffer, size)` per sample, on the library's descriptor and buffer size.
+    private static func withCReadLoop(pmu: String, event: String, method: LatencyMethod, swift: @escaping SampleLoop,
+                                      owner: AnyObject, fd: Int32, size: Int) -> ReadOperation {
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 8)
         let byteCount = UInt64(size)
-        let swift: SampleLoop = { samples in
-            timeEach(samples) {
-                let got = cpe_read(fd, swiftBuffer, byteCount)
-                return got == expected ? 0 : (got < 0 ? got : -Int64(Errno.ioError.rawValue))
-            }
-        }
         let c: SampleLoop = { samples in
-            cbr_read_loop(fd, cBuffer, byteCount, samples.baseAddress, UInt64(samples.count))
+            withExtendedLifetime(owner) { cbr_read_loop(fd, buffer, byteCount, samples.baseAddress, UInt64(samples.count)) }
         }
         return ReadOperation(pmu: pmu, event: event, method: method, swift: swift, c: c, tearDown: {
-            for fd in fds.reversed() { _ = cpe_close(fd) }
-            swiftBuffer.deallocate()
-            cBuffer.deallocate()
+            withExtendedLifetime(owner) {}
+            buffer.deallocate()
         })
     }
 
-    /// The mmap page read: only where the kernel lets user space read the counter.
+    /// `Counter.readInUserSpace()`: measured only where the library really reads
+    /// from user space; when it falls back to `read(2)`, unavailable with the library's reason.
     private static func userSpaceRead(pmu: String, event: EventSpec, label: String) throws(BenchFailure) -> ReadOperation {
-        let fd = try open(event, readFormat: 0, disabled: false, group: -1)
-        let pageSize = 4096
-        let mapped = cpe_mmap(nil, UInt64(pageSize), 1 /* PROT_READ */, 1 /* MAP_SHARED */, fd, 0)
-        guard mapped >= 0, let page = UnsafeMutableRawPointer(bitPattern: Int(mapped)) else {
-            _ = cpe_close(fd)
-            throw BenchFailure("mmap of the counter page: \(Errno(rawValue: Int32(truncatingIfNeeded: -mapped)))")
+        let counter = try open(event, options: CounterOptions(target: .callingThread, startDisabled: false,
+                                                              userSpaceReads: true))
+        let first: UserSpaceReading
+        do {
+            first = try counter.readInUserSpace()
+        } catch {
+            throw BenchFailure(error.description)
         }
-        let snapshot = page.load(as: perf_event_mmap_page.self)
-        let release = {
-            _ = cpe_munmap(page, UInt64(pageSize))
-            _ = cpe_close(fd)
+        if case .systemCall(let reason) = first.method {
+            throw BenchFailure("Counter.readInUserSpace() falls back to read(2): \(reason)")
         }
-        guard cpe_user_counter_supported() != 0 else {
-            release()
-            throw BenchFailure("no user-space counter instruction for this architecture")
-        }
-        guard snapshot.cap_user_rdpmc != 0 else {
-            release()
-            throw BenchFailure("cap_user_rdpmc is 0 in the event's mmap page")
-        }
-        guard snapshot.index != 0 else {
-            release()
-            throw BenchFailure("mmap page index is 0: the event is not on a hardware counter")
-        }
-        // The value goes to memory so that the read cannot be optimised away.
-        let sink = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
         let swift: SampleLoop = { samples in
             timeEach(samples) {
-                sink.pointee = userSpaceCount(page)
-                return 0
+                do throws(CounterError) {
+                    let reading = try counter.readInUserSpace()
+                    sink.pointee = reading.value.raw
+                    // A fallback in the timed loop would time read(2) under this method's name.
+                    return reading.method == .userSpace ? 0 : -Int64(Errno.ioError.rawValue)
+                } catch {
+                    return failureCode(error)
+                }
             }
         }
-        return ReadOperation(pmu: pmu, event: label, method: .userSpace, swift: swift, c: nil, tearDown: {
-            release()
-            sink.deallocate()
-        })
+        return ReadOperation(pmu: pmu, event: label, method: .userSpace, swift: swift, c: nil,
+                             tearDown: { withExtendedLifetime(counter) {} })
     }
 
-    /// The perf mmap page seqlock read (perf_event.h's documented sequence).
-    @inline(__always)
-    static func userSpaceCount(_ page: UnsafeMutableRawPointer) -> UInt64 {
-        let lockOffset = MemoryLayout<perf_event_mmap_page>.offset(of: \.lock) ?? 8
-        let indexOffset = MemoryLayout<perf_event_mmap_page>.offset(of: \.index) ?? 12
-        let offsetOffset = MemoryLayout<perf_event_mmap_page>.offset(of: \.offset) ?? 16
-        let widthOffset = MemoryLayout<perf_event_mmap_page>.offset(of: \.pmc_width) ?? 48
-        var count: UInt64
-        var sequence: UInt32
-        repeat {
-            sequence = page.load(fromByteOffset: lockOffset, as: UInt32.self)
-            cpe_compiler_barrier()
-            let index = page.load(fromByteOffset: indexOffset, as: UInt32.self)
-            count = UInt64(bitPattern: page.load(fromByteOffset: offsetOffset, as: Int64.self))
-            if index != 0 {
-                let width = UInt64(page.load(fromByteOffset: widthOffset, as: UInt16.self))
-                let shift = 64 &- width
-                let raw = Int64(bitPattern: cpe_read_user_counter(index &- 1) << shift) >> shift
-                count = count &+ UInt64(bitPattern: raw)
-            }
-            cpe_compiler_barrier()
-        } while page.load(fromByteOffset: lockOffset, as: UInt32.self) != sequence
-        return count
-    }
-
-    /// perf_event_open on the calling thread, any CPU.
-    static func open(_ event: EventSpec, readFormat: UInt64, disabled: Bool, group: Int32) throws(BenchFailure) -> Int32 {
-        var attr = perf_event_attr()
-        attr.size = cpe_PERF_ATTR_SIZE
-        attr.type = event.attributes.type
-        attr.config = event.attributes.config
-        attr.config1 = event.attributes.config1
-        attr.config2 = event.attributes.config2
-        attr.bp_type = event.attributes.breakpointType
-        attr.read_format = readFormat
-        attr.disabled = disabled ? 1 : 0
-        attr.exclude_hv = event.attributes.excludeHypervisor ? 1 : 0
-        let fd = cpe_perf_event_open(&attr, 0, -1, group, UInt64(PERF_FLAG_FD_CLOEXEC))
-        if fd < 0 {
-            let errno = Errno(rawValue: -fd)
-            var hint = ""
-            if errno == .permissionDenied || errno == .notPermitted {
-                hint = " (perf_event_paranoid too high? run as root or lower it)"
-            } else if errno == .noSuchFileOrDirectory || errno == .noSuchDevice {
-                hint = " (the event does not exist on this PMU)"
-            }
-            throw BenchFailure("perf_event_open \(event.name): \(errno)\(hint)")
+    /// A counter on the calling thread, any CPU.
+    static func open(_ event: EventSpec, options: CounterOptions) throws(BenchFailure) -> Counter {
+        do {
+            return try Counter(event.counterEvent, options: options)
+        } catch {
+            throw BenchFailure(error.description)
         }
-        return fd
+    }
+
+    /// A loop's failure code for a counter error: -errno, or -EIO without one.
+    static func failureCode(_ error: CounterError) -> Int64 {
+        -Int64((error.errno ?? .ioError).rawValue)
     }
 }

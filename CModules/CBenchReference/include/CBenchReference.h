@@ -33,7 +33,16 @@ int64_t cbr_syscall_floor_loop(uint64_t *samples, uint64_t count);
 /// guest → user space → guest round trip.
 int64_t cbr_kvm_pio_loop(int32_t vcpu_fd, void *run, uint16_t port, uint64_t *samples, uint64_t count);
 
-/// libpfm's pfm_get_version(): (major << 16) | minor, or -1.
+/// As cbr_kvm_pio_loop for a guest storing to unbacked guest-physical `address`:
+/// every return must be KVM_EXIT_MMIO, a write to that address.
+int64_t cbr_kvm_mmio_loop(int32_t vcpu_fd, void *run, uint64_t address, uint64_t *samples, uint64_t count);
+
+/// libpfm's pfm_get_version(): (major << 16) | minor, or -1. This is the
+/// library's API version (LIBPFM_VERSION, 4.0 for every 4.x release), not the
+/// package release.
 int32_t cbr_libpfm_version(void);
+
+/// LIBPFM_VERSION from the pfmlib.h this was compiled against, same encoding.
+int32_t cbr_libpfm_header_version(void);
 
 #endif

@@ -59,6 +59,11 @@ public final class VCPU {
         return try VCPUExit.decode(UnsafeRawBufferPointer(start: runMapping, count: mmapSize))
     }
 
+    /// The shared `struct kvm_run` mapping (``KVMRunLayout``), nil once closed: for a
+    /// VMM's (or a benchmark's C reference's) own `KVM_RUN` loop on ``fd``. Owned by
+    /// the VCPU; it stays mapped until ``close()``.
+    public var runStructure: UnsafeMutableRawPointer? { runMapping }
+
     /// Sets `kvm_run.immediate_exit`: while set, `KVM_RUN` returns at once with EINTR
     /// (reported as ``VCPUExit/interrupted``). Pair it with a signal to stop a running VCPU.
     public func setImmediateExit(_ value: Bool) {

@@ -123,16 +123,22 @@ public final class Counter: @unchecked Sendable {
     /// Applies an ioctl to the given descriptors (every one by default).
     func control(_ operation: CounterError.Operation, request: UInt64, argument: UInt64,
                  on descriptors: [Int32]? = nil) throws(CounterError) {
-        let system = self.system
+        // One closure taken out of SystemCalls: copying the whole struct would
+        // retain and release every closure in it, on every call.
+        let ioctl = system.ioctl
         for descriptor in descriptors ?? self.descriptors {
-            let result = retryingInterrupts { system.ioctl(descriptor, request, argument) }
+            let result = retryingInterrupts { ioctl(descriptor, request, argument) }
             if result < 0 { throw error(operation, errno: Errno(rawValue: -result)) }
         }
     }
 
     /// The value summed over every slot (CPUs × threads), as `perf stat` shows it.
+    ///
+    /// Allocates nothing for a counter with one slot (the calling thread, any
+    /// CPU): one `read(2)` into stack memory, decoded in place.
     public func read() throws(CounterError) -> CounterValue {
-        CounterValue(aggregating: try readEach())
+        if descriptors.count == 1 { return CounterValue(try readOne(descriptors[0])) }
+        return CounterValue(aggregating: try readEach())
     }
 
     /// One count per slot, in the order of ``slots`` (`perf stat -A`'s per-CPU view).
@@ -140,20 +146,32 @@ public final class Counter: @unchecked Sendable {
         var counts: [RawCount] = []
         counts.reserveCapacity(descriptors.count)
         for descriptor in descriptors {
-            let bytes = try readBuffer(descriptor, size: readFormat.bufferSize())
-            if bytes.isEmpty {
-                // A pinned event that could not stay on the PMU reads as end of file.
-                counts.append(RawCount(value: 0, timeEnabled: 0, timeRunning: 0))
-                continue
-            }
-            do {
-                counts.append(try ReadBuffer.decodeSingle(bytes, format: readFormat))
-            } catch {
-                throw CounterError(operation: .read, errno: nil, label: label, attributes: attributes,
-                                   message: error.description)
-            }
+            counts.append(try readOne(descriptor))
         }
         return counts
+    }
+
+    /// One descriptor's count.
+    func readOne(_ descriptor: Int32) throws(CounterError) -> RawCount {
+        let format = readFormat
+        // The closure neither throws nor allocates: a typed error thrown through
+        // withUnsafeTemporaryAllocation is copied around as a large Result on every read.
+        let outcome = withReadBuffer(descriptor, size: format.bufferSize()) { count, bytes -> Result<RawCount, ReadBufferError> in
+            // A pinned event that could not stay on the PMU reads as end of file.
+            if count <= 0 { return .success(RawCount(value: 0, timeEnabled: 0, timeRunning: 0)) }
+            do throws(ReadBufferError) {
+                return .success(try ReadBuffer.decodeSingle(bytes, format: format))
+            } catch {
+                return .failure(error)
+            }
+        }
+        switch outcome {
+        case .read(.success(let count)): return count
+        case .read(.failure(let error)):
+            throw CounterError(operation: .read, errno: nil, label: label, attributes: attributes,
+                               message: error.description)
+        case .failed(let errno): throw error(.read, errno: errno)
+        }
     }
 
     /// The value read from user space when the kernel allows it (the mmap
@@ -180,13 +198,25 @@ public final class Counter: @unchecked Sendable {
         }
     }
 
-    /// `read(2)` of one descriptor: the bytes it returned.
-    func readBuffer(_ descriptor: Int32, size: Int) throws(CounterError) -> [UInt8] {
-        var buffer = [UInt8](repeating: 0, count: size)
-        let system = self.system
-        let count = buffer.withUnsafeMutableBytes { raw in retryingInterrupts { system.read(descriptor, raw) } }
-        if count < 0 { throw error(.read, errno: Errno(rawValue: Int32(truncatingIfNeeded: -count))) }
-        return Array(buffer[0..<count])
+    /// What ``withReadBuffer(_:size:_:)`` gives back.
+    enum ReadOutcome<Value> {
+        /// `read(2)` returned; the value `body` made of the bytes.
+        case read(Value)
+        /// `read(2)` failed with this errno.
+        case failed(Errno)
+    }
+
+    /// `read(2)` of one descriptor into `size` bytes of stack memory; `body`
+    /// gets the byte count (0 at end of file) and the bytes (valid only inside it).
+    func withReadBuffer<Value>(
+        _ descriptor: Int32, size: Int, _ body: (Int, UnsafeRawBufferPointer) -> Value
+    ) -> ReadOutcome<Value> {
+        let read = system.read
+        return withUnsafeTemporaryAllocation(byteCount: size, alignment: 8) { buffer -> ReadOutcome<Value> in
+            let count = retryingInterrupts { read(descriptor, buffer) }
+            if count < 0 { return .failed(Errno(rawValue: Int32(truncatingIfNeeded: -count))) }
+            return .read(body(count, UnsafeRawBufferPointer(rebasing: buffer[0..<min(count, size)])))
+        }
     }
 
     func error(_ operation: CounterError.Operation, errno: Errno) -> CounterError {

@@ -56,6 +56,10 @@ public final class CounterGroup: @unchecked Sendable {
     public var slots: [CounterSlot] { counters[0].slots }
     /// The read format of the group.
     public var readFormat: ReadFormat { counters[0].readFormat }
+    /// The leader's descriptors, one per slot: what one `read(2)` of the whole
+    /// group (``readFormat``, `bufferSize(events:)` bytes) and the group ioctls
+    /// (`PERF_IOC_FLAG_GROUP`) go to. Owned by the group; do not close them.
+    public var descriptors: [Int32] { counters[0].descriptors }
     /// The warnings of every event.
     public var warnings: [CounterWarning] { counters.flatMap { $0.warnings } }
 
@@ -76,35 +80,83 @@ public final class CounterGroup: @unchecked Sendable {
 
     /// One value per event (leader first), each summed over the slots.
     public func read() throws(CounterError) -> [CounterValue] {
-        let perSlot = try readEach()
-        return counters.indices.map { index in CounterValue(aggregating: perSlot.map { $0[index] }) }
+        var values: [CounterValue] = []
+        try read(into: &values)
+        return values
+    }
+
+    /// ``read()`` into `values`, replacing its contents and reusing its storage:
+    /// a caller that keeps the array allocates nothing per read of a group on
+    /// one slot (the calling thread), the case a tight sampling loop has.
+    public func read(into values: inout [CounterValue]) throws(CounterError) {
+        values.removeAll(keepingCapacity: true)
+        let leader = counters[0]
+        guard leader.descriptors.count == 1 else {
+            let perSlot = try readEach()
+            for index in counters.indices {
+                values.append(CounterValue(aggregating: perSlot.map { $0[index] }))
+            }
+            return
+        }
+        try readSlot(leader.descriptors[0]) { values.append(CounterValue($0)) }
     }
 
     /// Per slot (in the order of ``slots``), one count per event: one `read(2)` of the leader each.
     public func readEach() throws(CounterError) -> [[RawCount]] {
-        let leader = counters[0]
-        let format = leader.readFormat
         var result: [[RawCount]] = []
-        for descriptor in leader.descriptors {
-            let bytes = try leader.readBuffer(descriptor, size: format.bufferSize(events: counters.count))
-            if bytes.isEmpty {
-                // A pinned group that could not stay on the PMU reads as end of file: not counted.
-                result.append(counters.map { _ in RawCount(value: 0, timeEnabled: 0, timeRunning: 0) })
-                continue
-            }
-            let counts: [RawCount]
-            do {
-                counts = try ReadBuffer.decodeGroup(bytes, format: format)
-            } catch {
-                throw CounterError(operation: .read, errno: nil, label: leader.label, attributes: leader.attributes,
-                                   message: error.description)
-            }
-            guard counts.count == counters.count else {
-                throw CounterError(operation: .read, errno: nil, label: leader.label, attributes: leader.attributes,
-                                   message: "the group read returned \(counts.count) values for \(counters.count) events")
-            }
+        for descriptor in counters[0].descriptors {
+            var counts: [RawCount] = []
+            counts.reserveCapacity(counters.count)
+            try readSlot(descriptor) { counts.append($0) }
             result.append(counts)
         }
         return result
+    }
+
+    /// Why one group read gave no values.
+    private enum GroupReadProblem {
+        case layout(ReadBufferError)
+        case wrongCount(Int)
+    }
+
+    /// One `read(2)` of the leader's `descriptor`, each event's count handed to `body` in order.
+    private func readSlot(_ descriptor: Int32, _ body: (RawCount) -> Void) throws(CounterError) {
+        let leader = counters[0]
+        let format = leader.readFormat
+        let events = counters.count
+        let outcome = leader.withReadBuffer(descriptor, size: format.bufferSize(events: events)) {
+            count, bytes -> GroupReadProblem? in
+            if count <= 0 {
+                // A pinned group that could not stay on the PMU reads as end of file: not counted.
+                for _ in 0..<events { body(RawCount(value: 0, timeEnabled: 0, timeRunning: 0)) }
+                return nil
+            }
+            // Checked before handing anything out: a group of another size is an error, not a partial answer.
+            let header = format.bufferSize(events: 0)
+            let perValue = format.bufferSize(events: 1) - header
+            let claimed = bytes.count >= 8 ? bytes.loadUnaligned(as: UInt64.self) : 0
+            do throws(ReadBufferError) {
+                if claimed == UInt64(events) && bytes.count >= header + events * perValue {
+                    try ReadBuffer.decodeGroup(bytes, format: format, body)
+                    return nil
+                }
+                return .wrongCount(try ReadBuffer.decodeGroup(bytes, format: format) { _ in })
+            } catch {
+                return .layout(error)
+            }
+        }
+        let problem: GroupReadProblem
+        switch outcome {
+        case .failed(let errno): throw leader.error(.read, errno: errno)
+        case .read(nil): return
+        case .read(let found?): problem = found
+        }
+        let message: String
+        switch problem {
+        case .layout(let error): message = error.description
+        case .wrongCount(let decoded): message = "the group read returned \(decoded) values for \(events) events"
+        }
+        throw CounterError(operation: .read, errno: nil, label: leader.label, attributes: leader.attributes,
+                           message: message)
     }
 }

@@ -40,6 +40,14 @@ public struct ReadBufferError: Error, Hashable, Sendable, CustomStringConvertibl
 public enum ReadBuffer {
     /// Decodes the layout without `PERF_FORMAT_GROUP`: value, [enabled], [running], [id], [lost].
     public static func decodeSingle(_ bytes: [UInt8], format: ReadFormat) throws(ReadBufferError) -> RawCount {
+        let decoded = bytes.withUnsafeBytes { raw -> Result<RawCount, ReadBufferError> in
+            do throws(ReadBufferError) { return .success(try decodeSingle(raw, format: format)) } catch { return .failure(error) }
+        }
+        return try decoded.get()
+    }
+
+    /// ``decodeSingle(_:format:)-([UInt8],_)`` over memory the caller owns (no copy).
+    public static func decodeSingle(_ bytes: UnsafeRawBufferPointer, format: ReadFormat) throws(ReadBufferError) -> RawCount {
         let needed = format.subtracting(.group).bufferSize()
         guard bytes.count >= needed, !format.contains(.group) else {
             throw ReadBufferError(expected: needed, actual: bytes.count, format: format)
@@ -56,6 +64,25 @@ public enum ReadBuffer {
     /// Decodes the `PERF_FORMAT_GROUP` layout: nr, [enabled], [running], then
     /// nr × {value, [id], [lost]}; every member gets the group's times.
     public static func decodeGroup(_ bytes: [UInt8], format: ReadFormat) throws(ReadBufferError) -> [RawCount] {
+        var values: [RawCount] = []
+        let failure = bytes.withUnsafeBytes { raw -> ReadBufferError? in
+            do throws(ReadBufferError) {
+                try decodeGroup(raw, format: format) { values.append($0) }
+                return nil
+            } catch {
+                return error
+            }
+        }
+        if let failure { throw failure }
+        return values
+    }
+
+    /// Decodes the `PERF_FORMAT_GROUP` layout from memory the caller owns,
+    /// handing each member's count to `body` in order (nothing is allocated);
+    /// returns the number of members.
+    @discardableResult
+    public static func decodeGroup(_ bytes: UnsafeRawBufferPointer, format: ReadFormat,
+                                   _ body: (RawCount) -> Void) throws(ReadBufferError) -> Int {
         let header = format.bufferSize(events: 0)
         guard format.contains(.group), bytes.count >= header else {
             throw ReadBufferError(expected: header, actual: bytes.count, format: format)
@@ -71,26 +98,24 @@ public enum ReadBuffer {
             let claimed = count > UInt64((Int.max - header) / perValue) ? Int.max : header + Int(count) * perValue
             throw ReadBufferError(expected: claimed, actual: bytes.count, format: format)
         }
-        var values: [RawCount] = []
-        values.reserveCapacity(Int(count))
         for _ in 0..<Int(count) {
             let value = words.next()
             let id = format.contains(.id) ? words.next() : nil
             let lost = format.contains(.lost) ? words.next() : nil
-            values.append(RawCount(value: value, timeEnabled: enabled, timeRunning: running, id: id, lost: lost))
+            body(RawCount(value: value, timeEnabled: enabled, timeRunning: running, id: id, lost: lost))
         }
-        return values
+        return Int(count)
     }
 }
 
 /// Reads consecutive native-endian `u64` words; callers check the length first.
 private struct WordReader {
-    let bytes: [UInt8]
+    let bytes: UnsafeRawBufferPointer
     var offset = 0
 
     mutating func next() -> UInt64 {
         let start = offset
         offset += 8
-        return bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: start, as: UInt64.self) }
+        return bytes.loadUnaligned(fromByteOffset: start, as: UInt64.self)
     }
 }

@@ -8,7 +8,7 @@ public enum ReadMethod: Hashable, Sendable {
 }
 
 /// Why a user-space read fell back to `read(2)`.
-public enum UserReadFallback: Hashable, Sendable {
+public enum UserReadFallback: Hashable, Sendable, CustomStringConvertible {
     /// The counter has no metadata page: not opened with ``CounterOptions/userSpaceReads``,
     /// or not counting the calling thread alone (the page describes a counter
     /// only on the CPU where its thread runs).
@@ -24,6 +24,25 @@ public enum UserReadFallback: Hashable, Sendable {
     case invalidCounterWidth(UInt16)
     /// The page changed under every attempt (its seqlock never settled).
     case pageUnstable
+
+    /// The reason in words, with what would make user-space reads possible.
+    public var description: String {
+        switch self {
+        case .notMapped:
+            return "the counter has no metadata page: open it with CounterOptions.userSpaceReads on the calling thread alone"
+        case .unsupportedArchitecture:
+            return "this architecture has no user-space counter instruction in this library (x86_64 rdpmc, arm64 PMEVCNTR only)"
+        case .noUserAccess:
+            return "cap_user_rdpmc is 0 in the counter's mmap page: the kernel does not let user space read it"
+                + " (a software event, /sys/bus/event_source/devices/cpu/rdpmc = 0, or arm64 without perf_user_access)"
+        case .notOnCounter:
+            return "the mmap page's index is 0: the event is not on a hardware counter now"
+        case .invalidCounterWidth(let width):
+            return "the mmap page's pmc_width is \(width), not 1...64"
+        case .pageUnstable:
+            return "the mmap page changed under every attempt (its seqlock never settled)"
+        }
+    }
 }
 
 /// The time conversion the mmap page publishes (`cap_user_time`): hardware

@@ -25,7 +25,9 @@ extension Errno: Error {}
 func retryingInterrupts<Result: SignedInteger & FixedWidthInteger>(_ body: () -> Result) -> Result {
     while true {
         let result = body()
-        if result != -Result(Errno.interrupted.rawValue) { return result }
+        // truncatingIfNeeded, not Result(_:): the generic conversion is not
+        // always specialised and then costs tens of ns per system call.
+        if result != -Result(truncatingIfNeeded: Errno.interrupted.rawValue) { return result }
     }
 }
 
