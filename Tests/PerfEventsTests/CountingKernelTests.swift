@@ -277,9 +277,12 @@ import CPerfEvents
             let counter = try Counter(label: "task-clock", attributes: Software.taskClock, options: options, system: system)
             _ = try counter.read()
         }
+        // Exact: every descriptor the kernel gave was closed once.
         #expect(opened.current == 10_000)
         #expect(closed.current == 10_000)
-        #expect(try perfDescriptors() == before)
+        // The process-wide count is shared with tests running beside this one (they
+        // hold a few perf descriptors at any moment); a leak would be one per cycle.
+        #expect(try perfDescriptors() <= before + 64)
     }
 
     /// The number of perf event descriptors this process holds.

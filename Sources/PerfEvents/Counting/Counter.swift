@@ -34,6 +34,11 @@ public final class Counter: @unchecked Sendable {
     /// The mapped metadata page and its length, for user-space reads.
     private let userPage: UnsafeMutableRawPointer?
     private let userPageLength: Int
+    /// Where the words of one descriptor's read sit (fixed for the counter's life).
+    private let singleLayout: SingleReadLayout
+    /// The descriptor when there is one slot (the calling thread), else -1: the
+    /// read of the common case then touches no array.
+    private let onlyDescriptor: Int32
 
     /// Opens `attributes` on the options' target; throws a ``CounterError``
     /// that says what to do when the kernel refuses.
@@ -88,7 +93,9 @@ public final class Counter: @unchecked Sendable {
         self.options = options
         self.slots = slots
         self.readFormat = opened.readFormat
+        self.singleLayout = SingleReadLayout(opened.readFormat.subtracting(.group))
         self.descriptors = opened.descriptors
+        self.onlyDescriptor = opened.descriptors.count == 1 ? opened.descriptors[0] : -1
         self.warnings = opener.warnings()
         self.system = system
         self.userPage = page
@@ -137,7 +144,7 @@ public final class Counter: @unchecked Sendable {
     /// Allocates nothing for a counter with one slot (the calling thread, any
     /// CPU): one `read(2)` into stack memory, decoded in place.
     public func read() throws(CounterError) -> CounterValue {
-        if descriptors.count == 1 { return CounterValue(try readOne(descriptors[0])) }
+        if onlyDescriptor >= 0 { return CounterValue(try readOne(onlyDescriptor)) }
         return CounterValue(aggregating: try readEach())
     }
 
@@ -151,27 +158,27 @@ public final class Counter: @unchecked Sendable {
         return counts
     }
 
-    /// One descriptor's count.
+    /// One descriptor's count: the hot path of ``read()``. It reads into a
+    /// fixed stack buffer and decodes at offsets worked out when the counter
+    /// was opened, so a read costs the system call and little else.
     func readOne(_ descriptor: Int32) throws(CounterError) -> RawCount {
-        let format = readFormat
-        // The closure neither throws nor allocates: a typed error thrown through
-        // withUnsafeTemporaryAllocation is copied around as a large Result on every read.
-        let outcome = withReadBuffer(descriptor, size: format.bufferSize()) { count, bytes -> Result<RawCount, ReadBufferError> in
-            // A pinned event that could not stay on the PMU reads as end of file.
-            if count <= 0 { return .success(RawCount(value: 0, timeEnabled: 0, timeRunning: 0)) }
-            do throws(ReadBufferError) {
-                return .success(try ReadBuffer.decodeSingle(bytes, format: format))
-            } catch {
-                return .failure(error)
-            }
+        let layout = singleLayout
+        let read = system.read
+        // value, enabled, running, id, lost: at most 5 words (40 bytes).
+        var words: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0)
+        let count: Int = withUnsafeMutableBytes(of: &words) { buffer in
+            // The buffer holds 48 bytes and layout.size is at most 40.
+            let bytes = UnsafeMutableRawBufferPointer(start: buffer.baseAddress, count: layout.size)
+            return retryingInterrupts { read(descriptor, bytes) }
         }
-        switch outcome {
-        case .read(.success(let count)): return count
-        case .read(.failure(let error)):
+        if count < 0 { throw error(.read, errno: Errno(rawValue: Int32(truncatingIfNeeded: -count))) }
+        // A pinned event that could not stay on the PMU reads as end of file.
+        if count == 0 { return RawCount(value: 0, timeEnabled: 0, timeRunning: 0) }
+        if count < layout.size {
             throw CounterError(operation: .read, errno: nil, label: label, attributes: attributes,
-                               message: error.description)
-        case .failed(let errno): throw error(.read, errno: errno)
+                               message: ReadBufferError(expected: layout.size, actual: count, format: readFormat).description)
         }
+        return withUnsafeBytes(of: &words) { layout.decode($0) }
     }
 
     /// The value read from user space when the kernel allows it (the mmap
@@ -195,27 +202,6 @@ public final class Counter: @unchecked Sendable {
             return UserSpaceReading(value: CounterValue(count), method: .userSpace)
         case .fallBack(let reason):
             return UserSpaceReading(value: try read(), method: .systemCall(reason))
-        }
-    }
-
-    /// What ``withReadBuffer(_:size:_:)`` gives back.
-    enum ReadOutcome<Value> {
-        /// `read(2)` returned; the value `body` made of the bytes.
-        case read(Value)
-        /// `read(2)` failed with this errno.
-        case failed(Errno)
-    }
-
-    /// `read(2)` of one descriptor into `size` bytes of stack memory; `body`
-    /// gets the byte count (0 at end of file) and the bytes (valid only inside it).
-    func withReadBuffer<Value>(
-        _ descriptor: Int32, size: Int, _ body: (Int, UnsafeRawBufferPointer) -> Value
-    ) -> ReadOutcome<Value> {
-        let read = system.read
-        return withUnsafeTemporaryAllocation(byteCount: size, alignment: 8) { buffer -> ReadOutcome<Value> in
-            let count = retryingInterrupts { read(descriptor, buffer) }
-            if count < 0 { return .failed(Errno(rawValue: Int32(truncatingIfNeeded: -count))) }
-            return .read(body(count, UnsafeRawBufferPointer(rebasing: buffer[0..<min(count, size)])))
         }
     }
 

@@ -21,6 +21,13 @@ import CPerfEvents
 public final class CounterGroup: @unchecked Sendable {
     /// Leader first, then the members, each with descriptors on every slot.
     let counters: [Counter]
+    /// Where the words of one group read sit, for this group's member count.
+    private let layout: GroupReadLayout
+    /// The leader's descriptor when the group has one slot (the calling thread), else -1:
+    /// kept apart so a read touches neither the counters array nor the descriptor array.
+    private let onlyDescriptor: Int32
+    /// `read(2)` from the leader's SystemCalls, taken out once.
+    private let readCall: @Sendable (Int32, UnsafeMutableRawBufferPointer) -> Int
 
     /// Opens `events` (the first is the leader) as one group on the options' target.
     public init(_ events: [CounterEvent], options: CounterOptions = CounterOptions(),
@@ -48,6 +55,9 @@ public final class CounterGroup: @unchecked Sendable {
                                         leaders: leader.descriptors, system: system))
         }
         self.counters = counters
+        self.layout = GroupReadLayout(leader.readFormat, members: counters.count)
+        self.onlyDescriptor = leader.descriptors.count == 1 ? leader.descriptors[0] : -1
+        self.readCall = system.read
     }
 
     /// The events, leader first, in the order of ``read()``.
@@ -89,16 +99,26 @@ public final class CounterGroup: @unchecked Sendable {
     /// a caller that keeps the array allocates nothing per read of a group on
     /// one slot (the calling thread), the case a tight sampling loop has.
     public func read(into values: inout [CounterValue]) throws(CounterError) {
-        values.removeAll(keepingCapacity: true)
-        let leader = counters[0]
-        guard leader.descriptors.count == 1 else {
+        guard onlyDescriptor >= 0 else {
             let perSlot = try readEach()
+            values.removeAll(keepingCapacity: true)
             for index in counters.indices {
                 values.append(CounterValue(aggregating: perSlot.map { $0[index] }))
             }
             return
         }
-        try readSlot(leader.descriptors[0]) { values.append(CounterValue($0)) }
+        let members = layout.members
+        if values.count != members {
+            values = [CounterValue](repeating: CounterValue(raw: 0, timeEnabled: 0, timeRunning: 0), count: members)
+        }
+        // Overwritten in place: no array growth or uniqueness check per member.
+        try values.withUnsafeMutableBufferPointer { (buffer) throws(CounterError) in
+            var index = 0
+            try readSlot(onlyDescriptor) { count in
+                buffer[index] = CounterValue(count)
+                index &+= 1
+            }
+        }
     }
 
     /// Per slot (in the order of ``slots``), one count per event: one `read(2)` of the leader each.
@@ -113,50 +133,35 @@ public final class CounterGroup: @unchecked Sendable {
         return result
     }
 
-    /// Why one group read gave no values.
-    private enum GroupReadProblem {
-        case layout(ReadBufferError)
-        case wrongCount(Int)
-    }
-
-    /// One `read(2)` of the leader's `descriptor`, each event's count handed to `body` in order.
+    /// One `read(2)` of the leader's `descriptor`, each event's count handed to
+    /// `body` in order. The hot path of ``read(into:)``: a stack buffer, fixed
+    /// offsets, nothing allocated.
     private func readSlot(_ descriptor: Int32, _ body: (RawCount) -> Void) throws(CounterError) {
-        let leader = counters[0]
-        let format = leader.readFormat
-        let events = counters.count
-        let outcome = leader.withReadBuffer(descriptor, size: format.bufferSize(events: events)) {
-            count, bytes -> GroupReadProblem? in
-            if count <= 0 {
+        let layout = self.layout
+        let members = layout.members
+        let size = layout.size
+        let read = readCall
+        // nil: read and handed out; else why not (errno, or the number of members the kernel wrote).
+        let failure: (errno: Errno?, members: UInt64)? = withUnsafeTemporaryAllocation(byteCount: size, alignment: 8) { buffer in
+            let count: Int = retryingInterrupts { read(descriptor, buffer) }
+            if count < 0 { return (Errno(rawValue: Int32(truncatingIfNeeded: -count)), 0) }
+            if count == 0 {
                 // A pinned group that could not stay on the PMU reads as end of file: not counted.
-                for _ in 0..<events { body(RawCount(value: 0, timeEnabled: 0, timeRunning: 0)) }
+                for _ in 0..<members { body(RawCount(value: 0, timeEnabled: 0, timeRunning: 0)) }
                 return nil
             }
+            let bytes = UnsafeRawBufferPointer(start: buffer.baseAddress, count: count)
             // Checked before handing anything out: a group of another size is an error, not a partial answer.
-            let header = format.bufferSize(events: 0)
-            let perValue = format.bufferSize(events: 1) - header
-            let claimed = bytes.count >= 8 ? bytes.loadUnaligned(as: UInt64.self) : 0
-            do throws(ReadBufferError) {
-                if claimed == UInt64(events) && bytes.count >= header + events * perValue {
-                    try ReadBuffer.decodeGroup(bytes, format: format, body)
-                    return nil
-                }
-                return .wrongCount(try ReadBuffer.decodeGroup(bytes, format: format) { _ in })
-            } catch {
-                return .layout(error)
-            }
+            let written = count >= 8 ? layout.memberCount(bytes) : 0
+            guard written == UInt64(members), count >= size else { return (nil, written) }
+            layout.decode(bytes, members: members, body)
+            return nil
         }
-        let problem: GroupReadProblem
-        switch outcome {
-        case .failed(let errno): throw leader.error(.read, errno: errno)
-        case .read(nil): return
-        case .read(let found?): problem = found
-        }
-        let message: String
-        switch problem {
-        case .layout(let error): message = error.description
-        case .wrongCount(let decoded): message = "the group read returned \(decoded) values for \(events) events"
-        }
+        guard let failure else { return }
+        let leader = counters[0]
+        if let errno = failure.errno { throw leader.error(.read, errno: errno) }
         throw CounterError(operation: .read, errno: nil, label: leader.label, attributes: leader.attributes,
-                           message: message)
+                           message: "the group read returned \(failure.members) values for \(members) events"
+                               + " (read_format 0x" + String(leader.readFormat.rawValue, radix: 16) + ", \(size) bytes expected)")
     }
 }

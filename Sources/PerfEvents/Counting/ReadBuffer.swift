@@ -48,17 +48,11 @@ public enum ReadBuffer {
 
     /// ``decodeSingle(_:format:)-([UInt8],_)`` over memory the caller owns (no copy).
     public static func decodeSingle(_ bytes: UnsafeRawBufferPointer, format: ReadFormat) throws(ReadBufferError) -> RawCount {
-        let needed = format.subtracting(.group).bufferSize()
-        guard bytes.count >= needed, !format.contains(.group) else {
-            throw ReadBufferError(expected: needed, actual: bytes.count, format: format)
+        let layout = SingleReadLayout(format)
+        guard bytes.count >= layout.size, !format.contains(.group) else {
+            throw ReadBufferError(expected: layout.size, actual: bytes.count, format: format)
         }
-        var words = WordReader(bytes: bytes)
-        let value = words.next()
-        let enabled = format.contains(.totalTimeEnabled) ? words.next() : 0
-        let running = format.contains(.totalTimeRunning) ? words.next() : 0
-        let id = format.contains(.id) ? words.next() : nil
-        let lost = format.contains(.lost) ? words.next() : nil
-        return RawCount(value: value, timeEnabled: enabled, timeRunning: running, id: id, lost: lost)
+        return layout.decode(bytes)
     }
 
     /// Decodes the `PERF_FORMAT_GROUP` layout: nr, [enabled], [running], then
@@ -83,39 +77,19 @@ public enum ReadBuffer {
     @discardableResult
     public static func decodeGroup(_ bytes: UnsafeRawBufferPointer, format: ReadFormat,
                                    _ body: (RawCount) -> Void) throws(ReadBufferError) -> Int {
-        let header = format.bufferSize(events: 0)
+        let layout = GroupReadLayout(format)
+        let header = layout.header, perValue = layout.stride
         guard format.contains(.group), bytes.count >= header else {
             throw ReadBufferError(expected: header, actual: bytes.count, format: format)
         }
-        var words = WordReader(bytes: bytes)
-        let count = words.next()
-        let enabled = format.contains(.totalTimeEnabled) ? words.next() : 0
-        let running = format.contains(.totalTimeRunning) ? words.next() : 0
-        let perValue = format.bufferSize(events: 1) - header
+        let count = layout.memberCount(bytes)
         // Checked before multiplying so that a corrupt count cannot overflow.
         guard count <= UInt64((bytes.count - header) / perValue) else {
             // Int.max when the claimed size does not fit an Int (header included: found by fuzzing).
             let claimed = count > UInt64((Int.max - header) / perValue) ? Int.max : header + Int(count) * perValue
             throw ReadBufferError(expected: claimed, actual: bytes.count, format: format)
         }
-        for _ in 0..<Int(count) {
-            let value = words.next()
-            let id = format.contains(.id) ? words.next() : nil
-            let lost = format.contains(.lost) ? words.next() : nil
-            body(RawCount(value: value, timeEnabled: enabled, timeRunning: running, id: id, lost: lost))
-        }
+        layout.decode(bytes, members: Int(count), body)
         return Int(count)
-    }
-}
-
-/// Reads consecutive native-endian `u64` words; callers check the length first.
-private struct WordReader {
-    let bytes: UnsafeRawBufferPointer
-    var offset = 0
-
-    mutating func next() -> UInt64 {
-        let start = offset
-        offset += 8
-        return bytes.loadUnaligned(fromByteOffset: start, as: UInt64.self)
     }
 }
