@@ -76,15 +76,10 @@ let package = Package(
             dependencies: ["PMUBenchCore", "pmu-bench", "PerfEvents"],
             path: "Tests/PMUBenchTests"
         ),
-        // The command-line tools as a user runs them (the built executables).
-        .testTarget(
-            name: "CLITests",
-            dependencies: ["pmu"],
-            path: "Tests/CLITests"
-        ),
         .testTarget(
             name: "PerfEventsTests",
-            dependencies: ["PerfEvents", "CPerfEvents"],
+            // pmu: the CLI tests run the built executable as a user would.
+            dependencies: ["PerfEvents", "CPerfEvents", "pmu"],
             path: "Tests/PerfEventsTests",
             resources: [.copy("Fixtures")]
         ),

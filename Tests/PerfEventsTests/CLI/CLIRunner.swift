@@ -1,7 +1,8 @@
 import Foundation
+import Testing
 
-/// Runs the built `pmu` executable (it sits beside the test bundle) and
-/// captures what it prints.
+/// Runs the built `pmu` executable (it sits beside the test bundle) as a user
+/// would, as root or as `nobody`, and captures what it prints.
 struct CLIResult {
     var status: Int32
     var stdout: String
@@ -23,20 +24,36 @@ enum CLI {
         return url
     }
 
-    /// The repository root (for fixtures).
+    /// The repository root (for fixtures): the nearest folder above this file with a Package.swift.
     static var repositoryRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        var url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        while url.path != "/" && !FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
+            url.deleteLastPathComponent()
+        }
+        return url
     }
 
     static func fixture(_ name: String) -> String {
         repositoryRoot.appendingPathComponent("Tests/PerfEventsTests/Fixtures/sysfs/\(name)").path
     }
 
-    /// Runs `executable` (default `pmu`) with `arguments`.
-    static func run(_ arguments: [String], executable: String? = nil, environment: [String: String] = [:]) throws -> CLIResult {
+    /// The built `pmu`.
+    static var pmu: String { productsDirectory.appendingPathComponent("pmu").path }
+
+    /// Runs `executable` (default `pmu`) with `arguments`; as `nobody` (through
+    /// setpriv, on a copy of pmu that nobody can reach) when `asNobody`.
+    static func run(_ arguments: [String], executable: String? = nil, environment: [String: String] = [:],
+                    asNobody: Bool = false) throws -> CLIResult {
         let process = Process()
-        process.executableURL = executable.map { URL(fileURLWithPath: $0) } ?? productsDirectory.appendingPathComponent("pmu")
-        process.arguments = arguments
+        if asNobody {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            let copy = try #require(nobodyCopy, "could not copy pmu to /tmp for nobody")
+            process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", executable ?? copy] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: executable ?? pmu)
+            process.arguments = arguments
+        }
+        process.currentDirectoryURL = URL(fileURLWithPath: "/")
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "PERF_EVENTS_SYSFS_ROOT")
         for (key, value) in environment { env[key] = value }
@@ -52,6 +69,27 @@ enum CLI {
                          stdout: String(decoding: stdout, as: UTF8.self),
                          stderr: String(decoding: stderr, as: UTF8.self))
     }
+
+    /// A copy of pmu that nobody can reach (the build directory may not be), made once.
+    static let nobodyCopy: String? = {
+        let directory = "/tmp/pmu-nobody-\(getpid())"
+        let copy = directory + "/pmu"
+        try? FileManager.default.removeItem(atPath: directory)
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o755])
+            try FileManager.default.copyItem(atPath: pmu, toPath: copy)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: copy)
+        } catch {
+            return nil
+        }
+        return copy
+    }()
+
+    static var isRoot: Bool { getuid() == 0 }
+
+    /// /proc/sys/kernel/perf_event_paranoid.
+    static var paranoid: Int? { read("/proc/sys/kernel/perf_event_paranoid").flatMap { Int($0) } }
 
     /// A C program that calls getppid(2) exactly N times (argv[1]) and exits with argv[2].
     static let getppidProgram: String = {

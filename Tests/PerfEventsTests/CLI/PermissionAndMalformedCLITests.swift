@@ -1,0 +1,128 @@
+import Foundation
+import Testing
+@testable import PerfEvents
+
+@Suite struct CLIMalformedSysfsTests {
+    /// `pmu list --sysfs-root` on every malformed tree: the good PMU is listed, the
+    /// defect is a warning naming the file, and the exit status is 0.
+    @Test(arguments: malformedCases) func listWarnsAndListsTheRest(_ expectation: MalformedCase) throws {
+        let root = SysfsFixtures.malformed(expectation.name)
+        let result = try CLI.run(["list", "--sysfs-root", root])
+        #expect(result.status == 0, "\(result.stderr)")
+        let rows = result.stdout.split(separator: "\n").map { $0.split(separator: " ").first.map(String.init) ?? "" }
+        #expect(rows.contains("software"))
+        #expect(rows.contains("bad") == expectation.badListed)
+        if let file = expectation.file {
+            let path = root + "/bus/event_source/devices/" + file
+            #expect(result.stderr.hasPrefix("warning: " + path + ": "), "\(result.stderr)")
+            #expect(result.stderr.split(separator: "\n").count == 1)
+        } else {
+            #expect(result.stderr.isEmpty, "\(result.stderr)")
+        }
+        // The JSON form says the same.
+        let json = try CLI.run(["list", "--json", "--sysfs-root", root])
+        #expect(json.status == 0)
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        let names = (object?["pmus"] as? [[String: Any]])?.compactMap { $0["name"] as? String } ?? []
+        #expect(names.contains("software") && names.contains("bad") == expectation.badListed)
+    }
+
+    @Test func missingRootIsAnErrorNamingIt() throws {
+        let result = try CLI.run(["list", "--sysfs-root", "/nonexistent-sysfs"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("/nonexistent-sysfs"))
+    }
+}
+
+/// What an unprivileged user may count at this machine's perf_event_paranoid,
+/// and what root may: the `pmu stat` CLI run as `nobody` (setpriv) and as root.
+/// Changes no system setting.
+@Suite(.enabled(if: CLI.isRoot && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")))
+struct PermissionMatrixTests {
+    /// The count of `event` in `pmu stat -x,` output (nil for `<not supported>`).
+    func count(_ event: String, in output: String) -> UInt64? {
+        for line in output.split(separator: "\n") {
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+            if fields.count > 2 && fields[2] == event { return UInt64(fields[0]) }
+        }
+        return nil
+    }
+
+    /// User-space counting of one's own command needs perf_event_paranoid <= 2: it works as nobody.
+    @Test(arguments: ["task-clock:u", "page-faults:u", "cs:u"])
+    func userSpaceCountingWorksUnprivileged(_ event: String) throws {
+        let paranoid = try #require(CLI.paranoid)
+        try #require(paranoid <= 2, "perf_event_paranoid is \(paranoid): nothing is allowed unprivileged")
+        let result = try CLI.run(["stat", "-x,", "-e", event, "--", "/bin/true"], asNobody: true)
+        #expect(result.status == 0, "\(result.stderr)")
+        let value = count(event, in: result.stdout + result.stderr)  // -x output goes to stderr, as perf's
+        #expect(value != nil, "\(result.stdout)\(result.stderr)")
+        if event != "cs:u" { #expect((value ?? 0) > 0, "a user-space count of 0: \(result.stderr)") }
+    }
+
+    /// Kernel counting needs perf_event_paranoid <= 1: as nobody at 2 it is refused with the
+    /// level, the sysctl that would allow it and the capability that bypasses it; never a count.
+    @Test(arguments: ["task-clock", "page-faults", "tracepoint/config=%ID%/"])
+    func kernelCountingIsRefusedWithAdvice(_ template: String) throws {
+        let paranoid = try #require(CLI.paranoid)
+        try #require(paranoid >= 2, "perf_event_paranoid is \(paranoid): kernel counting is allowed")
+        let id = try CountingKernelTests().getppidTracepoint()
+        let event = template.replacingOccurrences(of: "%ID%", with: String(id))
+        let result = try CLI.run(["stat", "-e", event, "--", "/bin/true"], asNobody: true)
+        let text = result.stdout + result.stderr
+        #expect(!text.contains("Fatal error") && result.status >= 0 && result.status < 128, "crashed: \(text)")
+        #expect(text.contains("<not supported>"), "\(text)")
+        #expect(text.contains("perf_event_paranoid is \(paranoid) (/proc/sys/kernel/perf_event_paranoid)"), "\(text)")
+        #expect(text.contains("counting kernel space needs perf_event_paranoid <= 1"))
+        #expect(text.contains("CAP_PERFMON") && text.contains("sysctl kernel.perf_event_paranoid=1"))
+        #expect(text.contains("the :u modifier"))
+    }
+
+    /// tracefs is root-only: as nobody a tracepoint name cannot be resolved, and the error says
+    /// why (permission), not that tracefs is missing.
+    @Test func tracepointNamesNeedTracefsAccess() throws {
+        _ = try CountingKernelTests().getppidTracepoint()  // mounted
+        let result = try CLI.run(["stat", "-e", "syscalls:sys_enter_getppid", "--", "/bin/true"], asNobody: true)
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("cannot read tracefs"), "\(result.stderr)")
+        #expect(result.stderr.contains("EACCES") && result.stderr.contains("/sys/kernel/tracing/events"))
+        #expect(!result.stderr.contains("not mounted"))
+    }
+
+    /// Another user's process (pid 1, root's) cannot be counted even user-only: the refusal
+    /// is about ptrace access, and the message says so rather than blaming paranoid.
+    @Test func anotherUsersProcessIsRefusedForPtrace() throws {
+        let result = try CLI.run(["stat", "-p", "1", "--duration", "0.01", "-e", "task-clock:u"], asNobody: true)
+        let text = result.stdout + result.stderr
+        #expect(text.contains("<not supported>") && text.contains("ptrace access"), "\(text)")
+    }
+
+    /// A kernel tracepoint with ':u' opens but can never count: the report says so
+    /// instead of showing a bare 0.
+    @Test func userOnlyTracepointIsNotASilentZero() throws {
+        let id = try CountingKernelTests().getppidTracepoint()
+        let result = try CLI.run(["stat", "-e", "tracepoint/config=\(id)/u", "--", "/bin/true"], asNobody: true)
+        #expect(result.status == 0)
+        #expect((result.stdout + result.stderr).contains("tracepoints fire in the kernel"), "\(result.stdout)")
+    }
+
+    /// As root everything in the matrix counts; the tracepoint exactly (the difference
+    /// between a command making 200 and 100 getppid calls is 100).
+    @Test func rootCountsKernelEventsAndTracepointsExactly() throws {
+        func getppidCount(_ calls: Int) throws -> UInt64? {
+            let result = try CLI.run([
+                "stat", "-x,", "-e", "syscalls:sys_enter_getppid,task-clock,page-faults,task-clock:u", "--",
+                "/usr/bin/python3", "-c", "import os\nfor _ in range(\(calls)): os.getppid()",
+            ])
+            #expect(result.status == 0, "\(result.stderr)")
+            for event in ["task-clock", "page-faults", "task-clock:u"] {
+                #expect((count(event, in: result.stderr) ?? 0) > 0, "\(event): \(result.stderr)")
+            }
+            return count("syscalls:sys_enter_getppid", in: result.stderr)
+        }
+        _ = try CountingKernelTests().getppidTracepoint()
+        let few = try #require(try getppidCount(100))
+        let more = try #require(try getppidCount(200))
+        #expect(more - few == 100)
+    }
+}
