@@ -37,6 +37,14 @@ struct ResolveCommand: ParsableCommand {
         var group: String?
         var source: String
         var note: String?
+        /// What is opened instead where the kernel refuses the extended type.
+        var fallback: Fallback?
+    }
+
+    struct Fallback: Encodable {
+        var alias: String
+        var type: UInt32
+        var config: String
     }
 
     func validate() throws {
@@ -97,6 +105,9 @@ extension ResolveCommand.Row {
             exclude_user: attributes.excludeUser, exclude_kernel: attributes.excludeKernel,
             exclude_hv: attributes.excludeHypervisor, exclude_guest: attributes.excludeGuest,
             exclude_host: attributes.excludeHost, precise_ip: attributes.precise, group: group,
-            source: event.source.label, note: event.note)
+            source: event.source.label, note: event.note,
+            fallback: event.ownTypeEquivalent.map {
+                ResolveCommand.Fallback(alias: $0.alias, type: $0.attributes.type, config: hex($0.attributes.config))
+            })
     }
 }

@@ -52,8 +52,7 @@ struct StatPlan {
         var opened: [(events: [ResolvedEvent], counters: Opened)] = []
         for group in groups {
             let events = group.events.map { event in
-                CounterEvent(label: event.displayName, attributes: event.attributes,
-                             pmu: event.pmu.flatMap { try? inventory.pmu(named: $0) })
+                CounterEvent(event, pmu: event.pmu.flatMap { try? inventory.pmu(named: $0) })
             }
             if group.isGroup && events.count > 1 {
                 do {

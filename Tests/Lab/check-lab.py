@@ -222,6 +222,11 @@ class Checker:
             return f"config {event['config']} != {hex(expected.get('config', 0))} decoded from sysfs"
         return None
 
+    def alias_config(self, pmu, alias):
+        """The config word of `pmu`'s sysfs alias, decoded independently of the library."""
+        formats = {'event': self.sysfs(pmu['name'], 'format/event')}
+        return decode_alias(self.sysfs(pmu['name'], f'events/{alias}'), formats).get('config', 0)
+
     def cycles_extended(self):
         events = [e for e in self.all('resolve', input='cycles') if e['result'] == 'ok']
         # The runner resolves `cycles` twice (resolution, then counting): judge each.
@@ -271,11 +276,16 @@ class Checker:
         if set(counts) != {little['name'], big['name']}:
             return f"cycles counted on {sorted(counts)}"
         mine, theirs = counts[little['name']], counts[big['name']]
-        if mine['status'] == 'openFailed' and theirs['status'] == 'openFailed' and self.kernel == '6.1':
-            # arm_pmu learned PERF_PMU_CAP_EXTENDED_HW_TYPE after 6.1: the kernel refuses the
-            # extended type there; resolution is still right (resolve.cycles-extended-type).
-            print(f"note: 6.1 refuses extended-type cycles on arm64: {mine.get('msg')}")
-            return None
+        # arm_pmu learned PERF_PMU_CAP_EXTENDED_HW_TYPE after 6.1: there the kernel refuses
+        # the extended type and the library must open each PMU's own cpu_cycles alias with
+        # that PMU's type instead (never a refusal, never the other PMU).
+        for c, pmu in ((mine, little), (theirs, big)):
+            if c.get('own_type_fallback') == '1':
+                if c.get('type') != pmu['type'] or number(c.get('config', '0')) != self.alias_config(pmu, 'cpu_cycles'):
+                    return f"{pmu['name']}: own-type fallback opened type {c.get('type')} config {c.get('config')}"
+                print(f"note: {pmu['name']}: kernel refused the extended type; counted {pmu['name']}/cpu_cycles/ instead")
+            elif self.kernel == '6.1':
+                return f"{pmu['name']}: 6.1 cannot take the extended type, yet no own-type fallback was used ({c['status']})"
         if mine['status'] != 'counted' or int(mine['raw']) <= 0:
             return f"the A53 copy on a thread on {mine.get('thread_cpus')}: {mine['status']} {mine.get('raw')} {mine.get('msg', '')}"
         if theirs['status'] != 'notCounted':

@@ -66,6 +66,9 @@ public enum CounterWarning: Hashable, Sendable, CustomStringConvertible {
     case threadPartlyOutsidePMU(pmu: String, thread: Int32, threadCPUs: CPUSet, pmuCPUs: CPUSet)
     /// CPUs of a CPU-wide target that the PMU does not cover.
     case cpusOutsidePMU(pmu: String, cpus: CPUSet, pmuCPUs: CPUSet)
+    /// The kernel refused the extended type (its PMU driver predates it); the
+    /// event was opened as the PMU's own alias with the PMU's type instead.
+    case extendedTypeRefused(pmu: String, errno: Errno, type: UInt32, config: UInt64)
 
     public var description: String {
         switch self {
@@ -77,6 +80,9 @@ public enum CounterWarning: Hashable, Sendable, CustomStringConvertible {
                 + " time on the other CPUs is not counted"
         case let .cpusOutsidePMU(pmu, cpus, pmuCPUs):
             return "CPUs \(cpus) are not covered by \(pmu) (it covers \(pmuCPUs))"
+        case let .extendedTypeRefused(pmu, errno, type, config):
+            return "the kernel refused the extended type (\(errno.name)): \(pmu)'s driver predates it;"
+                + " counting the same event as \(pmu)'s own (type \(type), config 0x" + String(config, radix: 16) + ")"
         }
     }
 }

@@ -70,9 +70,27 @@ public final class Counter: @unchecked Sendable {
     /// the group whose leader has `leaders` (one descriptor per slot), or alone.
     init(_ event: CounterEvent, options: CounterOptions, flags: AttributeFlags, readFormat: ReadFormat,
          leaders: [Int32]?, system: SystemCalls) throws(CounterError) {
-        let opener = DescriptorOpener(event: event, options: options, system: system)
+        var event = event
+        var opener = DescriptorOpener(event: event, options: options, system: system)
         let slots = options.target.slots
-        let opened = try opener.open(slots: slots, flags: flags, readFormat: readFormat, leaders: leaders)
+        var fallbackWarning: CounterWarning?
+        let opened: DescriptorOpener.Opened
+        do {
+            opened = try opener.open(slots: slots, flags: flags, readFormat: readFormat, leaders: leaders)
+        } catch {
+            // A PMU driver older than the extended type says ENOENT/EINVAL/EOPNOTSUPP:
+            // open the same event with the PMU's own type rather than fail.
+            guard let fallback = event.fallback, event.usesExtendedType, let errno = error.errno,
+                  errno == .noSuchFileOrDirectory || errno == .invalidArgument || errno == .notSupported
+            else { throw error }
+            event.attributes = fallback
+            event.fallback = nil
+            opener = DescriptorOpener(event: event, options: options, system: system)
+            // The fallback differs only in type and config words: the flags stay.
+            opened = try opener.open(slots: slots, flags: flags, readFormat: readFormat, leaders: leaders)
+            fallbackWarning = .extendedTypeRefused(
+                pmu: event.pmu?.name ?? "the core PMU", errno: errno, type: fallback.type, config: fallback.config)
+        }
         var page: UnsafeMutableRawPointer?
         var pageLength = 0
         if options.userSpaceReads && leaders == nil && options.target.isCallingThreadOnly, let descriptor = opened.descriptors.first {
@@ -96,7 +114,7 @@ public final class Counter: @unchecked Sendable {
         self.singleLayout = SingleReadLayout(opened.readFormat.subtracting(.group))
         self.descriptors = opened.descriptors
         self.onlyDescriptor = opened.descriptors.count == 1 ? opened.descriptors[0] : -1
-        self.warnings = opener.warnings()
+        self.warnings = opener.warnings() + (fallbackWarning.map { [$0] } ?? [])
         self.system = system
         self.userPage = page
         self.userPageLength = pageLength

@@ -7,10 +7,29 @@ public struct CounterEvent: Hashable, Sendable {
     public var attributes: EventAttributes
     /// The PMU the event is on; lets the open warn when a thread cannot run on a core PMU's CPUs.
     public var pmu: PMU?
+    /// What to open instead when the kernel refuses an extended-type generic
+    /// event (`ENOENT`, `EINVAL`, `EOPNOTSUPP`): the same event on the same PMU
+    /// with the PMU's own type (``ResolvedEvent/fallbackAttributes``).
+    public var fallback: EventAttributes?
 
-    public init(label: String, attributes: EventAttributes, pmu: PMU? = nil) {
+    public init(label: String, attributes: EventAttributes, pmu: PMU? = nil, fallback: EventAttributes? = nil) {
         self.label = label
         self.attributes = attributes
         self.pmu = pmu
+        self.fallback = fallback
+    }
+
+    /// The event `resolved` names, with its own-type fallback; `pmu` is its PMU
+    /// when known (for the affinity check).
+    public init(_ resolved: ResolvedEvent, pmu: PMU? = nil) {
+        self.init(label: resolved.displayName, attributes: resolved.attributes, pmu: pmu,
+                  fallback: resolved.fallbackAttributes)
+    }
+
+    /// Whether `attributes` is a generic hardware or cache event with an
+    /// extended type (a PMU type in the upper 32 bits of config).
+    var usesExtendedType: Bool {
+        (attributes.type == LegacyType.hardware || attributes.type == LegacyType.hardwareCache)
+            && attributes.config >> 32 != 0
     }
 }

@@ -58,11 +58,18 @@ public struct ResolvedEvent: Hashable, Sendable {
     public var modifiers: EventModifiers
     /// Something the user should know about this resolution, such as the lack of a core PMU.
     public var note: String?
+    /// For a generic event on one core PMU of a heterogeneous machine (extended
+    /// type): the same event as that PMU's own sysfs alias, opened with the PMU's
+    /// own type. A PMU driver older than the extended type (arm64 before Linux
+    /// 6.4, for instance) refuses `type << 32 | id`; this still counts on the right
+    /// PMU, never on "the first PMU that accepts it". See ``fallbackAttributes``.
+    public var ownTypeEquivalent: OwnTypeEquivalent?
 
     public init(
         text: String, pmu: String?, cpus: CPUSet? = nil, attributes: EventAttributes, source: EventSource,
         name: String? = nil, scale: String? = nil, unit: String? = nil,
-        modifiers: EventModifiers = EventModifiers(), note: String? = nil
+        modifiers: EventModifiers = EventModifiers(), note: String? = nil,
+        ownTypeEquivalent: OwnTypeEquivalent? = nil
     ) {
         self.text = text
         self.pmu = pmu
@@ -74,6 +81,17 @@ public struct ResolvedEvent: Hashable, Sendable {
         self.unit = unit
         self.modifiers = modifiers
         self.note = note
+        self.ownTypeEquivalent = ownTypeEquivalent
+    }
+
+    /// ``attributes`` (with their modifiers) as the PMU's own-type alias, or nil
+    /// when there is no ``ownTypeEquivalent``.
+    public var fallbackAttributes: EventAttributes? {
+        guard let equivalent = ownTypeEquivalent else { return nil }
+        var fallback = attributes
+        fallback.type = equivalent.attributes.type
+        for word in ConfigWord.allCases { fallback[word] = equivalent.attributes[word] }
+        return fallback
     }
 
     /// How to show the event: the text as written, or `pmu/text/` where one
@@ -109,5 +127,19 @@ public struct ResolvedGroup: Hashable, Sendable {
         self.text = text
         self.isGroup = isGroup
         self.events = events
+    }
+}
+
+/// A generic hardware event written as a core PMU's own sysfs alias
+/// (`cycles` on `armv8_cortex_a53` → `armv8_cortex_a53/cpu_cycles/`).
+public struct OwnTypeEquivalent: Hashable, Sendable {
+    /// The alias, such as `cpu_cycles`.
+    public var alias: String
+    /// The PMU's own type and the alias's config words (no modifier bits).
+    public var attributes: EventAttributes
+
+    public init(alias: String, attributes: EventAttributes) {
+        self.alias = alias
+        self.attributes = attributes
     }
 }

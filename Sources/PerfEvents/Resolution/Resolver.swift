@@ -244,8 +244,36 @@ public struct Resolver: Sendable {
                 attributes: EventAttributes(
                     type: generic.legacyType,
                     config: hybrid ? UInt64(core.type) << 32 | generic.config : generic.config),
-                source: hybrid ? .extendedTypeGeneric : .legacyGeneric, name: label)
+                source: hybrid ? .extendedTypeGeneric : .legacyGeneric, name: label,
+                ownTypeEquivalent: hybrid ? ownTypeEquivalent(of: generic, on: core, event: event) : nil)
         }
+    }
+
+    /// The sysfs aliases core PMUs publish for the generic hardware events, in the
+    /// order to try: arm's PMUv3 names (the events the kernel's armv8 map uses) and
+    /// Intel's hybrid names.
+    static let ownAliases: [UInt64: [String]] = [
+        0: ["cpu_cycles", "cpu-cycles"],
+        1: ["inst_retired", "instructions"],
+        2: ["l1d_cache", "cache-references"],
+        3: ["l1d_cache_refill", "cache-misses"],
+        4: ["br_retired", "branch-instructions"],
+        5: ["br_mis_pred_retired", "br_mis_pred", "branch-misses"],
+        6: ["bus_cycles", "bus-cycles"],
+        7: ["stall_frontend", "stalled-cycles-frontend"],
+        8: ["stall_backend", "stalled-cycles-backend"],
+        9: ["ref-cycles"],
+    ]
+
+    /// `generic` as `core`'s own alias, when the PMU publishes one that resolves.
+    private func ownTypeEquivalent(of generic: GenericEvent, on core: PMU, event: EventSyntax) -> OwnTypeEquivalent? {
+        guard case .hardware(let id) = generic, let names = Self.ownAliases[id] else { return nil }
+        for name in names where core.alias(named: name) != nil {
+            guard let resolved = try? resolveTerms([EventTerm(name: name, value: .implicit)], on: core, event: event)
+            else { continue }
+            return OwnTypeEquivalent(alias: name, attributes: resolved.attributes)
+        }
+        return nil
     }
 
     private func resolveRaw(_ config: UInt64, event: EventSyntax) -> [ResolvedEvent] {

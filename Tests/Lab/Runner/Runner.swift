@@ -127,7 +127,7 @@ struct Lab {
             guard let events = resolve(text) else { continue }
             for event in events {
                 let pmu = pmus.first { $0.name == event.pmu }
-                count(CounterEvent(label: text, attributes: event.attributes, pmu: pmu), as: "count", extra: [("input", text)])
+                count(CounterEvent(event, pmu: pmu), as: "count", extra: [("input", text)])
             }
         }
     }
@@ -147,7 +147,13 @@ struct Lab {
             work()
             try counter.disable()
             let value = try counter.read()
-            Out.fact(name, extra + [("pmu", event.pmu?.name ?? ""), ("type", "\(event.attributes.type)"),
+            // The type actually opened: the PMU's own when the kernel refused the extended type.
+            var fallback = "0"
+            for warning in counter.warnings {
+                if case .extendedTypeRefused = warning { fallback = "1" }
+            }
+            Out.fact(name, extra + [("pmu", event.pmu?.name ?? ""), ("type", "\(counter.attributes.type)"),
+                                    ("config", "0x" + String(counter.attributes.config, radix: 16)), ("own_type_fallback", fallback),
                                     ("thread_cpus", Out.cpus(try? Affinity.current()))] + value.fields,
                      msg: counter.warnings.first?.description)
         } catch {
