@@ -40,8 +40,11 @@ struct PMUBench: ParsableCommand {
     @Option(help: "Write a self-contained SVG chart to this file.")
     var svg: String?
 
-    @Flag(help: "Exit non-zero, one line per failure, when a Swift/C ratio exceeds 1.10, an exit count disagrees with its tracepoint, or a PMU row is silently empty.")
+    @Flag(help: "Exit non-zero, one line per failure, when a Swift/C ratio exceeds --max-ratio (measured twice), an exit count disagrees with its tracepoint, or a PMU row is silently empty.")
     var check = false
+
+    @Option(help: "The largest Swift/C p50 ratio --check lets pass.")
+    var maxRatio: Double = 1.10
 
     @Option(help: "An earlier --json report whose ratios this run must not regress.")
     var baseline: String?
@@ -66,6 +69,9 @@ struct PMUBench: ParsableCommand {
         }
         if let iterations, iterations < 1 {
             throw ValidationError("--iterations \(iterations): must be at least 1")
+        }
+        guard maxRatio >= 1, maxRatio.isFinite else {
+            throw ValidationError("--max-ratio \(maxRatio): a Swift/C ratio limit is a number of at least 1, such as 1.10")
         }
         if let blockSize, blockSize < 1 {
             throw ValidationError("--block-size \(blockSize): must be at least 1")
@@ -156,7 +162,37 @@ struct PMUBench: ParsableCommand {
         if let svg { try OutputFile.write(SVGRenderer.render(report), to: svg) }
 
         var failures: [String] = []
-        if check { failures += Gate().failures(in: report) }
+        if check {
+            let gate = Gate(maximumSwiftOverC: maxRatio)
+            failures += gate.failures(in: report)
+            // A ratio over the gate is measured once more, interleaved again, before it
+            // counts: one noisy block on a shared machine must not fail CI, a real
+            // regression fails both times. Both figures are printed.
+            let over = report.ratios.filter { $0.table == "read" && ($0.swiftOverC ?? 0) > gate.maximumSwiftOverC }
+            if !over.isEmpty {
+                var again = BenchRunner.Results()
+                for pmu in readPMUs where over.contains(where: { $0.pmu == pmu.name }) {
+                    runner.measureReads(on: pmu, into: &again)
+                }
+                let confirmation = BenchReport(
+                    environment: report.environment, settings: report.settings, timer: results.timer,
+                    readLatency: again.readLatency, exitLatency: [], unavailable: again.unavailable)
+                for ratio in over {
+                    let second = confirmation.ratios.first {
+                        $0.table == ratio.table && $0.pmu == ratio.pmu && $0.subject == ratio.subject && $0.method == ratio.method
+                    }
+                    let confirmed = (second?.swiftOverC ?? .infinity) > gate.maximumSwiftOverC
+                    let twoDecimals = { (value: Double) in String(format: "%.2f", value) }
+                    FileHandle.standardError.write(Data(("note: \(ratio.pmu) \(ratio.subject) \(ratio.method): Swift/C "
+                        + "\(twoDecimals(ratio.swiftOverC ?? 0)) over \(twoDecimals(gate.maximumSwiftOverC)); measured again: "
+                        + "\(second?.swiftOverC.map(twoDecimals) ?? "no row")"
+                        + (confirmed ? " (confirmed)\n" : " (passes)\n")).utf8))
+                    if !confirmed {
+                        failures.removeAll { $0.hasPrefix("\(ratio.table) \(ratio.pmu) \(ratio.subject) \(ratio.method): Swift/C") }
+                    }
+                }
+            }
+        }
         if let baseline {
             let earlier = try Baseline.load(baseline)
             failures += Baseline.regressions(current: report, baseline: earlier,
