@@ -103,9 +103,6 @@ int32_t cpe_open(const char *path, int32_t flags) {
     return (int32_t)result_or_errno(open(path, flags | O_CLOEXEC));
 }
 
-int64_t cpe_read(int32_t fd, void *buffer, uint64_t count) {
-    return result_or_errno(read(fd, buffer, (size_t)count));
-}
 
 int64_t cpe_pread(int32_t fd, void *buffer, uint64_t count, int64_t offset) {
     return result_or_errno(pread(fd, buffer, (size_t)count, (off_t)offset));
@@ -174,11 +171,6 @@ int32_t cpe_online_cpu_count(void) { return (int32_t)sysconf(_SC_NPROCESSORS_ONL
 
 uint64_t cpe_page_size(void) { return (uint64_t)sysconf(_SC_PAGESIZE); }
 
-uint64_t cpe_monotonic_raw_ns(void) {
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC_RAW, &now);
-    return (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
-}
 
 void cpe_memory_barrier(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
 void cpe_compiler_barrier(void) { __asm__ __volatile__("" ::: "memory"); }
