@@ -9,11 +9,19 @@ struct EventsCommand: ParsableCommand {
 
     @OptionGroup var options: CommonOptions
 
-    @Argument(help: "The PMU, as `pmu list` names it.")
-    var pmu: String
+    @Argument(help: "The PMU, as `pmu list` names it (with --libpfm: a libpfm4 PMU name, optional).")
+    var pmu: String?
 
     @Flag(name: .customLong("no-libpfm"), help: "Leave out libpfm4's event tables.")
     var noLibpfm = false
+
+    @Flag(name: .customLong("libpfm"), help: "List the events of the PMUs libpfm4 detects (or forces, LIBPFM_FORCE_PMU), as pmu::EVENT.")
+    var libpfm = false
+
+    func validate() throws {
+        if libpfm && noLibpfm { throw ValidationError("--libpfm and --no-libpfm contradict each other") }
+        if !libpfm && pmu == nil { throw ValidationError("name a PMU (see pmu list), or use --libpfm") }
+    }
 
     struct Entry: Encodable {
         var name: String
@@ -24,10 +32,14 @@ struct EventsCommand: ParsableCommand {
     }
 
     func run() throws {
+        if libpfm {
+            try listLibpfm()
+            return
+        }
         let inventory = try options.inventory()
         let target: PMU
         do {
-            target = try inventory.pmu(named: pmu)
+            target = try inventory.pmu(named: pmu ?? "")
         } catch {
             throw CLIError(error.description)
         }
@@ -79,6 +91,25 @@ struct EventsCommand: ParsableCommand {
             return
         }
         print(table(["EVENT", "SOURCE", "TERMS", "UNIT"], entries.map { [$0.name, $0.source, $0.terms ?? "-", $0.unit ?? "-"] }))
+    }
+
+    /// `--libpfm`: libpfm4's own tables, whatever sysfs has (a VM without a core PMU included).
+    private func listLibpfm() throws {
+        let names: [String]
+        do {
+            names = try Libpfm().eventNames(pmu: pmu)
+        } catch {
+            throw CLIError("libpfm4: \(error.description)")
+        }
+        if names.isEmpty {
+            throw CLIError("libpfm4 detects no PMU\(pmu.map { " called \($0)" } ?? "") with events on this machine;"
+                + " if it does not know this CPU, set LIBPFM_FORCE_PMU to one of its PMU names (e.g. amd64_fam19h_zen3)")
+        }
+        if options.json {
+            try printJSON(names.map { Entry(name: $0, source: "libpfm4", terms: nil, unit: nil, scale: nil) })
+        } else {
+            names.forEach { print($0) }
+        }
     }
 
     private func describe(_ terms: [EventTerm]) -> String {

@@ -55,6 +55,18 @@ import Testing
         #expect(rows.first?["source"] as? String == "libpfm4")
     }
 
+    @Test func libpfmEventsAreListedWithoutACorePMU() throws {
+        let forced = try CLI.run(["events", "--libpfm"], environment: ["LIBPFM_FORCE_PMU": "amd64_fam19h_zen3"])
+        #expect(forced.status == 0, "\(forced.stderr)")
+        #expect(forced.stdout.split(separator: "\n").contains("amd64_fam19h_zen3::RETIRED_INSTRUCTIONS"))
+        // A listed event that needs a unit mask says so rather than guessing one.
+        let needsMask = try CLI.run(["resolve", "amd64_fam19h_zen3::RETIRED_SERIALIZING_OPS"],
+                                    environment: ["LIBPFM_FORCE_PMU": "amd64_fam19h_zen3"])
+        #expect(needsMask.status != 0)
+        #expect(needsMask.stderr.contains("unit mask"), "\(needsMask.stderr)")
+        #expect(try CLI.run(["events"]).status != 0)
+    }
+
     @Test(arguments: [
         ("cpu_cor/cycles/", "cpu_cor"), ("msr/tsc", "unbalanced"), ("{cycles", "{"), ("msr/bogus/", "bogus"),
         ("cycles:q", "q"), ("syscalls:no_such_tracepoint", "no_such_tracepoint"),
