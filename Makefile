@@ -44,6 +44,12 @@ bench: deps
 		--json .build/pmu-bench.json --svg .build/pmu-bench.svg
 	@echo "JSON: $(CURDIR)/.build/pmu-bench.json"
 	@echo "SVG:  $(CURDIR)/.build/pmu-bench.svg"
+	@# The emulated arm64 rows (two real arm PMUs) when the lab is there (make lab prepares it).
+	@if [ -f .build-lab/kernel-6.12/Image ] && command -v qemu-system-aarch64 >/dev/null; then \
+		$(MAKE) --no-print-directory lab-bench && echo "lab JSON: $(CURDIR)/.build/pmu-bench-lab.json"; \
+	else \
+		echo "lab rows: not run (the arm64 lab is not prepared here: make lab)"; \
+	fi
 
 # What CI runs after the tests: a quick benchmark with its gate (Swift/C ratios,
 # exits == tracepoint counts, no silently empty PMU row).
