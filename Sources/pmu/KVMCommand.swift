@@ -60,38 +60,21 @@ struct KVMCommand: ParsableCommand {
     struct Row: Encodable {
         var name: String
         var type: UInt32
-        var cpus: String?
+        @ExplicitNull var cpus: String?
         var kvm: String
         var reason: String
 
-        func encode(to encoder: Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(name, forKey: .name)
-            try container.encode(type, forKey: .type)
-            try container.encode(cpus, forKey: .cpus)
-            try container.encode(kvm, forKey: .kvm)
-            try container.encode(reason, forKey: .reason)
-        }
         enum CodingKeys: String, CodingKey { case name, type, cpus, kvm, reason }
     }
 
     struct Selection: Encodable {
         var name: String
         var type: UInt32
-        var cpus: String?
+        @ExplicitNull var cpus: String?
         var vcpuCPUs: String
         var kvm: String
         var reason: String
 
-        func encode(to encoder: Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(name, forKey: .name)
-            try container.encode(type, forKey: .type)
-            try container.encode(cpus, forKey: .cpus)
-            try container.encode(vcpuCPUs, forKey: .vcpuCPUs)
-            try container.encode(kvm, forKey: .kvm)
-            try container.encode(reason, forKey: .reason)
-        }
         enum CodingKeys: String, CodingKey {
             case name, type, cpus, kvm, reason
             case vcpuCPUs = "vcpu_cpus"
@@ -102,17 +85,9 @@ struct KVMCommand: ParsableCommand {
         var cpuPMU: Bool
         var kvm: String
         var kvmVPMU: String
-        var enablePMU: String?
+        @ExplicitNull var enablePMU: String?
         var reason: String
 
-        func encode(to encoder: Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(cpuPMU, forKey: .cpuPMU)
-            try container.encode(kvm, forKey: .kvm)
-            try container.encode(kvmVPMU, forKey: .kvmVPMU)
-            try container.encode(enablePMU, forKey: .enablePMU)
-            try container.encode(reason, forKey: .reason)
-        }
         enum CodingKeys: String, CodingKey {
             case kvm, reason
             case cpuPMU = "cpu_pmu"
@@ -124,14 +99,8 @@ struct KVMCommand: ParsableCommand {
     struct Report: Encodable {
         var host: Host
         var pmus: [Row]
-        var selected: Selection?
+        @ExplicitNull var selected: Selection?
 
-        func encode(to encoder: Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(host, forKey: .host)
-            try container.encode(pmus, forKey: .pmus)
-            try container.encode(selected, forKey: .selected)
-        }
         enum CodingKeys: String, CodingKey { case host, pmus, selected }
     }
 

@@ -57,3 +57,19 @@ func table(_ header: [String], _ rows: [[String]]) -> String {
 
 /// `0x…` hexadecimal, as perf prints configs.
 func hex(_ value: UInt64) -> String { "0x" + String(value, radix: 16) }
+
+/// An optional that JSON shows as `null` rather than leaving the key out, for
+/// fields a consumer should always find (`"cpus": null` for a PMU without a CPU list).
+@propertyWrapper
+struct ExplicitNull<Value: Encodable>: Encodable {
+    var wrappedValue: Value?
+
+    init(wrappedValue: Value?) {
+        self.wrappedValue = wrappedValue
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        if let wrappedValue { try container.encode(wrappedValue) } else { try container.encodeNil() }
+    }
+}
