@@ -33,7 +33,13 @@ struct StatCommand: ParsableCommand {
     @Option(name: .customShort("p"), help: ArgumentHelp("Count this running process (all its threads) instead of a command.", valueName: "PID"))
     var pid: Int32?
 
-    @Option(name: .long, help: ArgumentHelp("With -p: how long to count, in seconds.", valueName: "SECONDS"))
+    @Flag(name: .customShort("a"), help: "Count on every online CPU (system-wide), not only the command.")
+    var allCPUs = false
+
+    @Option(name: .customShort("C"), help: ArgumentHelp("Count system-wide on these CPUs only, e.g. 0-3,8.", valueName: "CPUS"))
+    var cpuList: String?
+
+    @Option(name: .long, help: ArgumentHelp("With -p, -a or -C and no command: how long to count, in seconds.", valueName: "SECONDS"))
     var duration: Double?
 
     @Argument(parsing: .captureForPassthrough, help: "The command to run, after --.")
@@ -41,11 +47,26 @@ struct StatCommand: ParsableCommand {
 
     private var commandLine: [String] { command.first == "--" ? Array(command.dropFirst()) : command }
 
+    /// -a or -C: counters on CPUs rather than on the command's threads.
+    private var isCPUWide: Bool { allCPUs || cpuList != nil }
+
     func validate() throws {
         if events.isEmpty { throw ValidationError("name the events to count with -e, e.g. -e task-clock,page-faults") }
         if repeats < 1 { throw ValidationError("-r takes a positive number of runs, not \(repeats)") }
         if let separator, separator.isEmpty { throw ValidationError("-x needs a separator character, e.g. -x,") }
-        if pid != nil {
+        if allCPUs && cpuList != nil { throw ValidationError("-a counts every CPU and -C some: give one of them") }
+        if let cpuList { _ = try requestedCPUs(cpuList) }
+        if isCPUWide {
+            if pid != nil { throw ValidationError("-a/-C count CPUs and -p a process: give one of them") }
+            if commandLine.isEmpty {
+                guard let duration, duration > 0, duration.isFinite else {
+                    throw ValidationError("-a/-C without a command need --duration SECONDS (a positive number)")
+                }
+                if repeats != 1 { throw ValidationError("-r repeats a command; give one to repeat") }
+            } else if duration != nil {
+                throw ValidationError("--duration applies without a command; with one, the command's run is the duration")
+            }
+        } else if pid != nil {
             if !commandLine.isEmpty { throw ValidationError("give either -p PID or a command, not both") }
             guard let duration, duration > 0, duration.isFinite else {
                 throw ValidationError("-p needs --duration SECONDS (a positive number) to know when to stop")
@@ -54,8 +75,31 @@ struct StatCommand: ParsableCommand {
         } else if commandLine.isEmpty {
             throw ValidationError("name a command to run after --, e.g. pmu stat -e task-clock -- sleep 1, or use -p PID --duration S")
         } else if duration != nil {
-            throw ValidationError("--duration applies to -p PID only")
+            throw ValidationError("--duration applies to -p PID, -a or -C only")
         }
+    }
+
+    /// The CPUs of `-C LIST`, checked against the online CPUs.
+    private func requestedCPUs(_ list: String) throws -> CPUSet {
+        let cpus: CPUSet
+        do {
+            cpus = try CPUSet(parsing: list)
+        } catch {
+            throw ValidationError("-C \(list): \(error.description)")
+        }
+        if cpus.isEmpty { throw ValidationError("-C \(list): names no CPU") }
+        let online = onlineCPUs()
+        let missing = cpus.cpus.filter { !online.contains($0) }
+        if !missing.isEmpty {
+            throw ValidationError("-C \(list): CPU \(CPUSet(missing)) is not online here (online: \(online))")
+        }
+        return cpus
+    }
+
+    /// /sys/devices/system/cpu/online (this machine's, whatever --sysfs-root says).
+    private func onlineCPUs() -> CPUSet {
+        let text = (try? FileSystem().readAttribute("/sys/devices/system/cpu/online")) ?? ""
+        return (try? CPUSet(parsing: text)) ?? CPUSet(0..<Int(cpe_online_cpu_count()))
     }
 
     func run() throws {
@@ -75,7 +119,26 @@ struct StatCommand: ParsableCommand {
         var runs: [[StatResult]] = []
         var exitStatus: Int32 = 0
         let started = cpe_monotonic_raw_ns()
-        if let pid {
+        if isCPUWide {
+            let cpus = try cpuList.map(requestedCPUs) ?? onlineCPUs()
+            for _ in 0..<repeats {
+                if commandLine.isEmpty {
+                    runs.append(try plan.count(target: .cpus(cpus), waitingChild: nil) {
+                        sleep(seconds: duration ?? 0)
+                        return 0
+                    })
+                } else {
+                    // Counting runs from just before the command's exec to its exit, on every CPU of the list.
+                    let child = try spawnWaiting(commandLine)
+                    var status: Int32 = 0
+                    runs.append(try plan.count(target: .cpus(cpus), waitingChild: nil) {
+                        status = try release(child)
+                        return status
+                    })
+                    exitStatus = status
+                }
+            }
+        } else if let pid {
             let tids = try threads(of: pid)
             runs.append(try plan.count(target: .threads(tids), waitingChild: nil) {
                 sleep(seconds: duration ?? 0)
@@ -96,8 +159,9 @@ struct StatCommand: ParsableCommand {
         totals = StatResult.mean(of: runs)
 
         let report = StatReport(
-            command: pid.map { "pid \($0)" } ?? commandLine.joined(separator: " "),
-            exitStatus: pid == nil ? exitStatus : nil, runs: runs.count, elapsed: elapsed, results: totals)
+            command: pid.map { "pid \($0)" }
+                ?? (isCPUWide && commandLine.isEmpty ? "CPUs \(cpuList ?? "all")" : commandLine.joined(separator: " ")),
+            exitStatus: pid == nil && !commandLine.isEmpty ? exitStatus : nil, runs: runs.count, elapsed: elapsed, results: totals)
         if options.json {
             try printJSON(report.json)
         } else if let separator {

@@ -48,11 +48,25 @@ struct StatPlan {
             case single(Counter)
             case group(CounterGroup)
             case refused(CounterError)
+            case unavailable(String)
         }
         var opened: [(events: [ResolvedEvent], counters: Opened)] = []
         for group in groups {
             let events = group.events.map { event in
                 CounterEvent(event, pmu: event.pmu.flatMap { try? inventory.pmu(named: $0) })
+            }
+            // CPU-wide on a core PMU of a heterogeneous machine: only the CPUs it covers.
+            var options = options
+            if target.isCPUWide, let pmu = events.compactMap({ $0.pmu }).first(where: { $0.kind == .core }),
+               let pmuCPUs = pmu.cpus {
+                let asked = CPUSet(target.cpus.map(Int.init))
+                let covered = asked.intersection(pmuCPUs)
+                if covered.isEmpty {
+                    opened.append((group.events, .unavailable(
+                        "\(pmu.name) covers CPUs \(pmuCPUs), none of the CPUs counted (\(asked))")))
+                    continue
+                }
+                options.target = .cpus(covered)
             }
             if group.isGroup && events.count > 1 {
                 do {
@@ -76,7 +90,7 @@ struct StatPlan {
                 switch entry.counters {
                 case .single(let counter): try? counter.enable()
                 case .group(let group): try? group.enable()
-                case .refused: break
+                case .refused, .unavailable: break
                 }
             }
         }
@@ -101,6 +115,10 @@ struct StatPlan {
             case .refused(let error):
                 for event in entry.events {
                     results.append(StatResult(event: event, value: CounterValue(notSupported: error), perRun: []))
+                }
+            case .unavailable(let reason):
+                for event in entry.events {
+                    results.append(StatResult(event: event, value: CounterValue(notSupported: reason), perRun: []))
                 }
             }
         }

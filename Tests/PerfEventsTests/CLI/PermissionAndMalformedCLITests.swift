@@ -78,6 +78,23 @@ struct PermissionMatrixTests {
         #expect(text.contains("the :u modifier"))
     }
 
+    /// Whole CPUs (-a, -C) as nobody: refused with the level that would allow it (0), even
+    /// for user-space only counting; never a count.
+    @Test(arguments: [["-a"], ["-C", "0"]])
+    func cpuWideCountingIsRefusedWithAdvice(_ scope: [String]) throws {
+        let paranoid = try #require(CLI.paranoid)
+        try #require(paranoid >= 1, "perf_event_paranoid is \(paranoid): CPU-wide counting is allowed")
+        let result = try CLI.run(["stat", "--json", "-e", "task-clock:u"] + scope + ["--duration", "0.05"], asNobody: true)
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try #require(try result.json() as? [String: Any])
+        let event = try #require((object["events"] as? [[String: Any]])?.first)
+        #expect(event["status"] as? String == "not-supported")
+        #expect(event["count"] == nil || event["count"] is NSNull)
+        let reason = event["reason"] as? String ?? ""
+        #expect(reason.contains("perf_event_paranoid is \(paranoid)"), "\(reason)")
+        #expect(reason.contains("counting whole CPUs needs perf_event_paranoid <= 0") && reason.contains("CAP_PERFMON"), "\(reason)")
+    }
+
     /// tracefs is root-only: as nobody a tracepoint name cannot be resolved, and the error says
     /// why (permission), not that tracefs is missing.
     @Test func tracepointNamesNeedTracefsAccess() throws {

@@ -81,7 +81,36 @@ import Testing
         #expect((event["count"] as? Double ?? 0) > 20_000_000)
     }
 
+    @Test func systemWideCountsTheCommandAmongEverythingElse() throws {
+        CLI.ensureTracefs()
+        // -a counts every task on every CPU while the command runs: at least its 1,234 calls
+        // (tests running beside this one may add their own getppid calls).
+        let result = try CLI.run(["stat", "-a", "--json", "-e", "syscalls:sys_enter_getppid,task-clock", "--",
+                                  CLI.getppidProgram, "1234"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try #require(try result.json() as? [String: Any])
+        let events = try #require(object["events"] as? [[String: Any]])
+        #expect((events[0]["count"] as? Double ?? 0) >= 1234)
+        #expect(events.allSatisfy { $0["status"] as? String == "counted" }, "\(events)")
+        #expect(object["exit_status"] as? Int == 0)
+    }
+
+    @Test func chosenCPUsForADuration() throws {
+        let result = try CLI.run(["stat", "-C", "0", "--duration", "0.1", "--json", "-e", "task-clock"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try #require(try result.json() as? [String: Any])
+        #expect(object["command"] as? String == "CPUs 0")
+        let event = try #require((object["events"] as? [[String: Any]])?.first)
+        // CPU 0's clock runs the whole 0.1 s whatever runs there (a loose bound for a shared machine).
+        #expect((event["count"] as? Double ?? 0) > 50_000_000, "\(event)")
+    }
+
     @Test(arguments: [
+        (["stat", "-C", "9999", "-e", "task-clock", "--", "true"], "-C 9999"),
+        (["stat", "-C", "0-", "-e", "task-clock", "--", "true"], "-C 0-"),
+        (["stat", "-a", "-C", "0", "-e", "task-clock", "--", "true"], "-a"),
+        (["stat", "-a", "-e", "task-clock"], "--duration"),
+        (["stat", "-a", "-p", "1", "-e", "task-clock", "--duration", "1"], "-p"),
         (["stat", "-e", "task-clock", "--", "/no/such/command"], "/no/such/command"),
         (["stat", "-e", "task-clock", "-p", "999999999", "--duration", "0.1"], "999999999"),
         (["stat", "-e", "no-such-event", "--", "true"], "no-such-event"),
