@@ -25,13 +25,13 @@ private let forcedLibpfm: Libpfm = {
 
     @Test func encodesRetiredInstructions() throws {
         let encoding = try forcedLibpfm.encode("amd64_fam19h_zen3::RETIRED_INSTRUCTIONS")
-        #expect(encoding.type == 4)  // PERF_TYPE_RAW
-        #expect(encoding.config == 0xc0)
+        #expect(encoding.attributes.type == 4)  // PERF_TYPE_RAW
+        #expect(encoding.attributes.config == 0xc0)
         #expect(encoding.pmu == "amd64_fam19h_zen3")
-        #expect(!encoding.excludeUser && !encoding.excludeKernel && encoding.excludeHypervisor)
+        #expect(!encoding.attributes.excludeUser && !encoding.attributes.excludeKernel && encoding.attributes.excludeHypervisor)
         #expect(encoding.qualifiedName.hasPrefix("amd64_fam19h_zen3::RETIRED_INSTRUCTIONS:"))
         let user = try forcedLibpfm.encode("amd64_fam19h_zen3::RETIRED_INSTRUCTIONS:u")
-        #expect(!user.excludeUser && user.excludeKernel)
+        #expect(!user.attributes.excludeUser && user.attributes.excludeKernel)
     }
 
     @Test func resolvesOnThisMachineKeepingRawTypeWithoutCorePMU() throws {

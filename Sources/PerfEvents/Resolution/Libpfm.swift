@@ -52,15 +52,15 @@ public struct Libpfm: Sendable {
         if result != PFM_SUCCESS {
             throw LibpfmError(input: text, code: result, message: Self.message(result))
         }
-        var encoding = LibpfmEncoding(
+        let attributes = EventAttributes(
             type: attr.type, config: attr.config, config1: attr.config1, config2: attr.config2,
             excludeUser: attr.exclude_user != 0, excludeKernel: attr.exclude_kernel != 0,
             excludeHypervisor: attr.exclude_hv != 0, excludeGuest: attr.exclude_guest != 0,
             excludeHost: attr.exclude_host != 0, excludeIdle: attr.exclude_idle != 0,
-            precise: UInt8(truncatingIfNeeded: attr.precise_ip), exclusive: attr.exclusive != 0,
-            qualifiedName: qualified.map { String(cString: $0) } ?? text, pmu: "")
-        encoding.pmu = pmuName(ofEvent: eventIndex) ?? ""
-        return encoding
+            precise: UInt8(truncatingIfNeeded: attr.precise_ip), exclusive: attr.exclusive != 0)
+        return LibpfmEncoding(
+            attributes: attributes, qualifiedName: qualified.map { String(cString: $0) } ?? text,
+            pmu: pmuName(ofEvent: eventIndex) ?? "")
     }
 
     /// The name of the libpfm PMU an event index belongs to.
@@ -119,20 +119,10 @@ public struct Libpfm: Sendable {
 
 /// What libpfm4 encoded for one event string.
 public struct LibpfmEncoding: Hashable, Sendable {
-    /// libpfm's `attr.type`: `PERF_TYPE_RAW` (4) for core PMU events, a legacy
-    /// type for its `perf::` events.
-    public var type: UInt32
-    public var config: UInt64
-    public var config1: UInt64
-    public var config2: UInt64
-    public var excludeUser: Bool
-    public var excludeKernel: Bool
-    public var excludeHypervisor: Bool
-    public var excludeGuest: Bool
-    public var excludeHost: Bool
-    public var excludeIdle: Bool
-    public var precise: UInt8
-    public var exclusive: Bool
+    /// What libpfm put in its `perf_event_attr`. `type` is `PERF_TYPE_RAW` (4)
+    /// for core PMU events, a legacy type for its `perf::` events: the resolver
+    /// replaces it with the sysfs PMU's own type.
+    public var attributes: EventAttributes
     /// libpfm's fully qualified form, every attribute spelled out.
     public var qualifiedName: String
     /// The libpfm PMU the event belongs to, such as `amd64_fam19h_zen3` or `perf`.

@@ -442,16 +442,11 @@ public struct Resolver: Sendable {
         } catch {
             throw .libpfm(input: text, error)
         }
-        var attributes = EventAttributes(
-            type: encoding.type, config: encoding.config, config1: encoding.config1, config2: encoding.config2,
-            excludeUser: encoding.excludeUser, excludeKernel: encoding.excludeKernel,
-            excludeHypervisor: encoding.excludeHypervisor, excludeGuest: encoding.excludeGuest,
-            excludeHost: encoding.excludeHost, excludeIdle: encoding.excludeIdle, precise: encoding.precise,
-            exclusive: encoding.exclusive)
+        var attributes = encoding.attributes
         var pmuName: String?
         var cpus: CPUSet?
         var note: String?
-        if encoding.type == LegacyType.raw {
+        if attributes.type == LegacyType.raw {
             let cores = corePMUs
             if cores.isEmpty {
                 note = "no core PMU in sysfs: kept libpfm's PERF_TYPE_RAW (4); the kernel refuses it without a hardware PMU"
@@ -461,7 +456,7 @@ public struct Resolver: Sendable {
                 pmuName = core.name
                 cpus = core.cpus
             }
-        } else if encoding.type == LegacyType.software {
+        } else if attributes.type == LegacyType.software {
             pmuName = "software"
         }
         return ResolvedEvent(
