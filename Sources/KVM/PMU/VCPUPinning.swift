@@ -19,7 +19,7 @@ public enum VCPUPinning {
         guard !cpus.isEmpty else {
             throw KVMError(.callFailed, call: "sched_setaffinity thread \(tid) to an empty CPU set", errno: .invalidArgument)
         }
-        let result = retryingRaw { system.setAffinity(tid, cpus.mask) }
+        let result = retryingInterrupts { system.setAffinity(tid, cpus.mask) }
         if result < 0 {
             throw KVMError(.callFailed, call: "sched_setaffinity thread \(tid) to CPUs \(cpus)", errno: Errno(rawValue: -result))
         }

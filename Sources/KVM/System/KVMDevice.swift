@@ -20,7 +20,7 @@ public final class KVMDevice {
     public init(path: String = "/dev/kvm", system: SystemCalls = .live) throws(KVMError) {
         self.system = system
         self.path = path
-        let opened = retryingRaw { system.open(path, Self.readWrite) }
+        let opened = retryingInterrupts { system.open(path, Self.readWrite) }
         if opened < 0 {
             let errno = Errno(rawValue: -opened)
             switch errno {
@@ -33,7 +33,7 @@ public final class KVMDevice {
             }
         }
         fd = opened
-        let version = retryingRaw { system.ioctl(opened, KVMIoctl.getAPIVersion.rawValue, 0) }
+        let version = retryingInterrupts { system.ioctl(opened, KVMIoctl.getAPIVersion.rawValue, 0) }
         if version < 0 {
             // A descriptor that does not know KVM_GET_API_VERSION is no KVM device.
             let errno = Errno(rawValue: -version)
@@ -67,7 +67,7 @@ public final class KVMDevice {
     /// `KVM_CREATE_VM` with machine type `type` (0: the default; on arm64 it also selects the IPA size).
     public func createVirtualMachine(type: UInt64 = 0) throws(KVMError) -> VirtualMachine {
         guard fd >= 0 else { throw KVMError(.closed, call: "ioctl KVM_CREATE_VM") }
-        let result = retryingRaw { system.ioctl(fd, KVMIoctl.createVM.rawValue, type) }
+        let result = retryingInterrupts { system.ioctl(fd, KVMIoctl.createVM.rawValue, type) }
         if result < 0 {
             let errno = Errno(rawValue: -result)
             switch errno {
@@ -93,15 +93,6 @@ public final class KVMDevice {
     }
 }
 
-/// Runs a raw call, retrying while it returns -EINTR.
-@inline(__always)
-func retryingRaw<Result: SignedInteger & FixedWidthInteger>(_ body: () -> Result) -> Result {
-    while true {
-        let result = body()
-        if result != -Result(Errno.interrupted.rawValue) { return result }
-    }
-}
-
 /// An ioctl through `system.check`, with a failure mapped to ``KVMError``.
 func kvmIoctl(_ system: SystemCalls, _ fd: Int32, _ request: IoctlNumber, _ argument: UInt64) throws(KVMError) -> Int32 {
     do {
@@ -114,7 +105,7 @@ func kvmIoctl(_ system: SystemCalls, _ fd: Int32, _ request: IoctlNumber, _ argu
 /// An ioctl whose argument is a structure given as bytes; the kernel may write them back.
 func kvmIoctl(_ system: SystemCalls, _ fd: Int32, _ request: IoctlNumber, bytes: inout [UInt8]) throws(KVMError) -> Int32 {
     let result = bytes.withUnsafeMutableBytes { raw in
-        retryingRaw { system.ioctl(fd, request.rawValue, ioctlArgument(raw.baseAddress)) }
+        retryingInterrupts { system.ioctl(fd, request.rawValue, ioctlArgument(raw.baseAddress)) }
     }
     do {
         return try system.check("ioctl", KVMIoctl.name(of: request)) { result }

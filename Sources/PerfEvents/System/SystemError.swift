@@ -20,9 +20,10 @@ public struct SystemError: Error, Hashable, Sendable, CustomStringConvertible {
 
 extension Errno: Error {}
 
-/// Runs a raw system call (result or -errno), retrying while it is interrupted.
-@inline(__always)
-func retryingInterrupts<Result: SignedInteger & FixedWidthInteger>(_ body: () -> Result) -> Result {
+/// Runs a raw system call (result or -errno), retrying while it is interrupted
+/// (`EINTR`): the one retry loop of the package (the KVM target uses it too).
+@inlinable @inline(__always)
+public func retryingInterrupts<Result: SignedInteger & FixedWidthInteger>(_ body: () -> Result) -> Result {
     while true {
         let result = body()
         // truncatingIfNeeded, not Result(_:): the generic conversion is not

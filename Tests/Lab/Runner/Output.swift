@@ -19,8 +19,7 @@ enum Out {
         bytes.withUnsafeBytes { raw in
             var offset = 0
             while offset < raw.count {
-                let written = SystemCalls.live.write(1, UnsafeRawBufferPointer(rebasing: raw[offset...]))
-                if written == -Int(Errno.interrupted.rawValue) { continue }
+                let written = retryingInterrupts { SystemCalls.live.write(1, UnsafeRawBufferPointer(rebasing: raw[offset...])) }
                 if written <= 0 { return }
                 offset += written
             }
