@@ -64,6 +64,3 @@ func didYouMean(_ names: [String]) -> String {
     if quoted.count == 1 { return "; did you mean \(quoted[0])?" }
     return "; did you mean " + quoted.dropLast().joined(separator: ", ") + " or " + (quoted.last ?? "") + "?"
 }
-
-/// The number as `0x…` hexadecimal.
-func hex(_ value: UInt64) -> String { "0x" + String(value, radix: 16) }
