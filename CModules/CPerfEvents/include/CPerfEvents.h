@@ -74,6 +74,12 @@ static inline uint64_t cpe_monotonic_raw_ns(void) {
     clock_gettime(CLOCK_MONOTONIC_RAW, &now);
     return (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
 }
+/// CLOCK_MONOTONIC in nanoseconds (the clock timers and deadlines use).
+static inline uint64_t cpe_monotonic_ns(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+}
 /// A full memory barrier and a compiler-only barrier, for the mmap page seqlock.
 void cpe_memory_barrier(void);
 void cpe_compiler_barrier(void);
@@ -88,6 +94,24 @@ uint64_t cpe_read_timestamp(void);
 uint64_t cpe_page_size(void);
 /// 1 when cpe_read_user_counter is implemented for this architecture.
 int32_t cpe_user_counter_supported(void);
+
+// MARK: thread timers (deadlines for KVM_RUN)
+/// The real-time signal the thread timers send (SIGRTMIN + 2).
+int32_t cpe_thread_timer_signal(void);
+/// Creates a CLOCK_MONOTONIC timer that signals the calling thread only
+/// (SIGEV_THREAD_ID), installs the signal's handler once per process (no
+/// SA_RESTART) and unblocks the signal on this thread. `*was_blocked` says
+/// whether it was blocked before (cpe_thread_timer_delete blocks it again).
+/// Returns 0, or -errno.
+int32_t cpe_thread_timer_create(void **timer, int32_t *was_blocked);
+/// First expiry after `first_ns`, then every `interval_ns` (0: once); 0 and 0 disarm.
+int32_t cpe_thread_timer_arm(void *timer, uint64_t first_ns, uint64_t interval_ns);
+/// Deletes the timer and restores the signal's blocked state. 0, or -errno.
+int32_t cpe_thread_timer_delete(void *timer, int32_t was_blocked);
+/// The byte the handler sets to 1 on this thread (kvm_run.immediate_exit), or NULL.
+void cpe_thread_timer_watch(volatile uint8_t *flag);
+/// 1 when the handler set `flag` since the last call (it is then cleared to 0), else 0.
+int32_t cpe_thread_timer_take_flag(volatile uint8_t *flag);
 
 // MARK: perf_event_attr bit fields
 // The flag bits of perf_event_attr, numbered as the kernel ABI numbers them

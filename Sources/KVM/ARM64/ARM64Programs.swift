@@ -25,6 +25,12 @@ public enum ARM64Programs {
          A64.b(offset: 0)]
     }
 
+    /// `b .`: a guest that never exits on its own. Only a deadline
+    /// (``RunDeadline``) brings `KVM_RUN` back.
+    public static func spin() -> GuestProgram {
+        GuestProgram(name: "arm64 b .", code: A64.bytes([A64.b(offset: 0)]), loadAddress: memoryBase, userspaceExits: 0)
+    }
+
     /// Stores the remaining count (8 bytes) to ``mmioAddress`` `count` times, then SYSTEM_OFF.
     ///
     /// Exits: `count` × `KVM_EXIT_MMIO` (write, len 8), then `KVM_EXIT_SYSTEM_EVENT` (shutdown).

@@ -15,7 +15,7 @@ import PerfEvents
 /// try binding.pinCallingThread()
 /// let counters = VCPUCounters(binding: binding, resolver: Resolver(pmus: pmus))
 /// try counters.enable()
-/// while case .io = try vcpu.run() {}
+/// while case .io = try vcpu.run(before: deadline) {}
 /// try counters.disable()
 /// let readings = try counters.read()
 /// readings[.kvmTracepoint("kvm_pio")]?.scaled      // exact: one per OUT

@@ -16,6 +16,9 @@ public enum VCPUExit: Hashable, Sendable {
     case systemEvent(type: UInt32, data: [UInt64])
     /// `KVM_EXIT_INTR` (or `KVM_RUN` failing with EINTR): a signal, or `immediate_exit`, interrupted the run.
     case interrupted
+    /// The run's ``RunDeadline`` passed before the guest exited (`KVM_RUN` was stopped
+    /// by the deadline's signal); the guest is still runnable where it was.
+    case timedOut(elapsedNanoseconds: UInt64)
     /// `KVM_EXIT_DEBUG`: x86 exception number and PC, or arm64 syndrome (HSR) and fault address.
     case debug(word: UInt32, address: UInt64)
     /// `KVM_EXIT_EXCEPTION` (x86 only, rarely used): exception number and error code.
@@ -209,6 +212,7 @@ extension VCPUExit {
         case .internalError: return "internal_error"
         case .systemEvent: return "system_event"
         case .interrupted: return "intr"
+        case .timedOut: return "timed_out"
         case .debug: return "debug"
         case .exception: return "exception"
         case .unknownHardware: return "unknown_hardware"

@@ -1,8 +1,9 @@
+import CPerfEvents
 import PerfEvents
 
 /// A virtual CPU: its descriptor and the shared `kvm_run` mapping `KVM_RUN` reports through.
 ///
-/// Call ``run()`` from the thread meant to be the VCPU thread (the one a VMM pins,
+/// Call ``run(before:)`` from the thread meant to be the VCPU thread (the one a VMM pins,
 /// see ``VCPUPinning``); KVM runs the guest on the calling thread.
 public final class VCPU {
     /// The id given to `KVM_CREATE_VCPU`.
@@ -43,14 +44,39 @@ public final class VCPU {
         fd = -1
     }
 
-    /// Enters the guest until it exits to user space, and decodes why.
+    /// Enters the guest until it exits to user space or `nanoseconds` have passed,
+    /// and decodes why it returned.
     ///
-    /// A signal that interrupts `KVM_RUN` (EINTR) is reported as ``VCPUExit/interrupted``,
-    /// not retried, so a watchdog can stop a guest that never exits.
-    public func run() throws(KVMError) -> VCPUExit {
+    /// Arms a ``RunDeadline`` for this one run; for many runs under one limit (a
+    /// VMM's loop, a benchmark) arm one and call ``run(before:)``.
+    public func run(timeLimit nanoseconds: UInt64) throws(KVMError) -> VCPUExit {
+        let deadline = try RunDeadline(nanoseconds: nanoseconds)
+        return try run(before: deadline)
+    }
+
+    /// Enters the guest until it exits to user space, or until `deadline` passes
+    /// (``VCPUExit/timedOut(elapsedNanoseconds:)``; the guest stays runnable),
+    /// and decodes why it returned. Call it on the thread that armed `deadline`.
+    ///
+    /// A signal other than the deadline's that interrupts `KVM_RUN` (EINTR), or
+    /// ``setImmediateExit(_:)``, is reported as ``VCPUExit/interrupted``, not retried.
+    public func run(before deadline: RunDeadline) throws(KVMError) -> VCPUExit {
         guard fd >= 0, let runMapping else { throw KVMError(.closed, call: "ioctl KVM_RUN") }
+        let flag = (runMapping + KVMRunLayout.immediateExit).assumingMemoryBound(to: UInt8.self)
+        cpe_thread_timer_watch(flag)
+        defer { cpe_thread_timer_watch(nil) }
+        // The deadline's signal may have set immediate_exit after an earlier run returned.
+        if cpe_thread_timer_take_flag(flag) != 0, deadline.hasExpired {
+            return .timedOut(elapsedNanoseconds: deadline.elapsedNanoseconds)
+        }
         let result = system.ioctl(fd, KVMIoctl.run.rawValue, 0)
-        if result == -Errno.interrupted.rawValue { return .interrupted }
+        if result == -Errno.interrupted.rawValue {
+            let stoppedByDeadline = cpe_thread_timer_take_flag(flag) != 0
+            if stoppedByDeadline || deadline.hasExpired {
+                return .timedOut(elapsedNanoseconds: deadline.elapsedNanoseconds)
+            }
+            return .interrupted
+        }
         if result < 0 {
             let errno = Errno(rawValue: -result)
             // arm64: KVM_RUN before KVM_ARM_VCPU_INIT, or a PMU feature never initialised.
@@ -65,7 +91,8 @@ public final class VCPU {
     public var runStructure: UnsafeMutableRawPointer? { runMapping }
 
     /// Sets `kvm_run.immediate_exit`: while set, `KVM_RUN` returns at once with EINTR
-    /// (reported as ``VCPUExit/interrupted``). Pair it with a signal to stop a running VCPU.
+    /// (reported as ``VCPUExit/interrupted``). Pair it with a signal to stop a running
+    /// VCPU from another thread; a time limit is ``RunDeadline``'s job.
     public func setImmediateExit(_ value: Bool) {
         runMapping?.storeBytes(of: value ? 1 : 0, toByteOffset: KVMRunLayout.immediateExit, as: UInt8.self)
     }

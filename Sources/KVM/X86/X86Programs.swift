@@ -175,6 +175,14 @@ public enum X86Programs {
         return GuestProgram(name: "x86 hypercall ×\(count)", code: code, loadAddress: loadAddress, userspaceExits: 1, kernelExits: Int(count))
     }
 
+    /// `jmp $`: a guest that never exits on its own. Only a deadline
+    /// (``RunDeadline``) brings `KVM_RUN` back.
+    ///
+    ///     1000: EB FE        jmp 1000
+    public static func spin() -> GuestProgram {
+        GuestProgram(name: "x86 jmp $", code: [0xEB, 0xFE], loadAddress: loadAddress, userspaceExits: 0)
+    }
+
     /// What ``hypercallLoop(count:instruction:)`` reports after its loop ('H').
     public static let hypercallDoneMarker: UInt8 = 0x48
     /// What ``hypercallLoop(count:instruction:)`` reports from its #UD handler ('U').
