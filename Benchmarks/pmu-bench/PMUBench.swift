@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KVM
 import PerfEvents
 import PMUBenchCore
 
@@ -131,7 +132,7 @@ struct PMUBench: ParsableCommand {
         let runner = BenchRunner(
             interleaver: Interleaver(blockSize: settings.blockSize, iterations: settings.iterations, warmup: settings.warmup),
             pmus: allPMUs, resolver: Resolver(pmus: allPMUs, tracefs: Tracefs(fileSystem: fileSystem)),
-            cpuVendor: EnvironmentProbe.field("vendor_id", cpuinfo: cpuinfo) ?? "", progress: progress)
+            flavour: KVMFlavour.current(fileSystem: fileSystem), progress: progress)
         var results = BenchRunner.Results()
         runner.measureTimer(into: &results)
         for pmu in readPMUs { runner.measureReads(on: pmu, into: &results) }

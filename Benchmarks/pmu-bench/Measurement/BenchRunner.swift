@@ -8,8 +8,8 @@ struct BenchRunner {
     /// Every PMU discovery found (exits choose among its core PMUs).
     var pmus: [PMU]
     var resolver: Resolver
-    /// `vendor_id` of /proc/cpuinfo (picks VMCALL or VMMCALL).
-    var cpuVendor: String
+    /// Which KVM, and the CPU vendor (picks VMCALL or VMMCALL).
+    var flavour: KVMFlavour
     var progress: Progress
 
     /// What a run produced.
@@ -182,7 +182,7 @@ struct BenchRunner {
         let operation: ExitOperation
         do {
             operation = try ExitOperations.make(kind: kind, loopLength: loopLength, pmu: placement.pmu,
-                                                resolver: resolver, cpuVendor: cpuVendor)
+                                                resolver: resolver, flavour: flavour)
         } catch {
             results.unavailable.append(UnavailableRow(pmu: pmu, what: "exit \(kind.rawValue)", reason: error.description))
             return
@@ -239,5 +239,8 @@ struct BenchRunner {
 func describeFailure(_ code: Int64) -> String {
     if code < 0 { return "\(Errno(rawValue: Int32(truncatingIfNeeded: -code)))" }
     if code >= 1000 { return "KVM_RUN returned exit reason \(code - 1000) instead of the expected exit" }
+    if code == ExitOperations.timedOutCode {
+        return "the block's deadline (\(ExitOperations.formatSeconds(ExitOperations.blockLimit))) stopped KVM_RUN: the guest stopped exiting"
+    }
     return "code \(code)"
 }

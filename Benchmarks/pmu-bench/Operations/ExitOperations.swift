@@ -17,12 +17,19 @@
 //                        that runs N CPUIDs and returns at the report OUT,
 //                        time / N. kvm:kvm_cpuid.
 //   rdmsr  (in kernel)   X86Programs.rdmsrLoop(N) of IA32_TSC. kvm:kvm_msr.
-//   vmcall (in kernel)   X86Programs.hypercallLoop(N). First verified with one
-//                        hypercall: where KVM emulates real mode (PVM) the
-//                        instruction raises #UD (the guest's handler reports
-//                        'U', kvm:kvm_hypercall counts 0) and the kind is
-//                        reported unavailable with that evidence.
+//   vmcall (in kernel)   X86Programs.hypercallLoop(N). Where KVM emulates real
+//                        mode (PVM) the instruction raises #UD (the guest's
+//                        handler reports 'U') or never returns; the probe
+//                        below reports either as unavailable, with evidence.
 //   hvc    (arm64, in kernel) ARM64Programs.hvcLoop(N). kvm:kvm_hvc_arm64.
+//
+// Nothing waits without a limit. Every kind is first probed: one sample's
+// guest under a short deadline (probeLimit), which must end in the kind's
+// expected exit; a guest that does not (a hypercall this KVM never returns
+// from, #UD, a wrong exit) makes the kind an `unavailable` row with what was
+// measured, and the run goes on. Every timed block then runs under a deadline
+// of its own (blockLimit), the C loops too (the deadline's signal makes their
+// KVM_RUN return EINTR).
 //
 // A user-space program makes at most 65535 exits: when a block needs more
 // than the VCPU has left, a fresh VM is made between blocks (untimed). An
@@ -136,11 +143,9 @@ enum ExitOperations {
     ///     with SET_PMU), or nil without one.
     ///   - resolver: resolves the tracepoint the vmcall check counts.
     static func make(kind: ExitKind, loopLength: UInt64, pmu: PMU?, resolver: Resolver,
-                     cpuVendor: String) throws(BenchFailure) -> ExitOperation {
-        let instruction = X86Programs.HypercallInstruction.native(vendor: cpuVendor)
-        if kind == .vmcall, let problem = hypercallProblem(instruction, resolver: resolver) {
-            throw BenchFailure(problem)
-        }
+                     flavour: KVMFlavour) throws(BenchFailure) -> ExitOperation {
+        let instruction = X86Programs.HypercallInstruction.native(vendor: flavour.cpuVendor)
+        try probe(kind, loopLength: loopLength, pmu: pmu, instruction: instruction, resolver: resolver, flavour: flavour)
         do throws(KVMError) {
             switch kind {
             case .pio:
@@ -196,16 +201,6 @@ enum ExitOperations {
         }
     }
 
-    /// Why hypercalls cannot be measured here (checked by making one), or nil when they can.
-    static func hypercallProblem(_ instruction: X86Programs.HypercallInstruction, resolver: Resolver) -> String? {
-        do {
-            try verifyHypercalls(instruction, resolver: resolver)
-            return nil
-        } catch {
-            return error.description
-        }
-    }
-
     private static func count(_ loopLength: UInt64) -> UInt16 {
         UInt16(clamping: loopLength)
     }
@@ -246,11 +241,14 @@ enum ExitOperations {
             inChunks(samples, of: swiftGuest.capacity) { chunk in
                 let vcpu: VCPU
                 do throws(KVMError) { vcpu = try swiftGuest.reserve(chunk.count) } catch { return failureCode(error) }
+                let deadline: RunDeadline
+                do throws(KVMError) { deadline = try RunDeadline(nanoseconds: blockLimit) } catch { return failureCode(error) }
                 var unexpected: Int64 = 0
                 let result = timeEach(chunk) {
                     do throws(KVMError) {
-                        if matches(try vcpu.run()) { return 0 }
-                        unexpected = 1000 + Int64(exitReason(vcpu))
+                        let exit = try vcpu.run(before: deadline)
+                        if matches(exit) { return 0 }
+                        unexpected = sampleFailure(exit, vcpu)
                         return -1
                     } catch {
                         return failureCode(error)
@@ -264,7 +262,12 @@ enum ExitOperations {
                 let vcpu: VCPU
                 do throws(KVMError) { vcpu = try cGuest.reserve(chunk.count) } catch { return failureCode(error) }
                 guard let run = vcpu.runStructure else { return -Int64(Errno.badFileDescriptor.rawValue) }
-                return c(vcpu.fd, run, chunk)
+                // The C loop's KVM_RUN returns EINTR once the deadline's signal comes.
+                let deadline: RunDeadline
+                do throws(KVMError) { deadline = try RunDeadline(nanoseconds: blockLimit) } catch { return failureCode(error) }
+                let result = c(vcpu.fd, run, chunk)
+                if result == -Int64(Errno.interrupted.rawValue), deadline.hasExpired { return timedOutCode }
+                return result
             }
         }
         return ExitOperation(kind: kind, exitsPerSample: 1, swift: swift, c: cLoop, tearDown: {
@@ -286,7 +289,7 @@ enum ExitOperations {
             if case .io(let io) = exit { return io.port == X86Programs.reportPort && io.data == [marker] }
             return false
         }, finish: { vcpu throws(KVMError) in
-            let end = try vcpu.run()
+            let end = try vcpu.run(timeLimit: probeLimit)
             guard end == .halt else {
                 throw KVMError(.callFailed, call: "ioctl KVM_RUN: expected the program's HLT, got \(end.kind)")
             }
@@ -303,15 +306,17 @@ enum ExitOperations {
         let divisor = max(1, loopLength)
         let swift: SampleLoop = { samples in
             guard let base = samples.baseAddress else { return 0 }
+            let deadline: RunDeadline
+            do throws(KVMError) { deadline = try RunDeadline(nanoseconds: blockLimit) } catch { return failureCode(error) }
             for index in 0..<samples.count {
                 let vcpu: VCPU
                 do throws(KVMError) { vcpu = try prepare() } catch { return failureCode(error) }
                 let start = cpe_monotonic_raw_ns()
                 let exit: VCPUExit
-                do throws(KVMError) { exit = try vcpu.run() } catch { return failureCode(error) }
+                do throws(KVMError) { exit = try vcpu.run(before: deadline) } catch { return failureCode(error) }
                 let end = cpe_monotonic_raw_ns()
                 base[index] = (end &- start) / divisor
-                guard isReport(exit) else { return 1000 + Int64(exitReason(vcpu)) }
+                guard isReport(exit) else { return sampleFailure(exit, vcpu) }
                 do throws(KVMError) { try finish(vcpu) } catch { return failureCode(error) }
             }
             return 0
@@ -319,37 +324,123 @@ enum ExitOperations {
         return ExitOperation(kind: kind, exitsPerSample: divisor, swift: swift, c: nil, tearDown: tearDown)
     }
 
-    /// Runs one hypercall and checks it was made. Where KVM emulates real mode
-    /// (PVM) VMCALL/VMMCALL raises #UD: the guest's handler reports it, the
-    /// kernel's kvm:kvm_hypercall count confirms no hypercall happened, and the
-    /// failure says so.
-    static func verifyHypercalls(_ instruction: X86Programs.HypercallInstruction,
-                                 resolver: Resolver) throws(BenchFailure) {
-        let name = instruction == .vmcall ? "VMCALL" : "VMMCALL"
-        let counter = try? TracepointCounter(ExitKind.vmcall.tracepoint, resolver: resolver)
-        let before = counter?.read()
+    /// How long a probe's guest may run before the kind is declared unavailable.
+    static let probeLimit: UInt64 = 1_000_000_000
+    /// How long one timed block may run (a block is ≤ a few ms of exits when all is well).
+    static let blockLimit: UInt64 = 10_000_000_000
+    /// A timed loop's failure code for "the deadline stopped KVM_RUN".
+    static let timedOutCode: Int64 = 999
+
+    /// Runs one sample's guest of `kind` under ``probeLimit`` and throws, with what was
+    /// measured, unless it ends in the kind's expected exit: a guest that runs on
+    /// (a hypercall this KVM never returns from), a #UD, or another exit.
+    static func probe(_ kind: ExitKind, loopLength: UInt64, pmu: PMU?,
+                      instruction: X86Programs.HypercallInstruction, resolver: Resolver,
+                      flavour: KVMFlavour) throws(BenchFailure) {
+        let program: GuestProgram
+        let expected: (VCPUExit) -> Bool
+        var arm64 = false
+        switch kind {
+        case .pio:
+            program = X86Programs.portWrites(count: 1)
+            expected = { if case .io(let io) = $0 { return io.port == X86Programs.reportPort }; return false }
+        case .mmio:
+            #if arch(arm64)
+            program = ARM64Programs.mmioWrites(count: 1)
+            arm64 = true
+            let address = UInt64(ARM64Programs.mmioAddress)
+            #else
+            program = X86Programs.mmioWrites(count: 1)
+            let address = X86Programs.mmioAddress
+            #endif
+            expected = { if case .mmio(let access) = $0 { return access.address == address && access.isWrite }; return false }
+        case .cpuid:
+            program = X86Programs.cpuidLoop(count: count(loopLength))
+            expected = reportExit(0x43)
+        case .rdmsr:
+            program = X86Programs.rdmsrLoop(count: count(loopLength))
+            expected = reportExit(0x4D)
+        case .vmcall:
+            program = X86Programs.hypercallLoop(count: 1, instruction: instruction)
+            expected = reportExit(X86Programs.hypercallDoneMarker)
+        case .hvc:
+            program = ARM64Programs.hvcLoop(count: 1)
+            arm64 = true
+            let address = UInt64(ARM64Programs.mmioAddress)
+            expected = { if case .mmio(let access) = $0 { return access.address == address }; return false }
+        }
+        try probe(program, arm64: arm64, pmu: pmu, limit: probeLimit, expected: expected,
+                  tracepoints: [kind.tracepoint, "kvm:kvm_exit"], resolver: resolver, flavour: flavour)
+    }
+
+    /// Runs `program` once under `limit` on a fresh VM and throws a ``BenchFailure``
+    /// naming the program, the KVM, what the guest did and how long it ran, and the
+    /// counts of `tracepoints` over the run, unless the exit is `expected`.
+    static func probe(_ program: GuestProgram, arm64: Bool, pmu: PMU?, limit: UInt64,
+                      expected: (VCPUExit) -> Bool, tracepoints: [String], resolver: Resolver,
+                      flavour: KVMFlavour) throws(BenchFailure) {
+        let counters = tracepoints.map { try? TracepointCounter($0, resolver: resolver) }
+        let before = counters.map { $0?.read() }
         let exit: VCPUExit
+        let start = cpe_monotonic_ns()
         do throws(KVMError) {
-            let vm = try x86VM(X86Programs.hypercallLoop(count: 1, instruction: instruction))
+            let vm = arm64 ? try arm64VM(program, pmu: pmu) : try x86VM(program)
             defer { vm.close() }
             guard let vcpu = vm.vcpus.first else { throw KVMError(.closed, call: "ioctl KVM_RUN") }
-            exit = try vcpu.run()
+            exit = try vcpu.run(timeLimit: limit)
         } catch {
-            throw BenchFailure("the one-hypercall check failed: \(error.description)")
+            throw BenchFailure("the probe (\(program.name)) failed on \(flavour): \(error.description)")
         }
-        let made = before.flatMap { first in counter?.read().map { $0 &- first } }
-        guard case .io(let report) = exit, let marker = report.data.first else {
-            throw BenchFailure("the one-hypercall check ended with exit \(exit.kind), not the program's report")
+        let elapsed = cpe_monotonic_ns() &- start
+        if expected(exit) { return }
+        var counted: [String] = []
+        for (index, name) in tracepoints.enumerated() {
+            guard let first = before[index], let last = counters[index]?.read() else {
+                counted.append("\(name) not countable")
+                continue
+            }
+            counted.append("\(name) \(last &- first)")
         }
-        if marker == X86Programs.hypercallDoneMarker { return }
-        let counted = made.map { "kvm:kvm_hypercall counted \($0)" } ?? "kvm:kvm_hypercall could not be counted"
-        if marker == X86Programs.undefinedInstructionMarker {
-            throw BenchFailure(
-                "\(name) raises #UD in this KVM's real-mode guest (checked this run: the guest's #UD handler ran and "
-                    + "\(counted) hypercalls); KVM here emulates real mode (PVM) instead of running it on "
-                    + "VMX/SVM, so a hypercall never reaches kvm_emulate_hypercall")
+        let evidence = "on \(flavour); counted over the probe: " + counted.joined(separator: ", ")
+        let seconds = formatSeconds(elapsed)
+        switch exit {
+        case .timedOut:
+            throw BenchFailure("the guest (\(program.name)) never exited: its deadline of \(formatSeconds(limit)) "
+                + "stopped KVM_RUN after \(seconds) \(evidence)")
+        case .io(let report) where report.port == X86Programs.reportPort
+            && report.data.first == X86Programs.undefinedInstructionMarker:
+            throw BenchFailure("the guest (\(program.name)) took #UD (its handler reported it after \(seconds)) "
+                + "\(evidence): this KVM does not run the instruction as a hypercall in a real-mode guest")
+        default:
+            throw BenchFailure("the guest (\(program.name)) ended with exit \(exit.kind), not the expected one, "
+                + "after \(seconds) \(evidence)")
         }
-        throw BenchFailure("the one-hypercall check reported 0x\(String(marker, radix: 16)), neither done nor #UD")
+    }
+
+    /// "1.00 s" / "12.3 ms".
+    static func formatSeconds(_ nanoseconds: UInt64) -> String {
+        if nanoseconds >= 1_000_000_000 {
+            let hundredths = nanoseconds / 10_000_000
+            let fraction = hundredths % 100
+            return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction) s"
+        }
+        let tenths = nanoseconds / 100_000
+        return "\(tenths / 10).\(tenths % 10) ms"
+    }
+
+    /// The program's report OUT with `marker`.
+    static func reportExit(_ marker: UInt8) -> (VCPUExit) -> Bool {
+        { exit in
+            if case .io(let io) = exit { return io.port == X86Programs.reportPort && io.data == [marker] }
+            return false
+        }
+    }
+
+    /// A sample's failure code for an unexpected exit: ``timedOutCode`` for the
+    /// deadline, else 1000 + `kvm_run.exit_reason`.
+    static func sampleFailure(_ exit: VCPUExit, _ vcpu: VCPU) -> Int64 {
+        if case .timedOut = exit { return timedOutCode }
+        return 1000 + Int64(exitReason(vcpu))
     }
 
     /// `kvm_run.exit_reason`.
