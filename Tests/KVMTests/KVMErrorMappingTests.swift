@@ -125,7 +125,7 @@ struct KVMErrorMappingTests {
         let vcpu = try vm.createVCPU()
         vm.close()
         #expect(kernel.openFDs.isEmpty)
-        #expect(throws: KVMError(.closed, call: "ioctl KVM_RUN")) { try vcpu.run() }
+        #expect(throws: KVMError(.closed, call: "ioctl KVM_RUN")) { try vcpu.run(timeLimit: 1_000_000) }
         #expect(throws: KVMError.self) { try vm.createVCPU() }
     }
 
