@@ -175,6 +175,7 @@ class Checker:
             self.check(f'entry.{tag}.moved-fail-entry', lambda: self.fail_entry(pmu, other))
             self.check(f'entry.{tag}.moved-back-runs', lambda: self.moved_back(pmu))
         self.check('kvmerror.unknown-type-enxio', self.enxio)
+        self.check('deadline.spin-returns-within-twice-the-limit', self.deadline)
 
     # ----------------------------------------------------------------- checks
 
@@ -413,6 +414,20 @@ class Checker:
                 problems.append(f"type {k['type']}: {k['result']} {k.get('errno')} {k.get('reason')}")
             elif f"no arm PMU with type {k['type']}" not in k.get('msg', ''):
                 problems.append(f"type {k['type']}: message {k.get('msg')}")
+        return '; '.join(problems) or None
+
+
+    def deadline(self):
+        runs = self.all('deadline')
+        if len(runs) < 2:
+            raise Missing(f"two 'deadline' facts (b . under 100 ms and 1 s), found {len(runs)}")
+        problems = []
+        for run in runs:
+            limit, elapsed = int(run['limit_ns']), int(run['elapsed_ns'])
+            if run['kind'] != 'timed_out':
+                problems.append(f"limit {limit} ns: the spin ended with {run['kind']}, not timed_out")
+            elif not limit <= elapsed < 2 * limit:
+                problems.append(f'limit {limit} ns: back after {elapsed} ns, outside [limit, 2 x limit)')
         return '; '.join(problems) or None
 
 

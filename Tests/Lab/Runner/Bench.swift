@@ -147,10 +147,15 @@ struct Bench {
             let vcpu = vm.vcpus[0]
             var samples: [UInt64] = []
             var done = false
+            let deadline: RunDeadline
+            do { deadline = try RunDeadline(nanoseconds: Lab.runLimit) } catch {
+                Out.error("bench-mmio", [("pmu", pmu.name)], msg: error.description)
+                return
+            }
             while !done && samples.count < Int(Self.mmioExits) + 10 {
                 let start = cpe_monotonic_raw_ns()
                 let exit: VCPUExit
-                do { exit = try vcpu.run() } catch {
+                do { exit = try vcpu.run(before: deadline) } catch {
                     Out.error("bench-mmio", [("pmu", pmu.name)], msg: error.description)
                     return
                 }
@@ -173,7 +178,7 @@ struct Bench {
             let start = cpe_monotonic_raw_ns()
             var exit: VCPUExit = .interrupted
             while case .interrupted = exit {
-                do { exit = try vm.vcpus[0].run() } catch {
+                do { exit = try vm.vcpus[0].run(timeLimit: Lab.runLimit) } catch {
                     Out.error("bench-hvc", [("pmu", pmu.name)], msg: error.description)
                     return
                 }

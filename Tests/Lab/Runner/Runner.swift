@@ -22,6 +22,7 @@ struct Runner {
             lab.showFailedEntry(pmu: pmu, other: other)
         }
         lab.showUnknownType()
+        lab.showDeadline()
         if PMUDiscovery.processEnvironment("LAB_BENCH").map({ !$0.isEmpty && $0 != "0" }) ?? false {
             Bench(lab: lab).run()
         }
@@ -35,6 +36,10 @@ struct Runner {
 
 /// The guest machine as discovery saw it: its PMUs and the two core PMUs of the lab.
 struct Lab {
+    /// The deadline of every guest run (the emulated machine is slow, but a guest
+    /// that should exit does so within milliseconds of its time).
+    static let runLimit: UInt64 = 30_000_000_000
+
     var pmus: [PMU]
     /// The Cortex-A53 PMU (LITTLE) and the Cortex-A72 PMU (big).
     var little: PMU

@@ -111,10 +111,17 @@ extension Lab {
     func runToEnd(_ vcpu: VCPU, pmu: PMU, limit: Int) {
         var reports = 0
         var interruptions = 0
+        let deadline: RunDeadline
+        do {
+            deadline = try RunDeadline(nanoseconds: Lab.runLimit)
+        } catch {
+            Out.error("kvm-run", [("pmu", pmu.name)], msg: error.description)
+            return
+        }
         for _ in 0..<limit {
             let exit: VCPUExit
             do {
-                exit = try vcpu.run()
+                exit = try vcpu.run(before: deadline)
             } catch {
                 Out.error("kvm-run", [("pmu", pmu.name)], msg: error.description)
                 return
@@ -165,7 +172,7 @@ extension Lab {
             while case .interrupted = exit, tries < 20 {
                 tries += 1
                 do {
-                    exit = try vcpu.run()
+                    exit = try vcpu.run(timeLimit: Lab.runLimit)
                 } catch {
                     Out.error("kvm-run", [("pmu", pmu.name), ("phase", phase)], msg: error.description)
                     return
