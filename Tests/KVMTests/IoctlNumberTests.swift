@@ -3,6 +3,7 @@ import Testing
 @testable import KVM
 
 /// The Swift `_IOC` encodings against the C header (x86 build) and the arm64 UAPI values.
+@Suite(.timeLimit(.minutes(1)))
 struct IoctlNumberTests {
     @Test func genericIoctlsMatchTheCHeader() {
         #expect(KVMIoctl.getAPIVersion.rawValue == cpe_KVM_GET_API_VERSION)

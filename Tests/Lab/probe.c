@@ -372,6 +372,9 @@ static void test_pmu(const struct pmu *p)
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
+    /* Nothing waits without a limit: a guest that never exits ends the probe
+       (SIGALRM's default action) instead of holding the lab. */
+    alarm(120);
     ncpus = (int)sysconf(_SC_NPROCESSORS_CONF);
     printf("probe: %d cpus\n", ncpus);
     list_pmus();

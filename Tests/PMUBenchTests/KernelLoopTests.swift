@@ -12,7 +12,7 @@ func liveResolver() throws -> (pmus: [PMU], resolver: Resolver) {
     return (pmus, Resolver(pmus: pmus, libpfm: nil))
 }
 
-@Test func theTracepointCounterCountsExactlyTheSystemCallsTheFloorLoopMakes() throws {
+@Test(.timeLimit(.minutes(1))) func theTracepointCounterCountsExactlyTheSystemCallsTheFloorLoopMakes() throws {
     let counter = try TracepointCounter("syscalls:sys_enter_getppid", resolver: try liveResolver().resolver)
     let samples = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: 5000)
     defer { samples.deallocate() }
@@ -27,12 +27,12 @@ func liveResolver() throws -> (pmus: [PMU], resolver: Resolver) {
     #expect(outcomes[.c]?.hookTotal == 0)
 }
 
-@Test func anUnknownTracepointSaysWhatIsMissing() throws {
+@Test(.timeLimit(.minutes(1))) func anUnknownTracepointSaysWhatIsMissing() throws {
     let resolver = try liveResolver().resolver
     #expect(throws: BenchFailure.self) { try TracepointCounter("kvm:no_such_event", resolver: resolver) }
 }
 
-@Test(arguments: LatencyMethod.allCases)
+@Test(.timeLimit(.minutes(1)), arguments: LatencyMethod.allCases)
 func softwareCounterReadsRunInSwiftAndC(method: LatencyMethod) throws {
     let (pmus, resolver) = try liveResolver()
     let software = try #require(pmus.first { $0.name == "software" })
@@ -58,7 +58,7 @@ func softwareCounterReadsRunInSwiftAndC(method: LatencyMethod) throws {
 
 /// The read-single C reference reads the library's own descriptor: a tracepoint
 /// counter of getppid read through both sides sees the same kernel count.
-@Test func theCReferenceReadsTheLibrarysDescriptor() throws {
+@Test(.timeLimit(.minutes(1))) func theCReferenceReadsTheLibrarysDescriptor() throws {
     let (pmus, resolver) = try liveResolver()
     let tracepoint = try #require(pmus.first { $0.kind == .tracepoint })
     let events = try EventCatalog.events(for: tracepoint, resolver: resolver).get()

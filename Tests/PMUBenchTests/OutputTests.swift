@@ -18,7 +18,7 @@ private final class SVGInspector: NSObject, XMLParserDelegate {
     }
 }
 
-@Test func theSVGIsWellFormedAndSelfContained() throws {
+@Test(.timeLimit(.minutes(1))) func theSVGIsWellFormedAndSelfContained() throws {
     var report = ReportFixtures.report()
     report.readLatency[0].event = "odd <name> & \"quotes\""
     report = BenchReport(environment: report.environment, settings: report.settings, timer: report.timer,
@@ -37,13 +37,13 @@ private final class SVGInspector: NSObject, XMLParserDelegate {
     #expect(svg.contains("odd &lt;name&gt; &amp; &quot;quotes&quot;"))
 }
 
-@Test func anEmptyReportStillMakesAValidSVG() {
+@Test(.timeLimit(.minutes(1))) func anEmptyReportStillMakesAValidSVG() {
     let report = BenchReport(environment: ReportFixtures.environment, settings: ReportFixtures.report().settings)
     let parser = XMLParser(data: Data(SVGRenderer.render(report).utf8))
     #expect(parser.parse())
 }
 
-@Test func theCSVHasOneLinePerRowAndQuotesFields() {
+@Test(.timeLimit(.minutes(1))) func theCSVHasOneLinePerRowAndQuotesFields() {
     var report = ReportFixtures.report()
     report.readLatency[0].event = "a,b \"c\""
     let lines = CSVRenderer.render(report).split(separator: "\n", omittingEmptySubsequences: false)
@@ -58,7 +58,7 @@ private final class SVGInspector: NSObject, XMLParserDelegate {
     }
 }
 
-@Test func theTableNamesEveryPMUAndTheRatios() {
+@Test(.timeLimit(.minutes(1))) func theTableNamesEveryPMUAndTheRatios() {
     let report = ReportFixtures.report(
         unavailable: [UnavailableRow(pmu: "msr", what: "user-space read", reason: "cap_user_rdpmc is 0")])
     let table = TableRenderer.render(report)
