@@ -143,10 +143,10 @@ public enum X86Programs {
     /// Makes hypercall 0 (no such KVM hypercall) `count` times, then one OUT of
     /// `0x48` ('H') and HLT. KVM answers an unknown hypercall with -KVM_ENOSYS
     /// (-1000) in RAX and continues: the loop never leaves the kernel — on hardware
-    /// virtualisation. Where KVM *emulates* real mode (PVM, as on the machine this was
-    /// written on) the instruction raises #UD instead; the program installs a #UD
-    /// handler (real-mode IVT vector 6) that reports `0x55` ('U') and halts, so either
-    /// way the guest ends in a known state.
+    /// virtualisation. Where KVM *emulates* real mode (`kvm_pvm`) the instruction does
+    /// not reach `kvm_emulate_hypercall`: it raises #UD, and the program's #UD handler
+    /// (real-mode IVT vector 6) reports `0x55` ('U') and halts; or the guest never
+    /// exits (seen with VMCALL on PVM), which only a ``RunDeadline`` ends.
     ///
     ///     1000: C7 06 18 00 23 10   mov word [0x18], 0x1023   ; IVT[6].offset = #UD handler
     ///     1006: C7 06 1A 00 00 00   mov word [0x1A], 0        ; IVT[6].segment = 0
