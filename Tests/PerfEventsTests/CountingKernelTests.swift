@@ -6,7 +6,7 @@ import CPerfEvents
 /// Counting against the real kernel of this machine. Every counter counts the
 /// calling thread only, so tests running in parallel do not disturb each other,
 /// and exact counts come from events we cause (tracepoint hits, watchpoint writes).
-@Suite(.serialized) struct CountingKernelTests {
+@Suite(.timeLimit(.minutes(3)), .serialized) struct CountingKernelTests {
     static let tracing = "/sys/kernel/tracing"
 
     /// The tracepoint id of syscalls:sys_enter_getppid, mounting tracefs when needed.

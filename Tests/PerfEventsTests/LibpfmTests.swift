@@ -14,7 +14,7 @@ private let forcedLibpfm: Libpfm = {
     return Libpfm()
 }()
 
-@Suite(.serialized,
+@Suite(.serialized, .timeLimit(.minutes(1)),
        .enabled(if: LiveHost.isX86_64, "libpfm4's amd64 tables exist only in its x86 builds"))
 struct LibpfmTests {
     @Test func zen3TablesArePresent() throws {

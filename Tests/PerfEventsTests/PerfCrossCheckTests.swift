@@ -34,7 +34,7 @@ private func perfAttributes(_ event: String) throws -> [String: UInt64]? {
 /// the kernel, never from a recording. perf prints the attributes even for the
 /// hardware events a kernel without a hardware PMU then refuses. perf's own default
 /// of excluding the guest is a tool policy and not compared.
-@Suite(.serialized,
+@Suite(.serialized, .timeLimit(.minutes(2)),
        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/perf"), "no /usr/bin/perf to compare with"))
 struct PerfCrossCheckTests {
     @Test(arguments: [

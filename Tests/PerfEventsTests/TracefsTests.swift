@@ -27,7 +27,7 @@ private func scratchRoot(_ files: [String: String]) throws -> String {
     return root
 }
 
-@Suite(.serialized) struct TracefsTests {
+@Suite(.timeLimit(.minutes(2)), .serialized) struct TracefsTests {
     @Test func realTracepointIDMatchesTheKernelsFile() throws {
         try ensureTracefsMounted()
         let file = "/sys/kernel/tracing/events/syscalls/sys_enter_getppid/id"

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// `pmu kvm` as a user runs it: this machine's KVM, recorded machines for the PMU choice.
-@Suite struct KVMCommandTests {
+@Suite(.timeLimit(.minutes(2))) struct KVMCommandTests {
     /// Read from this host's sysfs and /dev at test time.
     static var hasCorePMU: Bool { LiveHost.hasCorePMU }
     static var kvmUsable: Bool { LiveHost.kvmUsable }

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@Suite struct ListCommandTests {
+@Suite(.timeLimit(.minutes(2))) struct ListCommandTests {
     @Test func listsThisMachinesPMUsWithTheirSysfsTypes() throws {
         let result = try CLI.run(["list", "--json"])
         #expect(result.status == 0, "\(result.stderr)")

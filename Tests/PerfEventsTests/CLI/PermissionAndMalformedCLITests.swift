@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import PerfEvents
 
-@Suite struct CLIMalformedSysfsTests {
+@Suite(.timeLimit(.minutes(2))) struct CLIMalformedSysfsTests {
     /// `pmu list --sysfs-root` on every malformed tree: the good PMU is listed, the
     /// defect is a warning naming the file, and the exit status is 0.
     @Test(arguments: malformedCases) func listWarnsAndListsTheRest(_ expectation: MalformedCase) throws {
@@ -37,7 +37,8 @@ import Testing
 /// What an unprivileged user may count at this machine's perf_event_paranoid,
 /// and what root may: the `pmu stat` CLI run as `nobody` (setpriv) and as root.
 /// Changes no system setting.
-@Suite(.enabled(if: CLI.isRoot && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"),
+@Suite(.timeLimit(.minutes(3)),
+       .enabled(if: CLI.isRoot && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"),
                 "needs root and /usr/bin/setpriv to run pmu as nobody"))
 struct PermissionMatrixTests {
     /// The count of `event` in `pmu stat -x,` output (nil for `<not supported>`).

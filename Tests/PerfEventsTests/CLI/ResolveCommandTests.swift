@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@Suite struct ResolveCommandTests {
+@Suite(.timeLimit(.minutes(2))) struct ResolveCommandTests {
     func resolve(_ arguments: [String]) throws -> [[String: Any]] {
         let result = try CLI.run(["resolve", "--json"] + arguments)
         #expect(result.status == 0, "\(result.stderr)")

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@Suite(.serialized) struct StatCommandTests {
+@Suite(.timeLimit(.minutes(3)), .serialized) struct StatCommandTests {
     @Test func tracepointCountsExactlyTheCallsMadeAndAgreesWithPerf() throws {
         CLI.ensureTracefs()
         let calls = 4321
