@@ -14,7 +14,10 @@ build: deps
 
 test: deps
 	$(SWIFT) build $(SWIFT_FLAGS) --build-tests
-	$(SWIFT) test $(SWIFT_FLAGS) --skip-build
+	@# The log is kept in .build/test.log; the slowest suites are printed even when a test
+	@# fails, and the recipe keeps swift test's exit status (pipefail: not tee's).
+	bash -c 'set -o pipefail; $(SWIFT) test $(SWIFT_FLAGS) --skip-build 2>&1 | tee .build/test.log; status=$$?; \
+		.ci/slowest-suites.sh .build/test.log 10 || true; exit $$status'
 	@$(MAKE) --no-print-directory embedded
 	@$(MAKE) --no-print-directory lab
 	@$(MAKE) --no-print-directory fuzz-smoke

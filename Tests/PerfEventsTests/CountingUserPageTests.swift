@@ -47,7 +47,7 @@ final class PageImage {
     }
 }
 
-@Suite struct CountingUserPageTests {
+@Suite(.timeLimit(.minutes(1))) struct CountingUserPageTests {
     func count(_ outcome: UserPageOutcome) -> RawCount? {
         if case .counted(let count, _) = outcome { return count }
         return nil

@@ -3,7 +3,7 @@ import Testing
 
 /// Inputs the fuzz targets (Tests/Fuzz, `make fuzz`) found crashing, each kept
 /// as a test next to its fix.
-@Suite struct FuzzRegressionTests {
+@Suite(.timeLimit(.minutes(2))) struct FuzzRegressionTests {
     /// `read-buffer`: a group read whose `nr` makes `header + nr × perValue`
     /// overflow `Int` by the header alone (nr = (Int.max / 8) with 8-byte values)
     /// trapped while building the error instead of reporting it.

@@ -1,6 +1,7 @@
+import Testing
 @testable import PerfEvents
 
-/// PMUs as sysfs describes them on machines we recorded, built by hand.
+/// PMUs as sysfs describes them on machines we recorded: built by hand, or read from a recording.
 enum RecordedMachines {
     static func field(_ name: String, _ word: ConfigWord, _ ranges: ClosedRange<Int>...) -> FormatField {
         FormatField(name: name, word: word, ranges: ranges)
@@ -49,17 +50,13 @@ enum RecordedMachines {
         ]
     }
 
-    /// This development machine: an AMD guest without a hardware PMU.
-    static var thisMachine: [PMU] {
-        [
-            PMU(name: "breakpoint", type: 5, kind: .breakpoint),
-            PMU(name: "msr", type: 9, kind: .other, formats: [field("event", .config, 0...63)],
-                aliases: [alias("tsc", event: 0)]),
-            PMU(name: "software", type: 1, kind: .software),
-            PMU(name: "tracepoint", type: 2, kind: .tracepoint),
-            PMU(name: "uprobe", type: 8, kind: .other,
-                formats: [field("retprobe", .config, 0...0), field("ref_ctr_offset", .config, 32...63)]),
-        ]
+    /// The `amd-epyc-pvm` recording (an AMD guest without a hardware PMU: software,
+    /// tracepoint, breakpoint, uprobe and msr at type 9), as discovery reads it.
+    /// A recording, not the machine the tests run on: that one is `LiveHost`.
+    static func amdEpycPVM() throws -> [PMU] {
+        let inventory = try PMUDiscovery(root: SysfsFixtures.root("amd-epyc-pvm")).discover()
+        try #require(inventory.problems.isEmpty, "\(inventory.problems)")
+        return inventory.pmus
     }
 
     /// A PMU with parameterised aliases and scattered fields, as some uncore and SPE PMUs have.

@@ -8,7 +8,7 @@ import CPerfEvents
 /// or backwards value. Sizes come from the environment so CI can shrink them:
 /// `PERF_EVENTS_SOAK_CYCLES` (default 100,000 open/read/close cycles) and
 /// `PERF_EVENTS_SOAK_READS` (default 1,000,000 reads in total over two threads).
-@Suite(.serialized) struct SoakTests {
+@Suite(.timeLimit(.minutes(10)), .serialized) struct SoakTests {
     static func size(_ variable: String, default value: Int) -> Int {
         ProcessInfo.processInfo.environment[variable].flatMap { Int($0) }.map { max(1, $0) } ?? value
     }

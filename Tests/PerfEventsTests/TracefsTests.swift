@@ -27,7 +27,7 @@ private func scratchRoot(_ files: [String: String]) throws -> String {
     return root
 }
 
-@Suite(.serialized) struct TracefsTests {
+@Suite(.timeLimit(.minutes(2)), .serialized) struct TracefsTests {
     @Test func realTracepointIDMatchesTheKernelsFile() throws {
         try ensureTracefsMounted()
         let file = "/sys/kernel/tracing/events/syscalls/sys_enter_getppid/id"
@@ -35,7 +35,7 @@ private func scratchRoot(_ files: [String: String]) throws -> String {
             try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
         #expect(try Tracefs().id(subsystem: "syscalls", event: "sys_enter_getppid") == expected)
 
-        let resolved = try Resolver(pmus: RecordedMachines.thisMachine, libpfm: nil).resolve("syscalls:sys_enter_getppid")
+        let resolved = try Resolver(pmus: LiveHost.inventory().pmus, libpfm: nil).resolve("syscalls:sys_enter_getppid")
         #expect(resolved.map { $0.events[0].attributes } == [EventAttributes(type: 2, config: expected)])
         #expect(resolved[0].events[0].source == .tracepoint(expected))
     }

@@ -2,13 +2,15 @@ import Foundation
 import Testing
 
 /// `pmu kvm` as a user runs it: this machine's KVM, recorded machines for the PMU choice.
-@Suite struct KVMCommandTests {
-    static let devices = "/sys/bus/event_source/devices"
-    static var hasCorePMU: Bool {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: devices)) ?? []
-        return names.contains("cpu") || names.contains { FileManager.default.fileExists(atPath: "\(devices)/\($0)/cpus") }
+@Suite(.timeLimit(.minutes(2))) struct KVMCommandTests {
+    /// Read from this host's sysfs and /dev at test time.
+    static var hasCorePMU: Bool { LiveHost.hasCorePMU }
+    static var kvmUsable: Bool { LiveHost.kvmUsable }
+    /// /dev/kvm closed to other users (mode 0660 root:kvm, as distributions ship it).
+    static var kvmClosedToOthers: Bool {
+        let mode = (try? FileManager.default.attributesOfItem(atPath: "/dev/kvm"))?[.posixPermissions] as? Int
+        return mode.map { $0 & 0o006 == 0 } ?? false
     }
-    static var kvmUsable: Bool { FileManager.default.isReadableFile(atPath: "/dev/kvm") }
 
     func object(_ arguments: [String]) throws -> [String: Any] {
         let result = try CLI.run(["kvm", "--json"] + arguments)
@@ -16,7 +18,8 @@ import Testing
         return try #require(try result.json() as? [String: Any])
     }
 
-    @Test(.enabled(if: kvmUsable && !hasCorePMU, "this machine: KVM without a host CPU PMU"))
+    @Test(.enabled(if: kvmUsable, "no usable /dev/kvm"),
+          .enabled(if: !hasCorePMU, "this host has a CPU PMU: thisMachinesCorePMUsAreListed runs instead"))
     func thisMachineHasNoCPUPMUAndNoVirtualPMU() throws {
         let parameter = CLI.read("/sys/module/kvm/parameters/enable_pmu")
         let report = try object([])
@@ -46,7 +49,23 @@ import Testing
         #expect(refused.stderr.contains("no CPU PMU"))
     }
 
-    @Test(.enabled(if: kvmUsable), arguments: [("4-5", "armv8_cortex_a72", 9, "4-5"), ("0-3", "armv8_cortex_a53", 8, "0-3"),
+    /// The working path of the test above: a host with core PMUs (read from its sysfs
+    /// now) lists each of them with the type its `type` file says.
+    @Test(.enabled(if: kvmUsable, "no usable /dev/kvm"),
+          .enabled(if: hasCorePMU, "this host has no CPU PMU (a VM without a virtual PMU)"))
+    func thisMachinesCorePMUsAreListed() throws {
+        let cores = try SysfsTree.live.coreDevices()
+        let report = try object([])
+        let host = try #require(report["host"] as? [String: Any])
+        #expect(host["cpu_pmu"] as? Bool == true)
+        #expect((host["reason"] as? String)?.isEmpty == false)
+        let rows = try #require(report["pmus"] as? [[String: Any]])
+        #expect(rows.compactMap { $0["name"] as? String } == cores.map(\.name))
+        #expect(rows.compactMap { $0["type"] as? Int } == cores.map { Int($0.type) })
+        #expect(rows.allSatisfy { ["accepted", "rejected", "not-applicable"].contains($0["kvm"] as? String ?? "") }, "\(rows)")
+    }
+
+    @Test(.enabled(if: kvmUsable, "no usable /dev/kvm"), arguments: [("4-5", "armv8_cortex_a72", 9, "4-5"), ("0-3", "armv8_cortex_a53", 8, "0-3"),
                                               ("4", "armv8_cortex_a72", 9, "4-5")])
     func rk3399Selection(cpus: String, name: String, type: Int, pmuCPUs: String) throws {
         let report = try object(["--sysfs-root", CLI.fixture("rk3399"), "--cpus", cpus])
@@ -69,7 +88,7 @@ import Testing
         #endif
     }
 
-    @Test(.enabled(if: kvmUsable))
+    @Test(.enabled(if: kvmUsable, "no usable /dev/kvm"))
     func straddlingCPUsFailNamingBothPMUs() throws {
         for json in [true, false] {
             let result = try CLI.run(["kvm", "--sysfs-root", CLI.fixture("rk3399"), "--cpus", "3-4"] + (json ? ["--json"] : []))
@@ -80,7 +99,7 @@ import Testing
         }
     }
 
-    @Test(.enabled(if: kvmUsable))
+    @Test(.enabled(if: kvmUsable, "no usable /dev/kvm"))
     func alderLakeAtomCores() throws {
         let report = try object(["--sysfs-root", CLI.fixture("alderlake"), "--cpus", "16-23"])
         let selected = try #require(report["selected"] as? [String: Any])
@@ -114,8 +133,8 @@ import Testing
     }
 
     @Test func cpusThisMachineLacks() throws {
-        guard let possible = CLI.read("/sys/devices/system/cpu/possible"),
-              let last = possible.split(whereSeparator: { $0 == "-" || $0 == "," }).last.flatMap({ Int($0) }) else { return }
+        let possible = try #require(CLI.read("/sys/devices/system/cpu/possible"))
+        let last = try #require(possible.split(whereSeparator: { $0 == "-" || $0 == "," }).last.flatMap({ Int($0) }), "\(possible)")
         let result = try CLI.run(["kvm", "--cpus", "\(last + 1)"])
         #expect(result.status != 0)
         #expect(result.stderr.contains("CPU \(last + 1) does not exist"))
@@ -140,11 +159,12 @@ import Testing
     }
 
     /// As an unprivileged user (nobody), /dev/kvm (mode 0660 root:kvm) cannot be opened.
-    @Test(.enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") && kvmUsable))
+    @Test(.enabled(if: getuid() == 0, "not root: cannot switch to nobody"),
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"), "no /usr/bin/setpriv"),
+          .enabled(if: kvmUsable, "no usable /dev/kvm"),
+          // World-accessible /dev/kvm: there is nothing to refuse.
+          .enabled(if: kvmClosedToOthers, "/dev/kvm is open to every user here"))
     func deviceWithoutPermission() throws {
-        let attributes = try FileManager.default.attributesOfItem(atPath: "/dev/kvm")
-        let mode = (attributes[.posixPermissions] as? Int) ?? 0
-        guard mode & 0o006 == 0 else { return }  // world-accessible: nothing to refuse
         let pmu = CLI.productsDirectory.appendingPathComponent("pmu").path
         let result = try CLI.run(["--reuid=65534", "--regid=65534", "--clear-groups", pmu, "kvm"],
                                  executable: "/usr/bin/setpriv")
