@@ -98,7 +98,7 @@ extension ResolveCommand.Row {
     init(_ input: String, _ event: ResolvedEvent, group: String?) {
         let attributes = event.attributes
         self.init(
-            input: input, event: event.displayName, pmu: event.pmu, type: attributes.type,
+            input: input, event: event.displayName, pmu: event.pmu.name, type: attributes.type,
             config: hex(attributes.config), config1: hex(attributes.config1),
             config2: hex(attributes.config2), config3: hex(attributes.config3),
             bp_type: attributes.type == LegacyType.breakpoint ? attributes.breakpointType : nil,

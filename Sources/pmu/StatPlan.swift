@@ -26,7 +26,7 @@ struct StatResult {
     }
 }
 
-/// What `pmu stat` opens: each resolved group as a perf group, other events alone.
+/// What `pmu stat` opens: the resolved groups as one ``EventList``.
 struct StatPlan {
     var groups: [ResolvedGroup]
     var inventory: PMUInventory
@@ -43,85 +43,12 @@ struct StatPlan {
         options.enableOnExec = waitingChild != nil
         options.machineHasCorePMU = inventory.hasCorePMU
         options.procRoot = procRoot
-
-        enum Opened {
-            case single(Counter)
-            case group(CounterGroup)
-            case refused(CounterError)
-            case unavailable(String)
-        }
-        var opened: [(events: [ResolvedEvent], counters: Opened)] = []
-        for group in groups {
-            let events = group.events.map { event in
-                CounterEvent(event, pmu: event.pmu.flatMap { try? inventory.pmu(named: $0) })
-            }
-            // CPU-wide on a core PMU of a heterogeneous machine: only the CPUs it covers.
-            var options = options
-            if target.isCPUWide, let pmu = events.compactMap({ $0.pmu }).first(where: { $0.kind == .core }),
-               let pmuCPUs = pmu.cpus {
-                let asked = CPUSet(target.cpus.map(Int.init))
-                let covered = asked.intersection(pmuCPUs)
-                if covered.isEmpty {
-                    opened.append((group.events, .unavailable(
-                        "\(pmu.name) covers CPUs \(pmuCPUs), none of the CPUs counted (\(asked))")))
-                    continue
-                }
-                options.target = .cpus(covered)
-            }
-            if group.isGroup && events.count > 1 {
-                do {
-                    opened.append((group.events, .group(try CounterGroup(events, options: options))))
-                } catch {
-                    opened.append((group.events, .refused(error)))
-                }
-            } else {
-                for (index, event) in events.enumerated() {
-                    do {
-                        opened.append(([group.events[index]], .single(try Counter(event, options: options))))
-                    } catch {
-                        opened.append(([group.events[index]], .refused(error)))
-                    }
-                }
-            }
-        }
+        let list = EventList(groups, options: options)
+        // With a waiting child the counters start at its exec (enable_on_exec).
         let enableNow = waitingChild == nil
-        if enableNow {
-            for entry in opened {
-                switch entry.counters {
-                case .single(let counter): try? counter.enable()
-                case .group(let group): try? group.enable()
-                case .refused, .unavailable: break
-                }
-            }
-        }
+        if enableNow { try? list.enable() }
         _ = try body()
-        var results: [StatResult] = []
-        for entry in opened {
-            switch entry.counters {
-            case .single(let counter):
-                if enableNow { try? counter.disable() }
-                let value: CounterValue
-                do { value = try counter.read() } catch { value = CounterValue(notSupported: "read failed: \(error.description)") }
-                results.append(StatResult(event: entry.events[0], value: value, perRun: []))
-            case .group(let group):
-                if enableNow { try? group.disable() }
-                let values: [CounterValue]
-                do { values = try group.read() } catch {
-                    values = entry.events.map { _ in CounterValue(notSupported: "read failed: \(error.description)") }
-                }
-                for (event, value) in zip(entry.events, values) {
-                    results.append(StatResult(event: event, value: value, perRun: []))
-                }
-            case .refused(let error):
-                for event in entry.events {
-                    results.append(StatResult(event: event, value: CounterValue(notSupported: error), perRun: []))
-                }
-            case .unavailable(let reason):
-                for event in entry.events {
-                    results.append(StatResult(event: event, value: CounterValue(notSupported: reason), perRun: []))
-                }
-            }
-        }
-        return results
+        if enableNow { try? list.disable() }
+        return list.read().map { StatResult(event: $0.event, value: $0.value, perRun: []) }
     }
 }

@@ -36,7 +36,7 @@ struct StatReport {
         JSONReport(command: command, exit_status: exitStatus, runs: runs, elapsed_seconds: elapsed,
                    events: results.map { result in
             JSONEvent(
-                event: result.event.displayName, pmu: result.event.pmu, type: result.event.attributes.type,
+                event: result.event.displayName, pmu: result.event.pmu.name, type: result.event.attributes.type,
                 config: hex(result.event.attributes.config), count: count(of: result),
                 unit: result.event.unit, time_enabled_ns: result.value.timeEnabled,
                 time_running_ns: result.value.timeRunning, status: status(of: result.value),
@@ -62,7 +62,7 @@ struct StatReport {
 
     func reason(of result: StatResult) -> String? {
         switch result.value.status {
-        case .notSupported(let reason): return reason
+        case .notSupported(let reason): return reason.description
         case .notCounted: return "the event never ran (time running is 0): it was enabled but never scheduled on a PMU"
         case .multiplexed: return "multiplexed: counted \(result.value.runningPercent)% of the time, scaled up"
         case .counted: return result.event.note
@@ -70,7 +70,7 @@ struct StatReport {
     }
 
     private func pmuLabel(_ result: StatResult) -> String {
-        "\(result.event.pmu ?? "legacy") (type \(result.event.attributes.type))"
+        "\(result.event.pmu.name ?? "legacy") (type \(result.event.attributes.type))"
     }
 
     /// perf stat's layout: the count right-aligned, the event, then the PMU and notes.
@@ -126,7 +126,7 @@ struct StatReport {
             let percent = result.value.timeEnabled == 0 ? "0.00"
                 : fixed(Double(result.value.timeRunning) * 100 / Double(result.value.timeEnabled), digits: 2)
             return [countField, result.event.unit ?? "", result.event.displayName, String(result.value.timeRunning),
-                    percent, result.event.pmu ?? "", String(result.event.attributes.type)]
+                    percent, result.event.pmu.name ?? "", String(result.event.attributes.type)]
                 .joined(separator: separator)
         }
     }

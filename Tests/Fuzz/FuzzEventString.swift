@@ -125,7 +125,7 @@ func fuzzEventString(_ bytes: UnsafeBufferPointer<UInt8>) {
     let input = text(UnsafeBufferPointer(rebasing: bytes.dropFirst()))
     let utf8 = Array(input.utf8)
 
-    let list: EventList
+    let list: EventListSyntax
     do {
         list = try EventParser.parse(input)
     } catch {

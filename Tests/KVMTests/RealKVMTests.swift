@@ -30,7 +30,7 @@ enum HostEvents {
         let hardware = events.contains { $0.isHardware }
         let counters = VCPUCounters(binding: hardware ? try binding() : nil, resolver: resolver, events: events)
         for entry in counters.entries where entry.counter == nil {
-            Issue.record("\(entry.event.label) did not open: \(entry.unavailable ?? "")")
+            Issue.record("\(entry.event.label) did not open: \(entry.unavailable?.description ?? "")")
         }
         return counters
     }

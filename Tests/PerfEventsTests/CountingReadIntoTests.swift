@@ -11,7 +11,7 @@ struct CountingReadIntoTests {
     @Test func readIntoReplacesTheContentsAndKeepsTheStorage() throws {
         let group = try CounterGroup(Self.software)
         try group.enable()
-        var values = [CounterValue(notSupported: "stale")]
+        var values = [CounterValue(raw: 7, timeEnabled: 1, timeRunning: 1)]
         values.reserveCapacity(8)
         try group.read(into: &values)
         let capacity = values.capacity

@@ -39,7 +39,8 @@ import Testing
         let error = CounterError(operation: .open, errno: .noSuchFileOrDirectory, label: "cycles",
                                  attributes: EventAttributes(type: 0), message: "no hardware PMU")
         let value = CounterValue(notSupported: error)
-        #expect(value.status == .notSupported(reason: "no hardware PMU"))
+        #expect(value.status == .notSupported(reason: .refused(error)))
+        #expect(UnavailableReason.refused(error).description == "no hardware PMU")
         #expect(value.scaled == nil)
     }
 

@@ -43,7 +43,7 @@ struct LibpfmTests {
         let event = try #require(groups.first?.events.first)
         #expect(event.attributes.type == 4)
         #expect(event.attributes.config == 0xc0)
-        #expect(event.pmu == nil)
+        #expect(event.pmu == .noCorePMU)
         #expect(event.note?.contains("PERF_TYPE_RAW") == true)
         guard case .libpfm(let qualified) = event.source else { Issue.record("\(event.source)"); return }
         #expect(qualified.contains("RETIRED_INSTRUCTIONS"))
@@ -54,7 +54,7 @@ struct LibpfmTests {
         let resolver = try Resolver(pmus: [core] + RecordedMachines.amdEpycPVM(), libpfm: forcedLibpfm)
         let event = try #require(try resolver.resolve("amd64_fam19h_zen3::RETIRED_INSTRUCTIONS:k").first?.events.first)
         #expect(event.attributes.type == 42)
-        #expect(event.pmu == "cpu")
+        #expect(event.pmu.name == "cpu")
         #expect(event.attributes.excludeUser && !event.attributes.excludeKernel)
     }
 

@@ -59,7 +59,7 @@ struct MachineMatrixTests {
                     #expect(attributes.type == type, "\(input)")
                     #expect([attributes.config, attributes.config1, attributes.config2, attributes.config3]
                             == SysfsTree.words.map { words[$0] ?? 0 }, "\(input): \(attributes)")
-                    #expect(events[0].pmu == device.name)
+                    #expect(events[0].pmu.name == device.name)
                     #expect(events[0].source == .sysfsAlias(alias.name))
                     #expect(events[0].scale == alias.scale && events[0].unit == alias.unit, "\(input)")
                 case .refused(let term):
@@ -83,7 +83,7 @@ struct MachineMatrixTests {
             for input in ["msr/tsc/", "tsc"] {
                 let events = try resolver.resolve(input).flatMap(\.events)
                 #expect(events.map(\.attributes) == [EventAttributes(type: type, config: words["config"] ?? 0)], "\(input)")
-                #expect(events.map(\.pmu) == ["msr"])
+                #expect(events.map(\.pmu.name) == ["msr"])
             }
         } else {
             #expect(throws: ResolutionError.self, "\(tree.name) has no msr/events/tsc") { try resolver.resolve("msr/tsc/") }
@@ -99,14 +99,14 @@ struct MachineMatrixTests {
         switch cores.count {
         case 0:
             #expect(events.map(\.attributes) == [EventAttributes(type: LegacyType.hardware, config: 0)])
-            #expect(events.map(\.pmu) == [nil])
+            #expect(events.map(\.pmu) == [.noCorePMU])
             #expect(events.first?.note?.contains("no core PMU") == true)
         case 1:
             #expect(events.map(\.attributes) == [EventAttributes(type: LegacyType.hardware, config: 0)])
-            #expect(events.map(\.pmu) == cores.map { $0.name as String? })
+            #expect(events.map(\.pmu.name) == cores.map { $0.name as String? })
         default:
             #expect(events.map(\.attributes) == cores.map { EventAttributes(type: LegacyType.hardware, config: UInt64($0.type) << 32) })
-            #expect(events.map(\.pmu) == cores.map { $0.name as String? })
+            #expect(events.map(\.pmu.name) == cores.map { $0.name as String? })
             #expect(events.map { $0.cpus.map { Set($0) } } == cores.map(\.cpus))
         }
     }

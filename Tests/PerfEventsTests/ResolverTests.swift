@@ -27,7 +27,7 @@ private func failure(_ text: String, on pmus: [PMU]) -> ResolutionError? {
     @Test func aliasOnOneCluster() throws {
         let resolved = try events("armv8_cortex_a72/cpu_cycles/", on: RecordedMachines.rk3399)
         #expect(resolved.count == 1)
-        #expect(resolved[0].pmu == "armv8_cortex_a72")
+        #expect(resolved[0].pmu.name == "armv8_cortex_a72")
         #expect(resolved[0].attributes == EventAttributes(type: 9, config: 0x11))
         #expect(resolved[0].source == .sysfsAlias("cpu_cycles"))
         #expect(resolved[0].cpus == CPUSet(4...5))
@@ -40,7 +40,7 @@ private func failure(_ text: String, on pmus: [PMU]) -> ResolutionError? {
 
     @Test func cyclesOnBothClusters() throws {
         let resolved = try events("cycles", on: RecordedMachines.rk3399)
-        #expect(resolved.map { $0.pmu } == ["armv8_cortex_a53", "armv8_cortex_a72"])
+        #expect(resolved.map { $0.pmu.name } == ["armv8_cortex_a53", "armv8_cortex_a72"])
         #expect(resolved.map { $0.attributes } == [
             EventAttributes(type: 0, config: 8 << 32 | 0), EventAttributes(type: 0, config: 9 << 32 | 0),
         ])
@@ -72,7 +72,7 @@ private func failure(_ text: String, on pmus: [PMU]) -> ResolutionError? {
         let groups = try resolve("{cycles,instructions,cs}:u", on: RecordedMachines.rk3399)
         #expect(groups.count == 2)
         #expect(groups.allSatisfy { $0.isGroup && $0.events.count == 3 })
-        #expect(groups[0].events.map { $0.pmu } == ["armv8_cortex_a53", "armv8_cortex_a53", "software"])
+        #expect(groups[0].events.map { $0.pmu.name } == ["armv8_cortex_a53", "armv8_cortex_a53", "software"])
         #expect(groups[1].events.map { $0.attributes.config } == [9 << 32 | 0, 9 << 32 | 1, 3])
         #expect(groups.flatMap { $0.events }.allSatisfy { $0.attributes.excludeKernel && !$0.attributes.excludeUser })
     }
@@ -101,11 +101,11 @@ private func failure(_ text: String, on pmus: [PMU]) -> ResolutionError? {
 
     @Test func uncoreInstancesAndScale() throws {
         let resolved = try events("uncore_imc/event=0x1/", on: RecordedMachines.alderLake)
-        #expect(resolved.map { $0.pmu } == ["uncore_imc_0", "uncore_imc_1"])
+        #expect(resolved.map { $0.pmu.name } == ["uncore_imc_0", "uncore_imc_1"])
         #expect(resolved.map { $0.attributes.type } == [20, 21])
         // Only instance 0 publishes the alias: the other instance is left out, not an error.
         let reads = try events("uncore_imc/data_reads/", on: RecordedMachines.alderLake)
-        #expect(reads.map { $0.pmu } == ["uncore_imc_0"])
+        #expect(reads.map { $0.pmu.name } == ["uncore_imc_0"])
         #expect(reads[0].scale == "6.103515625e-5")
         #expect(reads[0].unit == "MiB")
         #expect(reads[0].attributes.config == 0x20ff)
@@ -129,14 +129,14 @@ private func failure(_ text: String, on pmus: [PMU]) -> ResolutionError? {
     @Test func msrAlias() throws {
         let resolved = try events("msr/tsc/", on: try RecordedMachines.amdEpycPVM())
         #expect(resolved.map { $0.attributes } == [EventAttributes(type: 9, config: 0)])
-        #expect(resolved[0].pmu == "msr")
+        #expect(resolved[0].pmu.name == "msr")
         #expect(try events("tsc", on: try RecordedMachines.amdEpycPVM()).map { $0.attributes } == [EventAttributes(type: 9, config: 0)])
     }
 
     @Test func hardwareEventWithoutCorePMU() throws {
         let resolved = try events("cycles", on: try RecordedMachines.amdEpycPVM())
         #expect(resolved.map { $0.attributes } == [EventAttributes(type: 0, config: 0)])
-        #expect(resolved[0].pmu == nil)
+        #expect(resolved[0].pmu == .noCorePMU)
         #expect(resolved[0].note?.contains("no core PMU") == true)
         let raw = try events("r00c0", on: try RecordedMachines.amdEpycPVM())
         #expect(raw.map { $0.attributes } == [EventAttributes(type: 4, config: 0xc0)])
@@ -146,7 +146,7 @@ private func failure(_ text: String, on pmus: [PMU]) -> ResolutionError? {
     @Test func singleCorePMUUsesPlainIds() throws {
         let resolved = try events("cycles", on: RecordedMachines.synthetic)
         #expect(resolved.map { $0.attributes } == [EventAttributes(type: 0, config: 0)])
-        #expect(resolved[0].pmu == "cpu")
+        #expect(resolved[0].pmu.name == "cpu")
         #expect(resolved[0].source == .legacyGeneric)
         #expect(try events("r3c", on: RecordedMachines.synthetic).map { $0.attributes } == [EventAttributes(type: 4, config: 0x3c)])
     }

@@ -77,8 +77,8 @@ enum EventCatalog {
     /// config's upper half on hybrid machines); everything else uses the PMU's own type.
     static func typeProblem(_ event: ResolvedEvent, pmu: PMU) -> String? {
         if pmu.kind == .core {
-            guard event.pmu == pmu.name else {
-                return "\(event.text) resolved to PMU \(event.pmu ?? "none"), not \(pmu.name)"
+            guard event.pmu.name == pmu.name else {
+                return "\(event.text) resolved to PMU \(event.pmu.name ?? "none (no core PMU)"), not \(pmu.name)"
             }
             let extended = UInt32(truncatingIfNeeded: event.attributes.config >> 32)
             if event.attributes.type == LegacyType.hardware || event.attributes.type == LegacyType.hardwareCache {
@@ -93,13 +93,13 @@ enum EventCatalog {
     }
 
     /// A tracepoint (`sys:name`) as the Resolver reads it from tracefs.
-    static func tracepoint(_ name: String, resolver: Resolver) -> Result<EventAttributes, BenchFailure> {
+    static func tracepoint(_ name: String, resolver: Resolver) -> Result<ResolvedGroup, BenchFailure> {
         do {
-            guard let event = try resolver.resolve(name).first?.events.first,
-                  event.attributes.type == LegacyType.tracepoint else {
+            guard let group = try resolver.resolve(name).first, group.events.count == 1,
+                  group.events[0].attributes.type == LegacyType.tracepoint else {
                 return .failure(BenchFailure("\(name) did not resolve to a tracepoint"))
             }
-            return .success(event.attributes)
+            return .success(group)
         } catch {
             return .failure(BenchFailure("\(error.description) (is tracefs mounted? mount -t tracefs nodev /sys/kernel/tracing)"))
         }

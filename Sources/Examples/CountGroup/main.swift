@@ -33,7 +33,7 @@ for name in eventNames {
     do {
         for group in try resolver.resolve(text) {
             for event in group.events {
-                events.append(CounterEvent(event, pmu: pmu))
+                events.append(CounterEvent(event))
             }
         }
     } catch {

@@ -28,18 +28,23 @@ public final class VCPUCounters: @unchecked Sendable {
         public let event: VCPUCounterEvent
         /// The event string resolved (see ``VCPUCounterEvent/eventString(binding:)``).
         public let eventString: String
-        /// The attributes opened, when resolution succeeded.
-        public let attributes: EventAttributes?
+        /// What resolution made of it (PMU, attributes), when it resolved.
+        public let resolved: ResolvedEvent?
         /// The open counter, nil when unavailable.
         public let counter: Counter?
         /// Why the event is not counted, nil when it is.
-        public let unavailable: String?
+        public let unavailable: UnavailableReason?
+
+        /// The attributes opened, when resolution succeeded.
+        public var attributes: EventAttributes? { resolved?.attributes }
     }
 
     /// The PMU binding the hardware events were opened for (nil: the host has no core PMU).
     public let binding: PMUBinding?
     /// One entry per requested event, in the order given.
     public let entries: [Entry]
+    /// The events that resolved, opened (in the order of ``entries``).
+    public let list: EventList
 
     /// Resolves and opens `events` for the calling thread, disabled. Never throws: an
     /// event that cannot be counted here is kept with the reason.
@@ -51,50 +56,61 @@ public final class VCPUCounters: @unchecked Sendable {
     public init(binding: PMUBinding?, resolver: Resolver, events: [VCPUCounterEvent] = VCPUCounterEvent.standard,
                 system: SystemCalls = .live) {
         self.binding = binding
-        let hasCorePMU = !resolver.corePMUs.isEmpty
-        var options = CounterOptions(target: .callingThread, machineHasCorePMU: hasCorePMU)
+        var options = CounterOptions(target: .callingThread, machineHasCorePMU: !resolver.corePMUs.isEmpty)
         options.startDisabled = true
-        var entries: [Entry] = []
+        var resolutions: [(event: VCPUCounterEvent, text: String, outcome: Result<ResolvedEvent, Unresolved>)] = []
         for event in events {
             let text = event.eventString(binding: binding)
-            let resolved: ResolvedEvent
-            switch Self.resolveOne(text, resolver: resolver) {
-            case .success(let one): resolved = one
-            case .failure(let reason):
-                entries.append(Entry(event: event, eventString: text, attributes: nil, counter: nil, unavailable: reason))
-                continue
+            resolutions.append((event, text, Self.resolveOne(text, resolver: resolver)))
+        }
+        var groups: [ResolvedGroup] = []
+        for resolution in resolutions {
+            if case .success(let resolved) = resolution.outcome {
+                groups.append(ResolvedGroup(text: resolution.text, isGroup: false, events: [resolved]))
             }
-            let pmu = resolved.pmu.flatMap { name in resolver.pmus.first { $0.name == name } }
-            do {
-                let counter = try Counter(label: text, attributes: resolved.attributes, pmu: pmu, options: options, system: system)
-                entries.append(Entry(event: event, eventString: text, attributes: resolved.attributes, counter: counter, unavailable: nil))
-            } catch {
-                var reason = error.description
-                if let note = resolved.note { reason += " (" + note + ")" }
-                entries.append(Entry(event: event, eventString: text, attributes: resolved.attributes, counter: nil, unavailable: reason))
+        }
+        let list = EventList(groups, options: options, system: system)
+        var opened = list.entries.makeIterator()
+        var entries: [Entry] = []
+        for resolution in resolutions {
+            switch resolution.outcome {
+            case .failure(let unresolved):
+                entries.append(Entry(event: resolution.event, eventString: resolution.text, resolved: nil,
+                                     counter: nil, unavailable: unresolved.reason))
+            case .success(let resolved):
+                guard let entry = opened.next() else { continue }
+                switch entry.member {
+                case .counter(let counter):
+                    entries.append(Entry(event: resolution.event, eventString: resolution.text, resolved: resolved,
+                                         counter: counter, unavailable: nil))
+                case .unavailable(let reason):
+                    entries.append(Entry(event: resolution.event, eventString: resolution.text, resolved: resolved,
+                                         counter: nil, unavailable: reason))
+                case .group:
+                    continue  // single events only: never a group
+                }
             }
         }
         self.entries = entries
+        self.list = list
     }
 
-    private enum Resolution {
-        case success(ResolvedEvent)
-        case failure(String)
+    /// Why a request did not resolve to exactly one event.
+    private struct Unresolved: Error {
+        var reason: UnavailableReason
     }
 
     /// Resolves `text` to exactly one event, or says why not.
-    private static func resolveOne(_ text: String, resolver: Resolver) -> Resolution {
+    private static func resolveOne(_ text: String, resolver: Resolver) -> Result<ResolvedEvent, Unresolved> {
         let groups: [ResolvedGroup]
         do {
             groups = try resolver.resolve(text)
         } catch {
-            return .failure("cannot resolve \(text): " + error.description)
+            return .failure(Unresolved(reason: .unresolved(input: text, error)))
         }
         let events = groups.flatMap { $0.events }
         guard events.count == 1, let only = events.first else {
-            let pmus = events.compactMap { $0.pmu }
-            return .failure("\(text) resolves to \(events.count) events (" + pmus.joined(separator: ", ")
-                + "): bind the VM to one PMU (PMUBinding) to count it on that PMU alone")
+            return .failure(Unresolved(reason: .severalPMUs(input: text, pmus: events.compactMap { $0.pmu.name })))
         }
         return .success(only)
     }
@@ -104,32 +120,26 @@ public final class VCPUCounters: @unchecked Sendable {
 
     /// What the opens found that will make counts smaller than expected (a thread
     /// allowed on CPUs outside the bound PMU: pin it first).
-    public var warnings: [CounterWarning] { counters.flatMap { $0.warnings } }
+    public var warnings: [CounterWarning] { list.warnings }
 
     /// Starts every open counter.
-    public func enable() throws(CounterError) {
-        for counter in counters { try counter.enable() }
-    }
+    public func enable() throws(CounterError) { try list.enable() }
 
     /// Stops every open counter.
-    public func disable() throws(CounterError) {
-        for counter in counters { try counter.disable() }
-    }
+    public func disable() throws(CounterError) { try list.disable() }
 
     /// Zeroes every open counter.
-    public func reset() throws(CounterError) {
-        for counter in counters { try counter.reset() }
-    }
+    public func reset() throws(CounterError) { try list.reset() }
 
     /// One value per entry: the count, or not supported with the reason.
     public func read() throws(CounterError) -> VCPUCounterReadings {
         var readings: [VCPUCounterReadings.Reading] = []
         for entry in entries {
             let value: CounterValue
-            if let counter = entry.counter {
-                value = try counter.read()
-            } else {
-                value = CounterValue(notSupported: entry.unavailable ?? "not opened")
+            switch (entry.counter, entry.unavailable) {
+            case (let counter?, _): value = try counter.read()
+            case (nil, let reason?): value = CounterValue(unavailable: reason)
+            case (nil, nil): continue  // every entry has a counter or a reason
             }
             readings.append(VCPUCounterReadings.Reading(event: entry.event, eventString: entry.eventString, value: value))
         }

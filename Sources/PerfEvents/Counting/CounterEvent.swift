@@ -19,10 +19,9 @@ public struct CounterEvent: Hashable, Sendable {
         self.fallback = fallback
     }
 
-    /// The event `resolved` names, with its own-type fallback; `pmu` is its PMU
-    /// when known (for the affinity check).
-    public init(_ resolved: ResolvedEvent, pmu: PMU? = nil) {
-        self.init(label: resolved.displayName, attributes: resolved.attributes, pmu: pmu,
+    /// The event `resolved` names, on the PMU resolution chose, with its own-type fallback.
+    public init(_ resolved: ResolvedEvent) {
+        self.init(label: resolved.displayName, attributes: resolved.attributes, pmu: resolved.pmu.value,
                   fallback: resolved.fallbackAttributes)
     }
 

@@ -8,7 +8,7 @@
 /// case .counted:       print(value.raw)
 /// case .multiplexed:   print(value.scaled!, "(\(value.runningPercent)% of the time)")
 /// case .notCounted:    print("<not counted>")
-/// case .notSupported(let reason): print("<not supported>", reason)
+/// case .notSupported(let reason): print("<not supported>", reason)   // UnavailableReason
 /// }
 /// ```
 public struct CounterValue: Hashable, Sendable {
@@ -22,8 +22,9 @@ public struct CounterValue: Hashable, Sendable {
         /// The event never got onto a counter (`time_running` is 0): there is
         /// no count, not a count of 0.
         case notCounted
-        /// The kernel refused to open the event; the reason says why.
-        case notSupported(reason: String)
+        /// There is no count: the kernel refused the event, it did not resolve,
+        /// or its PMU does not cover the CPUs counted; the reason says which.
+        case notSupported(reason: UnavailableReason)
     }
 
     /// The count the kernel reports (summed over CPUs and threads).
@@ -66,11 +67,11 @@ public struct CounterValue: Hashable, Sendable {
 
     /// The value of an event the kernel refused to open.
     public init(notSupported error: CounterError) {
-        self.init(notSupported: error.message)
+        self.init(unavailable: .refused(error))
     }
 
-    /// The value of an event that could not be opened, with the reason.
-    public init(notSupported reason: String) {
+    /// The value of an event that has no count, with the reason.
+    public init(unavailable reason: UnavailableReason) {
         raw = 0
         timeEnabled = 0
         timeRunning = 0

@@ -33,16 +33,35 @@ public enum EventSource: Hashable, Sendable {
     }
 }
 
+/// The PMU a resolved event counts on: the discovered PMU itself (its type,
+/// kind and CPUs travel with the event to the counter, the CLI and KVM), or the
+/// one case with no PMU to name.
+public enum EventPMU: Hashable, Sendable {
+    /// The PMU from discovery (`cpu_atom`, `msr`, `software`, `tracepoint`, …).
+    case pmu(PMU)
+    /// A generic hardware or cache event, or `rNNNN`, on a machine without any core
+    /// PMU: resolved to its legacy type, which the kernel then refuses (not supported).
+    case noCorePMU
+
+    /// The PMU, nil for ``noCorePMU``.
+    public var value: PMU? {
+        if case .pmu(let pmu) = self { return pmu }
+        return nil
+    }
+
+    /// The PMU's name, nil for ``noCorePMU``.
+    public var name: String? { value?.name }
+}
+
 /// One event ready to open: what `perf_event_attr` must say, on which PMU,
 /// and how to present its count.
 public struct ResolvedEvent: Hashable, Sendable {
     /// The event's text as the user wrote it (`cycles:u`, `cpu_core/event=0xc0/`).
     public var text: String
-    /// The PMU the event counts on (`cpu_atom`, `msr`, `software`, …); nil for
-    /// a hardware event on a machine without any core PMU.
-    public var pmu: String?
+    /// The PMU the event counts on.
+    public var pmu: EventPMU
     /// The CPUs the PMU covers, when sysfs limits it (heterogeneous cores, uncore cpumask).
-    public var cpus: CPUSet?
+    public var cpus: CPUSet? { pmu.value?.cpus }
     /// Type, config words, privilege filters.
     public var attributes: EventAttributes
     /// Where the attributes came from.
@@ -66,14 +85,13 @@ public struct ResolvedEvent: Hashable, Sendable {
     public var ownTypeEquivalent: OwnTypeEquivalent?
 
     public init(
-        text: String, pmu: String?, cpus: CPUSet? = nil, attributes: EventAttributes, source: EventSource,
+        text: String, pmu: EventPMU, attributes: EventAttributes, source: EventSource,
         name: String? = nil, scale: String? = nil, unit: String? = nil,
         modifiers: EventModifiers = EventModifiers(), note: String? = nil,
         ownTypeEquivalent: OwnTypeEquivalent? = nil
     ) {
         self.text = text
         self.pmu = pmu
-        self.cpus = cpus
         self.attributes = attributes
         self.source = source
         self.name = name
@@ -99,7 +117,7 @@ public struct ResolvedEvent: Hashable, Sendable {
     /// names) so the copies can be told apart.
     public var displayName: String {
         if let name { return name }
-        guard let pmu, !text.hasPrefix(pmu + "/") else { return text }
+        guard let pmu = pmu.name, !text.hasPrefix(pmu + "/") else { return text }
         switch source {
         case .extendedTypeGeneric, .raw, .libpfm:
             return "\(pmu)/\(text)/"

@@ -45,9 +45,15 @@ public struct Resolver: Sendable {
     /// The core PMUs, in the order given.
     public var corePMUs: [PMU] { pmus.filter { $0.kind == .core } }
 
+    /// The discovered PMU called `name`, or, where the list given has none (a
+    /// resolver built by hand), the kernel's fixed PMU of that legacy type.
+    func legacyPMU(_ name: String, type: UInt32, kind: PMUKind) -> PMU {
+        pmus.first { $0.name == name } ?? PMU(name: name, type: type, kind: kind)
+    }
+
     /// Parses and resolves an event string.
     public func resolve(_ text: String) throws(ResolutionError) -> [ResolvedGroup] {
-        let list: EventList
+        let list: EventListSyntax
         do {
             list = try EventParser.parse(text)
         } catch {
@@ -57,7 +63,7 @@ public struct Resolver: Sendable {
     }
 
     /// Resolves a parsed event list, item by item.
-    public func resolve(_ list: EventList) throws(ResolutionError) -> [ResolvedGroup] {
+    public func resolve(_ list: EventListSyntax) throws(ResolutionError) -> [ResolvedGroup] {
         var groups: [ResolvedGroup] = []
         for item in list.groups {
             groups.append(contentsOf: try resolve(item))
@@ -98,21 +104,21 @@ public struct Resolver: Sendable {
     private func splitByCorePMU(_ text: String, _ expansions: [[ResolvedEvent]]) -> [ResolvedGroup] {
         let cores = corePMUs.map { $0.name }
         let spread = expansions.contains { members in
-            members.count > 1 && members.allSatisfy { event in event.pmu.map { cores.contains($0) } ?? false }
+            members.count > 1 && members.allSatisfy { event in event.pmu.name.map { cores.contains($0) } ?? false }
         }
         guard spread else { return [ResolvedGroup(text: text, isGroup: true, events: expansions.flatMap { $0 })] }
         var groups: [ResolvedGroup] = []
         for core in cores {
             var events: [ResolvedEvent] = []
             for members in expansions {
-                let onCore = members.filter { $0.pmu == core }
+                let onCore = members.filter { $0.pmu.name == core }
                 if !onCore.isEmpty {
                     events.append(contentsOf: onCore)
-                } else if members.allSatisfy({ event in !(event.pmu.map { cores.contains($0) } ?? false) }) {
+                } else if members.allSatisfy({ event in !(event.pmu.name.map { cores.contains($0) } ?? false) }) {
                     events.append(contentsOf: members)
                 }
             }
-            if events.contains(where: { $0.pmu == core }) {
+            if events.contains(where: { $0.pmu.name == core }) {
                 groups.append(ResolvedGroup(text: text, isGroup: true, events: events))
             }
         }
@@ -152,14 +158,16 @@ public struct Resolver: Sendable {
                 throw .tracepoint(input: event.text, error)
             }
             events = [ResolvedEvent(
-                text: event.text, pmu: "tracepoint", attributes: EventAttributes(type: LegacyType.tracepoint, config: id),
+                text: event.text, pmu: .pmu(legacyPMU("tracepoint", type: LegacyType.tracepoint, kind: .tracepoint)), attributes: EventAttributes(type: LegacyType.tracepoint, config: id),
                 source: .tracepoint(id))]
         case .breakpoint(let address, let length, let access):
             let defaultLength: UInt64 = access.contains(.execute) ? 8 : 4
             let attributes = EventAttributes(
                 type: LegacyType.breakpoint, config1: address, config2: length ?? defaultLength,
                 breakpointType: access.rawValue)
-            events = [ResolvedEvent(text: event.text, pmu: "breakpoint", attributes: attributes, source: .breakpoint)]
+            events = [ResolvedEvent(
+                text: event.text, pmu: .pmu(legacyPMU("breakpoint", type: LegacyType.breakpoint, kind: .breakpoint)),
+                attributes: attributes, source: .breakpoint)]
         case .libpfm(let text):
             events = [try resolveLibpfm(text, event: event)]
         }
@@ -212,7 +220,7 @@ public struct Resolver: Sendable {
                     problem: "a software event belongs to no hardware PMU; write it without the PMU")
             }
             return [ResolvedEvent(
-                text: event.text, pmu: "software",
+                text: event.text, pmu: .pmu(legacyPMU("software", type: LegacyType.software, kind: .software)),
                 attributes: EventAttributes(type: generic.legacyType, config: generic.config),
                 source: .legacyGeneric, name: label)]
         }
@@ -231,7 +239,7 @@ public struct Resolver: Sendable {
         }
         if targets.isEmpty {
             return [ResolvedEvent(
-                text: event.text, pmu: nil,
+                text: event.text, pmu: .noCorePMU,
                 attributes: EventAttributes(type: generic.legacyType, config: generic.config),
                 source: .legacyGeneric, name: label,
                 note: "no core PMU in sysfs (no cpu, cpu_core/cpu_atom or armv8_* device): the kernel has no hardware"
@@ -240,7 +248,7 @@ public struct Resolver: Sendable {
         let hybrid = cores.count > 1
         return targets.map { core in
             ResolvedEvent(
-                text: event.text, pmu: core.name, cpus: core.cpus,
+                text: event.text, pmu: .pmu(core),
                 attributes: EventAttributes(
                     type: generic.legacyType,
                     config: hybrid ? UInt64(core.type) << 32 | generic.config : generic.config),
@@ -280,13 +288,13 @@ public struct Resolver: Sendable {
         let cores = corePMUs
         if cores.isEmpty {
             return [ResolvedEvent(
-                text: event.text, pmu: nil, attributes: EventAttributes(type: LegacyType.raw, config: config),
+                text: event.text, pmu: .noCorePMU, attributes: EventAttributes(type: LegacyType.raw, config: config),
                 source: .raw,
                 note: "no core PMU in sysfs: kept PERF_TYPE_RAW (4), which the kernel refuses without a hardware PMU")]
         }
         return cores.map { core in
             ResolvedEvent(
-                text: event.text, pmu: core.name, cpus: core.cpus,
+                text: event.text, pmu: .pmu(core),
                 attributes: EventAttributes(type: core.type, config: config), source: .raw)
         }
     }
@@ -397,7 +405,7 @@ public struct Resolver: Sendable {
         }
         let onlyWords = alias == nil && merged.allSatisfy { pmu.format(named: $0.name) == nil }
         return ResolvedEvent(
-            text: event.text, pmu: pmu.name, cpus: pmu.cpus, attributes: attributes,
+            text: event.text, pmu: .pmu(pmu), attributes: attributes,
             source: alias.map { .sysfsAlias($0.name) } ?? (onlyWords ? .raw : .formatTerms),
             name: label, scale: alias?.scale, unit: alias?.unit)
     }
@@ -443,8 +451,7 @@ public struct Resolver: Sendable {
             throw .libpfm(input: text, error)
         }
         var attributes = encoding.attributes
-        var pmuName: String?
-        var cpus: CPUSet?
+        var pmu = EventPMU.noCorePMU
         var note: String?
         if attributes.type == LegacyType.raw {
             let cores = corePMUs
@@ -453,14 +460,18 @@ public struct Resolver: Sendable {
             } else {
                 let core = try matchCore(libpfmPMU: encoding.pmu, cores: cores, text: text)
                 attributes.type = core.type
-                pmuName = core.name
-                cpus = core.cpus
+                pmu = .pmu(core)
             }
         } else if attributes.type == LegacyType.software {
-            pmuName = "software"
+            pmu = .pmu(legacyPMU("software", type: LegacyType.software, kind: .software))
+        } else if let owner = pmus.first(where: { $0.type == attributes.type }) {
+            pmu = .pmu(owner)
+        } else if corePMUs.count == 1, let core = corePMUs.first,
+                  attributes.type == LegacyType.hardware || attributes.type == LegacyType.hardwareCache {
+            pmu = .pmu(core)
         }
         return ResolvedEvent(
-            text: event.text, pmu: pmuName, cpus: cpus, attributes: attributes,
+            text: event.text, pmu: pmu, attributes: attributes,
             source: .libpfm(encoding.qualifiedName), note: note)
     }
 

@@ -1,4 +1,4 @@
-/// Parses perf's event strings (what `perf stat -e` takes) into ``EventList``.
+/// Parses perf's event strings (what `perf stat -e` takes) into ``EventListSyntax``.
 ///
 /// Grammar, as perf has it:
 ///
@@ -18,9 +18,9 @@
 /// the byte offset of the offending part.
 public enum EventParser {
     /// Parses `input` into groups of events.
-    public static func parse(_ input: String) throws(EventSyntaxError) -> EventList {
+    public static func parse(_ input: String) throws(EventSyntaxError) -> EventListSyntax {
         var parser = Parser(input: input)
-        return EventList(input: input, groups: try parser.parseList())
+        return EventListSyntax(input: input, groups: try parser.parseList())
     }
 }
 

@@ -1,6 +1,6 @@
 /// A parsed event string (`-e` list): top-level items in order, each a
 /// single event or a `{…}` group.
-public struct EventList: Hashable, Sendable {
+public struct EventListSyntax: Hashable, Sendable {
     /// The string that was parsed.
     public var input: String
     /// The comma-separated items, in order.

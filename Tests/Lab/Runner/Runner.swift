@@ -103,7 +103,7 @@ struct Lab {
             let a = event.attributes
             Out.fact("resolve", [
                 ("input", text), ("result", "ok"), ("index", "\(index)"), ("of", "\(events.count)"),
-                ("pmu", event.pmu ?? ""), ("type", "\(a.type)"), ("config", Out.hex(a.config)),
+                ("pmu", event.pmu.name ?? ""), ("type", "\(a.type)"), ("config", Out.hex(a.config)),
                 ("config1", Out.hex(a.config1)), ("source", event.source.token), ("cpus", Out.cpus(event.cpus)),
             ], msg: event.note)
         }
@@ -131,8 +131,7 @@ struct Lab {
         for text in ["arm_ac53::INST_RETIRED", "arm_ac53::CPU_CYCLES", "cycles"] {
             guard let events = resolve(text) else { continue }
             for event in events {
-                let pmu = pmus.first { $0.name == event.pmu }
-                count(CounterEvent(event, pmu: pmu), as: "count", extra: [("input", text)])
+                count(CounterEvent(event), as: "count", extra: [("input", text)])
             }
         }
     }
