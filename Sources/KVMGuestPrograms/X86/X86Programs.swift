@@ -1,3 +1,5 @@
+import KVM
+
 /// Real-mode x86 guest programs that exit in known ways a known number of times.
 ///
 /// Each runs from ``loadAddress`` (0000:1000) with CS = DS = ES = SS = 0 (see
