@@ -33,6 +33,13 @@ let package = Package(
             dependencies: ["PerfEvents", "CPerfEvents"],
             path: "Sources/KVM"
         ),
+        // Tiny x86 and arm64 guests that exit in known ways, for the tests, pmu-bench and
+        // the arm64 lab; not part of the KVM product, which a VMM embeds without them.
+        .target(
+            name: "KVMGuestPrograms",
+            dependencies: ["KVM"],
+            path: "Sources/KVMGuestPrograms"
+        ),
         .executableTarget(
             name: "pmu",
             dependencies: [
@@ -65,7 +72,7 @@ let package = Package(
         .executableTarget(
             name: "pmu-bench",
             dependencies: [
-                "PerfEvents", "KVM", "CPerfEvents", "CBenchReference", "PMUBenchCore",
+                "PerfEvents", "KVM", "KVMGuestPrograms", "CPerfEvents", "CBenchReference", "PMUBenchCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
@@ -73,7 +80,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PMUBenchTests",
-            dependencies: ["PMUBenchCore", "pmu-bench", "PerfEvents"],
+            dependencies: ["PMUBenchCore", "pmu-bench", "PerfEvents", "KVMGuestPrograms"],
             path: "Tests/PMUBenchTests"
         ),
         .testTarget(
@@ -85,7 +92,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KVMTests",
-            dependencies: ["KVM", "PerfEvents", "CPerfEvents"],
+            dependencies: ["KVM", "KVMGuestPrograms", "PerfEvents", "CPerfEvents"],
             path: "Tests/KVMTests"
         ),
     ],

@@ -22,3 +22,4 @@ build() {  # module-name source-dir
 
 build PerfEvents Sources/PerfEvents
 if [ -d Sources/KVM ]; then build KVM Sources/KVM; fi
+if [ -d Sources/KVMGuestPrograms ]; then build KVMGuestPrograms Sources/KVMGuestPrograms; fi

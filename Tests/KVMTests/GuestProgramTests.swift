@@ -1,5 +1,5 @@
+import KVMGuestPrograms
 import Testing
-@testable import KVM
 
 /// Guest program bytes: x86 real-mode layouts and A64 encodings against the GNU assembler.
 @Suite(.timeLimit(.minutes(1)))

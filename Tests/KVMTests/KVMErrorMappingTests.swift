@@ -1,3 +1,4 @@
+import KVMGuestPrograms
 import PerfEvents
 import Testing
 @testable import KVM

@@ -1,5 +1,6 @@
 import CPerfEvents
 import Foundation
+import KVMGuestPrograms
 import PerfEvents
 import Testing
 @testable import KVM

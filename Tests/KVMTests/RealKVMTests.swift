@@ -1,4 +1,5 @@
 import Foundation
+import KVMGuestPrograms
 import PerfEvents
 import Testing
 @testable import KVM

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the lab runner: the project's own PerfEvents and KVM sources (the very
-# files of the host build) compiled as Embedded Swift for aarch64, plus the
+# Builds the lab runner: the project's own PerfEvents, KVM and KVMGuestPrograms sources
+# (the very files of the host build) compiled as Embedded Swift for aarch64, plus the
 # runner's main module (Tests/Lab/Runner), the CPerfEvents shims cross-compiled,
 # and libpfm4 for arm64, linked statically.
 # Usage: Tests/Lab/build-runner.sh [OUTPUT]   (default .build-lab/runner/pmu-lab-runner)
@@ -32,6 +32,7 @@ toolchain_bin=$(dirname "$(command -v swiftc)")
 toolchain_lib=$toolchain_bin/../lib/swift/embedded/aarch64-none-none-elf
 objects=("$out_dir/Runner.o" "$out_dir/modules/PerfEvents.o" "${c_objects[@]}")
 [ -f "$out_dir/modules/KVM.o" ] && objects+=("$out_dir/modules/KVM.o")
+[ -f "$out_dir/modules/KVMGuestPrograms.o" ] && objects+=("$out_dir/modules/KVMGuestPrograms.o")
 # GNU ld rejects Embedded Swift objects with a copy-relocation error: link with the toolchain's lld.
 aarch64-linux-gnu-gcc -static -fuse-ld=lld -B"$toolchain_bin" "${objects[@]}" \
   "$toolchain_lib/libswiftUnicodeDataTables.a" "$LAB_LIBPFM_A" -lm -o "$output"

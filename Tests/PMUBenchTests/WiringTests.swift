@@ -1,4 +1,5 @@
 import KVM
+import KVMGuestPrograms
 import PerfEvents
 import Testing
 @testable import PMUBenchCore

@@ -38,6 +38,7 @@
 import CBenchReference
 import CPerfEvents
 import KVM
+import KVMGuestPrograms
 import PerfEvents
 
 /// One kind of guest exit.

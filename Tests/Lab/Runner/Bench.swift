@@ -1,5 +1,6 @@
 import CPerfEvents
 import KVM
+import KVMGuestPrograms
 import PerfEvents
 
 /// Per-PMU latency samples (LAB_BENCH=1), as `fact bench …` lines of integer

@@ -1,5 +1,6 @@
 import CPerfEvents
 import KVM
+import KVMGuestPrograms
 import PerfEvents
 
 extension Lab {

@@ -1,4 +1,5 @@
 import KVM
+import KVMGuestPrograms
 import PerfEvents
 
 /// The VMM side: one VM per core PMU, given that PMU with SET_PMU, its VCPU thread

@@ -11,6 +11,8 @@ public struct GuestProgram: Hashable, Sendable {
     /// How many in-kernel exits its loop makes (CPUID, RDMSR, VMCALL, HVC iterations).
     public var kernelExits: Int
 
+    /// A program called `name` whose `code` runs from `loadAddress` and makes `userspaceExits`
+    /// exits to user space and `kernelExits` exits handled in the kernel.
     public init(name: String, code: [UInt8], loadAddress: UInt64, userspaceExits: Int, kernelExits: Int = 0) {
         self.name = name
         self.code = code

@@ -123,23 +123,6 @@ public enum X86Programs {
         return GuestProgram(name: "x86 RDMSR ×\(count)", code: code, loadAddress: loadAddress, userspaceExits: 1, kernelExits: Int(count))
     }
 
-    /// The hypercall instruction: Intel's VMCALL or AMD's VMMCALL.
-    public enum HypercallInstruction: Hashable, Sendable {
-        /// `0F 01 C1`.
-        case vmcall
-        /// `0F 01 D9`.
-        case vmmcall
-
-        /// The encoding.
-        public var bytes: [UInt8] { self == .vmcall ? [0x0F, 0x01, 0xC1] : [0x0F, 0x01, 0xD9] }
-
-        /// The native instruction for a CPU vendor string (`vendor_id` of /proc/cpuinfo):
-        /// VMMCALL on AMD and Hygon, VMCALL otherwise.
-        public static func native(vendor: String) -> HypercallInstruction {
-            vendor == "AuthenticAMD" || vendor == "HygonGenuine" ? .vmmcall : .vmcall
-        }
-    }
-
     /// Makes hypercall 0 (no such KVM hypercall) `count` times, then one OUT of
     /// `0x48` ('H') and HLT. KVM answers an unknown hypercall with -KVM_ENOSYS
     /// (-1000) in RAX and continues: the loop never leaves the kernel — on hardware
@@ -195,18 +178,4 @@ public enum X86Programs {
 
     private static func lo(_ value: UInt16) -> UInt8 { UInt8(truncatingIfNeeded: value) }
     private static func hi(_ value: UInt16) -> UInt8 { UInt8(truncatingIfNeeded: value >> 8) }
-}
-
-extension VirtualMachine {
-    /// Gives the VM the memory ``X86Programs`` expect, loads `program` and puts a
-    /// new VCPU in real mode at its start. Returns the VCPU.
-    public func prepareX86RealMode(_ program: GuestProgram) throws(KVMError) -> VCPU {
-        if region(containing: 0) == nil {
-            try addMemory(guestAddress: 0, size: X86Programs.memorySize)
-        }
-        try write(program.code, at: program.loadAddress)
-        let vcpu = try createVCPU()
-        try vcpu.startX86RealMode(entry: UInt16(truncatingIfNeeded: program.loadAddress), stack: 0x8000)
-        return vcpu
-    }
 }

@@ -4,7 +4,9 @@
 public enum A64 {
     /// A system register operand: `op0:op1:CRn:CRm:op2`.
     public struct SystemRegister: Hashable, Sendable {
+        /// The encoding fields: `op0` (2 or 3), `op1` and `op2` (0…7), `CRn` and `CRm` (0…15).
         public var op0: UInt32, op1: UInt32, crn: UInt32, crm: UInt32, op2: UInt32
+        /// The system register with these encoding fields.
         public init(op0: UInt32, op1: UInt32, crn: UInt32, crm: UInt32, op2: UInt32) {
             self.op0 = op0; self.op1 = op1; self.crn = crn; self.crm = crm; self.op2 = op2
         }
