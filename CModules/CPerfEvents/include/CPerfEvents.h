@@ -27,6 +27,14 @@ static inline int64_t cpe_read(int32_t fd, void *buffer, uint64_t count) {
     ssize_t result = read(fd, buffer, (size_t)count);
     return result < 0 ? -(int64_t)errno : (int64_t)result;
 }
+/// cpe_read, retried while a signal interrupts it (EINTR): the counters' hot path.
+static inline int64_t cpe_read_retrying(int32_t fd, void *buffer, uint64_t count) {
+    for (;;) {
+        ssize_t result = read(fd, buffer, (size_t)count);
+        if (result >= 0) return (int64_t)result;
+        if (errno != EINTR) return -(int64_t)errno;
+    }
+}
 int64_t cpe_pread(int32_t fd, void *buffer, uint64_t count, int64_t offset);
 int64_t cpe_write(int32_t fd, const void *buffer, uint64_t count);
 int32_t cpe_close(int32_t fd);

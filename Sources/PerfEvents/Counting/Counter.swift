@@ -39,6 +39,8 @@ public final class Counter: @unchecked Sendable {
     /// The descriptor when there is one slot (the calling thread), else -1: the
     /// read of the common case then touches no array.
     private let onlyDescriptor: Int32
+    /// Reads go straight to `read(2)` (``SystemCalls/readsTheKernel``), not through the seam.
+    private let readsTheKernel: Bool
 
     /// Opens `attributes` on the options' target; throws a ``CounterError``
     /// that says what to do when the kernel refuses.
@@ -116,6 +118,7 @@ public final class Counter: @unchecked Sendable {
         self.onlyDescriptor = opened.descriptors.count == 1 ? opened.descriptors[0] : -1
         self.warnings = opener.warnings() + (fallbackWarning.map { [$0] } ?? [])
         self.system = system
+        self.readsTheKernel = system.readsTheKernel
         self.userPage = page
         self.userPageLength = pageLength
     }
@@ -181,22 +184,29 @@ public final class Counter: @unchecked Sendable {
     /// was opened, so a read costs the system call and little else.
     func readOne(_ descriptor: Int32) throws(CounterError) -> RawCount {
         let layout = singleLayout
-        let read = system.read
         // value, enabled, running, id, lost: at most 5 words (40 bytes).
         var words: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0)
         let count: Int = withUnsafeMutableBytes(of: &words) { buffer in
             // The buffer holds 48 bytes and layout.size is at most 40.
+            if readsTheKernel {
+                return Int(cpe_read_retrying(descriptor, buffer.baseAddress, UInt64(layout.size)))
+            }
             let bytes = UnsafeMutableRawBufferPointer(start: buffer.baseAddress, count: layout.size)
-            return retryingInterrupts { read(descriptor, bytes) }
+            return retryingInterrupts { system.read(descriptor, bytes) }
         }
-        if count < 0 { throw error(.read, errno: Errno(rawValue: Int32(truncatingIfNeeded: -count))) }
-        // A pinned event that could not stay on the PMU reads as end of file.
-        if count == 0 { return RawCount(value: 0, timeEnabled: 0, timeRunning: 0) }
-        if count < layout.size {
-            throw CounterError(operation: .read, errno: nil, label: label, attributes: attributes,
-                               message: ReadBufferError(expected: layout.size, actual: count, format: readFormat).description)
-        }
+        guard count == layout.size else { return try shortRead(count) }
         return withUnsafeBytes(of: &words) { layout.decode($0) }
+    }
+
+    /// A read that did not return the whole read format: an error, or end of
+    /// file (a pinned event that could not stay on its PMU), which is no count.
+    /// Out of line, so that the hot path keeps no error state.
+    @inline(never)
+    private func shortRead(_ count: Int) throws(CounterError) -> RawCount {
+        if count < 0 { throw error(.read, errno: Errno(rawValue: Int32(truncatingIfNeeded: -count))) }
+        if count == 0 { return RawCount(value: 0, timeEnabled: 0, timeRunning: 0) }
+        throw CounterError(operation: .read, errno: nil, label: label, attributes: attributes,
+                           message: ReadBufferError(expected: singleLayout.size, actual: count, format: readFormat).description)
     }
 
     /// The value read from user space when the kernel allows it (the mmap

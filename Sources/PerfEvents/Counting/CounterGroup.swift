@@ -28,6 +28,8 @@ public final class CounterGroup: @unchecked Sendable {
     private let onlyDescriptor: Int32
     /// `read(2)` from the leader's SystemCalls, taken out once.
     private let readCall: @Sendable (Int32, UnsafeMutableRawBufferPointer) -> Int
+    /// Reads go straight to `read(2)` (``SystemCalls/readsTheKernel``), not through the seam.
+    private let readsTheKernel: Bool
 
     /// Opens `events` (the first is the leader) as one group on the options' target.
     public init(_ events: [CounterEvent], options: CounterOptions = CounterOptions(),
@@ -58,6 +60,7 @@ public final class CounterGroup: @unchecked Sendable {
         self.layout = GroupReadLayout(leader.readFormat, members: counters.count)
         self.onlyDescriptor = leader.descriptors.count == 1 ? leader.descriptors[0] : -1
         self.readCall = system.read
+        self.readsTheKernel = system.readsTheKernel
     }
 
     /// The events, leader first, in the order of ``read()``.
@@ -141,9 +144,11 @@ public final class CounterGroup: @unchecked Sendable {
         let members = layout.members
         let size = layout.size
         let read = readCall
+        let direct = readsTheKernel
         // nil: read and handed out; else why not (errno, or the number of members the kernel wrote).
         let failure: (errno: Errno?, members: UInt64)? = withUnsafeTemporaryAllocation(byteCount: size, alignment: 8) { buffer in
-            let count: Int = retryingInterrupts { read(descriptor, buffer) }
+            let count: Int = direct ? Int(cpe_read_retrying(descriptor, buffer.baseAddress, UInt64(size)))
+                : retryingInterrupts { read(descriptor, buffer) }
             if count < 0 { return (Errno(rawValue: Int32(truncatingIfNeeded: -count)), 0) }
             if count == 0 {
                 // A pinned group that could not stay on the PMU reads as end of file: not counted.

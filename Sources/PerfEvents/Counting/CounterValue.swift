@@ -24,7 +24,8 @@ public struct CounterValue: Hashable, Sendable {
         case notCounted
         /// There is no count: the kernel refused the event, it did not resolve,
         /// or its PMU does not cover the CPUs counted; the reason says which.
-        case notSupported(reason: UnavailableReason)
+        /// (Indirect: a value that counted stays cheap to copy and destroy.)
+        indirect case notSupported(reason: UnavailableReason)
     }
 
     /// The count the kernel reports (summed over CPUs and threads).

@@ -36,8 +36,13 @@ public struct SystemCalls: Sendable {
     public var ioctl: @Sendable (_ fd: Int32, _ request: UInt64, _ argument: UInt64) -> Int32
     /// `open(2)` with `O_CLOEXEC` added → fd or -errno.
     public var open: @Sendable (_ path: String, _ flags: Int32) -> Int32
-    /// `read(2)` → bytes read or -errno.
-    public var read: @Sendable (_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer) -> Int
+    /// `read(2)` → bytes read or -errno. Replacing it makes ``readsTheKernel`` false.
+    public var read: @Sendable (_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer) -> Int {
+        didSet { readsTheKernel = false }
+    }
+    /// Whether ``read`` is the kernel's `read(2)`: counters then call it directly
+    /// (inlined, no closure) on their read hot path. Only ``live`` sets it.
+    package private(set) var readsTheKernel = false
     /// `write(2)` → bytes written or -errno.
     public var write: @Sendable (_ fd: Int32, _ buffer: UnsafeRawBufferPointer) -> Int
     /// `close(2)` → 0 or -errno.
@@ -88,7 +93,13 @@ public struct SystemCalls: Sendable {
     }
 
     /// The real kernel.
-    public static let live = SystemCalls(
+    public static let live: SystemCalls = {
+        var calls = kernel
+        calls.readsTheKernel = true
+        return calls
+    }()
+
+    private static let kernel = SystemCalls(
         perfEventOpen: { attr, pid, cpu, group, flags in cpe_perf_event_open(attr, pid, cpu, group, flags) },
         ioctl: { fd, request, argument in cpe_ioctl(fd, request, argument) },
         open: { path, flags in path.withCString { cpe_open($0, flags) } },
