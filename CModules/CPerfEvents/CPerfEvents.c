@@ -57,34 +57,6 @@ const uint32_t cpe_PERF_ATTR_SIZE = sizeof(struct perf_event_attr);
 const uint64_t cpe_PERF_FLAG_FD_CLOEXEC = PERF_FLAG_FD_CLOEXEC;
 const uint64_t cpe_PERF_IOC_FLAG_GROUP = PERF_IOC_FLAG_GROUP;
 
-void cpe_attr_set_flags(struct perf_event_attr *attr, uint64_t flags) {
-    attr->disabled = (flags & CPE_ATTR_DISABLED) != 0;
-    attr->inherit = (flags & CPE_ATTR_INHERIT) != 0;
-    attr->pinned = (flags & CPE_ATTR_PINNED) != 0;
-    attr->exclusive = (flags & CPE_ATTR_EXCLUSIVE) != 0;
-    attr->exclude_user = (flags & CPE_ATTR_EXCLUDE_USER) != 0;
-    attr->exclude_kernel = (flags & CPE_ATTR_EXCLUDE_KERNEL) != 0;
-    attr->exclude_hv = (flags & CPE_ATTR_EXCLUDE_HV) != 0;
-    attr->exclude_idle = (flags & CPE_ATTR_EXCLUDE_IDLE) != 0;
-    attr->enable_on_exec = (flags & CPE_ATTR_ENABLE_ON_EXEC) != 0;
-    attr->precise_ip = (flags >> CPE_ATTR_PRECISE_IP_SHIFT) & 3;
-    attr->exclude_host = (flags & CPE_ATTR_EXCLUDE_HOST) != 0;
-    attr->exclude_guest = (flags & CPE_ATTR_EXCLUDE_GUEST) != 0;
-}
-
-uint64_t cpe_attr_get_flags(const struct perf_event_attr *attr) {
-    return (attr->disabled ? CPE_ATTR_DISABLED : 0) | (attr->inherit ? CPE_ATTR_INHERIT : 0)
-         | (attr->pinned ? CPE_ATTR_PINNED : 0) | (attr->exclusive ? CPE_ATTR_EXCLUSIVE : 0)
-         | (attr->exclude_user ? CPE_ATTR_EXCLUDE_USER : 0)
-         | (attr->exclude_kernel ? CPE_ATTR_EXCLUDE_KERNEL : 0)
-         | (attr->exclude_hv ? CPE_ATTR_EXCLUDE_HV : 0)
-         | (attr->exclude_idle ? CPE_ATTR_EXCLUDE_IDLE : 0)
-         | (attr->enable_on_exec ? CPE_ATTR_ENABLE_ON_EXEC : 0)
-         | ((uint64_t)attr->precise_ip << CPE_ATTR_PRECISE_IP_SHIFT)
-         | (attr->exclude_host ? CPE_ATTR_EXCLUDE_HOST : 0)
-         | (attr->exclude_guest ? CPE_ATTR_EXCLUDE_GUEST : 0);
-}
-
 static inline int64_t result_or_errno(long result) {
     return result < 0 ? -(int64_t)errno : (int64_t)result;
 }
@@ -102,7 +74,6 @@ int32_t cpe_ioctl(int32_t fd, uint64_t request, uint64_t argument) {
 int32_t cpe_open(const char *path, int32_t flags) {
     return (int32_t)result_or_errno(open(path, flags | O_CLOEXEC));
 }
-
 
 int64_t cpe_pread(int32_t fd, void *buffer, uint64_t count, int64_t offset) {
     return result_or_errno(pread(fd, buffer, (size_t)count, (off_t)offset));
@@ -170,7 +141,6 @@ int32_t cpe_get_affinity(int32_t tid, uint64_t *mask, uint64_t words) {
 int32_t cpe_online_cpu_count(void) { return (int32_t)sysconf(_SC_NPROCESSORS_ONLN); }
 
 uint64_t cpe_page_size(void) { return (uint64_t)sysconf(_SC_PAGESIZE); }
-
 
 void cpe_memory_barrier(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
 void cpe_compiler_barrier(void) { __asm__ __volatile__("" ::: "memory"); }

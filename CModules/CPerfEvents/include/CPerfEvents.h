@@ -113,27 +113,6 @@ void cpe_thread_timer_watch(volatile uint8_t *flag);
 /// 1 when the handler set `flag` since the last call (it is then cleared to 0), else 0.
 int32_t cpe_thread_timer_take_flag(volatile uint8_t *flag);
 
-// MARK: perf_event_attr bit fields
-// The flag bits of perf_event_attr, numbered as the kernel ABI numbers them
-// (the order of the bit fields after read_format). Swift imports C bit fields
-// unevenly, so the counting layer sets them here, by name, from this mask.
-#define CPE_ATTR_DISABLED        (1ull << 0)
-#define CPE_ATTR_INHERIT         (1ull << 1)
-#define CPE_ATTR_PINNED          (1ull << 2)
-#define CPE_ATTR_EXCLUSIVE       (1ull << 3)
-#define CPE_ATTR_EXCLUDE_USER    (1ull << 4)
-#define CPE_ATTR_EXCLUDE_KERNEL  (1ull << 5)
-#define CPE_ATTR_EXCLUDE_HV      (1ull << 6)
-#define CPE_ATTR_EXCLUDE_IDLE    (1ull << 7)
-#define CPE_ATTR_ENABLE_ON_EXEC  (1ull << 12)
-#define CPE_ATTR_PRECISE_IP_SHIFT 15 /* two bits: 15-16 */
-#define CPE_ATTR_EXCLUDE_HOST    (1ull << 19)
-#define CPE_ATTR_EXCLUDE_GUEST   (1ull << 20)
-/// Sets the bit fields named above from `flags` (other bit fields become 0).
-void cpe_attr_set_flags(struct perf_event_attr *attr, uint64_t flags);
-/// The bit fields named above, as a mask in the same numbering.
-uint64_t cpe_attr_get_flags(const struct perf_event_attr *attr);
-
 // MARK: constants Swift cannot see (function-like macros)
 extern const uint64_t cpe_PERF_EVENT_IOC_ENABLE;
 extern const uint64_t cpe_PERF_EVENT_IOC_DISABLE;
