@@ -45,6 +45,8 @@ _Static_assert(offsetof(struct perf_event_attr, config1) == 56, "perf_event_attr
 _Static_assert(offsetof(struct perf_event_attr, bp_addr) == 56, "bp_addr shares config1");
 _Static_assert(offsetof(struct perf_event_attr, config2) == 64, "perf_event_attr layout");
 _Static_assert(offsetof(struct perf_event_attr, bp_len) == 64, "bp_len shares config2");
+// SystemCalls.swift names the d_type values it maps.
+_Static_assert(DT_REG == 8 && DT_DIR == 4 && DT_LNK == 10, "d_type values (SystemCalls.swift)");
 _Static_assert(PERF_FORMAT_TOTAL_TIME_ENABLED == 1 && PERF_FORMAT_TOTAL_TIME_RUNNING == 2 &&
                PERF_FORMAT_ID == 4 && PERF_FORMAT_GROUP == 8 && PERF_FORMAT_LOST == 16,
                "read_format bits (ReadFormat.swift)");
@@ -87,21 +89,26 @@ int32_t cpe_close(int32_t fd) {
     return (int32_t)result_or_errno(close(fd));
 }
 
-int32_t cpe_list_directory(const char *path, void *context,
-                           void (*visit)(void *context, const char *name, int32_t type)) {
-    DIR *dir = opendir(path);
-    if (dir == NULL) return -errno;
-    struct dirent *entry;
+int32_t cpe_opendir(const char *path, void **directory) {
+    DIR *opened = opendir(path);
+    if (opened == NULL) return -errno;
+    *directory = opened;
+    return 0;
+}
+
+int32_t cpe_readdir(void *directory, const char **name, uint8_t *type) {
+    // readdir returns NULL both at the end and on failure; only errno tells them
+    // apart, so it is cleared here, after whatever the caller ran since the last call.
     errno = 0;
-    while ((entry = readdir(dir)) != NULL) {
-        if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0) continue;
-        int32_t type = entry->d_type == DT_DIR ? 2 : entry->d_type == DT_REG ? 1
-                     : entry->d_type == DT_LNK ? 4 : 3;
-        visit(context, entry->d_name, type);
-    }
-    int32_t failure = errno ? -errno : 0;
-    closedir(dir);
-    return failure;
+    struct dirent *entry = readdir((DIR *)directory);
+    if (entry == NULL) return errno ? -errno : 0;
+    *name = entry->d_name;
+    *type = entry->d_type;
+    return 1;
+}
+
+int32_t cpe_closedir(void *directory) {
+    return closedir((DIR *)directory) == 0 ? 0 : -errno;
 }
 
 int32_t cpe_file_type(const char *path) {

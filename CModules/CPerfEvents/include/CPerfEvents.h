@@ -30,10 +30,15 @@ static inline int64_t cpe_read(int32_t fd, void *buffer, uint64_t count) {
 int64_t cpe_pread(int32_t fd, void *buffer, uint64_t count, int64_t offset);
 int64_t cpe_write(int32_t fd, const void *buffer, uint64_t count);
 int32_t cpe_close(int32_t fd);
-/// Lists a directory: calls `visit(context, name, is_directory)` for each entry
-/// except "." and "..". Returns 0 or -errno.
-int32_t cpe_list_directory(const char *path, void *context,
-                           void (*visit)(void *context, const char *name, int32_t type));
+/// opendir(3): stores the directory stream in `*directory`. Returns 0 or -errno.
+int32_t cpe_opendir(const char *path, void **directory);
+/// readdir(3), with errno cleared right before it so that the end of the
+/// directory and a failure cannot be confused. Returns 1 and the entry's name
+/// (valid until the next call on `directory`) and d_type (DT_* of dirent.h),
+/// 0 at the end, or -errno.
+int32_t cpe_readdir(void *directory, const char **name, uint8_t *type);
+/// closedir(3). Returns 0 or -errno.
+int32_t cpe_closedir(void *directory);
 /// Type of `path` (following links): 1 regular file, 2 directory, 3 other; or -errno.
 int32_t cpe_file_type(const char *path);
 
