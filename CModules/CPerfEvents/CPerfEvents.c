@@ -54,7 +54,6 @@ _Static_assert(PERF_FORMAT_TOTAL_TIME_ENABLED == 1 && PERF_FORMAT_TOTAL_TIME_RUN
 const uint64_t cpe_PERF_EVENT_IOC_ENABLE = PERF_EVENT_IOC_ENABLE;
 const uint64_t cpe_PERF_EVENT_IOC_DISABLE = PERF_EVENT_IOC_DISABLE;
 const uint64_t cpe_PERF_EVENT_IOC_RESET = PERF_EVENT_IOC_RESET;
-const uint64_t cpe_PERF_EVENT_IOC_ID = PERF_EVENT_IOC_ID;
 const uint32_t cpe_PERF_ATTR_SIZE = sizeof(struct perf_event_attr);
 const uint64_t cpe_PERF_FLAG_FD_CLOEXEC = PERF_FLAG_FD_CLOEXEC;
 const uint64_t cpe_PERF_IOC_FLAG_GROUP = PERF_IOC_FLAG_GROUP;
@@ -75,10 +74,6 @@ int32_t cpe_ioctl(int32_t fd, uint64_t request, uint64_t argument) {
 
 int32_t cpe_open(const char *path, int32_t flags) {
     return (int32_t)result_or_errno(open(path, flags | O_CLOEXEC));
-}
-
-int64_t cpe_pread(int32_t fd, void *buffer, uint64_t count, int64_t offset) {
-    return result_or_errno(pread(fd, buffer, (size_t)count, (off_t)offset));
 }
 
 int64_t cpe_write(int32_t fd, const void *buffer, uint64_t count) {
@@ -129,10 +124,6 @@ int32_t cpe_munmap(void *address, uint64_t length) {
     return (int32_t)result_or_errno(munmap(address, (size_t)length));
 }
 
-int32_t cpe_gettid(void) { return (int32_t)syscall(SYS_gettid); }
-int32_t cpe_getpid(void) { return (int32_t)getpid(); }
-int64_t cpe_getppid_syscall(void) { return (int64_t)syscall(SYS_getppid); }
-
 int32_t cpe_set_affinity(int32_t tid, const uint64_t *mask, uint64_t words) {
     return (int32_t)result_or_errno(syscall(SYS_sched_setaffinity, (pid_t)tid,
                                             (size_t)(words * 8), mask));
@@ -149,7 +140,6 @@ int32_t cpe_online_cpu_count(void) { return (int32_t)sysconf(_SC_NPROCESSORS_ONL
 
 uint64_t cpe_page_size(void) { return (uint64_t)sysconf(_SC_PAGESIZE); }
 
-void cpe_memory_barrier(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
 void cpe_compiler_barrier(void) { __asm__ __volatile__("" ::: "memory"); }
 
 #if defined(__x86_64__)

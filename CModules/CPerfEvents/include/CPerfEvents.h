@@ -27,7 +27,6 @@ static inline int64_t cpe_read(int32_t fd, void *buffer, uint64_t count) {
     ssize_t result = read(fd, buffer, (size_t)count);
     return result < 0 ? -(int64_t)errno : (int64_t)result;
 }
-int64_t cpe_pread(int32_t fd, void *buffer, uint64_t count, int64_t offset);
 int64_t cpe_write(int32_t fd, const void *buffer, uint64_t count);
 int32_t cpe_close(int32_t fd);
 /// opendir(3): stores the directory stream in `*directory`. Returns 0 or -errno.
@@ -53,9 +52,6 @@ int64_t cpe_mmap(void *address, uint64_t length, int32_t protection, int32_t fla
 int32_t cpe_munmap(void *address, uint64_t length);
 
 // MARK: threads and processes
-int32_t cpe_gettid(void);
-int32_t cpe_getpid(void);
-int64_t cpe_getppid_syscall(void);
 /// sched_setaffinity / sched_getaffinity on a raw bit mask of `words` 64-bit words.
 int32_t cpe_set_affinity(int32_t tid, const uint64_t *mask, uint64_t words);
 int32_t cpe_get_affinity(int32_t tid, uint64_t *mask, uint64_t words);
@@ -85,8 +81,7 @@ static inline uint64_t cpe_monotonic_ns(void) {
     clock_gettime(CLOCK_MONOTONIC, &now);
     return (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
 }
-/// A full memory barrier and a compiler-only barrier, for the mmap page seqlock.
-void cpe_memory_barrier(void);
+/// A compiler-only barrier, for the mmap page seqlock.
 void cpe_compiler_barrier(void);
 /// Reads hardware counter `index` (the perf mmap page's index - 1) from user space:
 /// rdpmc on x86_64, PMEVCNTR<n>_EL0 / PMCCNTR_EL0 (index 31) on arm64.
@@ -122,7 +117,6 @@ int32_t cpe_thread_timer_take_flag(volatile uint8_t *flag);
 extern const uint64_t cpe_PERF_EVENT_IOC_ENABLE;
 extern const uint64_t cpe_PERF_EVENT_IOC_DISABLE;
 extern const uint64_t cpe_PERF_EVENT_IOC_RESET;
-extern const uint64_t cpe_PERF_EVENT_IOC_ID;
 extern const uint32_t cpe_PERF_ATTR_SIZE;
 extern const uint64_t cpe_PERF_FLAG_FD_CLOEXEC;
 extern const uint64_t cpe_PERF_IOC_FLAG_GROUP;
