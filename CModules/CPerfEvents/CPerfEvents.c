@@ -192,31 +192,8 @@ uint64_t cpe_read_user_counter(uint32_t index) { (void)index; return 0; }
 int32_t cpe_user_counter_supported(void) { return 0; }
 #endif
 
-// KVM header values for the tests' cross-check of the Swift-side encodings.
-const uint64_t cpe_KVM_GET_API_VERSION = KVM_GET_API_VERSION;
-const uint64_t cpe_KVM_CREATE_VM = KVM_CREATE_VM;
-const uint64_t cpe_KVM_CHECK_EXTENSION = KVM_CHECK_EXTENSION;
-const uint64_t cpe_KVM_GET_VCPU_MMAP_SIZE = KVM_GET_VCPU_MMAP_SIZE;
-const uint64_t cpe_KVM_CREATE_VCPU = KVM_CREATE_VCPU;
-const uint64_t cpe_KVM_SET_USER_MEMORY_REGION = KVM_SET_USER_MEMORY_REGION;
-const uint64_t cpe_KVM_RUN = KVM_RUN;
-const uint64_t cpe_KVM_SET_DEVICE_ATTR = KVM_SET_DEVICE_ATTR;
-const uint64_t cpe_KVM_HAS_DEVICE_ATTR = KVM_HAS_DEVICE_ATTR;
-const uint64_t cpe_KVM_SET_ONE_REG = KVM_SET_ONE_REG;
-const uint32_t cpe_KVM_RUN_SIZE = sizeof(struct kvm_run);
-const uint32_t cpe_KVM_RUN_EXIT_REASON_OFFSET = offsetof(struct kvm_run, exit_reason);
-const uint32_t cpe_KVM_RUN_IO_PORT_OFFSET = offsetof(struct kvm_run, io.port);
-const uint32_t cpe_KVM_RUN_IO_DATA_OFFSET_OFFSET = offsetof(struct kvm_run, io.data_offset);
-const uint32_t cpe_KVM_RUN_MMIO_LEN_OFFSET = offsetof(struct kvm_run, mmio.len);
-const uint32_t cpe_KVM_RUN_MMIO_IS_WRITE_OFFSET = offsetof(struct kvm_run, mmio.is_write);
-const uint32_t cpe_KVM_RUN_FAIL_ENTRY_CPU_OFFSET = offsetof(struct kvm_run, fail_entry.cpu);
-const uint32_t cpe_KVM_RUN_INTERNAL_DATA_OFFSET = offsetof(struct kvm_run, internal.data);
-const uint32_t cpe_KVM_RUN_SYSTEM_EVENT_DATA_OFFSET = offsetof(struct kvm_run, system_event.data);
+// The KVM module lays these out in Swift; the header pins them.
 #if defined(__x86_64__)
-const uint64_t cpe_KVM_GET_REGS = KVM_GET_REGS;
-const uint64_t cpe_KVM_SET_REGS = KVM_SET_REGS;
-const uint64_t cpe_KVM_GET_SREGS = KVM_GET_SREGS;
-const uint64_t cpe_KVM_SET_SREGS = KVM_SET_SREGS;
 _Static_assert(sizeof(struct kvm_regs) == 0x90, "kvm_regs layout used by KVM/X86");
 _Static_assert(offsetof(struct kvm_regs, rip) == 0x80, "kvm_regs layout used by KVM/X86");
 _Static_assert(sizeof(struct kvm_sregs) == 0x138, "kvm_sregs layout used by KVM/X86");
