@@ -30,6 +30,8 @@ need_bench=0
 for target in "${targets[@]}"; do [[ $target == bench-* ]] && need_bench=1; done
 
 # pmu-fuzz: the library sources, the fuzz entry points and the C shims, all instrumented.
+# No -D Libpfm: the fuzz targets resolve without libpfm4 (Resolver(libpfm: nil)), so the library
+# is built as without its Libpfm trait, and libpfm4 is not linked.
 c_objects=()
 for source in CModules/CPerfEvents/*.c; do
   object=$out/$(basename "${source%.c}").o
