@@ -21,6 +21,7 @@ test: deps
 	@$(MAKE) --no-print-directory embedded
 	@$(MAKE) --no-print-directory lab
 	@$(MAKE) --no-print-directory fuzz-smoke
+	@SWIFT=$(SWIFT) .ci/consumer-package-test.sh
 
 # libFuzzer: every target for FUZZ_SECONDS (default 60) each; crashes go to .build-fuzz/crashes/.
 FUZZ_SECONDS ?= 60

@@ -9,7 +9,9 @@ mkdir -p "$out/include"
 # libpfm4's headers are architecture-neutral; expose only perfmon/ beside the arm64 sysroot.
 ln -sfn /usr/include/perfmon "$out/include/perfmon"
 
-flags=(-target aarch64-none-none-elf -enable-experimental-feature Embedded -wmo -parse-as-library -Osize
+# -D Libpfm: the package's default trait (SwiftPM passes it; swiftc here must too), so the
+# libpfm4 code is the code compiled, and the lab keeps its libpfm4 checks.
+flags=(-target aarch64-none-none-elf -enable-experimental-feature Embedded -wmo -parse-as-library -Osize -D Libpfm -package-name swift_perf_events
        -Xcc --sysroot=/usr/aarch64-linux-gnu -Xcc -D__linux__ -Xcc -D__gnu_linux__ -Xcc -D_GNU_SOURCE
        -Xcc -I"$out/include" -I CModules/CPerfEvents/include -I CModules/CLibpfm -I "$out")
 

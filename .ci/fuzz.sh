@@ -30,13 +30,15 @@ need_bench=0
 for target in "${targets[@]}"; do [[ $target == bench-* ]] && need_bench=1; done
 
 # pmu-fuzz: the library sources, the fuzz entry points and the C shims, all instrumented.
+# No -D Libpfm: the fuzz targets resolve without libpfm4 (Resolver(libpfm: nil)), so the library
+# is built as without its Libpfm trait, and libpfm4 is not linked.
 c_objects=()
 for source in CModules/CPerfEvents/*.c; do
   object=$out/$(basename "${source%.c}").o
   clang -c -O1 -g -fsanitize=fuzzer-no-link,address "$source" -I CModules/CPerfEvents/include -o "$object"
   c_objects+=("$object")
 done
-quiet swiftc -swift-version 6 -sanitize=fuzzer,address -parse-as-library -O -g -module-name PerfEvents \
+quiet swiftc -swift-version 6 -sanitize=fuzzer,address -parse-as-library -O -g -package-name swift_perf_events -module-name PerfEvents \
   -I CModules/CPerfEvents/include -I CModules/CLibpfm -use-ld=lld \
   $(find Sources/PerfEvents -name '*.swift' | sort) Tests/Fuzz/*.swift "${c_objects[@]}" \
   -o "$out/pmu-fuzz"

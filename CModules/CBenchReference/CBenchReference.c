@@ -5,7 +5,9 @@
 #include "CBenchReference.h"
 
 #include <errno.h>
+#ifdef CBR_LIBPFM  /* Package.swift: the Libpfm trait */
 #include <perfmon/pfmlib.h>
+#endif
 #include <linux/kvm.h>
 #include <linux/perf_event.h>
 #include <sys/ioctl.h>
@@ -90,6 +92,10 @@ int64_t cbr_kvm_mmio_loop(int32_t vcpu_fd, void *run, uint64_t address, uint64_t
     return 0;
 }
 
+#ifdef CBR_LIBPFM
 int32_t cbr_libpfm_version(void) { return (int32_t)pfm_get_version(); }
-
 int32_t cbr_libpfm_header_version(void) { return (int32_t)LIBPFM_VERSION; }
+#else
+int32_t cbr_libpfm_version(void) { return -2; }
+int32_t cbr_libpfm_header_version(void) { return -2; }
+#endif

@@ -45,6 +45,8 @@ _Static_assert(offsetof(struct perf_event_attr, config1) == 56, "perf_event_attr
 _Static_assert(offsetof(struct perf_event_attr, bp_addr) == 56, "bp_addr shares config1");
 _Static_assert(offsetof(struct perf_event_attr, config2) == 64, "perf_event_attr layout");
 _Static_assert(offsetof(struct perf_event_attr, bp_len) == 64, "bp_len shares config2");
+// SystemCalls.swift names the d_type values it maps.
+_Static_assert(DT_REG == 8 && DT_DIR == 4 && DT_LNK == 10, "d_type values (SystemCalls.swift)");
 _Static_assert(PERF_FORMAT_TOTAL_TIME_ENABLED == 1 && PERF_FORMAT_TOTAL_TIME_RUNNING == 2 &&
                PERF_FORMAT_ID == 4 && PERF_FORMAT_GROUP == 8 && PERF_FORMAT_LOST == 16,
                "read_format bits (ReadFormat.swift)");
@@ -52,38 +54,9 @@ _Static_assert(PERF_FORMAT_TOTAL_TIME_ENABLED == 1 && PERF_FORMAT_TOTAL_TIME_RUN
 const uint64_t cpe_PERF_EVENT_IOC_ENABLE = PERF_EVENT_IOC_ENABLE;
 const uint64_t cpe_PERF_EVENT_IOC_DISABLE = PERF_EVENT_IOC_DISABLE;
 const uint64_t cpe_PERF_EVENT_IOC_RESET = PERF_EVENT_IOC_RESET;
-const uint64_t cpe_PERF_EVENT_IOC_ID = PERF_EVENT_IOC_ID;
 const uint32_t cpe_PERF_ATTR_SIZE = sizeof(struct perf_event_attr);
 const uint64_t cpe_PERF_FLAG_FD_CLOEXEC = PERF_FLAG_FD_CLOEXEC;
 const uint64_t cpe_PERF_IOC_FLAG_GROUP = PERF_IOC_FLAG_GROUP;
-
-void cpe_attr_set_flags(struct perf_event_attr *attr, uint64_t flags) {
-    attr->disabled = (flags & CPE_ATTR_DISABLED) != 0;
-    attr->inherit = (flags & CPE_ATTR_INHERIT) != 0;
-    attr->pinned = (flags & CPE_ATTR_PINNED) != 0;
-    attr->exclusive = (flags & CPE_ATTR_EXCLUSIVE) != 0;
-    attr->exclude_user = (flags & CPE_ATTR_EXCLUDE_USER) != 0;
-    attr->exclude_kernel = (flags & CPE_ATTR_EXCLUDE_KERNEL) != 0;
-    attr->exclude_hv = (flags & CPE_ATTR_EXCLUDE_HV) != 0;
-    attr->exclude_idle = (flags & CPE_ATTR_EXCLUDE_IDLE) != 0;
-    attr->enable_on_exec = (flags & CPE_ATTR_ENABLE_ON_EXEC) != 0;
-    attr->precise_ip = (flags >> CPE_ATTR_PRECISE_IP_SHIFT) & 3;
-    attr->exclude_host = (flags & CPE_ATTR_EXCLUDE_HOST) != 0;
-    attr->exclude_guest = (flags & CPE_ATTR_EXCLUDE_GUEST) != 0;
-}
-
-uint64_t cpe_attr_get_flags(const struct perf_event_attr *attr) {
-    return (attr->disabled ? CPE_ATTR_DISABLED : 0) | (attr->inherit ? CPE_ATTR_INHERIT : 0)
-         | (attr->pinned ? CPE_ATTR_PINNED : 0) | (attr->exclusive ? CPE_ATTR_EXCLUSIVE : 0)
-         | (attr->exclude_user ? CPE_ATTR_EXCLUDE_USER : 0)
-         | (attr->exclude_kernel ? CPE_ATTR_EXCLUDE_KERNEL : 0)
-         | (attr->exclude_hv ? CPE_ATTR_EXCLUDE_HV : 0)
-         | (attr->exclude_idle ? CPE_ATTR_EXCLUDE_IDLE : 0)
-         | (attr->enable_on_exec ? CPE_ATTR_ENABLE_ON_EXEC : 0)
-         | ((uint64_t)attr->precise_ip << CPE_ATTR_PRECISE_IP_SHIFT)
-         | (attr->exclude_host ? CPE_ATTR_EXCLUDE_HOST : 0)
-         | (attr->exclude_guest ? CPE_ATTR_EXCLUDE_GUEST : 0);
-}
 
 static inline int64_t result_or_errno(long result) {
     return result < 0 ? -(int64_t)errno : (int64_t)result;
@@ -103,11 +76,6 @@ int32_t cpe_open(const char *path, int32_t flags) {
     return (int32_t)result_or_errno(open(path, flags | O_CLOEXEC));
 }
 
-
-int64_t cpe_pread(int32_t fd, void *buffer, uint64_t count, int64_t offset) {
-    return result_or_errno(pread(fd, buffer, (size_t)count, (off_t)offset));
-}
-
 int64_t cpe_write(int32_t fd, const void *buffer, uint64_t count) {
     return result_or_errno(write(fd, buffer, (size_t)count));
 }
@@ -116,21 +84,26 @@ int32_t cpe_close(int32_t fd) {
     return (int32_t)result_or_errno(close(fd));
 }
 
-int32_t cpe_list_directory(const char *path, void *context,
-                           void (*visit)(void *context, const char *name, int32_t type)) {
-    DIR *dir = opendir(path);
-    if (dir == NULL) return -errno;
-    struct dirent *entry;
+int32_t cpe_opendir(const char *path, void **directory) {
+    DIR *opened = opendir(path);
+    if (opened == NULL) return -errno;
+    *directory = opened;
+    return 0;
+}
+
+int32_t cpe_readdir(void *directory, const char **name, uint8_t *type) {
+    // readdir returns NULL both at the end and on failure; only errno tells them
+    // apart, so it is cleared here, after whatever the caller ran since the last call.
     errno = 0;
-    while ((entry = readdir(dir)) != NULL) {
-        if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0) continue;
-        int32_t type = entry->d_type == DT_DIR ? 2 : entry->d_type == DT_REG ? 1
-                     : entry->d_type == DT_LNK ? 4 : 3;
-        visit(context, entry->d_name, type);
-    }
-    int32_t failure = errno ? -errno : 0;
-    closedir(dir);
-    return failure;
+    struct dirent *entry = readdir((DIR *)directory);
+    if (entry == NULL) return errno ? -errno : 0;
+    *name = entry->d_name;
+    *type = entry->d_type;
+    return 1;
+}
+
+int32_t cpe_closedir(void *directory) {
+    return closedir((DIR *)directory) == 0 ? 0 : -errno;
 }
 
 int32_t cpe_file_type(const char *path) {
@@ -151,10 +124,6 @@ int32_t cpe_munmap(void *address, uint64_t length) {
     return (int32_t)result_or_errno(munmap(address, (size_t)length));
 }
 
-int32_t cpe_gettid(void) { return (int32_t)syscall(SYS_gettid); }
-int32_t cpe_getpid(void) { return (int32_t)getpid(); }
-int64_t cpe_getppid_syscall(void) { return (int64_t)syscall(SYS_getppid); }
-
 int32_t cpe_set_affinity(int32_t tid, const uint64_t *mask, uint64_t words) {
     return (int32_t)result_or_errno(syscall(SYS_sched_setaffinity, (pid_t)tid,
                                             (size_t)(words * 8), mask));
@@ -171,8 +140,6 @@ int32_t cpe_online_cpu_count(void) { return (int32_t)sysconf(_SC_NPROCESSORS_ONL
 
 uint64_t cpe_page_size(void) { return (uint64_t)sysconf(_SC_PAGESIZE); }
 
-
-void cpe_memory_barrier(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
 void cpe_compiler_barrier(void) { __asm__ __volatile__("" ::: "memory"); }
 
 #if defined(__x86_64__)
@@ -225,31 +192,8 @@ uint64_t cpe_read_user_counter(uint32_t index) { (void)index; return 0; }
 int32_t cpe_user_counter_supported(void) { return 0; }
 #endif
 
-// KVM header values for the tests' cross-check of the Swift-side encodings.
-const uint64_t cpe_KVM_GET_API_VERSION = KVM_GET_API_VERSION;
-const uint64_t cpe_KVM_CREATE_VM = KVM_CREATE_VM;
-const uint64_t cpe_KVM_CHECK_EXTENSION = KVM_CHECK_EXTENSION;
-const uint64_t cpe_KVM_GET_VCPU_MMAP_SIZE = KVM_GET_VCPU_MMAP_SIZE;
-const uint64_t cpe_KVM_CREATE_VCPU = KVM_CREATE_VCPU;
-const uint64_t cpe_KVM_SET_USER_MEMORY_REGION = KVM_SET_USER_MEMORY_REGION;
-const uint64_t cpe_KVM_RUN = KVM_RUN;
-const uint64_t cpe_KVM_SET_DEVICE_ATTR = KVM_SET_DEVICE_ATTR;
-const uint64_t cpe_KVM_HAS_DEVICE_ATTR = KVM_HAS_DEVICE_ATTR;
-const uint64_t cpe_KVM_SET_ONE_REG = KVM_SET_ONE_REG;
-const uint32_t cpe_KVM_RUN_SIZE = sizeof(struct kvm_run);
-const uint32_t cpe_KVM_RUN_EXIT_REASON_OFFSET = offsetof(struct kvm_run, exit_reason);
-const uint32_t cpe_KVM_RUN_IO_PORT_OFFSET = offsetof(struct kvm_run, io.port);
-const uint32_t cpe_KVM_RUN_IO_DATA_OFFSET_OFFSET = offsetof(struct kvm_run, io.data_offset);
-const uint32_t cpe_KVM_RUN_MMIO_LEN_OFFSET = offsetof(struct kvm_run, mmio.len);
-const uint32_t cpe_KVM_RUN_MMIO_IS_WRITE_OFFSET = offsetof(struct kvm_run, mmio.is_write);
-const uint32_t cpe_KVM_RUN_FAIL_ENTRY_CPU_OFFSET = offsetof(struct kvm_run, fail_entry.cpu);
-const uint32_t cpe_KVM_RUN_INTERNAL_DATA_OFFSET = offsetof(struct kvm_run, internal.data);
-const uint32_t cpe_KVM_RUN_SYSTEM_EVENT_DATA_OFFSET = offsetof(struct kvm_run, system_event.data);
+// The KVM module lays these out in Swift; the header pins them.
 #if defined(__x86_64__)
-const uint64_t cpe_KVM_GET_REGS = KVM_GET_REGS;
-const uint64_t cpe_KVM_SET_REGS = KVM_SET_REGS;
-const uint64_t cpe_KVM_GET_SREGS = KVM_GET_SREGS;
-const uint64_t cpe_KVM_SET_SREGS = KVM_SET_SREGS;
 _Static_assert(sizeof(struct kvm_regs) == 0x90, "kvm_regs layout used by KVM/X86");
 _Static_assert(offsetof(struct kvm_regs, rip) == 0x80, "kvm_regs layout used by KVM/X86");
 _Static_assert(sizeof(struct kvm_sregs) == 0x138, "kvm_sregs layout used by KVM/X86");

@@ -176,7 +176,7 @@ func fuzzEventString(_ bytes: UnsafeBufferPointer<UInt8>) {
 func checkResolved(_ event: ResolvedEvent, syntax: EventSyntax?, machine: [PMU]) {
     let attributes = event.attributes
     precondition(attributes.precise <= 3, "precise_ip above 3")
-    let pmu = event.pmu.flatMap { name in machine.first { $0.name == name } }
+    let pmu = event.pmu.name.flatMap { name in machine.first { $0.name == name } }
     switch event.source {
     case .formatTerms, .sysfsAlias, .raw:
         if let pmu { precondition(attributes.type == pmu.type, "event on \(pmu.name) with type \(attributes.type)") }

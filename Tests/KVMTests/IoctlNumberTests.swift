@@ -1,4 +1,4 @@
-import CPerfEvents
+import CKVMHeaderValues
 import Testing
 @testable import KVM
 
@@ -6,24 +6,24 @@ import Testing
 @Suite(.timeLimit(.minutes(1)))
 struct IoctlNumberTests {
     @Test func genericIoctlsMatchTheCHeader() {
-        #expect(KVMIoctl.getAPIVersion.rawValue == cpe_KVM_GET_API_VERSION)
-        #expect(KVMIoctl.createVM.rawValue == cpe_KVM_CREATE_VM)
-        #expect(KVMIoctl.checkExtension.rawValue == cpe_KVM_CHECK_EXTENSION)
-        #expect(KVMIoctl.getVCPUMmapSize.rawValue == cpe_KVM_GET_VCPU_MMAP_SIZE)
-        #expect(KVMIoctl.createVCPU.rawValue == cpe_KVM_CREATE_VCPU)
-        #expect(KVMIoctl.setUserMemoryRegion.rawValue == cpe_KVM_SET_USER_MEMORY_REGION)
-        #expect(KVMIoctl.run.rawValue == cpe_KVM_RUN)
-        #expect(KVMIoctl.setDeviceAttribute.rawValue == cpe_KVM_SET_DEVICE_ATTR)
-        #expect(KVMIoctl.hasDeviceAttribute.rawValue == cpe_KVM_HAS_DEVICE_ATTR)
-        #expect(KVMIoctl.setOneRegister.rawValue == cpe_KVM_SET_ONE_REG)
+        #expect(KVMIoctl.getAPIVersion.rawValue == ckhv_KVM_GET_API_VERSION)
+        #expect(KVMIoctl.createVM.rawValue == ckhv_KVM_CREATE_VM)
+        #expect(KVMIoctl.checkExtension.rawValue == ckhv_KVM_CHECK_EXTENSION)
+        #expect(KVMIoctl.getVCPUMmapSize.rawValue == ckhv_KVM_GET_VCPU_MMAP_SIZE)
+        #expect(KVMIoctl.createVCPU.rawValue == ckhv_KVM_CREATE_VCPU)
+        #expect(KVMIoctl.setUserMemoryRegion.rawValue == ckhv_KVM_SET_USER_MEMORY_REGION)
+        #expect(KVMIoctl.run.rawValue == ckhv_KVM_RUN)
+        #expect(KVMIoctl.setDeviceAttribute.rawValue == ckhv_KVM_SET_DEVICE_ATTR)
+        #expect(KVMIoctl.hasDeviceAttribute.rawValue == ckhv_KVM_HAS_DEVICE_ATTR)
+        #expect(KVMIoctl.setOneRegister.rawValue == ckhv_KVM_SET_ONE_REG)
     }
 
     #if arch(x86_64)
     @Test func x86RegisterIoctlsMatchTheCHeader() {
-        #expect(KVMIoctl.x86GetRegisters.rawValue == cpe_KVM_GET_REGS)
-        #expect(KVMIoctl.x86SetRegisters.rawValue == cpe_KVM_SET_REGS)
-        #expect(KVMIoctl.x86GetSpecialRegisters.rawValue == cpe_KVM_GET_SREGS)
-        #expect(KVMIoctl.x86SetSpecialRegisters.rawValue == cpe_KVM_SET_SREGS)
+        #expect(KVMIoctl.x86GetRegisters.rawValue == ckhv_KVM_GET_REGS)
+        #expect(KVMIoctl.x86SetRegisters.rawValue == ckhv_KVM_SET_REGS)
+        #expect(KVMIoctl.x86GetSpecialRegisters.rawValue == ckhv_KVM_GET_SREGS)
+        #expect(KVMIoctl.x86SetSpecialRegisters.rawValue == ckhv_KVM_SET_SREGS)
     }
     #endif
 

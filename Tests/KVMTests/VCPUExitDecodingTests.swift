@@ -1,4 +1,4 @@
-import CPerfEvents
+import CKVMHeaderValues
 import Testing
 @testable import KVM
 
@@ -18,15 +18,15 @@ struct VCPUExitDecodingTests {
     }
 
     @Test func layoutMatchesTheCHeader() {
-        #expect(Int(cpe_KVM_RUN_EXIT_REASON_OFFSET) == KVMRunLayout.exitReason)
-        #expect(Int(cpe_KVM_RUN_IO_PORT_OFFSET) == KVMRunLayout.ioPort)
-        #expect(Int(cpe_KVM_RUN_IO_DATA_OFFSET_OFFSET) == KVMRunLayout.ioDataOffset)
-        #expect(Int(cpe_KVM_RUN_MMIO_LEN_OFFSET) == KVMRunLayout.mmioLength)
-        #expect(Int(cpe_KVM_RUN_MMIO_IS_WRITE_OFFSET) == KVMRunLayout.mmioIsWrite)
-        #expect(Int(cpe_KVM_RUN_FAIL_ENTRY_CPU_OFFSET) == KVMRunLayout.failEntryCPU)
-        #expect(Int(cpe_KVM_RUN_INTERNAL_DATA_OFFSET) == KVMRunLayout.internalData)
-        #expect(Int(cpe_KVM_RUN_SYSTEM_EVENT_DATA_OFFSET) == KVMRunLayout.systemEventData)
-        #expect(Int(cpe_KVM_RUN_SIZE) >= KVMRunLayout.minimumSize)
+        #expect(Int(ckhv_KVM_RUN_EXIT_REASON_OFFSET) == KVMRunLayout.exitReason)
+        #expect(Int(ckhv_KVM_RUN_IO_PORT_OFFSET) == KVMRunLayout.ioPort)
+        #expect(Int(ckhv_KVM_RUN_IO_DATA_OFFSET_OFFSET) == KVMRunLayout.ioDataOffset)
+        #expect(Int(ckhv_KVM_RUN_MMIO_LEN_OFFSET) == KVMRunLayout.mmioLength)
+        #expect(Int(ckhv_KVM_RUN_MMIO_IS_WRITE_OFFSET) == KVMRunLayout.mmioIsWrite)
+        #expect(Int(ckhv_KVM_RUN_FAIL_ENTRY_CPU_OFFSET) == KVMRunLayout.failEntryCPU)
+        #expect(Int(ckhv_KVM_RUN_INTERNAL_DATA_OFFSET) == KVMRunLayout.internalData)
+        #expect(Int(ckhv_KVM_RUN_SYSTEM_EVENT_DATA_OFFSET) == KVMRunLayout.systemEventData)
+        #expect(Int(ckhv_KVM_RUN_SIZE) >= KVMRunLayout.minimumSize)
     }
 
     @Test func portOutput() throws {

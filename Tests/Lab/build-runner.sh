@@ -16,7 +16,8 @@ mkdir -p "$out_dir"
 [ -f "$LAB_LIBPFM_A" ] || { echo "no arm64 libpfm at $LAB_LIBPFM_A: run Tests/Lab/lab.sh prepare" >&2; exit 2; }
 .ci/embedded-build.sh "$out_dir/modules" >/dev/null
 
-swift_flags=(-target aarch64-none-none-elf -enable-experimental-feature Embedded -wmo -parse-as-library -Osize
+# -D Libpfm: the package's default trait, as in .ci/embedded-build.sh.
+swift_flags=(-target aarch64-none-none-elf -enable-experimental-feature Embedded -wmo -parse-as-library -Osize -D Libpfm -package-name swift_perf_events
   -Xcc --sysroot=/usr/aarch64-linux-gnu -Xcc -D__linux__ -Xcc -D__gnu_linux__ -Xcc -D_GNU_SOURCE
   -Xcc -I"$out_dir/modules/include" -I CModules/CPerfEvents/include -I CModules/CLibpfm -I "$out_dir/modules")
 swiftc "${swift_flags[@]}" -module-name PMULabRunner -c -o "$out_dir/Runner.o" $(find Tests/Lab/Runner -name '*.swift' | sort)

@@ -49,6 +49,54 @@ import CPerfEvents
         #expect(word & (1 << 15 | 1 << 16) == 2 << 15)
     }
 
+    /// Each flag, written into a real `perf_event_attr`, sets the C bit field of
+    /// its name and no other, sits at the kernel ABI's bit, and reads back as itself;
+    /// bit fields the mask does not name are neither written nor read.
+    @Test func everyFlagRoundTripsThroughARealAttr() {
+        // Closures, not key paths: a key path to an imported C bit field crashes Swift 6.3.1's
+        // SIL linker ("cannot deserialize shared function").
+        let fields: [(AttributeFlags, (perf_event_attr) -> UInt64)] = [
+            (.disabled, { $0.disabled }), (.inherit, { $0.inherit }), (.pinned, { $0.pinned }),
+            (.exclusive, { $0.exclusive }), (.excludeUser, { $0.exclude_user }),
+            (.excludeKernel, { $0.exclude_kernel }), (.excludeHypervisor, { $0.exclude_hv }),
+            (.excludeIdle, { $0.exclude_idle }), (.enableOnExec, { $0.enable_on_exec }),
+            (.excludeHost, { $0.exclude_host }), (.excludeGuest, { $0.exclude_guest }),
+        ]
+        func word(_ attr: perf_event_attr) -> UInt64 {
+            withUnsafeBytes(of: attr) { $0.load(fromByteOffset: 40, as: UInt64.self) }
+        }
+        for (flag, _) in fields {
+            var attr = perf_event_attr()
+            flag.write(to: &attr)
+            for (other, otherField) in fields {
+                #expect(otherField(attr) == (other == flag ? 1 : 0), "\(flag.rawValue) → \(other.rawValue)")
+            }
+            #expect(attr.precise_ip == 0)
+            #expect(word(attr) == flag.rawValue)
+            #expect(AttributeFlags(bitFieldsOf: attr) == flag)
+        }
+        for precise in UInt8(0)...3 {
+            var flags = AttributeFlags.disabled
+            flags.precise = precise
+            var attr = perf_event_attr()
+            flags.write(to: &attr)
+            #expect(attr.precise_ip == UInt64(precise))
+            #expect(word(attr) == flags.rawValue)
+            #expect(AttributeFlags(bitFieldsOf: attr) == flags)
+        }
+        var everything = AttributeFlags(fields.map(\.0))
+        everything.precise = 3
+        var attr = perf_event_attr()
+        attr.mmap = 1
+        attr.sample_id_all = 1
+        everything.write(to: &attr)
+        #expect(AttributeFlags(bitFieldsOf: attr) == everything)
+        #expect(attr.mmap == 1 && attr.sample_id_all == 1)
+        AttributeFlags().write(to: &attr)
+        #expect(AttributeFlags(bitFieldsOf: attr) == [])
+        #expect(attr.mmap == 1 && attr.sample_id_all == 1)
+    }
+
     @Test func eachFlagAlone() {
         let all: [AttributeFlags] = [.disabled, .inherit, .pinned, .exclusive, .excludeUser, .excludeKernel,
                                      .excludeHypervisor, .excludeIdle, .enableOnExec, .excludeHost, .excludeGuest]

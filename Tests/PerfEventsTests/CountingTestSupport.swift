@@ -38,7 +38,7 @@ struct OpenCall: Hashable {
         config2 = attr.pointee.config2
         bpType = attr.pointee.bp_type
         readFormat = attr.pointee.read_format
-        self.flags = cpe_attr_get_flags(attr)
+        self.flags = AttributeFlags(bitFieldsOf: attr.pointee).rawValue
         self.pid = pid
         self.cpu = cpu
         self.group = group

@@ -19,9 +19,9 @@ import Testing
         #expect(list.events.map(\.text) == ["task-clock", "syscalls:sys_enter_getppid", "page-faults", "context-switches"])
         #expect(list.events.map(\.pmu.name) == ["software", "tracepoint", "software", "software"])
         try list.enable()
-        for _ in 0..<777 { _ = cpe_getppid_syscall() }
+        for _ in 0..<777 { _ = getppid() }
         try list.disable()
-        for _ in 0..<10 { _ = cpe_getppid_syscall() }  // disabled: not counted
+        for _ in 0..<10 { _ = getppid() }  // disabled: not counted
         let readings = list.read()
         #expect(readings.map(\.event) == list.events)
         #expect(readings[1].value.status == .counted && readings[1].value.raw == 777)

@@ -137,7 +137,7 @@ import CPerfEvents
             var lastClock: UInt64 = 0
             var made = 0
             for index in 0..<perThread {
-                _ = cpe_getppid_syscall()
+                _ = Glibc.getppid()
                 made += 1
                 guard let value = try? getppid.read() else {
                     failures.update { $0.append("\(name): read \(index) failed") }

@@ -8,6 +8,7 @@ enum LibpfmVersion {
     /// `pfm_get_version()` as major.minor: the API version, not the release.
     static func api() -> String {
         let version = cbr_libpfm_version()
+        if version == -2 { return "none (built without the Libpfm trait)" }
         guard version >= 0 else { return "unknown (pfm_get_version returned \(version))" }
         return "\(version >> 16).\(version & 0xffff)"
     }

@@ -39,10 +39,11 @@ int64_t cbr_kvm_mmio_loop(int32_t vcpu_fd, void *run, uint64_t address, uint64_t
 
 /// libpfm's pfm_get_version(): (major << 16) | minor, or -1. This is the
 /// library's API version (LIBPFM_VERSION, 4.0 for every 4.x release), not the
-/// package release.
+/// package release. -2 when built without the package's Libpfm trait.
 int32_t cbr_libpfm_version(void);
 
-/// LIBPFM_VERSION from the pfmlib.h this was compiled against, same encoding.
+/// LIBPFM_VERSION from the pfmlib.h this was compiled against, same encoding
+/// (-2 without the Libpfm trait).
 int32_t cbr_libpfm_header_version(void);
 
 #endif

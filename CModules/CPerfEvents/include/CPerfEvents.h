@@ -35,13 +35,17 @@ static inline int64_t cpe_read_retrying(int32_t fd, void *buffer, uint64_t count
         if (errno != EINTR) return -(int64_t)errno;
     }
 }
-int64_t cpe_pread(int32_t fd, void *buffer, uint64_t count, int64_t offset);
 int64_t cpe_write(int32_t fd, const void *buffer, uint64_t count);
 int32_t cpe_close(int32_t fd);
-/// Lists a directory: calls `visit(context, name, is_directory)` for each entry
-/// except "." and "..". Returns 0 or -errno.
-int32_t cpe_list_directory(const char *path, void *context,
-                           void (*visit)(void *context, const char *name, int32_t type));
+/// opendir(3): stores the directory stream in `*directory`. Returns 0 or -errno.
+int32_t cpe_opendir(const char *path, void **directory);
+/// readdir(3), with errno cleared right before it so that the end of the
+/// directory and a failure cannot be confused. Returns 1 and the entry's name
+/// (valid until the next call on `directory`) and d_type (DT_* of dirent.h),
+/// 0 at the end, or -errno.
+int32_t cpe_readdir(void *directory, const char **name, uint8_t *type);
+/// closedir(3). Returns 0 or -errno.
+int32_t cpe_closedir(void *directory);
 /// Type of `path` (following links): 1 regular file, 2 directory, 3 other; or -errno.
 int32_t cpe_file_type(const char *path);
 
@@ -56,9 +60,6 @@ int64_t cpe_mmap(void *address, uint64_t length, int32_t protection, int32_t fla
 int32_t cpe_munmap(void *address, uint64_t length);
 
 // MARK: threads and processes
-int32_t cpe_gettid(void);
-int32_t cpe_getpid(void);
-int64_t cpe_getppid_syscall(void);
 /// sched_setaffinity / sched_getaffinity on a raw bit mask of `words` 64-bit words.
 int32_t cpe_set_affinity(int32_t tid, const uint64_t *mask, uint64_t words);
 int32_t cpe_get_affinity(int32_t tid, uint64_t *mask, uint64_t words);
@@ -88,8 +89,7 @@ static inline uint64_t cpe_monotonic_ns(void) {
     clock_gettime(CLOCK_MONOTONIC, &now);
     return (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
 }
-/// A full memory barrier and a compiler-only barrier, for the mmap page seqlock.
-void cpe_memory_barrier(void);
+/// A compiler-only barrier, for the mmap page seqlock.
 void cpe_compiler_barrier(void);
 /// Reads hardware counter `index` (the perf mmap page's index - 1) from user space:
 /// rdpmc on x86_64, PMEVCNTR<n>_EL0 / PMCCNTR_EL0 (index 31) on arm64.
@@ -121,64 +121,12 @@ void cpe_thread_timer_watch(volatile uint8_t *flag);
 /// 1 when the handler set `flag` since the last call (it is then cleared to 0), else 0.
 int32_t cpe_thread_timer_take_flag(volatile uint8_t *flag);
 
-// MARK: perf_event_attr bit fields
-// The flag bits of perf_event_attr, numbered as the kernel ABI numbers them
-// (the order of the bit fields after read_format). Swift imports C bit fields
-// unevenly, so the counting layer sets them here, by name, from this mask.
-#define CPE_ATTR_DISABLED        (1ull << 0)
-#define CPE_ATTR_INHERIT         (1ull << 1)
-#define CPE_ATTR_PINNED          (1ull << 2)
-#define CPE_ATTR_EXCLUSIVE       (1ull << 3)
-#define CPE_ATTR_EXCLUDE_USER    (1ull << 4)
-#define CPE_ATTR_EXCLUDE_KERNEL  (1ull << 5)
-#define CPE_ATTR_EXCLUDE_HV      (1ull << 6)
-#define CPE_ATTR_EXCLUDE_IDLE    (1ull << 7)
-#define CPE_ATTR_ENABLE_ON_EXEC  (1ull << 12)
-#define CPE_ATTR_PRECISE_IP_SHIFT 15 /* two bits: 15-16 */
-#define CPE_ATTR_EXCLUDE_HOST    (1ull << 19)
-#define CPE_ATTR_EXCLUDE_GUEST   (1ull << 20)
-/// Sets the bit fields named above from `flags` (other bit fields become 0).
-void cpe_attr_set_flags(struct perf_event_attr *attr, uint64_t flags);
-/// The bit fields named above, as a mask in the same numbering.
-uint64_t cpe_attr_get_flags(const struct perf_event_attr *attr);
-
 // MARK: constants Swift cannot see (function-like macros)
 extern const uint64_t cpe_PERF_EVENT_IOC_ENABLE;
 extern const uint64_t cpe_PERF_EVENT_IOC_DISABLE;
 extern const uint64_t cpe_PERF_EVENT_IOC_RESET;
-extern const uint64_t cpe_PERF_EVENT_IOC_ID;
 extern const uint32_t cpe_PERF_ATTR_SIZE;
 extern const uint64_t cpe_PERF_FLAG_FD_CLOEXEC;
 extern const uint64_t cpe_PERF_IOC_FLAG_GROUP;
-
-// MARK: KVM header values, for tests only
-// The KVM module computes its ioctl numbers and kvm_run offsets in Swift; these
-// are the C header's own values so tests can cross-check the two. Architecture-
-// specific ones exist only where the header defines them.
-extern const uint64_t cpe_KVM_GET_API_VERSION;
-extern const uint64_t cpe_KVM_CREATE_VM;
-extern const uint64_t cpe_KVM_CHECK_EXTENSION;
-extern const uint64_t cpe_KVM_GET_VCPU_MMAP_SIZE;
-extern const uint64_t cpe_KVM_CREATE_VCPU;
-extern const uint64_t cpe_KVM_SET_USER_MEMORY_REGION;
-extern const uint64_t cpe_KVM_RUN;
-extern const uint64_t cpe_KVM_SET_DEVICE_ATTR;
-extern const uint64_t cpe_KVM_HAS_DEVICE_ATTR;
-extern const uint64_t cpe_KVM_SET_ONE_REG;
-extern const uint32_t cpe_KVM_RUN_SIZE;
-extern const uint32_t cpe_KVM_RUN_EXIT_REASON_OFFSET;
-extern const uint32_t cpe_KVM_RUN_IO_PORT_OFFSET;
-extern const uint32_t cpe_KVM_RUN_IO_DATA_OFFSET_OFFSET;
-extern const uint32_t cpe_KVM_RUN_MMIO_LEN_OFFSET;
-extern const uint32_t cpe_KVM_RUN_MMIO_IS_WRITE_OFFSET;
-extern const uint32_t cpe_KVM_RUN_FAIL_ENTRY_CPU_OFFSET;
-extern const uint32_t cpe_KVM_RUN_INTERNAL_DATA_OFFSET;
-extern const uint32_t cpe_KVM_RUN_SYSTEM_EVENT_DATA_OFFSET;
-#if defined(__x86_64__)
-extern const uint64_t cpe_KVM_GET_REGS;
-extern const uint64_t cpe_KVM_SET_REGS;
-extern const uint64_t cpe_KVM_GET_SREGS;
-extern const uint64_t cpe_KVM_SET_SREGS;
-#endif
 
 #endif

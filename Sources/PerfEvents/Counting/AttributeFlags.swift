@@ -1,7 +1,9 @@
+import CPerfEvents
+
 /// The one-bit (and `precise_ip` two-bit) fields of `perf_event_attr`, numbered
-/// as the kernel ABI numbers them. `CPerfEvents` sets the C bit fields from
-/// this mask by name (`cpe_attr_set_flags`), since Swift does not import them
-/// all cleanly.
+/// as the kernel ABI numbers them (the order of the bit fields after
+/// `read_format`). ``init(bitFieldsOf:)`` and ``write(to:)`` move the mask in
+/// and out of the C bit fields by name.
 public struct AttributeFlags: OptionSet, Hashable, Sendable {
     public var rawValue: UInt64
     public init(rawValue: UInt64) { self.rawValue = rawValue }
@@ -47,4 +49,43 @@ public struct AttributeFlags: OptionSet, Hashable, Sendable {
         if attributes.excludeGuest { insert(.excludeGuest) }
         precise = attributes.precise
     }
+
+    /// The flags `attr`'s bit fields hold; bit fields this mask does not name
+    /// (`mmap`, `comm`, `sample_id_all`, …) are left out.
+    public init(bitFieldsOf attr: perf_event_attr) {
+        self = []
+        if attr.disabled != 0 { insert(.disabled) }
+        if attr.inherit != 0 { insert(.inherit) }
+        if attr.pinned != 0 { insert(.pinned) }
+        if attr.exclusive != 0 { insert(.exclusive) }
+        if attr.exclude_user != 0 { insert(.excludeUser) }
+        if attr.exclude_kernel != 0 { insert(.excludeKernel) }
+        if attr.exclude_hv != 0 { insert(.excludeHypervisor) }
+        if attr.exclude_idle != 0 { insert(.excludeIdle) }
+        if attr.enable_on_exec != 0 { insert(.enableOnExec) }
+        if attr.exclude_host != 0 { insert(.excludeHost) }
+        if attr.exclude_guest != 0 { insert(.excludeGuest) }
+        precise = UInt8(truncatingIfNeeded: attr.precise_ip)
+    }
+
+    /// Sets every bit field this mask names in `attr` (to 1 when the flag is in
+    /// the mask, else 0; `precise_ip` to ``precise``); the other bit fields keep
+    /// their values.
+    public func write(to attr: inout perf_event_attr) {
+        attr.disabled = bit(.disabled)
+        attr.inherit = bit(.inherit)
+        attr.pinned = bit(.pinned)
+        attr.exclusive = bit(.exclusive)
+        attr.exclude_user = bit(.excludeUser)
+        attr.exclude_kernel = bit(.excludeKernel)
+        attr.exclude_hv = bit(.excludeHypervisor)
+        attr.exclude_idle = bit(.excludeIdle)
+        attr.enable_on_exec = bit(.enableOnExec)
+        attr.precise_ip = UInt64(precise)
+        attr.exclude_host = bit(.excludeHost)
+        attr.exclude_guest = bit(.excludeGuest)
+    }
+
+    /// 1 when `flag` is in the mask, else 0: the value of its one-bit field.
+    private func bit(_ flag: AttributeFlags) -> UInt64 { contains(flag) ? 1 : 0 }
 }

@@ -51,7 +51,7 @@ public struct KernelEventAttributes: Hashable, Sendable {
         // config1/bp_addr and config2/bp_len are the same words of the unions.
         attr.pointee.config1 = event.config1
         attr.pointee.config2 = event.config2
-        cpe_attr_set_flags(attr, flags.rawValue)
+        flags.write(to: &attr.pointee)
         if event.config3 != 0 {
             // `size` is at least `sizeWithConfig3` here, and so is the storage.
             storage.storeBytes(of: event.config3, toByteOffset: Self.config3Offset, as: UInt64.self)

@@ -1,8 +1,11 @@
 // libpfm4 encodes into the kernel's `perf_event_attr` (from CPerfEvents): the
 // CLibpfm module deliberately leaves out libpfm's own older copy of that
 // struct, which clang cannot merge with the kernel's (see CLibpfm/shim.h).
+// CLibpfm is there only with the package's Libpfm trait (on by default).
+#if Libpfm
 import CLibpfm
 import CPerfEvents
+#endif
 
 /// libpfm4, which knows the event tables of many CPUs
 /// (`amd64_fam19h_zen3::RETIRED_INSTRUCTIONS`, `adl_glc::INST_RETIRED:ANY`).
@@ -12,9 +15,24 @@ import CPerfEvents
 /// none (a CPU newer than its tables, or a guest without a PMU) its tables can
 /// still be reached by setting `LIBPFM_FORCE_PMU=<pmu>` in the environment
 /// before the first use.
+///
+/// libpfm4 is compiled in with the package's `Libpfm` trait, on by default.
+/// Built without it (`.package(…, traits: [])`, so that libpfm4 need not be
+/// installed), the type keeps the same API and every operation throws
+/// ``LibpfmError/notBuiltIn(input:)``.
 public struct Libpfm: Sendable {
     public init() {}
 
+    /// Whether libpfm4 is compiled in (the package's `Libpfm` trait).
+    public static var isBuiltIn: Bool {
+        #if Libpfm
+        return true
+        #else
+        return false
+        #endif
+    }
+
+    #if Libpfm
     /// libpfm's own result of `pfm_initialize`, computed once.
     private static let initialization: Int32 = pfm_initialize()
 
@@ -115,6 +133,27 @@ public struct Libpfm: Sendable {
         guard let text = pfm_strerror(code) else { return "libpfm error \(code)" }
         return String(cString: text)
     }
+    #else
+    /// Throws ``LibpfmError/notBuiltIn(input:)``: libpfm4 is not compiled in.
+    public func initialize() throws(LibpfmError) {
+        throw .notBuiltIn(input: "")
+    }
+
+    /// Throws ``LibpfmError/notBuiltIn(input:)``: libpfm4 is not compiled in.
+    public func encode(_ text: String) throws(LibpfmError) -> LibpfmEncoding {
+        throw .notBuiltIn(input: text)
+    }
+
+    /// Throws ``LibpfmError/notBuiltIn(input:)``: libpfm4 is not compiled in.
+    public func presentPMUs() throws(LibpfmError) -> [LibpfmPMU] {
+        throw .notBuiltIn(input: "")
+    }
+
+    /// Throws ``LibpfmError/notBuiltIn(input:)``: libpfm4 is not compiled in.
+    public func eventNames(pmu: String? = nil) throws(LibpfmError) -> [String] {
+        throw .notBuiltIn(input: "")
+    }
+    #endif
 }
 
 /// What libpfm4 encoded for one event string.
@@ -138,24 +177,4 @@ public struct LibpfmPMU: Hashable, Sendable {
     public var eventCount: Int
     /// libpfm's opaque index of the PMU's first event.
     public var firstEvent: Int32
-}
-
-/// A libpfm4 failure: its code and `pfm_strerror` text.
-public struct LibpfmError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// The event string (empty for initialization).
-    public var input: String
-    /// libpfm's `PFM_ERR_*` code.
-    public var code: Int32
-    /// `pfm_strerror(code)`.
-    public var message: String
-
-    public var description: String {
-        if input.isEmpty { return "libpfm4 initialization failed: \(message)" }
-        var text = "libpfm4 cannot encode '\(input)': \(message)"
-        if code == PFM_ERR_NOTFOUND {
-            text += " (list the events it knows here with `pmu events --libpfm`;"
-                + " if libpfm does not detect this CPU, set LIBPFM_FORCE_PMU=<libpfm pmu name>)"
-        }
-        return text
-    }
 }

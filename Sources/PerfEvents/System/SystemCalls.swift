@@ -126,24 +126,36 @@ public struct SystemCalls: Sendable {
     )
 }
 
+/// The entries of `path` except "." and "..", read one `readdir` at a time
+/// (`cpe_readdir` clears errno right before each, so the Swift code between the
+/// calls cannot make the end of the directory look like a failure).
 private func liveListDirectory(_ path: String) -> Result<[DirectoryEntry], Errno> {
+    var directory: UnsafeMutableRawPointer?
+    let opened = path.withCString { cpe_opendir($0, &directory) }
+    if opened < 0 { return .failure(Errno(rawValue: -opened)) }
+    guard let directory else { return .failure(.badAddress) }
+    defer { _ = cpe_closedir(directory) }
     var entries: [DirectoryEntry] = []
-    let result = withUnsafeMutablePointer(to: &entries) { pointer in
-        path.withCString { cPath in
-            cpe_list_directory(cPath, UnsafeMutableRawPointer(pointer)) { context, name, type in
-                guard let context, let name else { return }
-                let list = context.assumingMemoryBound(to: [DirectoryEntry].self)
-                let kind: DirectoryEntry.Kind
-                switch type {
-                case 1: kind = .file
-                case 2: kind = .directory
-                case 4: kind = .symbolicLink
-                default: kind = .other
-                }
-                list.pointee.append(DirectoryEntry(name: String(cString: name), kind: kind))
-            }
+    while true {
+        var name: UnsafePointer<CChar>?
+        var type: UInt8 = 0
+        let result = cpe_readdir(directory, &name, &type)
+        if result < 0 { return .failure(Errno(rawValue: -result)) }
+        guard result > 0, let name else { return .success(entries) }
+        let text = String(cString: name)
+        if text == "." || text == ".." { continue }
+        entries.append(DirectoryEntry(name: text, kind: DirectoryEntry.Kind(directoryType: type)))
+    }
+}
+
+extension DirectoryEntry.Kind {
+    /// The kind a `d_type` value (`DT_*` of dirent.h, pinned in CPerfEvents.c) stands for.
+    init(directoryType: UInt8) {
+        switch directoryType {
+        case 8: self = .file             // DT_REG
+        case 4: self = .directory        // DT_DIR
+        case 10: self = .symbolicLink    // DT_LNK
+        default: self = .other
         }
     }
-    if result < 0 { return .failure(Errno(rawValue: -result)) }
-    return .success(entries)
 }
