@@ -138,9 +138,13 @@ struct PMUBench: ParsableCommand {
         for pmu in readPMUs { runner.measureReads(on: pmu, into: &results) }
         var exitPMUs: [String] = []
         for cpus in exitCPUs {
-            let placement = runner.placement(cpus: cpus, into: &results)
-            exitPMUs.append(placement.name)
-            runner.measureExits(on: placement, into: &results)
+            switch runner.binding(for: cpus, into: &results) {
+            case .success(let binding):
+                exitPMUs.append(binding?.pmu.name ?? ExitLatencyRow.allCPUs)
+                runner.measureExits(binding: binding, cpus: cpus, into: &results)
+            case .failure:
+                exitPMUs.append(cpus.description)
+            }
         }
         if corePMUs.isEmpty && scope != .exits && pmus.isEmpty {
             // Said through the library: what opening a hardware event here answers.

@@ -79,7 +79,9 @@ struct PMUChoiceTests {
     /// PMU's type: the mock kernel sees the affinity mask and the SET_PMU attribute bytes.
     @Test func rk3399ChoiceDrivesPinningAndSetPMU() throws {
         let kernel = MockKernel()
-        let pmu = try VCPUPinning.chooseAndPinCurrentThread(pmus: Self.rk3399, cpus: cpus("4-5"), system: kernel.system)
+        let binding = try PMUBinding.choose(from: Self.rk3399, for: cpus("4-5"))
+        try binding.pinCallingThread(system: kernel.system)
+        let pmu = binding.pmu
         #expect(kernel.affinity.count == 1)
         #expect(kernel.affinity.first?.tid == 0)
         #expect(kernel.affinity.first?.mask == [0b11_0000])
@@ -108,13 +110,19 @@ struct PMUChoiceTests {
                 + [UInt64](repeating: KVMIoctl.setOneRegister.rawValue, count: 4))
     }
 
-    @Test func homogeneousPMUIsNotPinned() throws {
+    /// The placement rule: every CPU of the PMU when none are asked for; a PMU
+    /// without a CPU list needs them given; a refused sched_setaffinity is a KVMError.
+    @Test func aBindingToAWholePMUPinsToItsCPUs() throws {
         let kernel = MockKernel()
-        #expect(try VCPUPinning.pin(to: Self.core("armv8_pmuv3", 7, nil), system: kernel.system) == nil)
-        #expect(kernel.affinity.isEmpty)
+        let whole = try PMUBinding.choose(from: Self.rk3399, wholeOf: Self.rk3399[1])
+        #expect(whole.cpus == cpus("4-5") && whole.pmu == Self.rk3399[1])
+        let homogeneous = Self.core("armv8_pmuv3", 7, nil)
+        #expect(try PMUBinding.choose(from: [homogeneous], wholeOf: homogeneous, cpus: cpus("0-3")).cpus == cpus("0-3"))
+        #expect(throws: PMUChoiceError.self) { try PMUBinding.choose(from: [homogeneous], wholeOf: homogeneous) }
+        try whole.pinCallingThread(system: kernel.system)
+        #expect(kernel.affinity.map(\.mask) == [[0b11_0000]])
         kernel.affinityErrno = .invalidArgument
-        #expect(throws: KVMError.self) { try VCPUPinning.pin(to: Self.rk3399[1], system: kernel.system) }
-        #expect(throws: KVMError.self) { try VCPUPinning.pin(to: CPUSet([]), system: kernel.system) }
+        #expect(throws: KVMError.self) { try whole.pinCallingThread(system: kernel.system) }
     }
 
     @Test func x86VirtualPMUStateFromAMockedParameter() {

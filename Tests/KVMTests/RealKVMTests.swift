@@ -23,7 +23,7 @@ enum HostEvents {
     /// The host's binding for the calling thread's CPUs, nil without a core PMU.
     static func binding() throws -> PMUBinding? {
         guard !resolver.corePMUs.isEmpty else { return nil }
-        return try PMUBinding.choose(from: resolver.pmus, for: PMUChoice.currentAffinity())
+        return try PMUBinding.choose(from: resolver.pmus, for: Affinity.current())
     }
 
     /// Host counters for the calling thread, every requested one required to open.

@@ -46,10 +46,10 @@ extension RealKVMTests {
             if let binding {
                 try binding.pinCallingThread()
             } else {
-                let first = try #require(try PMUChoice.currentAffinity().cpus.first)
-                try VCPUPinning.pin(to: CPUSet([first]))
+                let first = try #require(try Affinity.current().cpus.first)
+                try Affinity.set(CPUSet([first]))
             }
-            let affinity = try PMUChoice.currentAffinity()
+            let affinity = try Affinity.current()
             let counters = VCPUCounters(binding: binding, resolver: HostEvents.resolver)
             let vm = try VirtualMachine()
             let vcpu = try vm.prepareX86RealMode(program)

@@ -28,22 +28,25 @@ import Testing
         #expect(cpuWide.warnings == [.cpusOutsidePMU(pmu: "armv8_cortex_a76", cpus: CPUSet([3]), pmuCPUs: CPUSet([4, 5, 6, 7]))])
     }
 
-    @Test func pinningSetsThePMUsCPUsAndReturnsThePrevious() throws {
+    @Test func pinningRunsTheBodyOnThePMUsCPUsAndRestores() throws {
         let set = Recorder<[[UInt64]]>([])
         var system = SystemCalls.live
         system.getAffinity = { _ in .success(CPUSet([0, 1, 2, 3, 4, 5, 6, 7]).mask) }
         system.setAffinity = { _, mask in set.update { $0.append(mask) }; return 0 }
-        let previous = try Affinity.pin(to: big, system: system)
-        #expect(previous == CPUSet(0..<8))
-        #expect(set.current == [CPUSet([4, 5, 6, 7]).mask])
+        // Scoped: the PMU's CPUs while the body runs, the previous ones after.
+        let inside = try Affinity.withCallingThread(on: big, system: system) { set.current }
+        #expect(inside == [CPUSet([4, 5, 6, 7]).mask])
+        #expect(set.current == [CPUSet([4, 5, 6, 7]).mask, CPUSet(0..<8).mask])
         // A PMU on every CPU leaves the affinity alone.
-        _ = try Affinity.pin(to: PMU(name: "software", type: 1, kind: .software), system: system)
-        #expect(set.current.count == 1)
+        #expect(try Affinity.withCallingThread(on: PMU(name: "software", type: 1, kind: .software), system: system) { 7 } == 7)
+        #expect(set.current.count == 2)
         #expect(throws: SystemError.self) { try Affinity.set(CPUSet([Int]()), system: system) }
         system.setAffinity = { _, _ in -Errno.invalidArgument.rawValue }
+        var ran = false
         #expect(throws: SystemError(call: "sched_setaffinity", subject: "CPUs 4-7", errno: .invalidArgument)) {
-            try Affinity.pin(to: big, system: system)
+            try Affinity.withCallingThread(on: big, system: system) { ran = true }
         }
+        #expect(!ran)
     }
 
     @Test func realAffinityRoundTrips() throws {

@@ -41,14 +41,17 @@ struct BenchRunner {
             return
         }
         let cpus = pmu.kind == .core || pmu.kind == .uncore ? pmu.cpus : nil
-        let pinned = Pinning.withThread(pinnedTo: cpus) {
-            for method in LatencyMethod.allCases {
-                measure(method, on: pmu, events: events, into: &results)
+        var measured = Results()
+        do {
+            try Affinity.withCallingThread(on: cpus) {
+                for method in LatencyMethod.allCases {
+                    measure(method, on: pmu, events: events, into: &measured)
+                }
             }
+        } catch {
+            results.unavailable.append(UnavailableRow(pmu: pmu.name, what: "counter reads", reason: error.description))
         }
-        if case .failure(let failure) = pinned {
-            results.unavailable.append(UnavailableRow(pmu: pmu.name, what: "counter reads", reason: failure.description))
-        }
+        results.append(measured)
     }
 
     private func measure(_ method: LatencyMethod, on pmu: PMU, events: [EventSpec], into results: inout Results) {
@@ -90,59 +93,48 @@ struct BenchRunner {
         }
     }
 
-    /// Where the VCPU thread runs and what counts host cycles there.
-    struct VCPUPlacement {
-        /// The row's `pmu`: the chosen core PMU, or ``ExitLatencyRow/allCPUs``.
-        var name: String
-        var cpus: CPUSet
-        /// The core PMU (PMUChoice's answer), nil without one.
-        var pmu: PMU?
-    }
-
-    /// Picks the PMU for VCPU threads on `cpus` with PMUChoice. Without a core
-    /// PMU the VCPU runs on all of `cpus` and the reason lands in `unavailable`.
-    func placement(cpus: CPUSet, into results: inout Results) -> VCPUPlacement {
+    /// The binding of the VCPU threads on `cpus`: the core PMU PMUChoice picks,
+    /// on all of its CPUs (the placement rule's default). `.success(nil)`: the
+    /// host has no core PMU, the VCPU runs on all of `cpus` (row `all-cpus`) and
+    /// the reason lands in `unavailable`; `.failure`: no exits on these CPUs.
+    func binding(for cpus: CPUSet, into results: inout Results) -> Result<PMUBinding?, PMUChoiceError> {
         do {
             let pmu = try PMUChoice.choose(from: pmus, for: cpus)
-            return VCPUPlacement(name: pmu.name, cpus: pmu.cpus ?? cpus, pmu: pmu)
+            return .success(try PMUBinding.choose(from: pmus, wholeOf: pmu, cpus: cpus))
         } catch {
             if case .noCorePMU = error.reason {
                 results.unavailable.append(UnavailableRow(
                     pmu: ExitLatencyRow.allCPUs, what: "host cycles on the VCPU thread", reason: error.description))
-                return VCPUPlacement(name: ExitLatencyRow.allCPUs, cpus: cpus, pmu: nil)
+                return .success(nil)
             }
-            results.unavailable.append(UnavailableRow(
-                pmu: cpus.description, what: "guest exits", reason: error.description))
-            return VCPUPlacement(name: cpus.description, cpus: CPUSet([Int]()), pmu: nil)
+            results.unavailable.append(UnavailableRow(pmu: cpus.description, what: "guest exits", reason: error.description))
+            return .failure(error)
         }
     }
 
-    /// Guest-exit latency of every exit kind on a VCPU thread pinned (VCPUPinning) to the placement's CPUs.
-    func measureExits(on placement: VCPUPlacement, into results: inout Results) {
-        let name = placement.name
-        guard !placement.cpus.isEmpty else { return }
+    /// Guest-exit latency of every exit kind on a VCPU thread pinned to the
+    /// binding's CPUs (without a core PMU: to `cpus`), moved back afterwards.
+    func measureExits(binding: PMUBinding?, cpus: CPUSet, into results: inout Results) {
+        let name = binding?.pmu.name ?? ExitLatencyRow.allCPUs
+        let threadCPUs = binding?.cpus ?? cpus
         guard FileSystem().exists("/dev/kvm") else {
             results.unavailable.append(UnavailableRow(pmu: name, what: "guest exits",
                                                       reason: "/dev/kvm does not exist (no KVM on this machine)"))
             return
         }
-        let previous: CPUSet
+        var measured = Results()
         do {
-            previous = try Affinity.current()
-            if let pmu = placement.pmu, pmu.cpus != nil {
-                try VCPUPinning.pin(to: pmu)
-            } else {
-                try VCPUPinning.pin(to: placement.cpus)
+            try Affinity.withCallingThread(on: threadCPUs) {
+                let cycles = hostCycleCounter(binding?.pmu, into: &measured)
+                for kind in ExitKind.forThisArchitecture {
+                    measure(kind, name: name, cpus: threadCPUs, pmu: binding?.pmu, cycles: cycles, into: &measured)
+                }
             }
         } catch {
-            results.unavailable.append(UnavailableRow(pmu: name, what: "guest exits", reason: "\(error)"))
+            results.unavailable.append(UnavailableRow(pmu: name, what: "guest exits", reason: error.description))
             return
         }
-        defer { try? Affinity.set(previous) }
-        let cycles = hostCycleCounter(placement, into: &results)
-        for kind in ExitKind.forThisArchitecture {
-            measure(kind, placement: placement, cycles: cycles, into: &results)
-        }
+        results.append(measured)
         for (what, reason) in ExitKind.ofOtherArchitectures {
             results.unavailable.append(UnavailableRow(pmu: name, what: what, reason: reason))
         }
@@ -150,10 +142,10 @@ struct BenchRunner {
 
     /// The chosen core PMU's cycle counter on the VCPU thread, opened with the
     /// PMU's own type (`pmu/cycles-alias/`); nil, with the reason recorded, where none.
-    private func hostCycleCounter(_ placement: VCPUPlacement, into results: inout Results) -> Counter? {
-        guard let pmu = placement.pmu else { return nil }
+    private func hostCycleCounter(_ pmu: PMU?, into results: inout Results) -> Counter? {
+        guard let pmu else { return nil }
         let what = "host cycles on the VCPU thread"
-        guard let alias = ["cycles", "cpu-cycles", "cpu_cycles"].first(where: { pmu.alias(named: $0) != nil }) else {
+        guard let alias = Resolver.ownAlias(forHardwareEvent: 0, on: pmu)?.name else {
             results.unavailable.append(UnavailableRow(
                 pmu: pmu.name, what: what, reason: "\(pmu.name) has no cycles alias in sysfs (events/cpu-cycles)"))
             return nil
@@ -176,12 +168,12 @@ struct BenchRunner {
         return nil
     }
 
-    private func measure(_ kind: ExitKind, placement: VCPUPlacement, cycles: Counter?, into results: inout Results) {
-        let pmu = placement.name
+    private func measure(_ kind: ExitKind, name pmu: String, cpus: CPUSet, pmu corePMU: PMU?, cycles: Counter?,
+                         into results: inout Results) {
         let loopLength = kind.returnsToUserSpace ? 1 : ExitOperations.inKernelLoopLength
         let operation: ExitOperation
         do {
-            operation = try ExitOperations.make(kind: kind, loopLength: loopLength, pmu: placement.pmu,
+            operation = try ExitOperations.make(kind: kind, loopLength: loopLength, pmu: corePMU,
                                                 resolver: resolver, flavour: flavour)
         } catch {
             results.unavailable.append(UnavailableRow(pmu: pmu, what: "exit \(kind.rawValue)", reason: error.description))
@@ -227,11 +219,21 @@ struct BenchRunner {
             let hostCycles = cycles.map { _ in totals.removeFirst() }
             let samples = outcome.recorder.count
             results.exitLatency.append(ExitLatencyRow(
-                pmu: pmu, cpus: placement.cpus.description, kind: kind.rawValue, implementation: implementation,
+                pmu: pmu, cpus: cpus.description, kind: kind.rawValue, implementation: implementation,
                 ns: summary, samples: samples, exits: samples * operation.exitsPerSample,
                 exitsByTracepoint: byTracepoint, tracepoint: tracepoint?.name,
                 userspaceExitsByTracepoint: byUserspace, hostCycles: hostCycles))
         }
+    }
+}
+
+extension BenchRunner.Results {
+    /// Adds `other`'s rows after this one's.
+    mutating func append(_ other: BenchRunner.Results) {
+        timer += other.timer
+        readLatency += other.readLatency
+        exitLatency += other.exitLatency
+        unavailable += other.unavailable
     }
 }
 

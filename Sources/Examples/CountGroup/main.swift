@@ -42,21 +42,34 @@ for name in eventNames {
     }
 }
 
-// 3. Keep this thread on the PMU's CPUs (a core PMU counts nothing elsewhere).
-if pmu.kind == .core, pmu.cpus != nil {
-    do { _ = try Affinity.pin(to: pmu) } catch { print("warning: cannot pin to \(pmu.name): \(error)") }
-}
-
-// 4. Open the group (leader first), count some work, read all members at once.
+// 3. Open the group (leader first) and count some work with this thread on the
+//    PMU's CPUs (a core PMU counts nothing elsewhere); the thread moves back after.
 var options = CounterOptions(target: .callingThread)
 options.machineHasCorePMU = inventory.hasCorePMU
+let counted: Result<(CounterGroup, [CounterValue]), CounterError>
 do {
-    let group = try CounterGroup(events, options: options)
-    try group.enable()
-    var pages: [[UInt8]] = []
-    for index in 0..<256 { pages.append([UInt8](repeating: UInt8(truncatingIfNeeded: index), count: 4096)) }
-    try group.disable()
-    for (event, value) in zip(group.events, try group.read()) {
+    counted = try Affinity.withCallingThread(on: pmu) {
+        do throws(CounterError) {
+            let group = try CounterGroup(events, options: options)
+            try group.enable()
+            var pages: [[UInt8]] = []
+            for index in 0..<256 { pages.append([UInt8](repeating: UInt8(truncatingIfNeeded: index), count: 4096)) }
+            try group.disable()
+            _ = pages.count
+            return .success((group, try group.read()))
+        } catch {
+            return .failure(error)
+        }
+    }
+} catch {
+    print("error: cannot run on \(pmu.name)'s CPUs: \(error.description)")
+    exit(1)
+}
+
+// 4. Every member's value, or why there is none: never a bare zero.
+switch counted {
+case .success(let (group, values)):
+    for (event, value) in zip(group.events, values) {
         switch value.status {
         case .counted:
             print("\(event.label): \(value.raw)")
@@ -68,9 +81,8 @@ do {
             print("\(event.label): <not supported> \(reason)")
         }
     }
-    _ = pages.count
-} catch {
-    // The kernel refused the group: say which event and why, never a zero.
+case .failure(let error):
+    // The kernel refused the group: say which event and why.
     print("error: \(error.description)")
     exit(1)
 }

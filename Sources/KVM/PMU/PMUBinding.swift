@@ -6,7 +6,9 @@ import PerfEvents
 /// that decision, so the three cannot disagree:
 ///
 /// 1. **pinning**: each VCPU thread restricts itself to ``cpus`` before its first
-///    `KVM_RUN` (``pinCallingThread(system:)``, or ``VCPUPinning/pin(thread:to:system:)``);
+///    `KVM_RUN` (``pinCallingThread(system:)``, or scoped: ``withCallingThreadPinned(system:_:)``);
+///    KVM does not pin VCPU threads, and on arm64 (5.18+) a VCPU entering on a CPU
+///    outside the VM's PMU fails with `KVM_EXIT_FAIL_ENTRY` / `CPU_UNSUPPORTED`;
 /// 2. **host counters**: the VCPU thread counts cycles and instructions on ``pmu``
 ///    with that PMU's own type (``VCPUCounters``);
 /// 3. **arm64 `SET_PMU`**: the VM's virtual PMU is backed by ``type``
@@ -61,16 +63,30 @@ public struct PMUBinding: Hashable, Sendable {
         return text
     }
 
+    /// The binding for every CPU of `pmu` (the placement rule's default), chosen
+    /// among `pmus` like ``choose(from:for:)``; a PMU without a CPU list needs the
+    /// CPUs given as `cpus`.
+    public static func choose(from pmus: [PMU], wholeOf pmu: PMU, cpus: CPUSet? = nil) throws(PMUChoiceError) -> PMUBinding {
+        try choose(from: pmus, for: pmu.cpus ?? cpus ?? CPUSet([Int]()))
+    }
+
     /// Restricts the calling thread (the VCPU thread, before its first `KVM_RUN`) to ``cpus``.
     public func pinCallingThread(system: SystemCalls = .live) throws(KVMError) {
-        try VCPUPinning.pin(thread: 0, to: self, system: system)
+        do {
+            try Affinity.set(cpus, system: system)
+        } catch {
+            throw KVMError(.callFailed, call: "sched_setaffinity to \(pmu.name)'s CPUs \(cpus)", errno: error.errno)
+        }
     }
-}
 
-extension VCPUPinning {
-    /// Restricts thread `tid` (0: the caller) to the binding's CPUs.
-    public static func pin(thread tid: Int32 = 0, to binding: PMUBinding, system: SystemCalls = .live) throws(KVMError) {
-        try pin(thread: tid, to: binding.cpus, system: system)
+    /// Runs `body` with the calling thread restricted to ``cpus``, then gives it
+    /// back the CPUs it had: a benchmark's or a test's VCPU thread for one VM.
+    public func withCallingThreadPinned<T>(system: SystemCalls = .live, _ body: () -> T) throws(KVMError) -> T {
+        do {
+            return try Affinity.withCallingThread(on: cpus, system: system, body)
+        } catch {
+            throw KVMError(.callFailed, call: "sched_setaffinity to \(pmu.name)'s CPUs \(cpus)", errno: error.errno)
+        }
     }
 }
 

@@ -24,14 +24,6 @@ public enum PMUChoice {
         let touched = cores.filter { pmu in pmu.cpus.map { !$0.intersection(cpus).isEmpty } ?? true }
         throw PMUChoiceError(.straddles(cpus: cpus, pmus: touched))
     }
-
-    /// The CPUs the calling thread may run on (`sched_getaffinity(0)`).
-    public static func currentAffinity(system: SystemCalls = .live) throws(SystemError) -> CPUSet {
-        switch system.getAffinity(0) {
-        case .success(let mask): return CPUSet(mask: mask)
-        case .failure(let errno): throw SystemError(call: "sched_getaffinity", subject: "calling thread", errno: errno)
-        }
-    }
 }
 
 /// Why no single PMU fits.

@@ -89,12 +89,11 @@ public enum VCPUCounterEvent: Hashable, Sendable {
         }
     }
 
-    /// The sysfs aliases that name this hardware event on known core PMUs (arm PMUv3, x86).
-    var aliasCandidates: [String] {
+    /// `PERF_COUNT_HW_*` of this hardware event (cycles 0, instructions 1).
+    var hardwareID: UInt64 {
         switch self {
-        case .cycles: return ["cpu_cycles", "cpu-cycles", "cycles"]
-        case .instructions: return ["inst_retired", "instructions"]
-        default: return []
+        case .instructions: return 1
+        default: return 0
         }
     }
 
@@ -106,7 +105,7 @@ public enum VCPUCounterEvent: Hashable, Sendable {
             guard let pmu = binding?.pmu else {
                 return generic + (scope == .both ? "" : ":" + scope.modifier)
             }
-            let name = aliasCandidates.first { pmu.alias(named: $0) != nil } ?? generic
+            let name = Resolver.ownAlias(forHardwareEvent: hardwareID, on: pmu)?.name ?? generic
             return pmu.name + "/" + name + "/" + scope.modifier
         case .taskClock, .contextSwitches, .kvmTracepoint:
             return label

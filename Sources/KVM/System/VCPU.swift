@@ -4,7 +4,7 @@ import PerfEvents
 /// A virtual CPU: its descriptor and the shared `kvm_run` mapping `KVM_RUN` reports through.
 ///
 /// Call ``run(before:)`` from the thread meant to be the VCPU thread (the one a VMM pins,
-/// see ``VCPUPinning``); KVM runs the guest on the calling thread.
+/// see ``PMUBinding``); KVM runs the guest on the calling thread.
 public final class VCPU {
     /// The id given to `KVM_CREATE_VCPU`.
     public let id: UInt32

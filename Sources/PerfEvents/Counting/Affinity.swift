@@ -3,9 +3,16 @@
 /// of arm64, the P or E cores of Intel hybrid): a thread that cannot run on a
 /// core PMU's CPUs counts nothing on it.
 ///
+/// The placement API is this and `PMUBinding` (KVM), with one rule for which
+/// CPUs: a thread that counts a core PMU's events, or runs a VCPU of a VM bound
+/// to it, runs on the CPUs asked for, all of which the PMU covers; asking for
+/// none means every CPU of the PMU. A PMU without a CPU list (every CPU) moves
+/// nothing.
+///
 /// ```swift
-/// let previous = try Affinity.pin(to: pmu)   // run on the PMU's CPUs from now on
-/// defer { try? Affinity.set(previous) }
+/// let value = try Affinity.withCallingThread(on: pmu) {   // the PMU's CPUs, then back
+///     countSomething()
+/// }
 /// ```
 public enum Affinity {
     /// The CPUs thread `thread` may run on (`0`: the calling thread).
@@ -25,19 +32,27 @@ public enum Affinity {
         _ = try system.check("sched_setaffinity", "CPUs \(cpus)") { system.setAffinity(thread, mask) }
     }
 
-    /// Pins the calling thread to the CPUs `pmu` counts on and returns the
-    /// CPUs it could run on before, to restore with ``set(_:thread:system:)``.
-    /// A PMU without a CPU list (every CPU) leaves the affinity as it is.
-    @discardableResult
-    public static func pin(to pmu: PMU, system: SystemCalls = .live) throws(SystemError) -> CPUSet {
+    /// Runs `body` with the calling thread allowed only on `cpus` (nil: as it is),
+    /// then gives the thread back the CPUs it had.
+    public static func withCallingThread<T>(
+        on cpus: CPUSet?, system: SystemCalls = .live, _ body: () -> T
+    ) throws(SystemError) -> T {
+        guard let cpus else { return body() }
         let previous = try current(system: system)
-        if let cpus = pmu.cpus {
-            guard !cpus.isEmpty else {
-                throw SystemError(call: "sched_setaffinity", subject: "PMU \(pmu.name) (it lists no CPUs)", errno: .invalidArgument)
-            }
-            try set(cpus, system: system)
+        try set(cpus, system: system)
+        defer { try? set(previous, system: system) }
+        return body()
+    }
+
+    /// Runs `body` with the calling thread on the CPUs `pmu` counts on (a PMU
+    /// without a CPU list covers every CPU: nothing moves), then moves it back.
+    public static func withCallingThread<T>(
+        on pmu: PMU, system: SystemCalls = .live, _ body: () -> T
+    ) throws(SystemError) -> T {
+        if let cpus = pmu.cpus, cpus.isEmpty {
+            throw SystemError(call: "sched_setaffinity", subject: "PMU \(pmu.name) (it lists no CPUs)", errno: .invalidArgument)
         }
-        return previous
+        return try withCallingThread(on: pmu.cpus, system: system, body)
     }
 
     /// What is wrong with counting `pmu` events for threads that may run on
@@ -74,7 +89,7 @@ public enum CounterWarning: Hashable, Sendable, CustomStringConvertible {
         switch self {
         case let .threadOutsidePMU(pmu, thread, threadCPUs, pmuCPUs):
             return "\(threadName(thread)) may run only on CPUs \(threadCPUs), none of which \(pmu) covers"
-                + " (\(pmuCPUs)): it will count nothing; pin it to \(pmuCPUs) (Affinity.pin) or pick the PMU of its CPUs"
+                + " (\(pmuCPUs)): it will count nothing; pin it to \(pmuCPUs) (Affinity.withCallingThread, PMUBinding) or pick the PMU of its CPUs"
         case let .threadPartlyOutsidePMU(pmu, thread, threadCPUs, pmuCPUs):
             return "\(threadName(thread)) may run on CPUs \(threadCPUs) but \(pmu) covers only \(pmuCPUs):"
                 + " time on the other CPUs is not counted"

@@ -261,7 +261,7 @@ public struct Resolver: Sendable {
     /// order to try: arm's PMUv3 names (the events the kernel's armv8 map uses) and
     /// Intel's hybrid names.
     static let ownAliases: [UInt64: [String]] = [
-        0: ["cpu_cycles", "cpu-cycles"],
+        0: ["cpu_cycles", "cpu-cycles", "cycles"],
         1: ["inst_retired", "instructions"],
         2: ["l1d_cache", "cache-references"],
         3: ["l1d_cache_refill", "cache-misses"],
@@ -272,6 +272,16 @@ public struct Resolver: Sendable {
         8: ["stall_backend", "stalled-cycles-backend"],
         9: ["ref-cycles"],
     ]
+
+    /// The sysfs alias `core` publishes for generic hardware event `id` (0 cycles,
+    /// 1 instructions, … as `PERF_COUNT_HW_*`), if any: the one table the counting
+    /// layer, KVM's host counters and the benchmark use to name a core PMU's own event.
+    public static func ownAlias(forHardwareEvent id: UInt64, on core: PMU) -> EventAlias? {
+        for name in ownAliases[id] ?? [] {
+            if let alias = core.alias(named: name) { return alias }
+        }
+        return nil
+    }
 
     /// `generic` as `core`'s own alias, when the PMU publishes one that resolves.
     private func ownTypeEquivalent(of generic: GenericEvent, on core: PMU, event: EventSyntax) -> OwnTypeEquivalent? {

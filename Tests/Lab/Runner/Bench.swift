@@ -17,12 +17,7 @@ struct Bench {
     func run() {
         timer()
         for pmu in [lab.little, lab.big] {
-            do {
-                try VCPUPinning.pin(to: pmu)
-            } catch {
-                Out.error("bench-pin", [("pmu", pmu.name)], msg: error.description)
-                continue
-            }
+            guard lab.pin(to: pmu, step: "bench-pin") != nil else { continue }
             reads(pmu)
             exits(pmu)
         }

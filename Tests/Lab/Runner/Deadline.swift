@@ -11,12 +11,7 @@ extension Lab {
             return
         }
         defer { vm.close() }
-        do {
-            try VCPUPinning.pin(to: little)
-        } catch {
-            Out.error("deadline", [("pmu", little.name)], msg: error.description)
-            return
-        }
+        guard pin(to: little, step: "deadline") != nil else { return }
         for limit: UInt64 in [100_000_000, 1_000_000_000] {
             let start = cpe_monotonic_ns()
             let exit: VCPUExit

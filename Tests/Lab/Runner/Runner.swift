@@ -88,6 +88,26 @@ struct Lab {
     /// The CPUs of a lab core PMU (discover() made sure they are listed).
     func cpus(of pmu: PMU) -> CPUSet { pmu.cpus ?? CPUSet([Int]()) }
 
+    /// Pins the calling thread to every CPU of `pmu` through a PMUBinding (the
+    /// placement rule's default) and returns those CPUs; nil, with an error fact
+    /// for `step`, when the binding or the pinning fails.
+    func pin(to pmu: PMU, step: String) -> CPUSet? {
+        let binding: PMUBinding
+        do {
+            binding = try PMUBinding.choose(from: pmus, wholeOf: pmu)
+        } catch {
+            Out.error(step, [("pmu", pmu.name)], msg: error.description)
+            return nil
+        }
+        do {
+            try binding.pinCallingThread()
+        } catch {
+            Out.error(step, [("pmu", pmu.name)], msg: error.description)
+            return nil
+        }
+        return binding.cpus
+    }
+
     /// Resolves `text`, printing one `resolve` fact per event; nil (and a fact) when it fails.
     @discardableResult
     func resolve(_ text: String) -> [ResolvedEvent]? {

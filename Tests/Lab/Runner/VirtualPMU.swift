@@ -67,13 +67,8 @@ extension Lab {
         let program = ARM64Programs.cycleCounterReports(count: Self.reports)
         guard let vm = makeVM(pmu: pmu, createOn: cpus(of: other), program: program, step: "run") else { return }
         defer { vm.close() }
-        do {
-            let pinned = try VCPUPinning.pin(to: pmu)
-            Out.fact("vcpu", [("pmu", pmu.name), ("pinned", Out.cpus(pinned)), ("thread_cpus", Out.cpus(try? Affinity.current()))])
-        } catch {
-            Out.error("pin", [("pmu", pmu.name)], msg: error.description)
-            return
-        }
+        guard let pinned = pin(to: pmu, step: "pin") else { return }
+        Out.fact("vcpu", [("pmu", pmu.name), ("pinned", Out.cpus(pinned)), ("thread_cpus", Out.cpus(try? Affinity.current()))])
         guard let own = hostCounter(on: pmu), let foreign = hostCounter(on: other) else { return }
         do {
             try own.enable()
@@ -162,12 +157,7 @@ extension Lab {
         let vcpu = vm.vcpus[0]
         let phases: [(String, PMU)] = [("home", pmu), ("moved", other), ("back", pmu)]
         for (phase, target) in phases {
-            do {
-                try VCPUPinning.pin(to: target)
-            } catch {
-                Out.error("pin", [("pmu", pmu.name)], msg: error.description)
-                return
-            }
+            guard pin(to: target, step: "pin") != nil else { return }
             var exit: VCPUExit = .interrupted
             var tries = 0
             while case .interrupted = exit, tries < 20 {
