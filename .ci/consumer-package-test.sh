@@ -57,7 +57,8 @@ func countTaskClock() throws -> Resolver {
     let resolver = Resolver(pmus: inventory.pmus)
     let resolved = try resolver.resolve("task-clock").flatMap(\.events)
     guard resolved.count == 1, let taskClock = resolved.first else { fail("task-clock resolved to \(resolved.count) events") }
-    let counter = try Counter(CounterEvent(taskClock, pmu: software), options: CounterOptions(target: .callingThread))
+    guard taskClock.pmu == .pmu(software) else { fail("task-clock resolved on \(taskClock.pmu), not the software PMU") }
+    let counter = try Counter(CounterEvent(taskClock), options: CounterOptions(target: .callingThread))
     try counter.enable()
     var sum: UInt64 = 0
     for index in 0..<2_000_000 { sum = sum &+ UInt64(index) &* 2_654_435_761 }

@@ -6,7 +6,7 @@ import PerfEvents
 /// that decision, so the three cannot disagree:
 ///
 /// 1. **pinning**: each VCPU thread restricts itself to ``cpus`` before its first
-///    `KVM_RUN` (``pinCallingThread(system:)``, or scoped: ``withCallingThreadPinned(system:_:)``);
+///    `KVM_RUN` (``pinCallingThread()``, or scoped: ``withCallingThreadPinned(_:)``);
 ///    KVM does not pin VCPU threads, and on arm64 (5.18+) a VCPU entering on a CPU
 ///    outside the VM's PMU fails with `KVM_EXIT_FAIL_ENTRY` / `CPU_UNSUPPORTED`;
 /// 2. **host counters**: the VCPU thread counts cycles and instructions on ``pmu``
@@ -71,7 +71,12 @@ public struct PMUBinding: Hashable, Sendable {
     }
 
     /// Restricts the calling thread (the VCPU thread, before its first `KVM_RUN`) to ``cpus``.
-    public func pinCallingThread(system: SystemCalls = .live) throws(KVMError) {
+    public func pinCallingThread() throws(KVMError) {
+        try pinCallingThread(system: .live)
+    }
+
+    /// The same, through `system` (the package's test seam).
+    package func pinCallingThread(system: SystemCalls) throws(KVMError) {
         do {
             try Affinity.set(cpus, system: system)
         } catch {
@@ -81,7 +86,12 @@ public struct PMUBinding: Hashable, Sendable {
 
     /// Runs `body` with the calling thread restricted to ``cpus``, then gives it
     /// back the CPUs it had: a benchmark's or a test's VCPU thread for one VM.
-    public func withCallingThreadPinned<T>(system: SystemCalls = .live, _ body: () -> T) throws(KVMError) -> T {
+    public func withCallingThreadPinned<T>(_ body: () -> T) throws(KVMError) -> T {
+        try withCallingThreadPinned(system: .live, body)
+    }
+
+    /// The same, through `system` (the package's test seam).
+    package func withCallingThreadPinned<T>(system: SystemCalls, _ body: () -> T) throws(KVMError) -> T {
         do {
             return try Affinity.withCallingThread(on: cpus, system: system, body)
         } catch {

@@ -53,8 +53,14 @@ public final class VCPUCounters: @unchecked Sendable {
     ///   - binding: the VM's PMU; nil on a host without a core PMU.
     ///   - resolver: the host's PMUs and tracefs.
     ///   - events: what to count (default ``VCPUCounterEvent/standard``).
-    public init(binding: PMUBinding?, resolver: Resolver, events: [VCPUCounterEvent] = VCPUCounterEvent.standard,
-                system: SystemCalls = .live) {
+    public convenience init(binding: PMUBinding?, resolver: Resolver,
+                            events: [VCPUCounterEvent] = VCPUCounterEvent.standard) {
+        self.init(binding: binding, resolver: resolver, events: events, system: .live)
+    }
+
+    /// The same, through `system` (the package's test seam).
+    package init(binding: PMUBinding?, resolver: Resolver, events: [VCPUCounterEvent] = VCPUCounterEvent.standard,
+                 system: SystemCalls) {
         self.binding = binding
         var options = CounterOptions(target: .callingThread, machineHasCorePMU: !resolver.corePMUs.isEmpty)
         options.startDisabled = true

@@ -77,9 +77,15 @@ public struct VirtualPMUReport: Hashable, Sendable {
 extension VirtualPMUReport {
     /// Reads x86 KVM's vPMU state: the `enable_pmu` parameter, the hybrid rule and, when
     /// a VM can be created, `KVM_CAP_PMU_CAPABILITY`.
-    public static func x86State(corePMUs: [PMU], system: SystemCalls = .live,
-                                parameterPath: String = "/sys/module/kvm/parameters/enable_pmu",
+    public static func x86State(corePMUs: [PMU], parameterPath: String = "/sys/module/kvm/parameters/enable_pmu",
                                 askKVM: Bool = true, devicePath: String = "/dev/kvm") -> X86 {
+        x86State(corePMUs: corePMUs, system: .live, parameterPath: parameterPath, askKVM: askKVM, devicePath: devicePath)
+    }
+
+    /// The same, through `system` (the package's test seam).
+    package static func x86State(corePMUs: [PMU], system: SystemCalls,
+                                 parameterPath: String = "/sys/module/kvm/parameters/enable_pmu",
+                                 askKVM: Bool = true, devicePath: String = "/dev/kvm") -> X86 {
         let files = FileSystem(system: system)
         var enable: Bool?
         if let text = try? files.readAttribute(parameterPath) {
@@ -97,7 +103,12 @@ extension VirtualPMUReport {
     /// For each core PMU: a scratch VM with one VCPU initialised with PMUv3, asked whether
     /// it knows `SET_PMU` and then given the PMU's type. Nothing runs.
     /// `devicePath` is the KVM device to open (normally `/dev/kvm`).
-    public static func arm64Trials(corePMUs: [PMU], system: SystemCalls = .live, devicePath: String = "/dev/kvm") -> [Trial] {
+    public static func arm64Trials(corePMUs: [PMU], devicePath: String = "/dev/kvm") -> [Trial] {
+        arm64Trials(corePMUs: corePMUs, system: .live, devicePath: devicePath)
+    }
+
+    /// The same, through `system` (the package's test seam).
+    package static func arm64Trials(corePMUs: [PMU], system: SystemCalls, devicePath: String = "/dev/kvm") -> [Trial] {
         corePMUs.filter { $0.kind == .core }.map { pmu in
             Trial(pmu: pmu, verdict: trial(pmu, system: system, devicePath: devicePath))
         }

@@ -10,14 +10,19 @@ public final class KVMDevice {
     static let readWrite: Int32 = 2
 
     /// The calls this device (and every VM it creates) makes.
-    public let system: SystemCalls
+    package let system: SystemCalls
     /// The path opened, normally `/dev/kvm`.
     public let path: String
     /// The descriptor, -1 once closed.
     public private(set) var fd: Int32
 
     /// Opens `path` read-write and checks `KVM_GET_API_VERSION` is 12.
-    public init(path: String = "/dev/kvm", system: SystemCalls = .live) throws(KVMError) {
+    public convenience init(path: String = "/dev/kvm") throws(KVMError) {
+        try self.init(path: path, system: .live)
+    }
+
+    /// The same, through `system` (the package's test seam).
+    package init(path: String = "/dev/kvm", system: SystemCalls) throws(KVMError) {
         self.system = system
         self.path = path
         let opened = retryingInterrupts { system.open(path, Self.readWrite) }

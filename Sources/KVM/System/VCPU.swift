@@ -9,7 +9,7 @@ public final class VCPU {
     /// The id given to `KVM_CREATE_VCPU`.
     public let id: UInt32
     /// The calls this VCPU makes.
-    public let system: SystemCalls
+    package let system: SystemCalls
     /// The descriptor, -1 once closed.
     public private(set) var fd: Int32
     let mmapSize: Int

@@ -8,7 +8,7 @@ import PerfEvents
 /// a stale descriptor.
 public final class VirtualMachine {
     /// The calls this VM (and its VCPUs) make.
-    public let system: SystemCalls
+    package let system: SystemCalls
     /// The VM descriptor, -1 once closed.
     public private(set) var fd: Int32
     /// Bytes to map from each VCPU descriptor.
@@ -25,7 +25,12 @@ public final class VirtualMachine {
     }
 
     /// Opens `/dev/kvm`, checks the API version and creates a VM; the device is closed again.
-    public convenience init(path: String = "/dev/kvm", type: UInt64 = 0, system: SystemCalls = .live) throws(KVMError) {
+    public convenience init(path: String = "/dev/kvm", type: UInt64 = 0) throws(KVMError) {
+        try self.init(path: path, type: type, system: .live)
+    }
+
+    /// The same, through `system` (the package's test seam).
+    package convenience init(path: String = "/dev/kvm", type: UInt64 = 0, system: SystemCalls) throws(KVMError) {
         let device = try KVMDevice(path: path, system: system)
         let made = try device.createVirtualMachine(type: type)
         // Adopt the new VM's state; `made` gives up its descriptor.

@@ -50,15 +50,27 @@ public final class Counter: @unchecked Sendable {
     ///   - pmu: the event's PMU, when known: a core PMU with a CPU list lets the
     ///     open warn (``warnings``) when the target's threads cannot run there.
     public convenience init(
-        label: String, attributes: EventAttributes, pmu: PMU? = nil,
-        options: CounterOptions = CounterOptions(), system: SystemCalls = .live
+        label: String, attributes: EventAttributes, pmu: PMU? = nil, options: CounterOptions = CounterOptions()
+    ) throws(CounterError) {
+        try self.init(CounterEvent(label: label, attributes: attributes, pmu: pmu), options: options, system: .live)
+    }
+
+    /// The same, through `system` (the package's test seam).
+    package convenience init(
+        label: String, attributes: EventAttributes, pmu: PMU? = nil, options: CounterOptions = CounterOptions(),
+        system: SystemCalls
     ) throws(CounterError) {
         try self.init(CounterEvent(label: label, attributes: attributes, pmu: pmu), options: options, system: system)
     }
 
     /// Opens `event` on the options' target.
-    public convenience init(_ event: CounterEvent, options: CounterOptions = CounterOptions(),
-                            system: SystemCalls = .live) throws(CounterError) {
+    public convenience init(_ event: CounterEvent, options: CounterOptions = CounterOptions()) throws(CounterError) {
+        try self.init(event, options: options, system: .live)
+    }
+
+    /// The same, through `system` (the package's test seam).
+    package convenience init(_ event: CounterEvent, options: CounterOptions = CounterOptions(),
+                             system: SystemCalls) throws(CounterError) {
         var flags = AttributeFlags(event.attributes)
         if options.startDisabled || options.enableOnExec { flags.insert(.disabled) }
         if options.inherit { flags.insert(.inherit) }

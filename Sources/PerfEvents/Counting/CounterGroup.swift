@@ -32,8 +32,13 @@ public final class CounterGroup: @unchecked Sendable {
     private let readsTheKernel: Bool
 
     /// Opens `events` (the first is the leader) as one group on the options' target.
-    public init(_ events: [CounterEvent], options: CounterOptions = CounterOptions(),
-                system: SystemCalls = .live) throws(CounterError) {
+    public convenience init(_ events: [CounterEvent], options: CounterOptions = CounterOptions()) throws(CounterError) {
+        try self.init(events, options: options, system: .live)
+    }
+
+    /// The same, through `system` (the package's test seam).
+    package init(_ events: [CounterEvent], options: CounterOptions = CounterOptions(),
+                 system: SystemCalls) throws(CounterError) {
         guard let first = events.first else {
             throw CounterError(operation: .open, errno: nil, label: "(empty group)", attributes: nil,
                                message: "a group needs at least one event")

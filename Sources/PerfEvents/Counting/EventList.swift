@@ -44,7 +44,12 @@ public final class EventList: @unchecked Sendable {
 
     /// Opens every event of `groups` on the options' target. Never throws: a
     /// refusal is kept in its entry.
-    public init(_ groups: [ResolvedGroup], options: CounterOptions = CounterOptions(), system: SystemCalls = .live) {
+    public convenience init(_ groups: [ResolvedGroup], options: CounterOptions = CounterOptions()) {
+        self.init(groups, options: options, system: .live)
+    }
+
+    /// The same, through `system` (the package's test seam).
+    package init(_ groups: [ResolvedGroup], options: CounterOptions = CounterOptions(), system: SystemCalls) {
         var entries: [Entry] = []
         for group in groups {
             if group.isGroup && group.events.count > 1 {

@@ -2,9 +2,15 @@
 /// ``SystemCalls``, so that discovery runs on a fixture tree or a mock as
 /// easily as on `/sys`.
 public struct FileSystem: Sendable {
-    public var system: SystemCalls
+    package var system: SystemCalls
 
-    public init(system: SystemCalls = .live) {
+    /// Reads through the kernel.
+    public init() {
+        self.system = .live
+    }
+
+    /// Reads through `system` (the package's test seam).
+    package init(system: SystemCalls) {
         self.system = system
     }
 

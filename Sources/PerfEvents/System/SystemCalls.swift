@@ -14,7 +14,8 @@ public struct DirectoryEntry: Hashable, Sendable {
     }
 }
 
-/// The system calls this library makes, as a value of replaceable functions.
+/// The system calls this library makes, as a value of replaceable functions:
+/// the package's test seam (`package` access, not part of the public API).
 ///
 /// Every function follows the kernel's raw convention: it returns a
 /// non-negative result or `-errno`. ``SystemCalls/live`` calls the kernel
@@ -29,42 +30,42 @@ public struct DirectoryEntry: Hashable, Sendable {
 ///
 /// Objects that own descriptors (counters, groups, virtual machines) keep the
 /// `SystemCalls` they were created with, so a mock follows them to `close`.
-public struct SystemCalls: Sendable {
+package struct SystemCalls: Sendable {
     /// `perf_event_open(2)`: attr, pid, cpu, group fd, flags → fd or -errno.
-    public var perfEventOpen: @Sendable (UnsafeMutablePointer<perf_event_attr>, Int32, Int32, Int32, UInt64) -> Int32
+    package var perfEventOpen: @Sendable (UnsafeMutablePointer<perf_event_attr>, Int32, Int32, Int32, UInt64) -> Int32
     /// `ioctl(2)` with an integer or pointer argument → result or -errno.
-    public var ioctl: @Sendable (_ fd: Int32, _ request: UInt64, _ argument: UInt64) -> Int32
+    package var ioctl: @Sendable (_ fd: Int32, _ request: UInt64, _ argument: UInt64) -> Int32
     /// `open(2)` with `O_CLOEXEC` added → fd or -errno.
-    public var open: @Sendable (_ path: String, _ flags: Int32) -> Int32
+    package var open: @Sendable (_ path: String, _ flags: Int32) -> Int32
     /// `read(2)` → bytes read or -errno. Replacing it makes ``readsTheKernel`` false.
-    public var read: @Sendable (_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer) -> Int {
+    package var read: @Sendable (_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer) -> Int {
         didSet { readsTheKernel = false }
     }
     /// Whether ``read`` is the kernel's `read(2)`: counters then call it directly
     /// (inlined, no closure) on their read hot path. Only ``live`` sets it.
     package private(set) var readsTheKernel = false
     /// `write(2)` → bytes written or -errno.
-    public var write: @Sendable (_ fd: Int32, _ buffer: UnsafeRawBufferPointer) -> Int
+    package var write: @Sendable (_ fd: Int32, _ buffer: UnsafeRawBufferPointer) -> Int
     /// `close(2)` → 0 or -errno.
-    public var close: @Sendable (_ fd: Int32) -> Int32
+    package var close: @Sendable (_ fd: Int32) -> Int32
     /// `mmap(2)` of a shared mapping → address or -errno.
-    public var mmap: @Sendable (_ length: Int, _ protection: Int32, _ flags: Int32, _ fd: Int32, _ offset: Int64) -> Int64
+    package var mmap: @Sendable (_ length: Int, _ protection: Int32, _ flags: Int32, _ fd: Int32, _ offset: Int64) -> Int64
     /// `munmap(2)` → 0 or -errno.
-    public var munmap: @Sendable (_ address: UnsafeMutableRawPointer, _ length: Int) -> Int32
+    package var munmap: @Sendable (_ address: UnsafeMutableRawPointer, _ length: Int) -> Int32
     /// `opendir(3)`/`readdir(3)`: the entries of a directory, or -errno.
-    public var listDirectory: @Sendable (_ path: String) -> Result<[DirectoryEntry], Errno>
+    package var listDirectory: @Sendable (_ path: String) -> Result<[DirectoryEntry], Errno>
     /// `stat(2)` reduced to what discovery needs: 1 file, 2 directory, 3 other, or -errno.
-    public var fileType: @Sendable (_ path: String) -> Int32
+    package var fileType: @Sendable (_ path: String) -> Int32
     /// `sched_setaffinity(2)` on a thread (0 = the caller) with a CPU bit mask.
-    public var setAffinity: @Sendable (_ tid: Int32, _ mask: [UInt64]) -> Int32
+    package var setAffinity: @Sendable (_ tid: Int32, _ mask: [UInt64]) -> Int32
     /// `sched_getaffinity(2)`: the CPU bit mask of a thread, or -errno.
-    public var getAffinity: @Sendable (_ tid: Int32) -> Result<[UInt64], Errno>
+    package var getAffinity: @Sendable (_ tid: Int32) -> Result<[UInt64], Errno>
     /// The size of a memory page in bytes (`sysconf(_SC_PAGESIZE)`): the length
     /// of a perf event's metadata mapping. Not in the initializer, so that
     /// existing callers keep compiling; replace it on a value like the others.
-    public var pageSize: @Sendable () -> Int = { Int(cpe_page_size()) }
+    package var pageSize: @Sendable () -> Int = { Int(cpe_page_size()) }
 
-    public init(
+    package init(
         perfEventOpen: @escaping @Sendable (UnsafeMutablePointer<perf_event_attr>, Int32, Int32, Int32, UInt64) -> Int32,
         ioctl: @escaping @Sendable (Int32, UInt64, UInt64) -> Int32,
         open: @escaping @Sendable (String, Int32) -> Int32,
@@ -93,7 +94,7 @@ public struct SystemCalls: Sendable {
     }
 
     /// The real kernel.
-    public static let live: SystemCalls = {
+    package static let live: SystemCalls = {
         var calls = kernel
         calls.readsTheKernel = true
         return calls

@@ -37,7 +37,7 @@ extension SystemCalls {
     ///
     /// Public so that the `KVM` module drives its ioctls through the same path.
     @inline(__always)
-    public func check<Result: SignedInteger & FixedWidthInteger>(
+    package func check<Result: SignedInteger & FixedWidthInteger>(
         _ call: String, _ subject: String = "", _ body: () -> Result
     ) throws(SystemError) -> Result {
         let result = retryingInterrupts(body)
