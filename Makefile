@@ -18,7 +18,8 @@ test: deps
 	@# fails, and the recipe keeps swift test's exit status (pipefail: not tee's).
 	bash -c 'set -o pipefail; $(SWIFT) test $(SWIFT_FLAGS) --skip-build 2>&1 | tee .build/test.log; status=$$?; \
 		.ci/slowest-suites.sh .build/test.log 10 || true; exit $$status'
-	@$(MAKE) --no-print-directory embedded
+	@# The lab's runner build is the Embedded Swift compile of PerfEvents, KVM and
+	@# KVMGuestPrograms for aarch64 (.ci/embedded-build.sh): not run a second time here.
 	@$(MAKE) --no-print-directory lab
 	@$(MAKE) --no-print-directory fuzz-smoke
 	@SWIFT=$(SWIFT) .ci/consumer-package-test.sh

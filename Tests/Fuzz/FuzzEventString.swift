@@ -40,7 +40,8 @@ let fuzzMachines: [[PMU]] = {
             ], scale: "6.103515625e-5", unit: "MiB")]),
         PMU(name: "uncore_imc_1", type: 21, kind: .uncore, cpus: CPUSet([0]), formats: imcFormats),
     ]
-    let thisMachine = [
+    // As recorded on an AMD EPYC guest without a vPMU (Fixtures/sysfs/amd-epyc-pvm).
+    let amdEpycPVM = [
         PMU(name: "breakpoint", type: 5, kind: .breakpoint),
         PMU(name: "msr", type: 9, kind: .other, formats: [field("event", .config, 0...63)], aliases: [alias("tsc", event: 0)]),
         PMU(name: "software", type: 1, kind: .software),
@@ -64,7 +65,7 @@ let fuzzMachines: [[PMU]] = {
             ]),
         PMU(name: "software", type: 1, kind: .software),
     ]
-    return [rk3399, alderLake, thisMachine, synthetic]
+    return [rk3399, alderLake, amdEpycPVM, synthetic]
 }()
 
 /// The tracepoints the mock tracefs has: path of the `id` file → content.

@@ -62,9 +62,9 @@ struct PMUChoiceTests {
     @Test func homogeneousAndNone() throws {
         let homogeneous = [Self.core("armv8_pmuv3", 7, nil), PMU(name: "software", type: 1, kind: .software)]
         #expect(try PMUChoice.choose(from: homogeneous, for: cpus("0-127")).name == "armv8_pmuv3")
-        let thisMachine = [PMU(name: "software", type: 1, kind: .software), PMU(name: "msr", type: 9, kind: .other)]
+        let noCorePMU = [PMU(name: "software", type: 1, kind: .software), PMU(name: "msr", type: 9, kind: .other)]
         do {
-            _ = try PMUChoice.choose(from: thisMachine, for: cpus("0-1"))
+            _ = try PMUChoice.choose(from: noCorePMU, for: cpus("0-1"))
             Issue.record("no core PMU")
         } catch {
             #expect(error.reason == .noCorePMU(cpus: cpus("0-1")))

@@ -14,7 +14,8 @@ output=${1:-$out_dir/pmu-lab-runner}
 mkdir -p "$out_dir"
 
 [ -f "$LAB_LIBPFM_A" ] || { echo "no arm64 libpfm at $LAB_LIBPFM_A: run Tests/Lab/lab.sh prepare" >&2; exit 2; }
-.ci/embedded-build.sh "$out_dir/modules" >/dev/null
+# The Embedded compile `make embedded` checks, on stderr (stdout is the runner's path).
+.ci/embedded-build.sh "$out_dir/modules" >&2
 
 # -D Libpfm: the package's default trait, as in .ci/embedded-build.sh.
 swift_flags=(-target aarch64-none-none-elf -enable-experimental-feature Embedded -wmo -parse-as-library -Osize -D Libpfm -package-name swift_perf_events
