@@ -115,18 +115,48 @@ public final class CounterGroup: @unchecked Sendable {
             }
             return
         }
+        let layout = self.layout
         let members = layout.members
         if values.count != members {
             values = [CounterValue](repeating: CounterValue(raw: 0, timeEnabled: 0, timeRunning: 0), count: members)
         }
-        // Overwritten in place: no array growth or uniqueness check per member.
-        try values.withUnsafeMutableBufferPointer { (buffer) throws(CounterError) in
-            var index = 0
-            try readSlot(onlyDescriptor) { count in
-                buffer[index] = CounterValue(count)
-                index &+= 1
+        let size = layout.size
+        let descriptor = onlyDescriptor
+        let direct = readsTheKernel
+        let read = readCall
+        // One read(2) into scratch memory, decoded straight into the caller's storage:
+        // no array growth, no closure per member. (count, members the kernel wrote.)
+        let outcome: (count: Int, written: UInt64) = values.withUnsafeMutableBufferPointer { out in
+            withUnsafeTemporaryAllocation(byteCount: size, alignment: 8) { buffer in
+                let count = direct ? Int(cpe_read_retrying(descriptor, buffer.baseAddress, UInt64(size)))
+                    : retryingInterrupts { read(descriptor, buffer) }
+                guard count == size else { return (count, 0) }
+                let bytes = UnsafeRawBufferPointer(buffer)
+                let written = layout.memberCount(bytes)
+                guard written == UInt64(members) else { return (count, written) }
+                layout.decode(bytes, into: out)
+                return (count, written)
             }
         }
+        if outcome.count != size || outcome.written != UInt64(members) {
+            try shortGroupRead(outcome.count, written: outcome.written, into: &values)
+        }
+    }
+
+    /// A group read that did not return every member: an error, or end of file
+    /// (a pinned group that could not stay on its PMU: no count). Out of line.
+    @inline(never)
+    private func shortGroupRead(_ count: Int, written: UInt64, into values: inout [CounterValue]) throws(CounterError) {
+        let leader = counters[0]
+        if count < 0 { throw leader.error(.read, errno: Errno(rawValue: Int32(truncatingIfNeeded: -count))) }
+        if count == 0 {
+            for index in values.indices { values[index] = CounterValue(raw: 0, timeEnabled: 0, timeRunning: 0) }
+            return
+        }
+        throw CounterError(operation: .read, errno: nil, label: leader.label, attributes: leader.attributes,
+                           message: "the group read returned \(written) values for \(layout.members) events"
+                               + " (read_format 0x" + String(leader.readFormat.rawValue, radix: 16)
+                               + ", \(layout.size) bytes expected, \(count) read)")
     }
 
     /// Per slot (in the order of ``slots``), one count per event: one `read(2)` of the leader each.

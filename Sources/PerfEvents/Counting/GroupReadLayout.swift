@@ -45,6 +45,23 @@ struct GroupReadLayout: Hashable, Sendable {
         bytes.loadUnaligned(as: UInt64.self)
     }
 
+    /// Writes the value of each of ``members`` members into `values` (which holds
+    /// that many); `bytes` holds at least ``size`` bytes. The read path of a group.
+    @inline(__always)
+    func decode(_ bytes: UnsafeRawBufferPointer, into values: UnsafeMutableBufferPointer<CounterValue>) {
+        @inline(__always) func word(_ offset: Int) -> UInt64 {
+            bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+        }
+        let enabled = enabledOffset < 0 ? 0 : word(enabledOffset)
+        let running = runningOffset < 0 ? 0 : word(runningOffset)
+        var base = header
+        for index in 0..<members {
+            values[index] = CounterValue(raw: word(base), timeEnabled: enabled, timeRunning: running,
+                                         lost: lostOffset < 0 ? nil : word(base + lostOffset))
+            base += stride
+        }
+    }
+
     /// Hands member `0..<members` to `body`; `bytes` holds at least ``size(members:)`` bytes.
     @inline(__always)
     func decode(_ bytes: UnsafeRawBufferPointer, members: Int, _ body: (RawCount) -> Void) {
