@@ -20,9 +20,9 @@ test: deps
 		.ci/slowest-suites.sh .build/test.log 10 || true; exit $$status'
 	@# The lab's runner build is the Embedded Swift compile of PerfEvents, KVM and
 	@# KVMGuestPrograms for aarch64 (.ci/embedded-build.sh): not run a second time here.
-	@$(MAKE) --no-print-directory lab
-	@$(MAKE) --no-print-directory fuzz-smoke
-	@SWIFT=$(SWIFT) .ci/consumer-package-test.sh
+	@# The lab is single-threaded (swiftc -wmo, then QEMU with -icount), so the fuzz smoke
+	@# and the outside-package build run beside it on the other core; its log follows theirs.
+	@bash -c 'Tests/Lab/run-lab.sh > .build/lab.log 2>&1 & lab=$$!; status=0; 		$(MAKE) --no-print-directory fuzz-smoke || status=1; 		SWIFT=$(SWIFT) .ci/consumer-package-test.sh || status=1; 		wait $$lab || status=1; cat .build/lab.log; exit $$status'
 
 # libFuzzer: every target for FUZZ_SECONDS (default 60) each; crashes go to .build-fuzz/crashes/.
 FUZZ_SECONDS ?= 60
