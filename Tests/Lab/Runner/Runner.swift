@@ -150,38 +150,47 @@ struct Lab {
         Out.fact("thread", [("cpus", Out.cpus(try? Affinity.current()))])
         for text in ["arm_ac53::INST_RETIRED", "arm_ac53::CPU_CYCLES", "cycles"] {
             guard let events = resolve(text) else { continue }
-            for event in events {
-                count(CounterEvent(event), as: "count", extra: [("input", text)])
-            }
+            count(events, as: "count", extra: [("input", text)])
         }
     }
 
-    /// Opens `event` on the calling thread, runs some work, prints the value.
-    func count(_ event: CounterEvent, as name: String, extra: [(String, String)]) {
-        let counter: Counter
+    /// Opens `events` on the calling thread with the library's EventList (each on its
+    /// own PMU), runs some work, prints each value or why it has none.
+    func count(_ events: [ResolvedEvent], as name: String, extra: [(String, String)]) {
+        var options = CounterOptions(target: .callingThread)
+        options.startDisabled = true
+        let list = EventList([ResolvedGroup(text: name, isGroup: false, events: events)], options: options)
         do {
-            counter = try Counter(event)
-        } catch {
-            Out.fact(name, extra + [("pmu", event.pmu?.name ?? ""), ("type", "\(event.attributes.type)"), ("status", "openFailed")],
-                     msg: error.description)
-            return
-        }
-        do {
-            try counter.enable()
+            try list.enable()
             work()
-            try counter.disable()
-            let value = try counter.read()
-            // The type actually opened: the PMU's own when the kernel refused the extended type.
-            var fallback = "0"
-            for warning in counter.warnings {
-                if case .extendedTypeRefused = warning { fallback = "1" }
-            }
-            Out.fact(name, extra + [("pmu", event.pmu?.name ?? ""), ("type", "\(counter.attributes.type)"),
-                                    ("config", "0x" + String(counter.attributes.config, radix: 16)), ("own_type_fallback", fallback),
-                                    ("thread_cpus", Out.cpus(try? Affinity.current()))] + value.fields,
-                     msg: counter.warnings.first?.description)
+            try list.disable()
         } catch {
             Out.error(name, extra, msg: error.description)
+            return
+        }
+        let readings = list.read()
+        for (entry, reading) in zip(list.entries, readings) {
+            let event = reading.event
+            switch entry.member {
+            case .counter(let counter):
+                // The type actually opened: the PMU's own when the kernel refused the extended type.
+                var fallback = "0"
+                for warning in counter.warnings {
+                    if case .extendedTypeRefused = warning { fallback = "1" }
+                }
+                Out.fact(name, extra + [("pmu", event.pmu.name ?? ""), ("type", "\(counter.attributes.type)"),
+                                        ("config", "0x" + String(counter.attributes.config, radix: 16)),
+                                        ("own_type_fallback", fallback),
+                                        ("thread_cpus", Out.cpus(try? Affinity.current()))] + reading.value.fields,
+                         msg: counter.warnings.first?.description)
+            case .unavailable(let reason):
+                let message: String
+                if case .refused(let error) = reason { message = error.description } else { message = reason.description }
+                Out.fact(name, extra + [("pmu", event.pmu.name ?? ""), ("type", "\(event.attributes.type)"),
+                                        ("status", "openFailed")], msg: message)
+            case .group:
+                Out.error(name, extra, msg: "opened as a group")
+            }
         }
     }
 
