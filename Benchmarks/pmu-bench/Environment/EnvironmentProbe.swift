@@ -42,15 +42,7 @@ enum EnvironmentProbe {
         return "unknown"
     }
 
-    /// The first value of `key` in /proc/cpuinfo (such as `vendor_id`).
-    static func field(_ key: String, cpuinfo: String) -> String? {
-        for line in cpuinfo.split(separator: "\n") {
-            let pair = line.split(separator: ":", maxSplits: 1)
-            if pair.count == 2, pair[0].trimmingSpaces == key { return pair[1].trimmingSpaces }
-        }
-        return nil
-    }
-
+    /// The CPU feature flags of /proc/cpuinfo (`flags` on x86, `Features` on arm64).
     static func cpuFlags(cpuinfo: String) -> Set<String> {
         for line in cpuinfo.split(separator: "\n") {
             let pair = line.split(separator: ":", maxSplits: 1)

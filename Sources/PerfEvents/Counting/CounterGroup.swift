@@ -130,10 +130,9 @@ public final class CounterGroup: @unchecked Sendable {
             withUnsafeTemporaryAllocation(byteCount: size, alignment: 8) { buffer in
                 let count = direct ? Int(cpe_read_retrying(descriptor, buffer.baseAddress, UInt64(size)))
                     : retryingInterrupts { read(descriptor, buffer) }
-                guard count == size else { return (count, 0) }
                 let bytes = UnsafeRawBufferPointer(buffer)
-                let written = layout.memberCount(bytes)
-                guard written == UInt64(members) else { return (count, written) }
+                let written = count >= 8 ? layout.memberCount(bytes) : 0
+                guard count == size, written == UInt64(members) else { return (count, written) }
                 layout.decode(bytes, into: out)
                 return (count, written)
             }
@@ -147,16 +146,22 @@ public final class CounterGroup: @unchecked Sendable {
     /// (a pinned group that could not stay on its PMU: no count). Out of line.
     @inline(never)
     private func shortGroupRead(_ count: Int, written: UInt64, into values: inout [CounterValue]) throws(CounterError) {
-        let leader = counters[0]
-        if count < 0 { throw leader.error(.read, errno: Errno(rawValue: Int32(truncatingIfNeeded: -count))) }
         if count == 0 {
             for index in values.indices { values[index] = CounterValue(raw: 0, timeEnabled: 0, timeRunning: 0) }
             return
         }
-        throw CounterError(operation: .read, errno: nil, label: leader.label, attributes: leader.attributes,
-                           message: "the group read returned \(written) values for \(layout.members) events"
-                               + " (read_format 0x" + String(leader.readFormat.rawValue, radix: 16)
-                               + ", \(layout.size) bytes expected, \(count) read)")
+        throw readFailure(count: count, written: written)
+    }
+
+    /// Why a group read of `count` bytes (or -errno) in which the kernel said it
+    /// wrote `written` members is not an answer.
+    private func readFailure(count: Int, written: UInt64) -> CounterError {
+        let leader = counters[0]
+        if count < 0 { return leader.error(.read, errno: Errno(rawValue: Int32(truncatingIfNeeded: -count))) }
+        return CounterError(operation: .read, errno: nil, label: leader.label, attributes: leader.attributes,
+                            message: "the group read returned \(written) values for \(layout.members) events"
+                                + " (read_format 0x" + String(leader.readFormat.rawValue, radix: 16)
+                                + ", \(layout.size) bytes expected, \(count) read)")
     }
 
     /// Per slot (in the order of ``slots``), one count per event: one `read(2)` of the leader each.
@@ -172,19 +177,19 @@ public final class CounterGroup: @unchecked Sendable {
     }
 
     /// One `read(2)` of the leader's `descriptor`, each event's count handed to
-    /// `body` in order. The hot path of ``read(into:)``: a stack buffer, fixed
-    /// offsets, nothing allocated.
+    /// `body` in order (``readEach()``, one slot of several): scratch memory,
+    /// fixed offsets, nothing allocated.
     private func readSlot(_ descriptor: Int32, _ body: (RawCount) -> Void) throws(CounterError) {
         let layout = self.layout
         let members = layout.members
         let size = layout.size
         let read = readCall
         let direct = readsTheKernel
-        // nil: read and handed out; else why not (errno, or the number of members the kernel wrote).
-        let failure: (errno: Errno?, members: UInt64)? = withUnsafeTemporaryAllocation(byteCount: size, alignment: 8) { buffer in
+        // nil: read and handed out; else why not (the count read, the members the kernel wrote).
+        let failure: (count: Int, written: UInt64)? = withUnsafeTemporaryAllocation(byteCount: size, alignment: 8) { buffer in
             let count: Int = direct ? Int(cpe_read_retrying(descriptor, buffer.baseAddress, UInt64(size)))
                 : retryingInterrupts { read(descriptor, buffer) }
-            if count < 0 { return (Errno(rawValue: Int32(truncatingIfNeeded: -count)), 0) }
+            if count < 0 { return (count, 0) }
             if count == 0 {
                 // A pinned group that could not stay on the PMU reads as end of file: not counted.
                 for _ in 0..<members { body(RawCount(value: 0, timeEnabled: 0, timeRunning: 0)) }
@@ -193,15 +198,10 @@ public final class CounterGroup: @unchecked Sendable {
             let bytes = UnsafeRawBufferPointer(start: buffer.baseAddress, count: count)
             // Checked before handing anything out: a group of another size is an error, not a partial answer.
             let written = count >= 8 ? layout.memberCount(bytes) : 0
-            guard written == UInt64(members), count >= size else { return (nil, written) }
+            guard written == UInt64(members), count >= size else { return (count, written) }
             layout.decode(bytes, members: members, body)
             return nil
         }
-        guard let failure else { return }
-        let leader = counters[0]
-        if let errno = failure.errno { throw leader.error(.read, errno: errno) }
-        throw CounterError(operation: .read, errno: nil, label: leader.label, attributes: leader.attributes,
-                           message: "the group read returned \(failure.members) values for \(members) events"
-                               + " (read_format 0x" + String(leader.readFormat.rawValue, radix: 16) + ", \(size) bytes expected)")
+        if let failure { throw readFailure(count: failure.count, written: failure.written) }
     }
 }
