@@ -52,6 +52,11 @@ public struct KernelEventAttributes: Hashable, Sendable {
         attr.pointee.config1 = event.config1
         attr.pointee.config2 = event.config2
         flags.write(to: &attr.pointee)
+        if let sampling = event.sampling {
+            // sample_period and sample_freq are one union; `freq` says which.
+            attr.pointee.sample_period = sampling.value
+            attr.pointee.freq = sampling.isFrequency ? 1 : 0
+        }
         if event.config3 != 0 {
             // `size` is at least `sizeWithConfig3` here, and so is the storage.
             storage.storeBytes(of: event.config3, toByteOffset: Self.config3Offset, as: UInt64.self)

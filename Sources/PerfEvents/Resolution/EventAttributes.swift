@@ -28,13 +28,17 @@ public struct EventAttributes: Hashable, Sendable {
     public var pinned: Bool
     /// Ask to be the only group on the PMU (`:e`).
     public var exclusive: Bool
+    /// The sampling period or frequency the event string asks for (`period=`,
+    /// `freq=`); `nil` for a counting event.
+    public var sampling: SamplingInterval?
 
     public init(
         type: UInt32, config: UInt64 = 0, config1: UInt64 = 0, config2: UInt64 = 0, config3: UInt64 = 0,
         breakpointType: UInt32 = 0,
         excludeUser: Bool = false, excludeKernel: Bool = false, excludeHypervisor: Bool = false,
         excludeGuest: Bool = false, excludeHost: Bool = false, excludeIdle: Bool = false,
-        precise: UInt8 = 0, pinned: Bool = false, exclusive: Bool = false
+        precise: UInt8 = 0, pinned: Bool = false, exclusive: Bool = false,
+        sampling: SamplingInterval? = nil
     ) {
         self.type = type
         self.config = config
@@ -51,6 +55,7 @@ public struct EventAttributes: Hashable, Sendable {
         self.precise = precise
         self.pinned = pinned
         self.exclusive = exclusive
+        self.sampling = sampling
     }
 
     /// The word `word` of the config.
