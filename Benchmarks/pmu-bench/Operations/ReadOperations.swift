@@ -1,12 +1,13 @@
 // The counter-read operations pmu-bench times.
 //
 // The Swift side is the library's own read path — Counter.read(),
-// CounterGroup.read(), Counter.readInUserSpace(), Counter.enable()/disable() —
-// each call inlined into `timeEach { … }`. The C reference loops get the same
+// CounterGroup.read(into: GroupReading), Counter.readInUserSpace(),
+// Counter.enable()/disable() — each call inlined into `timeEach { … }` (the
+// one-slot read paths are @inlinable, so the library's code is inlined too). The C reference loops get the same
 // descriptor (Counter.descriptors, CounterGroup.descriptors) and the same
 // buffer size (the library's read format: value, both times, id and, on 6.0+,
 // lost), so both sides make the identical system call; the Swift/C ratio is
-// what the library adds around it (the SystemCalls closure, decoding, errors).
+// what the library adds around it (checks, decoding, errors).
 import CBenchReference
 import CPerfEvents
 import PerfEvents
@@ -101,9 +102,9 @@ enum ReadOperations {
             } catch {
                 throw BenchFailure("group \(members.map(\.name).joined(separator: ",")): \(error.description)")
             }
-            // CounterGroup.read(into:): read() without a fresh array per call.
-            let values = UnsafeMutablePointer<[CounterValue]>.allocate(capacity: 1)
-            values.initialize(to: [])
+            // CounterGroup.read(into:): read() into storage the loop keeps (GroupReading).
+            let values = UnsafeMutablePointer<GroupReading>.allocate(capacity: 1)
+            values.initialize(to: GroupReading(for: group))
             let last = members.count - 1
             let swift: SampleLoop = { samples in
                 let out = sink

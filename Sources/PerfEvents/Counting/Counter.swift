@@ -38,9 +38,14 @@ public final class Counter: @unchecked Sendable {
     private let singleLayout: SingleReadLayout
     /// The descriptor when there is one slot (the calling thread), else -1: the
     /// read of the common case then touches no array.
-    private let onlyDescriptor: Int32
+    @usableFromInline let onlyDescriptor: Int32
     /// Reads go straight to `read(2)` (``SystemCalls/readsTheKernel``), not through the seam.
     private let readsTheKernel: Bool
+    /// The bytes of one `read(2)` when ``read()`` can take its inlined path: one
+    /// slot, the kernel's own `read(2)` (not a test's), and the library's read
+    /// format (value, enabled, running, id, then lost when the kernel has it: 32
+    /// or 40 bytes). 0 when the general path must run.
+    @usableFromInline let directReadSize: Int
 
     /// Opens `attributes` on the options' target; throws a ``CounterError``
     /// that says what to do when the kernel refuses.
@@ -131,6 +136,9 @@ public final class Counter: @unchecked Sendable {
         self.warnings = opener.warnings() + (fallbackWarning.map { [$0] } ?? [])
         self.system = system
         self.readsTheKernel = system.readsTheKernel
+        let standard = opened.readFormat == .counting || opened.readFormat == ReadFormat.counting.union(.lost)
+        self.directReadSize = system.readsTheKernel && standard && opened.descriptors.count == 1
+            ? singleLayout.size : 0
         self.userPage = page
         self.userPageLength = pageLength
     }
@@ -175,8 +183,26 @@ public final class Counter: @unchecked Sendable {
     /// The value summed over every slot (CPUs × threads), as `perf stat` shows it.
     ///
     /// Allocates nothing for a counter with one slot (the calling thread, any
-    /// CPU): one `read(2)` into stack memory, decoded in place.
+    /// CPU): one `read(2)` into stack memory, decoded in place. That path is
+    /// inlined into the caller, so that a read costs the system call and a
+    /// few loads, as a hand-written C loop does.
+    @inlinable
     public func read() throws(CounterError) -> CounterValue {
+        let size = directReadSize
+        guard size != 0 else { return try readSummed() }
+        // value, enabled, running, id and lost: at most 40 bytes.
+        var words: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)
+        let count = withUnsafeMutableBytes(of: &words) { buffer in
+            Int(cpe_read_retrying(onlyDescriptor, buffer.baseAddress, UInt64(size)))
+        }
+        guard count == size else { return CounterValue(try shortRead(count)) }
+        return CounterValue(raw: words.0, timeEnabled: words.1, timeRunning: words.2, lost: size > 32 ? words.4 : nil)
+    }
+
+    /// ``read()`` where its inlined path does not apply: several slots summed,
+    /// or a replaced `read(2)` (tests).
+    @usableFromInline
+    func readSummed() throws(CounterError) -> CounterValue {
         if onlyDescriptor >= 0 { return CounterValue(try readOne(onlyDescriptor)) }
         return CounterValue(aggregating: try readEach())
     }
@@ -213,8 +239,8 @@ public final class Counter: @unchecked Sendable {
     /// A read that did not return the whole read format: an error, or end of
     /// file (a pinned event that could not stay on its PMU), which is no count.
     /// Out of line, so that the hot path keeps no error state.
-    @inline(never)
-    private func shortRead(_ count: Int) throws(CounterError) -> RawCount {
+    @inline(never) @usableFromInline
+    func shortRead(_ count: Int) throws(CounterError) -> RawCount {
         if count < 0 { throw error(.read, errno: Errno(rawValue: Int32(truncatingIfNeeded: -count))) }
         if count == 0 { return RawCount(value: 0, timeEnabled: 0, timeRunning: 0) }
         throw CounterError(operation: .read, errno: nil, label: label, attributes: attributes,

@@ -25,7 +25,15 @@ public final class CounterGroup: @unchecked Sendable {
     private let layout: GroupReadLayout
     /// The leader's descriptor when the group has one slot (the calling thread), else -1:
     /// kept apart so a read touches neither the counters array nor the descriptor array.
-    private let onlyDescriptor: Int32
+    @usableFromInline let onlyDescriptor: Int32
+    /// The members, and the bytes of one group `read(2)` when ``read(into:)``
+    /// can take its inlined path: one slot, the kernel's own `read(2)`, and the
+    /// library's group format (nr, enabled, running, then per member value, id
+    /// and lost when the kernel has it). 0 when the general path must run.
+    @usableFromInline let memberCount: Int
+    @usableFromInline let directReadSize: Int
+    /// Bytes per member in the inlined path's buffer: 16, or 24 with lost.
+    @usableFromInline let directMemberStride: Int
     /// `read(2)` from the leader's SystemCalls, taken out once.
     private let readCall: @Sendable (Int32, UnsafeMutableRawBufferPointer) -> Int
     /// Reads go straight to `read(2)` (``SystemCalls/readsTheKernel``), not through the seam.
@@ -66,6 +74,12 @@ public final class CounterGroup: @unchecked Sendable {
         self.onlyDescriptor = leader.descriptors.count == 1 ? leader.descriptors[0] : -1
         self.readCall = system.read
         self.readsTheKernel = system.readsTheKernel
+        self.memberCount = counters.count
+        let standard = leader.readFormat == ReadFormat.counting.union(.group)
+            || leader.readFormat == ReadFormat.counting.union([.group, .lost])
+        let direct = standard && system.readsTheKernel && leader.descriptors.count == 1
+        self.directReadSize = direct ? layout.size : 0
+        self.directMemberStride = layout.stride
     }
 
     /// The events, leader first, in the order of ``read()``.
@@ -99,14 +113,39 @@ public final class CounterGroup: @unchecked Sendable {
     /// One value per event (leader first), each summed over the slots.
     public func read() throws(CounterError) -> [CounterValue] {
         var values: [CounterValue] = []
-        try read(into: &values)
+        try readValues(into: &values)
         return values
     }
 
-    /// ``read()`` into `values`, replacing its contents and reusing its storage:
-    /// a caller that keeps the array allocates nothing per read of a group on
-    /// one slot (the calling thread), the case a tight sampling loop has.
-    public func read(into values: inout [CounterValue]) throws(CounterError) {
+    /// ``read()`` into storage the caller keeps (``GroupReading``): nothing is
+    /// allocated per read, and for a group on one slot (the calling thread) the
+    /// read is inlined into the caller: one `read(2)` straight into the
+    /// reading's storage and a check of the event count the kernel wrote. The
+    /// values are decoded when the reading is subscripted.
+    @inlinable
+    public func read(into reading: inout GroupReading) throws(CounterError) {
+        let size = directReadSize
+        guard size != 0, reading.wordCapacity * 8 >= size else { return try readGeneral(into: &reading) }
+        let count = Int(cpe_read_retrying(onlyDescriptor, reading.words, UInt64(size)))
+        let written = reading.words[0]
+        guard count == size, written == UInt64(memberCount) else {
+            return try shortGroupRead(count, written: count >= 8 ? written : 0, into: &reading)
+        }
+        reading.eventWords = directMemberStride / 8
+        reading.eventCount = memberCount
+    }
+
+    /// ``read(into:)`` where its inlined path does not apply: several slots
+    /// summed, or a replaced `read(2)` (tests).
+    @usableFromInline
+    func readGeneral(into reading: inout GroupReading) throws(CounterError) {
+        var values: [CounterValue] = []
+        try readValues(into: &values)
+        reading.store(values)
+    }
+
+    /// The values of every event, summed over the slots, into `values`.
+    private func readValues(into values: inout [CounterValue]) throws(CounterError) {
         guard onlyDescriptor >= 0 else {
             let perSlot = try readEach()
             values.removeAll(keepingCapacity: true)
@@ -150,6 +189,19 @@ public final class CounterGroup: @unchecked Sendable {
             for index in values.indices { values[index] = CounterValue(raw: 0, timeEnabled: 0, timeRunning: 0) }
             return
         }
+        throw readFailure(count: count, written: written)
+    }
+
+    /// The same for ``read(into:)``: end of file stores zeros for every event;
+    /// otherwise the reading is left empty and the error thrown.
+    @inline(never) @usableFromInline
+    func shortGroupRead(_ count: Int, written: UInt64, into reading: inout GroupReading) throws(CounterError) {
+        if count == 0 {
+            reading.store([CounterValue](repeating: CounterValue(raw: 0, timeEnabled: 0, timeRunning: 0),
+                                         count: memberCount))
+            return
+        }
+        reading.eventCount = 0
         throw readFailure(count: count, written: written)
     }
 

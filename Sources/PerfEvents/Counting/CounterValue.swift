@@ -58,6 +58,7 @@ public struct CounterValue: Hashable, Sendable {
         return Self.scale(100, enabled: timeRunning, running: timeEnabled) ?? 100
     }
 
+    @inlinable
     public init(raw: UInt64, timeEnabled: UInt64, timeRunning: UInt64, lost: UInt64? = nil) {
         self.raw = raw
         self.timeEnabled = timeEnabled
@@ -81,6 +82,7 @@ public struct CounterValue: Hashable, Sendable {
     }
 
     /// One descriptor's count.
+    @inlinable
     public init(_ count: RawCount) {
         self.init(raw: count.value, timeEnabled: count.timeEnabled, timeRunning: count.timeRunning, lost: count.lost)
     }
@@ -104,6 +106,7 @@ public struct CounterValue: Hashable, Sendable {
 
     /// `counted` when the event ran the whole enabled time, `multiplexed` when
     /// part of it, `notCounted` when never.
+    @inlinable
     public static func status(enabled: UInt64, running: UInt64) -> Status {
         if running == 0 { return .notCounted }
         if running < enabled { return .multiplexed }
