@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 #include <linux/perf_event.h>
 
 // MARK: perf_event_open(2) and ioctl(2)
@@ -33,6 +34,15 @@ static inline int64_t cpe_read_retrying(int32_t fd, void *buffer, uint64_t count
         ssize_t result = read(fd, buffer, (size_t)count);
         if (result >= 0) return (int64_t)result;
         if (errno != EINTR) return -(int64_t)errno;
+    }
+}
+/// ioctl(2) with an integer argument, retried while a signal interrupts it:
+/// the counters' enable/disable hot path, inline for the same reason.
+static inline int32_t cpe_ioctl_retrying(int32_t fd, uint64_t request, uint64_t argument) {
+    for (;;) {
+        int result = ioctl(fd, (unsigned long)request, (unsigned long)argument);
+        if (result >= 0) return (int32_t)result;
+        if (errno != EINTR) return -(int32_t)errno;
     }
 }
 int64_t cpe_write(int32_t fd, const void *buffer, uint64_t count);

@@ -46,6 +46,9 @@ public final class Counter: @unchecked Sendable {
     /// format (value, enabled, running, id, then lost when the kernel has it: 32
     /// or 40 bytes). 0 when the general path must run.
     @usableFromInline let directReadSize: Int
+    /// The descriptor ``enable()`` and ``disable()`` call `ioctl(2)` on inline:
+    /// the only one, when the kernel's own `ioctl(2)` is in use; else -1.
+    @usableFromInline let directControlDescriptor: Int32
 
     /// Opens `attributes` on the options' target; throws a ``CounterError``
     /// that says what to do when the kernel refuses.
@@ -139,6 +142,8 @@ public final class Counter: @unchecked Sendable {
         let standard = opened.readFormat == .counting || opened.readFormat == ReadFormat.counting.union(.lost)
         self.directReadSize = system.readsTheKernel && standard && opened.descriptors.count == 1
             ? singleLayout.size : 0
+        self.directControlDescriptor = system.controlsTheKernel && opened.descriptors.count == 1
+            ? opened.descriptors[0] : -1
         self.userPage = page
         self.userPageLength = pageLength
     }
@@ -154,11 +159,13 @@ public final class Counter: @unchecked Sendable {
     public var attributes: EventAttributes { event.attributes }
 
     /// Starts counting on every slot (`PERF_EVENT_IOC_ENABLE`).
+    @inlinable
     public func enable() throws(CounterError) {
         try control(.enable, request: cpe_PERF_EVENT_IOC_ENABLE, argument: 0)
     }
 
     /// Stops counting on every slot (`PERF_EVENT_IOC_DISABLE`); the value stays readable.
+    @inlinable
     public func disable() throws(CounterError) {
         try control(.disable, request: cpe_PERF_EVENT_IOC_DISABLE, argument: 0)
     }
@@ -168,13 +175,25 @@ public final class Counter: @unchecked Sendable {
         try control(.reset, request: cpe_PERF_EVENT_IOC_RESET, argument: 0)
     }
 
-    /// Applies an ioctl to the given descriptors (every one by default).
+    /// Applies an ioctl to every descriptor. One descriptor and the kernel's own
+    /// `ioctl(2)` (the calling thread's counter): inlined into the caller, one
+    /// system call and a sign check, as a C loop would do it.
+    @inlinable
+    func control(_ operation: CounterError.Operation, request: UInt64, argument: UInt64) throws(CounterError) {
+        let descriptor = directControlDescriptor
+        guard descriptor >= 0 else { return try control(operation, request: request, argument: argument, on: descriptors) }
+        let result = cpe_ioctl_retrying(descriptor, request, argument)
+        if result < 0 { throw error(operation, errno: Errno(rawValue: -result)) }
+    }
+
+    /// Applies an ioctl to the given descriptors through the counter's ``SystemCalls``.
+    @usableFromInline
     func control(_ operation: CounterError.Operation, request: UInt64, argument: UInt64,
-                 on descriptors: [Int32]? = nil) throws(CounterError) {
+                 on descriptors: [Int32]) throws(CounterError) {
         // One closure taken out of SystemCalls: copying the whole struct would
         // retain and release every closure in it, on every call.
         let ioctl = system.ioctl
-        for descriptor in descriptors ?? self.descriptors {
+        for descriptor in descriptors {
             let result = retryingInterrupts { ioctl(descriptor, request, argument) }
             if result < 0 { throw error(operation, errno: Errno(rawValue: -result)) }
         }
@@ -271,6 +290,7 @@ public final class Counter: @unchecked Sendable {
         }
     }
 
+    @usableFromInline
     func error(_ operation: CounterError.Operation, errno: Errno) -> CounterError {
         let advice: String
         switch errno {

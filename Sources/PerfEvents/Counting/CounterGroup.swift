@@ -21,6 +21,8 @@ import CPerfEvents
 public final class CounterGroup: @unchecked Sendable {
     /// Leader first, then the members, each with descriptors on every slot.
     let counters: [Counter]
+    /// The first event's counter, whose descriptors the group ioctls and reads use.
+    @usableFromInline let leader: Counter
     /// Where the words of one group read sit, for this group's member count.
     private let layout: GroupReadLayout
     /// The leader's descriptor when the group has one slot (the calling thread), else -1:
@@ -70,6 +72,7 @@ public final class CounterGroup: @unchecked Sendable {
                                         leaders: leader.descriptors, system: system))
         }
         self.counters = counters
+        self.leader = leader
         self.layout = GroupReadLayout(leader.readFormat, members: counters.count)
         self.onlyDescriptor = leader.descriptors.count == 1 ? leader.descriptors[0] : -1
         self.readCall = system.read
@@ -96,13 +99,15 @@ public final class CounterGroup: @unchecked Sendable {
     public var warnings: [CounterWarning] { counters.flatMap { $0.warnings } }
 
     /// Starts the whole group on every slot.
+    @inlinable
     public func enable() throws(CounterError) {
-        try counters[0].control(.enable, request: cpe_PERF_EVENT_IOC_ENABLE, argument: cpe_PERF_IOC_FLAG_GROUP)
+        try leader.control(.enable, request: cpe_PERF_EVENT_IOC_ENABLE, argument: cpe_PERF_IOC_FLAG_GROUP)
     }
 
     /// Stops the whole group on every slot.
+    @inlinable
     public func disable() throws(CounterError) {
-        try counters[0].control(.disable, request: cpe_PERF_EVENT_IOC_DISABLE, argument: cpe_PERF_IOC_FLAG_GROUP)
+        try leader.control(.disable, request: cpe_PERF_EVENT_IOC_DISABLE, argument: cpe_PERF_IOC_FLAG_GROUP)
     }
 
     /// Zeroes every count of the group on every slot.

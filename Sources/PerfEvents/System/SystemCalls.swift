@@ -34,7 +34,13 @@ package struct SystemCalls: Sendable {
     /// `perf_event_open(2)`: attr, pid, cpu, group fd, flags → fd or -errno.
     package var perfEventOpen: @Sendable (UnsafeMutablePointer<perf_event_attr>, Int32, Int32, Int32, UInt64) -> Int32
     /// `ioctl(2)` with an integer or pointer argument → result or -errno.
-    package var ioctl: @Sendable (_ fd: Int32, _ request: UInt64, _ argument: UInt64) -> Int32
+    /// Replacing it makes ``controlsTheKernel`` false.
+    package var ioctl: @Sendable (_ fd: Int32, _ request: UInt64, _ argument: UInt64) -> Int32 {
+        didSet { controlsTheKernel = false }
+    }
+    /// Whether ``ioctl`` is the kernel's `ioctl(2)`: counters then call it
+    /// directly (inlined) to enable and disable. Only ``live`` sets it.
+    package private(set) var controlsTheKernel = false
     /// `open(2)` with `O_CLOEXEC` added → fd or -errno.
     package var open: @Sendable (_ path: String, _ flags: Int32) -> Int32
     /// `read(2)` → bytes read or -errno. Replacing it makes ``readsTheKernel`` false.
@@ -97,6 +103,7 @@ package struct SystemCalls: Sendable {
     package static let live: SystemCalls = {
         var calls = kernel
         calls.readsTheKernel = true
+        calls.controlsTheKernel = true
         return calls
     }()
 
