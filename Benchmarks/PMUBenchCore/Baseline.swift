@@ -69,32 +69,39 @@ public enum Baseline {
         return try decode(data, path: path)
     }
 
-    /// Every ratio of `current` that is more than `maximumRegressionPercent`
-    /// worse (higher) than the same ratio in `baseline`, one line each.
-    /// Ratios present on one side only are not compared.
+    /// Every ratio row of `current` set against the same row of `baseline`
+    /// (rows present on one side only are left out), with a verdict from the
+    /// Mann–Whitney U test on the two runs' paired per-block Swift/C ratios.
+    public static func compare(current: BenchReport, baseline: BenchReport,
+                               significance: Double = 0.05) -> [RatioComparison] {
+        var earlier: [String: [Double]] = [:]
+        var earlierValue: [String: Double] = [:]
+        for row in baseline.ratios {
+            earlier[row.key] = baseline.blockRatios(for: row)
+            earlierValue[row.key] = row.swiftOverC
+        }
+        var comparisons: [RatioComparison] = []
+        for row in current.ratios {
+            guard let old = earlierValue[row.key], let new = row.swiftOverC else { continue }
+            let p = MannWhitney.pValue(current.blockRatios(for: row), earlier[row.key] ?? [])
+            comparisons.append(RatioComparison(key: row.key, baseline: old, current: new, pValue: p,
+                                               significance: significance))
+        }
+        return comparisons
+    }
+
+    /// The rows of `current` that regressed against `baseline`: significantly
+    /// (Mann–Whitney U, p < 0.05) and by more than `maximumRegressionPercent`.
+    /// Without block data on either side (p unknown), the change alone decides.
     public static func regressions(current: BenchReport, baseline: BenchReport,
                                    maximumRegressionPercent: Double) -> [String] {
-        var byKey: [String: RatioRow] = [:]
-        for row in baseline.ratios { byKey[row.key] = row }
-        let limit = 1 + maximumRegressionPercent / 100
-        var lines: [String] = []
-        for row in current.ratios {
-            guard let old = byKey[row.key] else { continue }
-            let pairs: [(String, Double?, Double?)] = [
-                ("Swift/C", row.swiftOverC, old.swiftOverC),
-                ("Swift/floor", row.swiftOverFloor, old.swiftOverFloor),
-            ]
-            for (name, new, earlier) in pairs {
-                guard let new, let earlier, earlier > 0 else { continue }
-                if new > earlier * limit {
-                    let percent = (new / earlier - 1) * 100
-                    lines.append(
-                        "\(row.key): \(name) p50 ratio \(format(new)) vs baseline \(format(earlier)) "
-                            + "(+\(format(percent))%, limit \(format(maximumRegressionPercent))%)")
-                }
-            }
+        compare(current: current, baseline: baseline).compactMap { comparison in
+            guard comparison.verdict != .improved, comparison.verdict != .unchanged || comparison.pValue == nil,
+                  comparison.changePercent > maximumRegressionPercent else { return nil }
+            return "\(comparison.key): Swift/C \(format(comparison.current)) vs baseline \(format(comparison.baseline)) "
+                + "(+\(format(comparison.changePercent))%, limit \(format(maximumRegressionPercent))%"
+                + (comparison.pValue.map { ", Mann-Whitney p = \(formatP($0))" } ?? ", no block data to test") + ")"
         }
-        return lines
     }
 
     private static func describe(_ path: [any CodingKey]) -> String {
@@ -109,4 +116,61 @@ extension BenchReport {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return try encoder.encode(self)
     }
+}
+
+/// One row's Swift/C ratio in two runs and what the difference means.
+public struct RatioComparison: Hashable, Sendable {
+    public enum Verdict: String, Hashable, Sendable {
+        case improved, regressed, unchanged
+    }
+
+    public var key: String
+    public var baseline: Double
+    public var current: Double
+    /// The Mann–Whitney U test's two-sided p-value on the per-block ratios; nil
+    /// when a side has fewer than two blocks.
+    public var pValue: Double?
+    /// Significantly lower, significantly higher, or not distinguishable.
+    public var verdict: Verdict
+
+    public init(key: String, baseline: Double, current: Double, pValue: Double?, significance: Double) {
+        self.key = key
+        self.baseline = baseline
+        self.current = current
+        self.pValue = pValue
+        if let pValue, pValue < significance {
+            verdict = current > baseline ? .regressed : current < baseline ? .improved : .unchanged
+        } else {
+            verdict = .unchanged
+        }
+    }
+
+    /// The change of the ratio in percent (positive: slower).
+    public var changePercent: Double { baseline > 0 ? (current / baseline - 1) * 100 : 0 }
+}
+
+extension BenchReport {
+    /// The paired per-block Swift/C ratios behind `row` (every repetition's blocks).
+    public func blockRatios(for row: RatioRow) -> [Double] {
+        func data(_ implementation: Implementation) -> RowData? {
+            if row.table == "read" {
+                return readLatency.first {
+                    $0.pmu == row.pmu && $0.event == row.subject && $0.method == row.method && $0.implementation == implementation
+                }?.data
+            }
+            return exitLatency.first {
+                $0.pmu == row.pmu && $0.cpus == row.subject && $0.kind == row.method && $0.implementation == implementation
+            }?.data
+        }
+        guard let swift = data(.swift), let c = data(.c) else { return [] }
+        return PairedRatio.blockRatios(swift.blockMedians, c.blockMedians).flatMap { $0 }
+    }
+}
+
+/// A p-value in words a reader can scan: three decimals, or `< 0.001`.
+func formatP(_ p: Double) -> String {
+    if p < 0.001 { return "< 0.001" }
+    let thousandths = Int((p * 1000).rounded())
+    let text = String(thousandths)
+    return "0." + String(repeating: "0", count: max(0, 3 - text.count)) + text
 }

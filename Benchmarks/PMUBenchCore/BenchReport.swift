@@ -2,7 +2,7 @@
 /// ``BenchReport/schemaVersion``) and read back by `--baseline`.
 public struct BenchReport: Codable, Hashable, Sendable {
     /// The schema this code writes and accepts.
-    public static let schemaVersion = "pmu-bench/1"
+    public static let schemaVersion = "pmu-bench/2"
 
     public var schema: String
     public var environment: BenchEnvironment
@@ -11,7 +11,7 @@ public struct BenchReport: Codable, Hashable, Sendable {
     public var timer: [TimerRow]
     public var readLatency: [ReadLatencyRow]
     public var exitLatency: [ExitLatencyRow]
-    /// p50 ratios derived from the rows (see ``RatioRow/compute(readLatency:exitLatency:)``).
+    /// Ratios derived from the rows (see ``RatioRow/compute(readLatency:exitLatency:timer:)``).
     public var ratios: [RatioRow]
     /// Every PMU or method that was asked for and could not be measured, with why.
     public var unavailable: [UnavailableRow]
@@ -25,7 +25,7 @@ public struct BenchReport: Codable, Hashable, Sendable {
         self.timer = timer
         self.readLatency = readLatency
         self.exitLatency = exitLatency
-        self.ratios = RatioRow.compute(readLatency: readLatency, exitLatency: exitLatency)
+        self.ratios = RatioRow.compute(readLatency: readLatency, exitLatency: exitLatency, timer: timer)
         self.unavailable = unavailable
     }
 
@@ -59,6 +59,9 @@ public struct BenchEnvironment: Codable, Hashable, Sendable {
     public var libpfmPackageVersion: String?
     /// The kernel clock source behind CLOCK_MONOTONIC_RAW.
     public var clocksource: String?
+    /// What else decides the numbers: when and from which tree the run was
+    /// made, how the CPUs were set up, what the kernel was told at boot.
+    public var context: RunContext?
 
     public init(kernel: String, cpuModel: String, onlineCPUs: Int, pmus: [PMUDescription],
                 perfEventParanoid: Int?, capUserRdpmc: Bool?, nested: Bool, swiftVersion: String,
@@ -74,10 +77,11 @@ public struct BenchEnvironment: Codable, Hashable, Sendable {
         self.libpfmVersion = libpfmVersion
         self.libpfmPackageVersion = libpfmPackageVersion
         self.clocksource = clocksource
+        self.context = nil
     }
 
     enum CodingKeys: String, CodingKey {
-        case kernel, pmus, nested, clocksource
+        case kernel, pmus, nested, clocksource, context
         case cpuModel = "cpu_model"
         case onlineCPUs = "online_cpus"
         case perfEventParanoid = "perf_event_paranoid"
@@ -112,6 +116,11 @@ public struct BenchSettings: Codable, Hashable, Sendable {
     public var iterations: Int
     /// Samples per interleaved block (swift, c, floor, swift, c, floor, …).
     public var blockSize: Int
+    /// Times each measurement was made afresh (new counters, new VM); the
+    /// iterations are split among them.
+    public var repetitions: Int
+    /// Operations per timed sample for the read rows (1: each operation timed alone).
+    public var batch: Int
     /// Discarded samples per implementation before measuring.
     public var warmup: Int
     public var quick: Bool
@@ -120,9 +129,12 @@ public struct BenchSettings: Codable, Hashable, Sendable {
     /// The PMUs (or ``ExitLatencyRow/allCPUs``) whose guest exits were to be measured.
     public var exitPMUs: [String]
 
-    public init(iterations: Int, blockSize: Int, warmup: Int, quick: Bool, readPMUs: [String], exitPMUs: [String]) {
+    public init(iterations: Int, blockSize: Int, warmup: Int, quick: Bool, readPMUs: [String], exitPMUs: [String],
+                repetitions: Int = 1, batch: Int = 1) {
         self.iterations = iterations
         self.blockSize = blockSize
+        self.repetitions = repetitions
+        self.batch = batch
         self.warmup = warmup
         self.quick = quick
         self.readPMUs = readPMUs
@@ -130,7 +142,7 @@ public struct BenchSettings: Codable, Hashable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case iterations, warmup, quick
+        case iterations, warmup, quick, repetitions, batch
         case blockSize = "block_size"
         case readPMUs = "read_pmus"
         case exitPMUs = "exit_pmus"
@@ -143,7 +155,7 @@ public enum Implementation: String, Codable, Hashable, Sendable, CaseIterable {
     case swift
     /// The C reference loop doing the identical operation.
     case c
-    /// A raw `syscall(SYS_getppid)`: the cheapest possible trip into the kernel.
+    /// A raw `syscall(SYS_getpid)`: the cheapest trip into the kernel, in the row's traced state.
     case syscallFloor = "syscall-floor"
 }
 
@@ -170,15 +182,45 @@ public struct ReadLatencyRow: Codable, Hashable, Sendable {
     public var implementation: Implementation
     public var ns: LatencySummary
     public var samples: UInt64
+    /// The raw data: see ``RowData``.
+    public var data: RowData
 
     public init(pmu: String, event: String, method: String, implementation: Implementation,
-                ns: LatencySummary, samples: UInt64) {
+                ns: LatencySummary, samples: UInt64, data: RowData = RowData()) {
         self.pmu = pmu
         self.event = event
         self.method = method
         self.implementation = implementation
         self.ns = ns
         self.samples = samples
+        self.data = data
+    }
+}
+
+/// What a row was measured from, kept so that a later run can be compared
+/// exactly: the CPU the thread was pinned to, the median of every block per
+/// repetition (the pairs behind the ratios), and the whole latency histogram.
+public struct RowData: Codable, Hashable, Sendable {
+    /// The CPU the measuring thread was pinned to; nil when not pinned to one.
+    public var cpu: Int?
+    /// Per repetition, the median (ns) of each interleaved block, in order.
+    public var blockMedians: [[UInt64]]
+    /// The HdrHistogram's recorded values as `[value, count]` pairs (values at
+    /// three significant digits).
+    public var histogram: [[UInt64]]
+    /// Operations per timed sample (1 unless batch-timed).
+    public var batch: Int
+
+    public init(cpu: Int? = nil, blockMedians: [[UInt64]] = [], histogram: [[UInt64]] = [], batch: Int = 1) {
+        self.cpu = cpu
+        self.blockMedians = blockMedians
+        self.histogram = histogram
+        self.batch = batch
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case cpu, histogram, batch
+        case blockMedians = "block_medians"
     }
 }
 
@@ -186,6 +228,9 @@ public struct ReadLatencyRow: Codable, Hashable, Sendable {
 public struct ExitLatencyRow: Codable, Hashable, Sendable {
     /// The `pmu` value of rows measured on every CPU because no core PMU exists.
     public static let allCPUs = "all-cpus"
+    /// The exit kinds whose every exit returns from KVM_RUN to user space
+    /// (one `kvm:kvm_userspace_exit` per exit).
+    public static let userSpaceKinds: Set<String> = ["pio", "mmio"]
 
     /// The core PMU whose CPUs the vCPU thread was pinned to, or ``allCPUs``.
     public var pmu: String
@@ -207,13 +252,20 @@ public struct ExitLatencyRow: Codable, Hashable, Sendable {
     /// `kvm:kvm_userspace_exit`: equal to `exits` for user-space kinds, the
     /// program's report and end per sample for in-kernel ones; nil when not counted.
     public var userspaceExitsByTracepoint: UInt64?
+    /// Every VM exit in the measured blocks (`kvm:kvm_exit`), in-kernel ones
+    /// included: more than ``exits`` means the guest exited for other reasons
+    /// inside the timed region; nil when not counted.
+    public var allExitsByTracepoint: UInt64?
     /// Host CPU cycles on the VCPU thread over the measured blocks, counted on the
     /// chosen core PMU with its own type; nil without a core PMU (see `unavailable`).
     public var hostCycles: UInt64?
+    /// The raw data: see ``RowData``.
+    public var data: RowData
 
     public init(pmu: String, cpus: String, kind: String, implementation: Implementation, ns: LatencySummary,
                 samples: UInt64, exits: UInt64, exitsByTracepoint: UInt64?, tracepoint: String?,
-                userspaceExitsByTracepoint: UInt64? = nil, hostCycles: UInt64? = nil) {
+                userspaceExitsByTracepoint: UInt64? = nil, allExitsByTracepoint: UInt64? = nil,
+                hostCycles: UInt64? = nil, data: RowData = RowData()) {
         self.pmu = pmu
         self.cpus = cpus
         self.kind = kind
@@ -224,11 +276,14 @@ public struct ExitLatencyRow: Codable, Hashable, Sendable {
         self.exitsByTracepoint = exitsByTracepoint
         self.tracepoint = tracepoint
         self.userspaceExitsByTracepoint = userspaceExitsByTracepoint
+        self.allExitsByTracepoint = allExitsByTracepoint
         self.hostCycles = hostCycles
+        self.data = data
     }
 
     enum CodingKeys: String, CodingKey {
-        case pmu, cpus, kind, implementation, ns, samples, exits, tracepoint
+        case pmu, cpus, kind, implementation, ns, samples, exits, tracepoint, data
+        case allExitsByTracepoint = "all_exits_by_tracepoint"
         case exitsByTracepoint = "exits_by_tracepoint"
         case userspaceExitsByTracepoint = "userspace_exits_by_tracepoint"
         case hostCycles = "host_cycles"

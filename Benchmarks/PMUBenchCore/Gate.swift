@@ -9,7 +9,9 @@ public struct Gate: Sendable {
 
     /// Every failure in `report`, one line each; empty when the run passes.
     ///
-    /// - a Swift/C ratio above ``maximumSwiftOverC``;
+    /// - a Swift/C ratio above ``maximumSwiftOverC`` with confidence: the lower
+    ///   end of its paired 95 % interval is above the limit (a report without
+    ///   block data: the p50 ratio is);
     /// - an exit row whose count disagrees with its tracepoint, or that has no
     ///   tracepoint count and no `unavailable` entry saying why;
     /// - a row with no samples;
@@ -17,10 +19,16 @@ public struct Gate: Sendable {
     public func failures(in report: BenchReport) -> [String] {
         var failures: [String] = []
         for ratio in report.ratios {
-            if let swiftOverC = ratio.swiftOverC, swiftOverC > maximumSwiftOverC {
-                failures.append(
-                    "\(ratio.table) \(ratio.pmu) \(ratio.subject) \(ratio.method): Swift/C p50 ratio "
-                        + "\(format(swiftOverC)) exceeds \(format(maximumSwiftOverC))")
+            let name = "\(ratio.table) \(ratio.pmu) \(ratio.subject) \(ratio.method)"
+            if let paired = ratio.swiftOverCPaired {
+                if paired.low > maximumSwiftOverC {
+                    failures.append(
+                        "\(name): Swift/C \(format(paired.value)) (95% CI \(format(paired.low))-\(format(paired.high)), "
+                            + "\(paired.blocks) blocks in \(paired.repetitions) repetitions): even the lower bound "
+                            + "exceeds \(format(maximumSwiftOverC))")
+                }
+            } else if let p50 = ratio.swiftOverCP50, p50 > maximumSwiftOverC {
+                failures.append("\(name): Swift/C p50 ratio \(format(p50)) exceeds \(format(maximumSwiftOverC))")
             }
         }
         for row in report.readLatency where row.samples == 0 {
@@ -30,6 +38,9 @@ public struct Gate: Sendable {
             let name = "exit \(row.pmu) \(row.kind) \(row.implementation.rawValue)"
             if row.samples == 0 || row.exits == 0 {
                 failures.append("\(name): no samples")
+            }
+            if let returns = row.userspaceExitsByTracepoint, ExitLatencyRow.userSpaceKinds.contains(row.kind), returns != row.exits {
+                failures.append("\(name): \(row.exits) exits but kvm:kvm_userspace_exit counted \(returns)")
             }
             if let counted = row.exitsByTracepoint {
                 if counted != row.exits {

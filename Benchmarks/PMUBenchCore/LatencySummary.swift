@@ -63,6 +63,22 @@ public struct LatencyRecorder: Sendable {
         _ = histogram.record(value)
     }
 
+    /// Adds every sample `other` recorded.
+    public mutating func merge(_ other: LatencyRecorder) {
+        histogram.add(other.histogram)
+        clamped += other.clamped
+    }
+
+    /// The recorded values as `[value, count]` pairs, smallest first: the raw
+    /// distribution a report keeps.
+    public var recordedPairs: [[UInt64]] {
+        var pairs: [[UInt64]] = []
+        for entry in histogram.recordedValues() {
+            pairs.append([entry.value, UInt64(entry.count)])
+        }
+        return pairs
+    }
+
     /// How many samples were recorded.
     public var count: UInt64 { histogram.totalCount }
 

@@ -10,8 +10,14 @@ public enum TableRenderer {
         out += ", clock \(env.clocksource ?? "?"); values in ns\n"
         if !report.timer.isEmpty {
             let parts = report.timer.map { "\($0.implementation.rawValue) p50 \($0.ns.p50)" }
-            out += "timer cost (two clock reads): " + parts.joined(separator: ", ") + "\n"
+            out += "timer cost (two clock reads): " + parts.joined(separator: ", ")
+            if let resolution = env.context?.timerResolutionNs { out += "; clock resolution \(resolution) ns" }
+            out += "\n"
         }
+        let settings = report.settings
+        out += "\(settings.repetitions) repetition\(settings.repetitions == 1 ? "" : "s") of \(settings.iterations / max(1, settings.repetitions)) samples"
+        out += " in blocks of \(settings.blockSize)" + (settings.batch > 1 ? ", \(settings.batch) reads per timed sample" : "")
+        out += "; Swift/C is the median of paired per-block ratios [bootstrap 95% CI]\n"
         var pmus: [String] = []
         for name in report.readLatency.map(\.pmu) + report.exitLatency.map(\.pmu) + report.unavailable.map(\.pmu)
         where !pmus.contains(name) {
@@ -30,14 +36,29 @@ public enum TableRenderer {
             }
             if !rows.isEmpty { out += align([header] + rows) }
             for ratio in report.ratios where ratio.pmu == pmu {
-                out += "  \(ratio.subject) \(ratio.method): Swift/C \(ratio.swiftOverC.map(format) ?? "n/a")"
-                out += ", Swift/floor \(ratio.swiftOverFloor.map(format) ?? "n/a")\n"
+                out += "  \(ratio.subject) \(ratio.method): " + describe(ratio) + "\n"
             }
             for missing in report.unavailable where missing.pmu == pmu {
                 out += "  unavailable: \(missing.what): \(missing.reason)\n"
             }
         }
         return out
+    }
+
+    /// `Swift/C 1.01 [0.99-1.02] (p50 1.01, timer-corrected 1.01), Swift/floor 3.50`.
+    static func describe(_ ratio: RatioRow) -> String {
+        var text = "Swift/C "
+        if let paired = ratio.swiftOverCPaired {
+            text += "\(format(paired.value)) [\(format(paired.low))-\(format(paired.high))]"
+            var beside: [String] = []
+            if let p50 = ratio.swiftOverCP50 { beside.append("p50 \(format(p50))") }
+            if let corrected = ratio.swiftOverCTimerCorrected { beside.append("timer-corrected \(format(corrected))") }
+            if !beside.isEmpty { text += " (" + beside.joined(separator: ", ") + ")" }
+        } else {
+            text += ratio.swiftOverCP50.map(format) ?? "n/a"
+        }
+        text += ", Swift/floor \(ratio.swiftOverFloor.map(format) ?? "n/a")"
+        return text
     }
 
     static func cells(_ subject: String, _ method: String, _ implementation: Implementation, _ samples: UInt64,

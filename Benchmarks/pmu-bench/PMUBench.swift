@@ -5,16 +5,28 @@ import PerfEvents
 import PMUBenchCore
 
 /// pmu-bench: counter-read and guest-exit latency per PMU, Swift next to a C
-/// reference and the raw system call floor, measured in one interleaved run.
+/// reference and the raw system call floor, measured in one interleaved run;
+/// `pmu-bench compare` sets two reports side by side.
 @main
 struct PMUBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pmu-bench",
         abstract: "Counter-read and guest-exit latency per PMU: Swift vs a C reference vs the syscall floor.",
+        subcommands: [Measure.self, Compare.self],
+        defaultSubcommand: Measure.self)
+}
+
+/// `pmu-bench [run]`: the measurement.
+struct Measure: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Measure (the default): counter-read and guest-exit latency per PMU.",
         discussion: """
             Values are nanoseconds of CLOCK_MONOTONIC_RAW. Each operation is timed in alternating \
             blocks (swift, c, syscall-floor, swift, …) after a warm-up, so drift hits every \
-            implementation alike; ratios are taken at p50.
+            implementation alike, and the whole measurement is repeated with fresh counters and VMs \
+            (--repetitions). Swift/C is the median of the paired per-block ratios, with a bootstrap \
+            95% confidence interval across blocks and repetitions.
             """)
 
     @Option(name: .customLong("pmu"), help: "Measure only this PMU (repeatable); default: every PMU.")
@@ -32,6 +44,9 @@ struct PMUBench: ParsableCommand {
     @Option(help: "Samples per interleaved block.")
     var blockSize: Int?
 
+    @Option(help: "Times every measurement is made afresh (new counters, new VM); the samples are split among them.")
+    var repetitions: Int = 3
+
     @Option(help: "Write the report as JSON (schema pmu-bench/1) to this file.")
     var json: String?
 
@@ -41,16 +56,16 @@ struct PMUBench: ParsableCommand {
     @Option(help: "Write a self-contained SVG chart to this file.")
     var svg: String?
 
-    @Flag(help: "Exit non-zero, one line per failure, when a Swift/C ratio exceeds --max-ratio (measured twice), an exit count disagrees with its tracepoint, or a PMU row is silently empty.")
+    @Flag(help: "Exit non-zero, one line per failure, when a Swift/C ratio is over --max-ratio with confidence (the lower end of its 95% interval is), an exit count disagrees with its tracepoint, or a PMU row is silently empty.")
     var check = false
 
-    @Option(help: "The largest Swift/C p50 ratio --check lets pass.")
+    @Option(help: "The largest Swift/C ratio --check lets pass.")
     var maxRatio: Double = 1.10
 
-    @Option(help: "An earlier --json report whose ratios this run must not regress.")
+    @Option(help: "An earlier --json report whose ratios this run must not regress (Mann-Whitney U test on the per-block ratios).")
     var baseline: String?
 
-    @Option(help: "Allowed ratio regression against --baseline, in percent (default 10).")
+    @Option(help: "Allowed significant ratio regression against --baseline, in percent (default 5).")
     var maxRegression: Double?
 
     var scope: BenchScope? {
@@ -77,6 +92,9 @@ struct PMUBench: ParsableCommand {
         if let blockSize, blockSize < 1 {
             throw ValidationError("--block-size \(blockSize): must be at least 1")
         }
+        guard repetitions >= 1, repetitions <= 100 else {
+            throw ValidationError("--repetitions \(repetitions): must be between 1 and 100 (3 or more gives an interval across runs)")
+        }
         if let maxRegression {
             guard baseline != nil else { throw ValidationError("--max-regression needs --baseline FILE") }
             guard maxRegression >= 0, maxRegression.isFinite else {
@@ -94,6 +112,7 @@ struct PMUBench: ParsableCommand {
     }
 
     mutating func run() throws {
+        let started = Date()
         let fileSystem = FileSystem()
         let inventory: PMUInventory
         do {
@@ -131,7 +150,7 @@ struct PMUBench: ParsableCommand {
         let progress = Progress()
         let runner = BenchRunner(
             interleaver: Interleaver(blockSize: settings.blockSize, iterations: settings.iterations, warmup: settings.warmup),
-            pmus: allPMUs, resolver: Resolver(pmus: allPMUs, tracefs: Tracefs(fileSystem: fileSystem)),
+            repetitions: repetitions, pmus: allPMUs, resolver: Resolver(pmus: allPMUs, tracefs: Tracefs(fileSystem: fileSystem)),
             flavour: KVMFlavour.current(fileSystem: fileSystem), progress: progress)
         var results = BenchRunner.Results()
         runner.measureTimer(into: &results)
@@ -153,11 +172,13 @@ struct PMUBench: ParsableCommand {
         }
         progress.finish()
 
+        var environment = EnvironmentProbe.probe(pmus: allPMUs, cpuinfo: cpuinfo, fileSystem: fileSystem)
+        environment.context = EnvironmentProbe.context(started: started, fileSystem: fileSystem)
         let report = BenchReport(
-            environment: EnvironmentProbe.probe(pmus: allPMUs, cpuinfo: cpuinfo, fileSystem: fileSystem),
+            environment: environment,
             settings: BenchSettings(
                 iterations: settings.iterations, blockSize: settings.blockSize, warmup: settings.warmup, quick: quick,
-                readPMUs: readPMUs.map(\.name), exitPMUs: exitPMUs),
+                readPMUs: readPMUs.map(\.name), exitPMUs: exitPMUs, repetitions: repetitions),
             timer: results.timer, readLatency: results.readLatency, exitLatency: results.exitLatency,
             unavailable: results.unavailable)
 
@@ -170,44 +191,11 @@ struct PMUBench: ParsableCommand {
         if check {
             let gate = Gate(maximumSwiftOverC: maxRatio)
             failures += gate.failures(in: report)
-            // A ratio over the gate is measured once more, interleaved again, before it
-            // counts: one noisy block on a shared machine must not fail CI, a real
-            // regression fails both times. Both figures are printed.
-            let over = report.ratios.filter { $0.table == "read" && ($0.swiftOverC ?? 0) > gate.maximumSwiftOverC }
-            if !over.isEmpty {
-                // The second measurement takes the default run's sample count at least
-                // (a quick run's 10,000 samples move p50 by a few hundredths between runs),
-                // so that it settles the question instead of drawing again.
-                var confirming = runner
-                confirming.interleaver.iterations = max(runner.interleaver.iterations, 100_000)
-                confirming.interleaver.blockSize = max(runner.interleaver.blockSize, 1_000)
-                var again = BenchRunner.Results()
-                for pmu in readPMUs where over.contains(where: { $0.pmu == pmu.name }) {
-                    confirming.measureReads(on: pmu, into: &again)
-                }
-                let confirmation = BenchReport(
-                    environment: report.environment, settings: report.settings, timer: results.timer,
-                    readLatency: again.readLatency, exitLatency: [], unavailable: again.unavailable)
-                for ratio in over {
-                    let second = confirmation.ratios.first {
-                        $0.table == ratio.table && $0.pmu == ratio.pmu && $0.subject == ratio.subject && $0.method == ratio.method
-                    }
-                    let confirmed = (second?.swiftOverC ?? .infinity) > gate.maximumSwiftOverC
-                    let twoDecimals = { (value: Double) in String(format: "%.2f", value) }
-                    FileHandle.standardError.write(Data(("note: \(ratio.pmu) \(ratio.subject) \(ratio.method): Swift/C "
-                        + "\(twoDecimals(ratio.swiftOverC ?? 0)) over \(twoDecimals(gate.maximumSwiftOverC)); measured again: "
-                        + "\(second?.swiftOverC.map(twoDecimals) ?? "no row")"
-                        + (confirmed ? " (confirmed)\n" : " (passes)\n")).utf8))
-                    if !confirmed {
-                        failures.removeAll { $0.hasPrefix("\(ratio.table) \(ratio.pmu) \(ratio.subject) \(ratio.method): Swift/C") }
-                    }
-                }
-            }
         }
         if let baseline {
             let earlier = try Baseline.load(baseline)
             failures += Baseline.regressions(current: report, baseline: earlier,
-                                             maximumRegressionPercent: maxRegression ?? 10)
+                                             maximumRegressionPercent: maxRegression ?? 5)
         }
         for failure in failures {
             FileHandle.standardError.write(Data("check failed: \(failure)\n".utf8))

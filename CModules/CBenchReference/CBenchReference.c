@@ -56,10 +56,10 @@ int64_t cbr_enable_disable_loop(int32_t fd, uint32_t flags, uint64_t *samples, u
 int64_t cbr_syscall_floor_loop(uint64_t *samples, uint64_t count) {
     for (uint64_t i = 0; i < count; i++) {
         uint64_t start = now_ns();
-        long parent = syscall(SYS_getppid);
+        long pid = syscall(SYS_getpid);
         uint64_t end = now_ns();
         samples[i] = end - start;
-        if (parent < 0) return -(int64_t)errno;
+        if (pid < 0) return -(int64_t)errno;
     }
     return 0;
 }

@@ -16,9 +16,10 @@ private func temporaryFile(_ contents: String) throws -> String {
 
 @Test(.timeLimit(.minutes(1))) func theJSONUsesTheDocumentedKeys() throws {
     let text = String(decoding: try ReportFixtures.report().jsonData(), as: UTF8.self)
-    for key in ["\"schema\" : \"pmu-bench/1\"", "\"read_latency\"", "\"exit_latency\"", "\"unavailable\"",
+    for key in ["\"schema\" : \"pmu-bench/2\"", "\"read_latency\"", "\"exit_latency\"", "\"unavailable\"",
                 "\"exits_by_tracepoint\"", "\"p999\"", "\"implementation\" : \"syscall-floor\"",
-                "\"perf_event_paranoid\"", "\"cap_user_rdpmc\"", "\"libpfm_version\"", "\"swift_over_c\""] {
+                "\"perf_event_paranoid\"", "\"cap_user_rdpmc\"", "\"libpfm_version\"", "\"swift_over_c_p50\"",
+                "\"swift_over_c_timer_corrected\"", "\"block_medians\"", "\"histogram\""] {
         #expect(text.contains(key), "missing \(key)")
     }
 }
@@ -59,7 +60,7 @@ private func temporaryFile(_ contents: String) throws -> String {
         Issue.record("accepted schema pmu-bench/0")
     } catch {
         #expect(error == .wrongSchema(path: path, found: "pmu-bench/0"))
-        #expect(error.description.contains("has schema 'pmu-bench/0' but this pmu-bench reads 'pmu-bench/1'"))
+        #expect(error.description.contains("has schema 'pmu-bench/0' but this pmu-bench reads 'pmu-bench/2'"))
     }
 }
 
@@ -71,7 +72,7 @@ private func temporaryFile(_ contents: String) throws -> String {
 
 @Test(.timeLimit(.minutes(1))) func theRightSchemaWithMissingFieldsNamesTheField() {
     do {
-        _ = try Baseline.decode(Data(#"{"schema": "pmu-bench/1"}"#.utf8), path: "x")
+        _ = try Baseline.decode(Data(#"{"schema": "pmu-bench/2"}"#.utf8), path: "x")
         Issue.record("accepted an empty report")
     } catch {
         guard case .notAReport(_, let reason) = error else {
@@ -86,8 +87,8 @@ private func temporaryFile(_ contents: String) throws -> String {
     let baseline = ReportFixtures.report(swiftP50: 500, cP50: 500, floorP50: 100)
     let worse = ReportFixtures.report(swiftP50: 560, cP50: 500, floorP50: 100)
     let lines = Baseline.regressions(current: worse, baseline: baseline, maximumRegressionPercent: 10)
-    #expect(lines.count == 2) // Swift/C 1.00 → 1.12 and Swift/floor 5.00 → 5.60
-    #expect(lines.first?.contains("Swift/C p50 ratio 1.12 vs baseline 1.00 (+12.00%, limit 10.00%)") == true)
+    #expect(lines.count == 1) // Swift/C 1.00 → 1.12; without block data the change alone decides
+    #expect(lines.first?.contains("Swift/C 1.12 vs baseline 1.00 (+12.00%, limit 10.00%, no block data to test)") == true)
     #expect(Baseline.regressions(current: worse, baseline: baseline, maximumRegressionPercent: 15) == [])
 }
 

@@ -1,4 +1,5 @@
 import CBenchReference
+import Glibc
 import PerfEvents
 import Testing
 @testable import pmu_bench
@@ -13,18 +14,25 @@ func liveResolver() throws -> (pmus: [PMU], resolver: Resolver) {
 }
 
 @Test(.timeLimit(.minutes(1))) func theTracepointCounterCountsExactlyTheSystemCallsTheFloorLoopMakes() throws {
-    let counter = try TracepointCounter("syscalls:sys_enter_getppid", resolver: try liveResolver().resolver)
+    let resolver = try liveResolver().resolver
+    let counter = try TracepointCounter("syscalls:sys_enter_getpid", resolver: resolver)
+    // The tracepoint rows count getppid: the floor must not fire it.
+    let counted = try TracepointCounter("syscalls:sys_enter_getppid", resolver: resolver)
     let samples = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: 5000)
     defer { samples.deallocate() }
     let before = try #require(counter.read())
+    let countedBefore = try #require(counted.read())
     #expect(syscallFloorLoop(samples) == 0)
     let after = try #require(counter.read())
     #expect(after - before == 5000)
-    // The interleaver credits the same counts per implementation.
+    #expect(try #require(counted.read()) - countedBefore == 0)
+    // The interleaver credits the same counts per implementation, and keeps a median per block.
     let outcomes = Interleaver(blockSize: 100, iterations: 1000, warmup: 100)
         .run([(.syscallFloor, syscallFloorLoop), (.c, cTimerLoop)], hook: { counter.read() ?? 0 })
     #expect(outcomes[.syscallFloor]?.hookTotal == 1000)
     #expect(outcomes[.c]?.hookTotal == 0)
+    #expect(outcomes[.syscallFloor]?.blockMedians.map(\.count) == [10])
+    #expect(outcomes[.syscallFloor]?.blockMedians.first?.allSatisfy { $0 > 0 } == true)
 }
 
 @Test(.timeLimit(.minutes(1))) func anUnknownTracepointSaysWhatIsMissing() throws {
@@ -67,7 +75,7 @@ func softwareCounterReadsRunInSwiftAndC(method: LatencyMethod) throws {
     let samples = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: 100)
     defer { samples.deallocate() }
     let before = try counter.read().raw
-    #expect(syscallFloorLoop(samples) == 0)
+    for _ in 0..<100 { _ = getppid() }
     let buffer = UnsafeMutableRawPointer.allocate(byteCount: counter.readFormat.bufferSize(), alignment: 8)
     defer { buffer.deallocate() }
     #expect(cbr_read_loop(counter.descriptors[0], buffer, UInt64(counter.readFormat.bufferSize()),

@@ -47,12 +47,12 @@ private final class SVGInspector: NSObject, XMLParserDelegate {
     var report = ReportFixtures.report()
     report.readLatency[0].event = "a,b \"c\""
     let lines = CSVRenderer.render(report).split(separator: "\n", omittingEmptySubsequences: false)
-    // header + timer + 3 reads + 2 exits, and the final newline.
-    #expect(lines.count == 1 + 1 + 3 + 2 + 1)
+    // header + 2 timers + 3 reads + 2 exits, and the final newline.
+    #expect(lines.count == 1 + 2 + 3 + 2 + 1)
     #expect(lines[0] == "table,pmu,subject,method,implementation,samples,min,p50,p90,p99,p999,max,mean,stddev,exits,exits_by_tracepoint")
-    #expect(lines[2].hasPrefix("read,software,\"a,b \"\"c\"\"\",read-single,swift,1000,505,515,"))
-    #expect(lines[5].hasPrefix("exit,cpu_core,0-1,pio,swift,1000,"))
-    #expect(lines[5].hasSuffix(",1000,1000"))
+    #expect(lines[3].hasPrefix("read,software,\"a,b \"\"c\"\"\",read-single,swift,1000,505,515,"))
+    #expect(lines[6].hasPrefix("exit,cpu_core,0-1,pio,swift,1000,"))
+    #expect(lines[6].hasSuffix(",1000,1000"))
     for line in lines.dropLast() where !line.contains("\"") {
         #expect(line.split(separator: ",", omittingEmptySubsequences: false).count == CSVRenderer.header.count)
     }

@@ -37,7 +37,8 @@ enum ReportFixtures {
             environment: environment,
             settings: BenchSettings(iterations: 1000, blockSize: 100, warmup: 100, quick: true,
                                     readPMUs: readPMUs, exitPMUs: exitPMUs),
-            timer: [TimerRow(implementation: .swift, ns: summary(p50: 20), samples: 1000)],
+            timer: [TimerRow(implementation: .swift, ns: summary(p50: 20), samples: 1000),
+                    TimerRow(implementation: .c, ns: summary(p50: 20), samples: 1000)],
             readLatency: reads, exitLatency: exitRows, unavailable: unavailable)
     }
 }

@@ -22,10 +22,11 @@ enum EnvironmentProbe {
                 "/sys/devices/system/clocksource/clocksource0/current_clocksource"))
     }
 
-    /// "model name" (x86) or, on arm64, the implementer and part numbers.
+    /// "model name" (x86) or, on arm64, the implementer and every distinct
+    /// part number (a big.LITTLE machine has two or more).
     static func cpuModel(cpuinfo: String) -> String {
         var implementer: String?
-        var part: String?
+        var parts: [String] = []
         for line in cpuinfo.split(separator: "\n") {
             let pair = line.split(separator: ":", maxSplits: 1)
             guard pair.count == 2 else { continue }
@@ -34,11 +35,13 @@ enum EnvironmentProbe {
             switch key {
             case "model name": return value
             case "CPU implementer": implementer = implementer ?? value
-            case "CPU part": part = part ?? value
+            case "CPU part": if !parts.contains(value) { parts.append(value) }
             default: break
             }
         }
-        if let implementer, let part { return "implementer \(implementer) part \(part)" }
+        if let implementer, !parts.isEmpty {
+            return "implementer \(implementer) part\(parts.count > 1 ? "s" : "") " + parts.joined(separator: ", ")
+        }
         return "unknown"
     }
 

@@ -5,6 +5,9 @@ import PMUBenchCore
 /// Runs the measurements a command line asked for and collects the rows.
 struct BenchRunner {
     var interleaver: Interleaver
+    /// Each measurement is made this many times afresh (new counters, new VM),
+    /// the interleaver's iterations split among them.
+    var repetitions: Int = 1
     /// Every PMU discovery found (exits choose among its core PMUs).
     var pmus: [PMU]
     var resolver: Resolver
@@ -31,7 +34,16 @@ struct BenchRunner {
         }
     }
 
-    /// Counter-read latency of every method on `pmu`, with the thread pinned to its CPUs if it has some.
+    /// The CPU a row's thread is pinned to: the first of `cpus` (a core PMU's)
+    /// that the thread may use, else the first the thread may use.
+    static func rowCPU(within cpus: CPUSet?) -> Int? {
+        let allowed = (try? Affinity.current()) ?? CPUSet([0])
+        let candidates = cpus.map { Array($0.cpus.filter { allowed.contains($0) }) } ?? Array(allowed.cpus)
+        return candidates.first ?? cpus?.cpus.first
+    }
+
+    /// Counter-read latency of every method on `pmu`, the thread pinned to one
+    /// CPU (one the PMU counts on, for a core or uncore PMU), recorded in the rows.
     func measureReads(on pmu: PMU, into results: inout Results) {
         let events: [EventSpec]
         switch EventCatalog.events(for: pmu, resolver: resolver) {
@@ -40,12 +52,12 @@ struct BenchRunner {
             results.unavailable.append(UnavailableRow(pmu: pmu.name, what: "counter reads", reason: failure.description))
             return
         }
-        let cpus = pmu.kind == .core || pmu.kind == .uncore ? pmu.cpus : nil
+        let cpu = Self.rowCPU(within: pmu.kind == .core || pmu.kind == .uncore ? pmu.cpus : nil)
         var measured = Results()
         do {
-            try Affinity.withCallingThread(on: cpus) {
+            try Affinity.withCallingThread(on: cpu.map { CPUSet([$0]) }) {
                 for method in LatencyMethod.allCases {
-                    measure(method, on: pmu, events: events, into: &measured)
+                    measure(method, on: pmu, events: events, cpu: cpu, into: &measured)
                 }
             }
         } catch {
@@ -54,22 +66,41 @@ struct BenchRunner {
         results.append(measured)
     }
 
-    private func measure(_ method: LatencyMethod, on pmu: PMU, events: [EventSpec], into results: inout Results) {
-        let operation: ReadOperation
-        do {
-            operation = try ReadOperations.make(pmu: pmu.name, events: events, method: method)
-        } catch {
-            results.unavailable.append(UnavailableRow(pmu: pmu.name, what: whatName(method), reason: error.description))
-            return
-        }
-        defer { operation.tearDown() }
-        var loops: [(Implementation, SampleLoop)] = [(.swift, operation.swift)]
-        if let c = operation.c { loops.append((.c, c)) }
-        loops.append((.syscallFloor, syscallFloorLoop))
+    /// The interleaver for one repetition: the iterations split among them.
+    var repetitionInterleaver: Interleaver {
+        var one = interleaver
+        one.iterations = max(1, (interleaver.iterations + repetitions - 1) / max(1, repetitions))
+        one.blockSize = min(one.blockSize, one.iterations)
+        return one
+    }
+
+    private func measure(_ method: LatencyMethod, on pmu: PMU, events: [EventSpec], cpu: Int?,
+                         into results: inout Results) {
+        var merged: [Implementation: Interleaver.Outcome] = [:]
+        var label = ""
+        var implementations: [Implementation] = []
         progress.step("read \(pmu.name) \(method.rawValue)")
-        let outcomes = interleaver.run(loops, progress: progress.fraction)
-        for (implementation, _) in loops {
-            guard let outcome = outcomes[implementation] else { continue }
+        for _ in 0..<max(1, repetitions) {
+            let operation: ReadOperation
+            do {
+                operation = try ReadOperations.make(pmu: pmu.name, events: events, method: method)
+            } catch {
+                results.unavailable.append(UnavailableRow(pmu: pmu.name, what: whatName(method), reason: error.description))
+                return
+            }
+            defer { operation.tearDown() }
+            var loops: [(Implementation, SampleLoop)] = [(.swift, operation.swift)]
+            if let c = operation.c { loops.append((.c, c)) }
+            loops.append((.syscallFloor, syscallFloorLoop))
+            label = operation.event
+            implementations = loops.map(\.0)
+            let outcomes = repetitionInterleaver.run(loops, progress: progress.fraction)
+            for (implementation, outcome) in outcomes {
+                if merged[implementation] == nil { merged[implementation] = outcome } else { merged[implementation]?.absorb(outcome) }
+            }
+        }
+        for implementation in implementations {
+            guard let outcome = merged[implementation] else { continue }
             if let failure = outcome.failure {
                 results.unavailable.append(UnavailableRow(
                     pmu: pmu.name, what: "\(whatName(method)) (\(implementation.rawValue))",
@@ -78,8 +109,9 @@ struct BenchRunner {
             }
             guard let summary = outcome.recorder.summary else { continue }
             results.readLatency.append(ReadLatencyRow(
-                pmu: pmu.name, event: operation.event, method: method.rawValue, implementation: implementation,
-                ns: summary, samples: outcome.recorder.count))
+                pmu: pmu.name, event: label, method: method.rawValue, implementation: implementation,
+                ns: summary, samples: outcome.recorder.count,
+                data: RowData(cpu: cpu, blockMedians: outcome.blockMedians, histogram: outcome.recorder.recordedPairs)))
         }
     }
 
@@ -112,8 +144,8 @@ struct BenchRunner {
         }
     }
 
-    /// Guest-exit latency of every exit kind on a VCPU thread pinned to the
-    /// binding's CPUs (without a core PMU: to `cpus`), moved back afterwards.
+    /// Guest-exit latency of every exit kind on a VCPU thread pinned to one CPU
+    /// of the binding's (without a core PMU: of `cpus`), moved back afterwards.
     func measureExits(binding: PMUBinding?, cpus: CPUSet, into results: inout Results) {
         let name = binding?.pmu.name ?? ExitLatencyRow.allCPUs
         let threadCPUs = binding?.cpus ?? cpus
@@ -122,12 +154,14 @@ struct BenchRunner {
                                                       reason: "/dev/kvm does not exist (no KVM on this machine)"))
             return
         }
+        let cpu = Self.rowCPU(within: threadCPUs)
         var measured = Results()
         do {
-            try Affinity.withCallingThread(on: threadCPUs) {
+            try Affinity.withCallingThread(on: cpu.map { CPUSet([$0]) } ?? threadCPUs) {
                 let cycles = hostCycleCounter(binding?.pmu, into: &measured)
                 for kind in ExitKind.forThisArchitecture {
-                    measure(kind, name: name, cpus: threadCPUs, pmu: binding?.pmu, cycles: cycles, into: &measured)
+                    measure(kind, name: name, cpus: threadCPUs, cpu: cpu, pmu: binding?.pmu, cycles: cycles,
+                            into: &measured)
                 }
             }
         } catch {
@@ -168,18 +202,9 @@ struct BenchRunner {
         return nil
     }
 
-    private func measure(_ kind: ExitKind, name pmu: String, cpus: CPUSet, pmu corePMU: PMU?, cycles: Counter?,
-                         into results: inout Results) {
+    private func measure(_ kind: ExitKind, name pmu: String, cpus: CPUSet, cpu: Int?, pmu corePMU: PMU?,
+                         cycles: Counter?, into results: inout Results) {
         let loopLength = kind.returnsToUserSpace ? 1 : ExitOperations.inKernelLoopLength
-        let operation: ExitOperation
-        do {
-            operation = try ExitOperations.make(kind: kind, loopLength: loopLength, pmu: corePMU,
-                                                resolver: resolver, flavour: flavour)
-        } catch {
-            results.unavailable.append(UnavailableRow(pmu: pmu, what: "exit \(kind.rawValue)", reason: error.description))
-            return
-        }
-        defer { operation.tearDown() }
         var tracepoint: TracepointCounter?
         do {
             tracepoint = try TracepointCounter(kind.tracepoint, resolver: resolver)
@@ -188,24 +213,47 @@ struct BenchRunner {
                 pmu: pmu, what: "exit tracepoint \(kind.tracepoint)", reason: error.description))
         }
         let userspaceExits = try? TracepointCounter("kvm:kvm_userspace_exit", resolver: resolver)
-        var loops: [(Implementation, SampleLoop)] = [(.swift, operation.swift)]
-        if let c = operation.c { loops.append((.c, c)) }
+        let allExits = try? TracepointCounter("kvm:kvm_exit", resolver: resolver)
         progress.step("exit \(pmu) \(kind.rawValue)")
         // In-kernel samples each hold `loopLength` exits: fewer samples give the same exit count.
-        var interleaver = self.interleaver
+        var interleaver = repetitionInterleaver
         if !kind.returnsToUserSpace {
             interleaver.iterations = max(1, interleaver.iterations / 100)
             interleaver.warmup = max(1, interleaver.warmup / 100)
             interleaver.blockSize = max(1, min(interleaver.blockSize, interleaver.iterations / 10))
         }
-        // Hook order: the kind's tracepoint, kvm_userspace_exit, host cycles (those that exist).
+        // Hook order: the kind's tracepoint, kvm_userspace_exit, kvm_exit, host cycles (those that exist).
         var hooks: [() -> UInt64] = []
         if let tracepoint { hooks.append { tracepoint.read() ?? 0 } }
         if let userspaceExits { hooks.append { userspaceExits.read() ?? 0 } }
+        if let allExits { hooks.append { allExits.read() ?? 0 } }
         if let cycles { hooks.append { (try? cycles.read().raw) ?? 0 } }
-        let outcomes = interleaver.run(loops, hooks: hooks, progress: progress.fraction)
-        for (implementation, _) in loops {
-            guard let outcome = outcomes[implementation] else { continue }
+        var merged: [Implementation: Interleaver.Outcome] = [:]
+        var implementations: [Implementation] = []
+        var eventsPerExit: UInt64 = 1
+        var exitsPerSample: UInt64 = 1
+        for _ in 0..<max(1, repetitions) {
+            let operation: ExitOperation
+            do {
+                operation = try ExitOperations.make(kind: kind, loopLength: loopLength, pmu: corePMU,
+                                                    resolver: resolver, flavour: flavour)
+            } catch {
+                results.unavailable.append(UnavailableRow(pmu: pmu, what: "exit \(kind.rawValue)", reason: error.description))
+                return
+            }
+            defer { operation.tearDown() }
+            var loops: [(Implementation, SampleLoop)] = [(.swift, operation.swift)]
+            if let c = operation.c { loops.append((.c, c)) }
+            implementations = loops.map(\.0)
+            eventsPerExit = max(1, operation.tracepointEventsPerExit)
+            exitsPerSample = operation.exitsPerSample
+            let outcomes = interleaver.run(loops, hooks: hooks, progress: progress.fraction)
+            for (implementation, outcome) in outcomes {
+                if merged[implementation] == nil { merged[implementation] = outcome } else { merged[implementation]?.absorb(outcome) }
+            }
+        }
+        for implementation in implementations {
+            guard let outcome = merged[implementation] else { continue }
             if let failure = outcome.failure {
                 results.unavailable.append(UnavailableRow(
                     pmu: pmu, what: "exit \(kind.rawValue) (\(implementation.rawValue))",
@@ -214,15 +262,18 @@ struct BenchRunner {
             }
             guard let summary = outcome.recorder.summary else { continue }
             var totals = outcome.hookTotals[...]
-            let byTracepoint = tracepoint.map { _ in totals.removeFirst() / max(1, operation.tracepointEventsPerExit) }
+            let byTracepoint = tracepoint.map { _ in totals.removeFirst() / eventsPerExit }
             let byUserspace = userspaceExits.map { _ in totals.removeFirst() }
+            let byExit = allExits.map { _ in totals.removeFirst() }
             let hostCycles = cycles.map { _ in totals.removeFirst() }
             let samples = outcome.recorder.count
             results.exitLatency.append(ExitLatencyRow(
                 pmu: pmu, cpus: cpus.description, kind: kind.rawValue, implementation: implementation,
-                ns: summary, samples: samples, exits: samples * operation.exitsPerSample,
+                ns: summary, samples: samples, exits: samples * exitsPerSample,
                 exitsByTracepoint: byTracepoint, tracepoint: tracepoint?.name,
-                userspaceExitsByTracepoint: byUserspace, hostCycles: hostCycles))
+                userspaceExitsByTracepoint: byUserspace, allExitsByTracepoint: byExit, hostCycles: hostCycles,
+                data: RowData(cpu: cpu, blockMedians: outcome.blockMedians, histogram: outcome.recorder.recordedPairs,
+                              batch: Int(exitsPerSample))))
         }
     }
 }

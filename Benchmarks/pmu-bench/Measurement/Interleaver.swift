@@ -18,6 +18,20 @@ struct Interleaver {
         var hookTotal: UInt64 { hookTotals.first ?? 0 }
         /// The first failure code, if the loop failed.
         var failure: Int64?
+        /// Per repetition, the median of each measured block in order: the
+        /// pairs behind the paired ratios.
+        var blockMedians: [[UInt64]] = []
+
+        /// Adds a later repetition's samples, block medians and hook totals.
+        mutating func absorb(_ other: Outcome) {
+            recorder.merge(other.recorder)
+            blockMedians += other.blockMedians
+            if hookTotals.count < other.hookTotals.count {
+                hookTotals += [UInt64](repeating: 0, count: other.hookTotals.count - hookTotals.count)
+            }
+            for index in other.hookTotals.indices { hookTotals[index] &+= other.hookTotals[index] }
+            if failure == nil { failure = other.failure }
+        }
     }
 
     /// Runs `loops` interleaved. `hook`, when given, is read before and after
@@ -33,7 +47,7 @@ struct Interleaver {
              progress: (Int, Int) -> Void = { _, _ in }) -> [Implementation: Outcome] {
         var outcomes: [Implementation: Outcome] = [:]
         for (implementation, _) in loops {
-            outcomes[implementation] = Outcome(hookTotals: [UInt64](repeating: 0, count: hooks.count))
+            outcomes[implementation] = Outcome(hookTotals: [UInt64](repeating: 0, count: hooks.count), blockMedians: [[]])
         }
         let buffer = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: max(1, blockSize))
         defer { buffer.deallocate() }
@@ -62,6 +76,7 @@ struct Interleaver {
                     continue
                 }
                 outcomes[implementation]?.recorder.record(UnsafeBufferPointer(slice))
+                outcomes[implementation]?.blockMedians[0].append(PairedRatio.blockMedian(UnsafeBufferPointer(slice)))
                 for index in hooks.indices {
                     outcomes[implementation]?.hookTotals[index] &+= after[index] &- before[index]
                 }

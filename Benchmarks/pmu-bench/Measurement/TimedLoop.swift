@@ -38,7 +38,8 @@ func cTimerLoop(_ samples: UnsafeMutableBufferPointer<UInt64>) -> Int64 {
     cbr_timer_loop(samples.baseAddress, UInt64(samples.count))
 }
 
-/// The raw system call floor: `syscall(SYS_getppid)` timed in C.
+/// The raw system call floor: `syscall(SYS_getpid)` timed in C, in the same
+/// state as the row (a tracepoint row's counter is open: the traced entry path).
 func syscallFloorLoop(_ samples: UnsafeMutableBufferPointer<UInt64>) -> Int64 {
     cbr_syscall_floor_loop(samples.baseAddress, UInt64(samples.count))
 }

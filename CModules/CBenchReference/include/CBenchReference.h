@@ -24,7 +24,10 @@ int64_t cbr_read_loop(int32_t fd, void *buffer, uint64_t size, uint64_t *samples
 /// per sample; `flags` is 0 or PERF_IOC_FLAG_GROUP (1).
 int64_t cbr_enable_disable_loop(int32_t fd, uint32_t flags, uint64_t *samples, uint64_t count);
 
-/// `syscall(SYS_getppid)` per sample: the raw system call floor.
+/// `syscall(SYS_getpid)` per sample: the raw system call floor. Not getppid: the
+/// tracepoint rows count sys_enter_getppid, and the floor must take the same
+/// traced entry path (any syscall tracepoint enabled sends every syscall there)
+/// without firing the counted event.
 int64_t cbr_syscall_floor_loop(uint64_t *samples, uint64_t count);
 
 /// `ioctl(vcpu_fd, KVM_RUN, 0)` per sample on a vCPU whose guest loops on an

@@ -1,0 +1,120 @@
+import Testing
+@testable import PMUBenchCore
+
+/// The paired per-block ratio, its bootstrap interval, the U test and the gate built on them.
+struct PairedRatioTests {
+    /// Blocks whose Swift side is 5 % slower than the C side, with drift between blocks that both share.
+    static func blocks(slowdown: Double, repetitions: Int = 3, blocks: Int = 40, drift: Double = 0.3,
+                       noise: UInt64 = 7) -> (swift: [[UInt64]], c: [[UInt64]]) {
+        var generator = SeededGenerator(seed: noise)
+        var swift: [[UInt64]] = []
+        var c: [[UInt64]] = []
+        for repetition in 0..<repetitions {
+            var s: [UInt64] = []
+            var r: [UInt64] = []
+            for block in 0..<blocks {
+                // The machine drifts (both sides alike); each block has ±1 % of its own noise.
+                let base = 400 * (1 + drift * Double((block + repetition * 7) % 10) / 10)
+                let jitterS = 1 + Double(Int(generator.next() % 200) - 100) / 10_000
+                let jitterC = 1 + Double(Int(generator.next() % 200) - 100) / 10_000
+                s.append(UInt64(base * slowdown * jitterS))
+                r.append(UInt64(base * jitterC))
+            }
+            swift.append(s)
+            c.append(r)
+        }
+        return (swift, c)
+    }
+
+    @Test(.timeLimit(.minutes(1))) func thePairedRatioFindsTheSlowdownThroughTheDrift() throws {
+        let (swift, c) = Self.blocks(slowdown: 1.05)
+        let estimate = try #require(PairedRatio.estimate(PairedRatio.blockRatios(swift, c)))
+        #expect(abs(estimate.value - 1.05) < 0.01)
+        #expect(estimate.low <= estimate.value && estimate.value <= estimate.high)
+        #expect(estimate.low > 1.03 && estimate.high < 1.07)
+        #expect(estimate.blocks == 120 && estimate.repetitions == 3)
+        // The same samples give the same interval (fixed seed).
+        #expect(PairedRatio.estimate(PairedRatio.blockRatios(swift, c)) == estimate)
+    }
+
+    @Test(.timeLimit(.minutes(1))) func blocksArePairedByPositionAndZeroDenominatorsSkipped() {
+        let ratios = PairedRatio.blockRatios([[110, 220, 330]], [[100, 0, 300]])
+        #expect(ratios == [[1.1, 1.1]])
+        #expect(PairedRatio.estimate([]) == nil)
+        #expect(PairedRatio.estimate([[]]) == nil)
+    }
+
+    @Test(.timeLimit(.minutes(1))) func theMedianOfABlock() {
+        [5, 1, 9, 3].withUnsafeBufferPointer { #expect(PairedRatio.blockMedian($0) == 5) }
+        [UInt64]().withUnsafeBufferPointer { #expect(PairedRatio.blockMedian($0) == 0) }
+        #expect(PairedRatio.median([1, 2, 3, 4]) == 2.5)
+    }
+
+    @Test(.timeLimit(.minutes(1))) func theUTestSeparatesShiftedSamplesAndNotIdenticalOnes() throws {
+        let a = (0..<30).map { 1.00 + Double($0 % 10) / 1000 }
+        let b = (0..<30).map { 1.05 + Double($0 % 10) / 1000 }
+        let shifted = try #require(MannWhitney.pValue(a, b))
+        #expect(shifted < 0.001)
+        let same = try #require(MannWhitney.pValue(a, a))
+        #expect(same > 0.9)
+        #expect(MannWhitney.pValue([1], a) == nil)
+        // A textbook case: n1 = n2 = 5, no overlap, exact two-sided p = 0.0079; the normal
+        // approximation with continuity correction gives about 0.012.
+        let separated = try #require(MannWhitney.pValue([1, 2, 3, 4, 5], [6, 7, 8, 9, 10]))
+        #expect(separated > 0.005 && separated < 0.02)
+    }
+
+    /// A report whose Swift read blocks are `slowdown` times the C blocks.
+    static func report(slowdown: Double, noise: UInt64 = 7) -> BenchReport {
+        let (swift, c) = blocks(slowdown: slowdown, noise: noise)
+        var base = ReportFixtures.report()
+        let rows = base.readLatency.map { row -> ReadLatencyRow in
+            var row = row
+            switch row.implementation {
+            case .swift: row.data = RowData(cpu: 1, blockMedians: swift)
+            case .c: row.data = RowData(cpu: 1, blockMedians: c)
+            case .syscallFloor: break
+            }
+            return row
+        }
+        base = BenchReport(environment: base.environment, settings: base.settings, timer: base.timer,
+                           readLatency: rows, exitLatency: base.exitLatency, unavailable: base.unavailable)
+        return base
+    }
+
+    @Test(.timeLimit(.minutes(1))) func theGateFailsOnlyWhenTheWholeIntervalIsOverTheLimit() throws {
+        let gate = Gate(maximumSwiftOverC: 1.10)
+        #expect(gate.failures(in: Self.report(slowdown: 1.05)).isEmpty)
+        let slow = gate.failures(in: Self.report(slowdown: 1.15))
+        #expect(slow.count == 1)
+        #expect(slow.first?.contains("even the lower bound exceeds 1.10") == true)
+        // An estimate over the limit whose interval still reaches below it passes.
+        let borderline = try #require(Self.report(slowdown: 1.10).ratios.first?.swiftOverCPaired)
+        #expect(borderline.low <= 1.10 || gate.failures(in: Self.report(slowdown: 1.10)).count == 1)
+    }
+
+    @Test(.timeLimit(.minutes(1))) func theBaselineComparisonSaysImprovedRegressedOrUnchanged() throws {
+        let baseline = Self.report(slowdown: 1.02)
+        let same = Baseline.compare(current: Self.report(slowdown: 1.02, noise: 99), baseline: baseline).filter { $0.key.hasPrefix("read") }
+        #expect(same.map(\.verdict) == [.unchanged])
+        let regressed = Baseline.compare(current: Self.report(slowdown: 1.12), baseline: baseline).filter { $0.key.hasPrefix("read") }
+        #expect(regressed.map(\.verdict) == [.regressed])
+        #expect(try #require(regressed.first?.pValue) < 0.001)
+        let improved = Baseline.compare(current: Self.report(slowdown: 0.97), baseline: baseline).filter { $0.key.hasPrefix("read") }
+        #expect(improved.map(\.verdict) == [.improved])
+        let lines = Baseline.regressions(current: Self.report(slowdown: 1.12), baseline: baseline,
+                                         maximumRegressionPercent: 5)
+        #expect(lines.count == 1 && lines[0].contains("Mann-Whitney p = < 0.001"))
+        #expect(Baseline.regressions(current: Self.report(slowdown: 1.12), baseline: baseline,
+                                     maximumRegressionPercent: 15).isEmpty)
+        let text = CompareRenderer.render(regressed, baseline: baseline, current: Self.report(slowdown: 1.12))
+        #expect(text.contains("regressed"))
+    }
+
+    @Test(.timeLimit(.minutes(1))) func theTimerCorrectedRatioTakesTheClockOutOfBothSides() throws {
+        let ratio = try #require(ReportFixtures.report(swiftP50: 520, cP50: 500).ratios.first)
+        // (520 - 20) / (500 - 20)
+        #expect(abs((ratio.swiftOverCTimerCorrected ?? 0) - 500.0 / 480.0) < 1e-9)
+        #expect(abs((ratio.swiftOverCP50 ?? 0) - 1.04) < 1e-9)
+    }
+}
