@@ -144,7 +144,7 @@ public enum DerivedMetrics {
         guard let count = input.count else { return nil }
         // The clock of the same CPU (a clock is software: it counts on every core PMU's CPUs).
         let clockInputs = inputs.filter { $0.role.isClock && $0.cpu == input.cpu }
-        let clock: Double? = clockInputs.isEmpty ? nil : clockInputs.compactMap(\.count).first
+        let clock: Double? = clockInputs.isEmpty ? nil : clockInputs.compactMap { $0.count }.first
         func samePMU(_ role: MetricRole) -> Double? {
             inputs.first { $0.role == role && $0.pmu == input.pmu && $0.cpu == input.cpu && $0.count != nil }?.count
         }
