@@ -54,7 +54,16 @@ let package = Package(
                 "PerfEvents", "KVM",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            path: "Sources/pmu"
+            path: "Sources/pmu",
+            // A release pmu carries the Swift runtime and FoundationEssentials (which
+            // ArgumentParser loads): binding their shared libraries at every start cost more
+            // than all of `pmu stat -- true`'s own work (README: "pmu stat and perf stat").
+            linkerSettings: [
+                .unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release)),
+                .linkedLibrary("_FoundationCShims", .when(platforms: [.linux], configuration: .release)),
+                .linkedLibrary("_FoundationCollections", .when(platforms: [.linux], configuration: .release)),
+                .linkedLibrary("swiftSynchronization", .when(platforms: [.linux], configuration: .release)),
+            ]
         ),
         // How another tool embeds the library (README: "Use it from your own tool").
         .executableTarget(

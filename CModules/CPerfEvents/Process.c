@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -33,6 +34,11 @@ int32_t cpe_spawn_waiting(const char *path, char *const argv[], int32_t channel[
         ssize_t got;
         do { got = read(go[0], &byte, 1); } while (got < 0 && errno == EINTR);
         if (got != 1) _exit(127);  // the parent gave up before releasing us
+        // The parent may block signals it takes with sigtimedwait (pmu stat's SIGINT):
+        // the command starts with none blocked, as from a shell.
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
         execvp(path, argv);
         int failure = errno;
         ssize_t ignored = write(report[1], &failure, sizeof failure);

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Glibc
 
 /// `pmu`: list PMUs, their events, resolve event strings, count, and ask KVM.
 @main
@@ -17,11 +18,34 @@ struct PMUCommand: ParsableCommand {
     /// parser wants it apart, so `-xSEP` before `--` becomes `-x SEP`.
     static func main() {
         var arguments = Array(CommandLine.arguments.dropFirst())
+        if let help = helpRequest(arguments) {
+            print(help)
+            Glibc.exit(0)
+        }
         if let end = arguments.firstIndex(of: "--") ?? Optional(arguments.endIndex),
            let index = arguments[..<end].firstIndex(where: { $0.hasPrefix("-x") && $0.count > 2 }) {
             let separator = String(arguments[index].dropFirst(2))
             arguments.replaceSubrange(index...index, with: ["-x", separator])
         }
         main(arguments)
+    }
+
+    /// The help `arguments` ask for (`pmu help X`, `pmu X --help`, `pmu X -h`), or nil.
+    /// Answered here, before parsing: `stat` captures its command's arguments, so the
+    /// parser would take `--help` for the command and `help stat` would still validate.
+    static func helpRequest(_ arguments: [String]) -> String? {
+        let options = Array(arguments.prefix { $0 != "--" })
+        let subcommands = configuration.subcommands
+        if options.first == "help" {
+            let name = options.dropFirst().first
+            guard let name else { return helpMessage() }
+            guard let command = subcommands.first(where: { $0._commandName == name }) else { return nil }
+            return helpMessage(for: command)
+        }
+        guard options.contains("--help") || options.contains("-h") else { return nil }
+        if let name = options.first, let command = subcommands.first(where: { $0._commandName == name }) {
+            return helpMessage(for: command)
+        }
+        return options.first.map { $0.hasPrefix("-") } ?? true ? helpMessage() : nil
     }
 }

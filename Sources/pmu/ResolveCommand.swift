@@ -7,9 +7,9 @@ struct ResolveCommand: ParsableCommand {
         commandName: "resolve",
         abstract: "Show the perf_event_attr each event string resolves to, with its PMU and source.",
         discussion: """
-            Takes perf's syntax: cycles, pmu/alias/, pmu/term=value,…/, rNNNN, subsys:tracepoint,
-            mem:ADDR[/LEN][:rwx], modifiers (:u :k :h :G :H :p …), comma lists, {a,b} groups,
-            and libpfm4's pmu::EVENT:UMASK. On a machine with several core PMUs a generic
+            Takes perf's syntax: cycles, pmu/alias/, pmu/term=value,…/, rNNNN, subsys:tracepoint, \
+            mem:ADDR[/LEN][:rwx], modifiers (:u :k :h :G :H :p …), comma lists, {a,b} groups, \
+            and libpfm4's pmu::EVENT:UMASK. On a machine with several core PMUs a generic \
             hardware name becomes one event per core PMU (extended type).
             """)
 

@@ -1,54 +1,74 @@
 import PerfEvents
 
-/// One counted event of `pmu stat`.
-struct StatResult {
-    var event: ResolvedEvent
-    var value: CounterValue
-    /// The scaled count of each run (nil where it did not count), for the spread over -r runs.
-    var perRun: [UInt64?]
-
-    /// The mean over several runs of the same plan: raw counts and times averaged
-    /// (so scaling and status come out as for one run), statuses kept when refused.
-    static func mean(of runs: [[StatResult]]) -> [StatResult] {
-        guard let first = runs.first else { return [] }
-        return first.indices.map { index in
-            let values = runs.map { $0[index].value }
-            var result = first[index]
-            result.perRun = values.map { $0.scaled }
-            if case .notSupported = values[0].status { return result }
-            let count = UInt64(values.count)
-            let raw = values.reduce(UInt64(0)) { $0 &+ $1.raw } / count
-            let enabled = values.reduce(UInt64(0)) { $0 &+ $1.timeEnabled } / count
-            let running = values.reduce(UInt64(0)) { $0 &+ $1.timeRunning } / count
-            result.value = CounterValue(raw: raw, timeEnabled: enabled, timeRunning: running)
-            return result
-        }
-    }
-}
-
-/// What `pmu stat` opens: the resolved groups as one ``EventList``.
+/// What `pmu stat` opens: the resolved groups as one ``EventList``, or one per CPU with -A.
 struct StatPlan {
     var groups: [ResolvedGroup]
     var inventory: PMUInventory
     var procRoot: String
+    /// -A: the CPUs to count on one by one (the target must then be CPU-wide).
+    var perCPU: [Int]?
 
-    /// Opens every counter on `target`, runs `body` (which lets a waiting child exec
-    /// and waits for it, or sleeps), and reads. A refused event becomes a
-    /// not-supported result with the kernel's reason; the others still count.
-    func count(
-        target: CountingTarget, waitingChild: WaitingChild?, during body: () throws -> Int32
-    ) throws -> [StatResult] {
+    /// Opens every counter on `target` (disabled, or enabled at the child's exec).
+    /// A refused event becomes a not-supported result with the kernel's reason; the others still count.
+    func open(target: CountingTarget, enableOnExec: Bool) -> StatSession {
         var options = CounterOptions(target: target)
-        options.inherit = waitingChild != nil
-        options.enableOnExec = waitingChild != nil
+        options.inherit = enableOnExec
+        options.enableOnExec = enableOnExec
+        options.startDisabled = !enableOnExec
         options.machineHasCorePMU = inventory.hasCorePMU
         options.procRoot = procRoot
-        let list = EventList(groups, options: options)
-        // With a waiting child the counters start at its exec (enable_on_exec).
-        let enableNow = waitingChild == nil
-        if enableNow { try? list.enable() }
-        _ = try body()
-        if enableNow { try? list.disable() }
-        return list.read().map { StatResult(event: $0.event, value: $0.value, perRun: []) }
+        if let perCPU {
+            return StatSession(lists: perCPU.map { cpu in
+                var options = options
+                options.target = .cpus(CPUSet([cpu]))
+                return (cpu, EventList(groups, options: options))
+            })
+        }
+        return StatSession(lists: [(nil, EventList(groups, options: options))])
+    }
+}
+
+/// The open counters of one run.
+struct StatSession {
+    var lists: [(cpu: Int?, list: EventList)]
+
+    func enable() { for entry in lists { try? entry.list.enable() } }
+    func disable() { for entry in lists { try? entry.list.disable() } }
+
+    /// Every event's value, event by event and, with -A, CPU by CPU within an event
+    /// (perf's order). With -A a core PMU's event is shown on the CPUs it covers only.
+    func read() -> [StatResult] {
+        let readings = lists.map { ($0.cpu, $0.list.read()) }
+        guard let first = readings.first else { return [] }
+        var results: [StatResult] = []
+        for index in first.1.indices {
+            var row: [StatResult] = []
+            for (cpu, values) in readings where index < values.count {
+                row.append(StatResult(event: values[index].event, value: values[index].value, cpu: cpu))
+            }
+            if lists.count > 1 {
+                let covered = row.filter {
+                    if case .notSupported(.noCoveredCPU) = $0.value.status { return false }
+                    return true
+                }
+                if !covered.isEmpty { row = covered }
+            }
+            results += row
+        }
+        return results
+    }
+}
+
+extension StatResult {
+    /// What was counted between `earlier` and `self` (same event), for -I: the
+    /// count and times since the last interval. No time running in between reads
+    /// as not counted, as perf prints it.
+    func since(_ earlier: StatResult) -> StatResult {
+        guard value.scaled != nil || { if case .notCounted = value.status { return true }; return false }() else { return self }
+        var delta = self
+        delta.value = CounterValue(raw: value.raw &- earlier.value.raw,
+                                   timeEnabled: value.timeEnabled &- earlier.value.timeEnabled,
+                                   timeRunning: value.timeRunning &- earlier.value.timeRunning)
+        return delta
     }
 }

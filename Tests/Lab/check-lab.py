@@ -176,6 +176,7 @@ class Checker:
             self.check(f'entry.{tag}.moved-back-runs', lambda: self.moved_back(pmu))
         self.check('kvmerror.unknown-type-enxio', self.enxio)
         self.check('deadline.spin-returns-within-twice-the-limit', self.deadline)
+        self.check('compare.core-pmus', self.compare_core_pmus)
 
     # ----------------------------------------------------------------- checks
 
@@ -428,6 +429,29 @@ class Checker:
                 problems.append(f"limit {limit} ns: the spin ended with {run['kind']}, not timed_out")
             elif not limit <= elapsed < 2 * limit:
                 problems.append(f'limit {limit} ns: back after {elapsed} ns, outside [limit, 2 x limit)')
+        return '; '.join(problems) or None
+
+
+    def compare_core_pmus(self):
+        """CorePMUComparison: one measurement per core PMU, the work on that PMU's CPUs,
+        the PMU's own cycles and instructions counted on every run."""
+        problems = []
+        for pmu in (self.little, self.big):
+            found = self.all('compare', pmu=pmu['name'])
+            if len(found) != 1:
+                raise Missing(f"one 'compare' fact for {pmu['name']}, found {len(found)}")
+            c = found[0]
+            if c['type'] != pmu['type']:
+                problems.append(f"{pmu['name']}: type {c['type']}, sysfs says {pmu['type']}")
+            if c['work_cpus'] == '-' or not cpulist(c['work_cpus']) <= cpulist(pmu['cpus']):
+                problems.append(f"{pmu['name']}: the work ran on CPUs {c['work_cpus']}, not within {pmu['cpus']}")
+            if int(c['runs']) < 2:
+                problems.append(f"{pmu['name']}: {c['runs']} runs")
+            for quantity in ('task-clock', 'cycles', 'instructions'):
+                if c[quantity] == 'none' or int(c[quantity]) <= 0:
+                    problems.append(f"{pmu['name']}: {quantity} {c[quantity]} ({c.get('msg', '')})")
+            if f"{pmu['name']}/" not in c.get('msg', ''):
+                problems.append(f"{pmu['name']}: events not named on the PMU: {c.get('msg', '')}")
         return '; '.join(problems) or None
 
 

@@ -23,6 +23,7 @@ struct Runner {
         }
         lab.showUnknownType()
         lab.showDeadline()
+        lab.showCorePMUComparison()
         if PMUDiscovery.processEnvironment("LAB_BENCH").map({ !$0.isEmpty && $0 != "0" }) ?? false {
             Bench(lab: lab).run()
         }

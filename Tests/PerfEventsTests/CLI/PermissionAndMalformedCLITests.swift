@@ -41,11 +41,12 @@ import Testing
        .enabled(if: CLI.isRoot && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"),
                 "needs root and /usr/bin/setpriv to run pmu as nobody"))
 struct PermissionMatrixTests {
-    /// The count of `event` in `pmu stat -x,` output (nil for `<not supported>`).
-    func count(_ event: String, in output: String) -> UInt64? {
+    /// The count of `event` in `pmu stat -x,` output (nil for `<not supported>`); as perf,
+    /// a clock is in msec with two decimals, other counts are integers.
+    func count(_ event: String, in output: String) -> Double? {
         for line in output.split(separator: "\n") {
             let fields = line.split(separator: ",", omittingEmptySubsequences: false)
-            if fields.count > 2 && fields[2] == event { return UInt64(fields[0]) }
+            if fields.count > 2 && fields[2] == event { return Double(fields[0]) }
         }
         return nil
     }
@@ -149,7 +150,7 @@ struct PermissionMatrixTests {
     /// As root everything in the matrix counts; the tracepoint exactly (the difference
     /// between a command making 200 and 100 getppid calls is 100).
     @Test func rootCountsKernelEventsAndTracepointsExactly() throws {
-        func getppidCount(_ calls: Int) throws -> UInt64? {
+        func getppidCount(_ calls: Int) throws -> Double? {
             let result = try CLI.run([
                 "stat", "-x,", "-e", "syscalls:sys_enter_getppid,task-clock,page-faults,task-clock:u", "--",
                 "/usr/bin/python3", "-c", "import os\nfor _ in range(\(calls)): os.getppid()",
