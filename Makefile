@@ -56,12 +56,16 @@ bench: deps
 		echo "lab rows: not run (the arm64 lab is not prepared here: make lab)"; \
 	fi
 
-# What CI runs after the tests: a quick benchmark with its gate (Swift/C ratios,
-# exits == tracepoint counts, no silently empty PMU row).
+# What CI runs after the tests: a quick benchmark with its gate (Swift/C ratios whose
+# 95% interval is over the limit, exits == tracepoint counts, no silently empty PMU
+# row), then the gates' self-test and the instruction-count gate.
 bench-check: deps
 	$(SWIFT) build $(SWIFT_FLAGS) -c release --product pmu-bench
 	$$($(SWIFT) build $(SWIFT_FLAGS) -c release --show-bin-path)/pmu-bench --quick --check \
 		--json .build/pmu-bench-ci.json
+	@# The gates must catch a regression: a read path slowed on purpose fails on time and
+	@# on instructions (callgrind), the real one passes the instruction baseline.
+	.ci/bench-gate-selftest.sh $$($(SWIFT) build $(SWIFT_FLAGS) -c release --show-bin-path)/pmu-bench
 
 embedded: deps
 	@.ci/embedded-build.sh

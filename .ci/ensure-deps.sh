@@ -9,6 +9,8 @@ need=()
 [ -f /usr/aarch64-linux-gnu/include/stdio.h ] || need+=(libc6-dev-arm64-cross)
 [ -f /usr/aarch64-linux-gnu/include/linux/perf_event.h ] || need+=(linux-libc-dev-arm64-cross)
 command -v perf >/dev/null 2>&1 || need+=(linux-perf)
+# The benchmark's instruction-count gate (make bench-check) runs callgrind.
+command -v valgrind >/dev/null 2>&1 || need+=(valgrind)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

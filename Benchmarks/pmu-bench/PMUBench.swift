@@ -59,8 +59,11 @@ struct Measure: ParsableCommand {
     @Flag(help: "Exit non-zero, one line per failure, when a Swift/C ratio is over --max-ratio with confidence (the lower end of its 95% interval is), an exit count disagrees with its tracepoint, or a PMU row is silently empty.")
     var check = false
 
-    @Option(help: "The largest Swift/C ratio --check lets pass.")
-    var maxRatio: Double = 1.10
+    @Option(help: "The largest Swift/C ratio of a read row --check lets pass.")
+    var maxRatio: Double = 1.05
+
+    @Option(help: "The largest Swift/C ratio of a guest-exit row --check lets pass.")
+    var maxExitRatio: Double = 1.10
 
     @Option(help: "An earlier --json report whose ratios this run must not regress (Mann-Whitney U test on the per-block ratios).")
     var baseline: String?
@@ -87,7 +90,10 @@ struct Measure: ParsableCommand {
             throw ValidationError("--iterations \(iterations): must be at least 1")
         }
         guard maxRatio >= 1, maxRatio.isFinite else {
-            throw ValidationError("--max-ratio \(maxRatio): a Swift/C ratio limit is a number of at least 1, such as 1.10")
+            throw ValidationError("--max-ratio \(maxRatio): a Swift/C ratio limit is a number of at least 1, such as 1.05")
+        }
+        guard maxExitRatio >= 1, maxExitRatio.isFinite else {
+            throw ValidationError("--max-exit-ratio \(maxExitRatio): a Swift/C ratio limit is a number of at least 1, such as 1.10")
         }
         if let blockSize, blockSize < 1 {
             throw ValidationError("--block-size \(blockSize): must be at least 1")
@@ -189,7 +195,7 @@ struct Measure: ParsableCommand {
 
         var failures: [String] = []
         if check {
-            let gate = Gate(maximumSwiftOverC: maxRatio)
+            let gate = Gate(maximumSwiftOverC: maxRatio, maximumExitSwiftOverC: maxExitRatio)
             failures += gate.failures(in: report)
         }
         if let baseline {
