@@ -39,7 +39,15 @@ public struct Gate: Sendable {
         for row in report.readLatency where row.samples == 0 {
             failures.append("read \(row.pmu) \(row.event) \(row.method) \(row.implementation.rawValue): no samples")
         }
-        for row in report.exitLatency {
+        for row in report.exitLatency where row.implementation == .syscallFloor {
+            // KVM_RUN with immediate_exit set must never enter the guest.
+            let name = "exit \(row.pmu) \(row.kind) \(row.implementation.rawValue)"
+            if row.samples == 0 { failures.append("\(name): no samples") }
+            if let counted = row.exitsByTracepoint, counted != 0 {
+                failures.append("\(name): the immediate-exit floor entered the guest (\(row.tracepoint ?? "?") counted \(counted))")
+            }
+        }
+        for row in report.exitLatency where row.implementation != .syscallFloor {
             let name = "exit \(row.pmu) \(row.kind) \(row.implementation.rawValue)"
             if row.samples == 0 || row.exits == 0 {
                 failures.append("\(name): no samples")

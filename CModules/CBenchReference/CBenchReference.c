@@ -92,6 +92,29 @@ int64_t cbr_kvm_mmio_loop(int32_t vcpu_fd, void *run, uint64_t address, uint64_t
     return 0;
 }
 
+int64_t cbr_kvm_run_timed(int32_t vcpu_fd, uint64_t *elapsed) {
+    uint64_t start = now_ns();
+    int result = ioctl(vcpu_fd, KVM_RUN, 0);
+    uint64_t end = now_ns();
+    *elapsed = end - start;
+    return result < 0 ? -(int64_t)errno : 0;
+}
+
+int64_t cbr_kvm_immediate_exit_loop(int32_t vcpu_fd, void *run, uint64_t *samples, uint64_t count) {
+    struct kvm_run *state = run;
+    state->immediate_exit = 1;
+    int64_t outcome = 0;
+    for (uint64_t i = 0; i < count; i++) {
+        uint64_t start = now_ns();
+        int result = ioctl(vcpu_fd, KVM_RUN, 0);
+        uint64_t end = now_ns();
+        samples[i] = end - start;
+        if (result >= 0 || errno != EINTR) { outcome = result < 0 ? -(int64_t)errno : 1000 + (int64_t)state->exit_reason; break; }
+    }
+    state->immediate_exit = 0;
+    return outcome;
+}
+
 #ifdef CBR_LIBPFM
 int32_t cbr_libpfm_version(void) { return (int32_t)pfm_get_version(); }
 int32_t cbr_libpfm_header_version(void) { return (int32_t)LIBPFM_VERSION; }

@@ -55,7 +55,12 @@ func exitRowsAgreeWithTheKernelsTracepoints() throws {
     runner.measureExits(binding: binding, cpus: cpus, into: &results)
     let measured = Set(results.exitLatency.map(\.kind))
     #expect(measured.isSuperset(of: ["pio", "mmio", "cpuid", "rdmsr"]), "\(results.unavailable)")
-    for row in results.exitLatency {
+    for row in results.exitLatency where row.implementation == .syscallFloor {
+        // KVM_RUN with immediate_exit: back to user space with EINTR each time, never in the guest.
+        #expect(row.exits == 0 && row.exitsByTracepoint == 0, "\(row.kind) floor")
+        #expect(row.userspaceExitsByTracepoint == row.samples, "\(row.kind) floor")
+    }
+    for row in results.exitLatency where row.implementation != .syscallFloor {
         #expect(row.exits > 0)
         #expect(row.exitsByTracepoint == row.exits, "\(row.kind) \(row.implementation)")
         if row.kind == "pio" || row.kind == "mmio" {
@@ -67,6 +72,8 @@ func exitRowsAgreeWithTheKernelsTracepoints() throws {
         }
     }
     #expect(results.exitLatency.contains { $0.kind == "pio" && $0.implementation == .c })
+    #expect(results.exitLatency.contains { $0.kind == "cpuid" && $0.implementation == .c })
+    #expect(results.exitLatency.contains { $0.kind == "pio" && $0.implementation == .syscallFloor })
     if !pmus.contains(where: { $0.kind == .core }) {
         #expect(binding == nil)
         #expect(results.exitLatency.allSatisfy { $0.pmu == ExitLatencyRow.allCPUs })

@@ -244,6 +244,7 @@ struct BenchRunner {
             defer { operation.tearDown() }
             var loops: [(Implementation, SampleLoop)] = [(.swift, operation.swift)]
             if let c = operation.c { loops.append((.c, c)) }
+            if let floor = operation.floor { loops.append((.syscallFloor, floor)) }
             implementations = loops.map(\.0)
             eventsPerExit = max(1, operation.tracepointEventsPerExit)
             exitsPerSample = operation.exitsPerSample
@@ -269,7 +270,8 @@ struct BenchRunner {
             let samples = outcome.recorder.count
             results.exitLatency.append(ExitLatencyRow(
                 pmu: pmu, cpus: cpus.description, kind: kind.rawValue, implementation: implementation,
-                ns: summary, samples: samples, exits: samples * exitsPerSample,
+                // The floor never enters the guest: no exits (its tracepoint count must stay 0).
+                ns: summary, samples: samples, exits: implementation == .syscallFloor ? 0 : samples * exitsPerSample,
                 exitsByTracepoint: byTracepoint, tracepoint: tracepoint?.name,
                 userspaceExitsByTracepoint: byUserspace, allExitsByTracepoint: byExit, hostCycles: hostCycles,
                 data: RowData(cpu: cpu, blockMedians: outcome.blockMedians, histogram: outcome.recorder.recordedPairs,

@@ -96,8 +96,12 @@ struct ExitOperation {
     var tracepointEventsPerExit: UInt64 = 1
     /// Fills each sample with the ns of one exit (round trip, or loop time / N).
     var swift: SampleLoop
-    /// The C reference (user-space exits), on a VCPU of its own.
+    /// The C reference, timing the same region: a KVM_RUN round trip on a VCPU
+    /// of its own (user-space exits), or the one KVM_RUN of the guest loop.
     var c: SampleLoop?
+    /// The floor: KVM_RUN with `immediate_exit` set (into the ioctl and straight
+    /// back with EINTR, no guest entry), on the C side's VCPU; nil for in-kernel loops.
+    var floor: SampleLoop?
     var tearDown: () -> Void
 }
 
@@ -129,6 +133,9 @@ final class RoundTripGuest {
     }
 
     func close() { vm.close() }
+
+    /// The VCPU as it is (for the immediate-exit floor, which never enters the guest).
+    var vcpu: VCPU? { vm.vcpus.first }
 }
 
 enum ExitOperations {
@@ -244,18 +251,7 @@ enum ExitOperations {
                 do throws(KVMError) { vcpu = try swiftGuest.reserve(chunk.count) } catch { return failureCode(error) }
                 let deadline: RunDeadline
                 do throws(KVMError) { deadline = try RunDeadline(nanoseconds: blockLimit) } catch { return failureCode(error) }
-                var unexpected: Int64 = 0
-                let result = timeEach(chunk) {
-                    do throws(KVMError) {
-                        let exit = try vcpu.run(before: deadline)
-                        if matches(exit) { return 0 }
-                        unexpected = sampleFailure(exit, vcpu)
-                        return -1
-                    } catch {
-                        return failureCode(error)
-                    }
-                }
-                return unexpected != 0 ? unexpected : result
+                return swiftRoundTripLoop(vcpu, deadline, matches, chunk)
             }
         }
         let cLoop: SampleLoop = { samples in
@@ -271,7 +267,11 @@ enum ExitOperations {
                 return result
             }
         }
-        return ExitOperation(kind: kind, exitsPerSample: 1, swift: swift, c: cLoop, tearDown: {
+        let floor: SampleLoop = { samples in
+            guard let vcpu = cGuest.vcpu, let run = vcpu.runStructure else { return -Int64(Errno.badFileDescriptor.rawValue) }
+            return cbr_kvm_immediate_exit_loop(vcpu.fd, run, samples.baseAddress, UInt64(samples.count))
+        }
+        return ExitOperation(kind: kind, exitsPerSample: 1, swift: swift, c: cLoop, floor: floor, tearDown: {
             swiftGuest.close()
             cGuest.close()
         })
@@ -305,24 +305,42 @@ enum ExitOperations {
         finish: @escaping (VCPU) throws(KVMError) -> Void, tearDown: @escaping () -> Void
     ) -> ExitOperation {
         let divisor = max(1, loopLength)
-        let swift: SampleLoop = { samples in
-            guard let base = samples.baseAddress else { return 0 }
-            let deadline: RunDeadline
-            do throws(KVMError) { deadline = try RunDeadline(nanoseconds: blockLimit) } catch { return failureCode(error) }
-            for index in 0..<samples.count {
-                let vcpu: VCPU
-                do throws(KVMError) { vcpu = try prepare() } catch { return failureCode(error) }
-                let start = cpe_monotonic_raw_ns()
-                let exit: VCPUExit
-                do throws(KVMError) { exit = try vcpu.run(before: deadline) } catch { return failureCode(error) }
-                let end = cpe_monotonic_raw_ns()
-                base[index] = (end &- start) / divisor
-                guard isReport(exit) else { return sampleFailure(exit, vcpu) }
-                do throws(KVMError) { try finish(vcpu) } catch { return failureCode(error) }
+        // Per sample: prepare (untimed), the timed KVM_RUN, the check and finish (untimed).
+        // `timedRun` is the only difference between Swift and C.
+        func loop(_ timedRun: @escaping (VCPU, RunDeadline) -> (elapsed: UInt64, failure: Int64?)) -> SampleLoop {
+            { samples in
+                guard let base = samples.baseAddress else { return 0 }
+                let deadline: RunDeadline
+                do throws(KVMError) { deadline = try RunDeadline(nanoseconds: blockLimit) } catch { return failureCode(error) }
+                for index in 0..<samples.count {
+                    let vcpu: VCPU
+                    do throws(KVMError) { vcpu = try prepare() } catch { return failureCode(error) }
+                    let (elapsed, failure) = timedRun(vcpu, deadline)
+                    if let failure { return failure }
+                    base[index] = elapsed / divisor
+                    let exit: VCPUExit
+                    do throws(KVMError) { exit = try vcpu.currentExit() } catch { return failureCode(error) }
+                    guard isReport(exit) else { return sampleFailure(exit, vcpu) }
+                    do throws(KVMError) { try finish(vcpu) } catch { return failureCode(error) }
+                }
+                return 0
             }
-            return 0
         }
-        return ExitOperation(kind: kind, exitsPerSample: divisor, swift: swift, c: nil, tearDown: tearDown)
+        let swift = loop { vcpu, deadline in
+            let start = cpe_monotonic_raw_ns()
+            let entry: VCPUEntry
+            do throws(KVMError) { entry = try vcpu.enter(before: deadline) } catch { return (0, failureCode(error)) }
+            let end = cpe_monotonic_raw_ns()
+            guard case .exited = entry else { return (0, entry == .interrupted ? -Int64(Errno.interrupted.rawValue) : timedOutCode) }
+            return (end &- start, nil)
+        }
+        let c = loop { vcpu, deadline in
+            var elapsed: UInt64 = 0
+            let result = cbr_kvm_run_timed(vcpu.fd, &elapsed)
+            if result == -Int64(Errno.interrupted.rawValue), deadline.hasExpired { return (0, timedOutCode) }
+            return result < 0 ? (0, result) : (elapsed, nil)
+        }
+        return ExitOperation(kind: kind, exitsPerSample: divisor, swift: swift, c: c, tearDown: tearDown)
     }
 
     /// How long a probe's guest may run before the kind is declared unavailable.
@@ -465,4 +483,30 @@ enum ExitOperations {
         }
         return 0
     }
+}
+
+/// The Swift round-trip loop: the timed region is `VCPU.enter(before:)` alone
+/// (one KVM_RUN and the exit reason, as the C loop times one ioctl); the exit is
+/// decoded and checked after the second clock read, as the C loop checks
+/// `exit_reason` and the port or address after its own.
+@inline(never)
+func swiftRoundTripLoop(_ vcpu: VCPU, _ deadline: RunDeadline, _ matches: (VCPUExit) -> Bool,
+                        _ samples: UnsafeMutableBufferPointer<UInt64>) -> Int64 {
+    guard let base = samples.baseAddress else { return 0 }
+    for index in 0..<samples.count {
+        let start = cpe_monotonic_raw_ns()
+        let entry: VCPUEntry
+        do throws(KVMError) { entry = try vcpu.enter(before: deadline) } catch {
+            return ExitOperations.failureCode(error)
+        }
+        let end = cpe_monotonic_raw_ns()
+        base[index] = end &- start
+        guard case .exited = entry else {
+            return entry == .interrupted ? -Int64(Errno.interrupted.rawValue) : ExitOperations.timedOutCode
+        }
+        let exit: VCPUExit
+        do throws(KVMError) { exit = try vcpu.currentExit() } catch { return ExitOperations.failureCode(error) }
+        guard matches(exit) else { return ExitOperations.sampleFailure(exit, vcpu) }
+    }
+    return 0
 }

@@ -49,4 +49,12 @@ int32_t cbr_libpfm_version(void);
 /// (-2 without the Libpfm trait).
 int32_t cbr_libpfm_header_version(void);
 
+/// One KVM_RUN timed (the in-kernel loop rows' C reference): stores the ns in
+/// `*elapsed`; returns 0 or -errno.
+int64_t cbr_kvm_run_timed(int32_t vcpu_fd, uint64_t *elapsed);
+/// The exit rows' floor: KVM_RUN with kvm_run.immediate_exit set, which enters
+/// the ioctl and returns EINTR without entering the guest; the flag is cleared
+/// afterwards. Returns 0, -errno, or 1000 + exit_reason if the guest ran.
+int64_t cbr_kvm_immediate_exit_loop(int32_t vcpu_fd, void *run, uint64_t *samples, uint64_t count);
+
 #endif

@@ -45,6 +45,12 @@ static inline int32_t cpe_ioctl_retrying(int32_t fd, uint64_t request, uint64_t 
         if (errno != EINTR) return -(int32_t)errno;
     }
 }
+/// ioctl(2) once (EINTR returned, not retried: KVM_RUN's deadline uses it),
+/// inline for the guest-exit hot path.
+static inline int32_t cpe_ioctl_once(int32_t fd, uint64_t request, uint64_t argument) {
+    int result = ioctl(fd, (unsigned long)request, (unsigned long)argument);
+    return result < 0 ? -(int32_t)errno : (int32_t)result;
+}
 int64_t cpe_write(int32_t fd, const void *buffer, uint64_t count);
 int32_t cpe_close(int32_t fd);
 /// opendir(3): stores the directory stream in `*directory`. Returns 0 or -errno.
