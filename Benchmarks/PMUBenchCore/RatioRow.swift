@@ -77,7 +77,9 @@ public struct RatioRow: Codable, Hashable, Sendable {
                 table: "read", pmu: swift.pmu, subject: swift.event, method: swift.method,
                 swiftOverCPaired: paired(swift.data, c?.data),
                 swiftOverCP50: ratio(swift.ns.p50, c?.ns.p50),
-                swiftOverCTimerCorrected: corrected(swift.ns.p50, timerP50(.swift), c?.ns.p50, timerP50(.c)),
+                // A batch-timed sample carries 1/batch of a clock pair.
+                swiftOverCTimerCorrected: corrected(swift.ns.p50, timerP50(.swift).map { $0 / UInt64(max(1, swift.data.batch)) },
+                                                    c?.ns.p50, timerP50(.c).map { $0 / UInt64(max(1, swift.data.batch)) }),
                 swiftOverFloorPaired: paired(swift.data, floor?.data),
                 swiftOverFloor: ratio(swift.ns.p50, floor?.ns.p50))
             if result.swiftOverC != nil || result.swiftOverFloor != nil { rows.append(result) }

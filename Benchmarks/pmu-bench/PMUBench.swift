@@ -47,6 +47,9 @@ struct Measure: ParsableCommand {
     @Option(help: "Times every measurement is made afresh (new counters, new VM); the samples are split among them.")
     var repetitions: Int = 3
 
+    @Option(help: "Read operations per timed sample (one clock pair around N reads; Swift and C alike): the timer's cost spread over N.")
+    var batch: Int = 1
+
     @Option(help: "Write the report as JSON (schema pmu-bench/1) to this file.")
     var json: String?
 
@@ -97,6 +100,9 @@ struct Measure: ParsableCommand {
         }
         if let blockSize, blockSize < 1 {
             throw ValidationError("--block-size \(blockSize): must be at least 1")
+        }
+        guard batch >= 1, batch <= 10_000 else {
+            throw ValidationError("--batch \(batch): must be between 1 and 10000 (1 times each read alone)")
         }
         guard repetitions >= 1, repetitions <= 100 else {
             throw ValidationError("--repetitions \(repetitions): must be between 1 and 100 (3 or more gives an interval across runs)")
@@ -156,7 +162,7 @@ struct Measure: ParsableCommand {
         let progress = Progress()
         let runner = BenchRunner(
             interleaver: Interleaver(blockSize: settings.blockSize, iterations: settings.iterations, warmup: settings.warmup),
-            repetitions: repetitions, pmus: allPMUs, resolver: Resolver(pmus: allPMUs, tracefs: Tracefs(fileSystem: fileSystem)),
+            repetitions: repetitions, batch: batch, pmus: allPMUs, resolver: Resolver(pmus: allPMUs, tracefs: Tracefs(fileSystem: fileSystem)),
             flavour: KVMFlavour.current(fileSystem: fileSystem), progress: progress)
         var results = BenchRunner.Results()
         runner.measureTimer(into: &results)
@@ -184,7 +190,7 @@ struct Measure: ParsableCommand {
             environment: environment,
             settings: BenchSettings(
                 iterations: settings.iterations, blockSize: settings.blockSize, warmup: settings.warmup, quick: quick,
-                readPMUs: readPMUs.map(\.name), exitPMUs: exitPMUs, repetitions: repetitions),
+                readPMUs: readPMUs.map(\.name), exitPMUs: exitPMUs, repetitions: repetitions, batch: batch),
             timer: results.timer, readLatency: results.readLatency, exitLatency: results.exitLatency,
             unavailable: results.unavailable)
 

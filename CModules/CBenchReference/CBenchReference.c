@@ -41,6 +41,34 @@ int64_t cbr_read_loop(int32_t fd, void *buffer, uint64_t size, uint64_t *samples
     return 0;
 }
 
+int64_t cbr_read_batch_loop(int32_t fd, void *buffer, uint64_t size, uint64_t batch,
+                            uint64_t *samples, uint64_t count) {
+    for (uint64_t i = 0; i < count; i++) {
+        ssize_t got = (ssize_t)size;
+        uint64_t start = now_ns();
+        for (uint64_t j = 0; j < batch && got == (ssize_t)size; j++) got = read(fd, buffer, (size_t)size);
+        uint64_t end = now_ns();
+        samples[i] = (end - start) / batch;
+        if (got != (ssize_t)size) return got < 0 ? -(int64_t)errno : -EIO;
+    }
+    return 0;
+}
+
+int64_t cbr_enable_disable_batch_loop(int32_t fd, uint32_t flags, uint64_t batch, uint64_t *samples, uint64_t count) {
+    for (uint64_t i = 0; i < count; i++) {
+        int failed = 0;
+        uint64_t start = now_ns();
+        for (uint64_t j = 0; j < batch && !failed; j++) {
+            failed = ioctl(fd, PERF_EVENT_IOC_ENABLE, (unsigned long)flags) < 0
+                  || ioctl(fd, PERF_EVENT_IOC_DISABLE, (unsigned long)flags) < 0;
+        }
+        uint64_t end = now_ns();
+        samples[i] = (end - start) / batch;
+        if (failed) return -(int64_t)errno;
+    }
+    return 0;
+}
+
 int64_t cbr_enable_disable_loop(int32_t fd, uint32_t flags, uint64_t *samples, uint64_t count) {
     for (uint64_t i = 0; i < count; i++) {
         uint64_t start = now_ns();

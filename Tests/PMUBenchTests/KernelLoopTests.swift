@@ -82,3 +82,22 @@ func softwareCounterReadsRunInSwiftAndC(method: LatencyMethod) throws {
                           samples.baseAddress, 1) == 0)
     #expect(buffer.load(as: UInt64.self) - before == 100)
 }
+
+/// Batch-timed loops (Swift and C) read the same counters and store a time per operation.
+@Test(.timeLimit(.minutes(1)), arguments: [LatencyMethod.single, .group4, .enableDisable])
+func batchTimedLoopsRunInSwiftAndC(method: LatencyMethod) throws {
+    let (pmus, resolver) = try liveResolver()
+    let software = try #require(pmus.first { $0.name == "software" })
+    let events = try EventCatalog.events(for: software, resolver: resolver).get()
+    let operation = try ReadOperations.make(pmu: "software", events: events, method: method, batch: 50)
+    defer { operation.tearDown() }
+    let samples = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: 20)
+    defer { samples.deallocate() }
+    samples.initialize(repeating: 0)
+    #expect(operation.swift(samples) == 0)
+    #expect(samples.allSatisfy { $0 > 0 })
+    let c = try #require(operation.c)
+    samples.initialize(repeating: 0)
+    #expect(c(samples) == 0)
+    #expect(samples.allSatisfy { $0 > 0 })
+}

@@ -8,6 +8,8 @@ struct BenchRunner {
     /// Each measurement is made this many times afresh (new counters, new VM),
     /// the interleaver's iterations split among them.
     var repetitions: Int = 1
+    /// Read operations per timed sample (1: each timed alone).
+    var batch: Int = 1
     /// Every PMU discovery found (exits choose among its core PMUs).
     var pmus: [PMU]
     var resolver: Resolver
@@ -83,7 +85,7 @@ struct BenchRunner {
         for _ in 0..<max(1, repetitions) {
             let operation: ReadOperation
             do {
-                operation = try ReadOperations.make(pmu: pmu.name, events: events, method: method)
+                operation = try ReadOperations.make(pmu: pmu.name, events: events, method: method, batch: batch)
             } catch {
                 results.unavailable.append(UnavailableRow(pmu: pmu.name, what: whatName(method), reason: error.description))
                 return
@@ -111,7 +113,8 @@ struct BenchRunner {
             results.readLatency.append(ReadLatencyRow(
                 pmu: pmu.name, event: label, method: method.rawValue, implementation: implementation,
                 ns: summary, samples: outcome.recorder.count,
-                data: RowData(cpu: cpu, blockMedians: outcome.blockMedians, histogram: outcome.recorder.recordedPairs)))
+                data: RowData(cpu: cpu, blockMedians: outcome.blockMedians, histogram: outcome.recorder.recordedPairs,
+                              batch: method == .userSpace ? 1 : batch)))
         }
     }
 

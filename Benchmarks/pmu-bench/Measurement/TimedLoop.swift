@@ -28,6 +28,31 @@ func timeEach(_ samples: UnsafeMutableBufferPointer<UInt64>, _ operation: () -> 
     return 0
 }
 
+/// The batch-timed Swift loop: `batch` operations between one clock pair, each
+/// sample the time per operation (the C batch loops have the same shape). The
+/// first failure ends the batch and is returned after the clock is read.
+@inline(__always)
+func timeBatched(_ samples: UnsafeMutableBufferPointer<UInt64>, batch: Int, _ operation: () -> Int64) -> Int64 {
+    guard let base = samples.baseAddress, batch > 0 else { return 0 }
+    var index = 0
+    let count = samples.count
+    let divisor = UInt64(batch)
+    while index < count {
+        var result: Int64 = 0
+        let start = cpe_monotonic_raw_ns()
+        var left = batch
+        while left > 0 && result >= 0 {
+            result = operation()
+            left &-= 1
+        }
+        let end = cpe_monotonic_raw_ns()
+        base[index] = (end &- start) / divisor
+        if result < 0 { return result }
+        index &+= 1
+    }
+    return 0
+}
+
 /// The cost of the timer itself, as the Swift loops pay it: an empty operation.
 func swiftTimerLoop(_ samples: UnsafeMutableBufferPointer<UInt64>) -> Int64 {
     timeEach(samples) { 0 }

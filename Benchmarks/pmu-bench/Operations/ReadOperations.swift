@@ -69,7 +69,11 @@ nonisolated(unsafe) private let sink = UnsafeMutablePointer<UInt64>.allocate(cap
 enum ReadOperations {
     /// Opens the counters for `method` on the calling thread (any CPU) with the
     /// library and returns the operation. `events` must hold at least `method.groupSize` events.
-    static func make(pmu: String, events: [EventSpec], method: LatencyMethod) throws(BenchFailure) -> ReadOperation {
+    ///
+    /// With `batch` > 1 every sample times `batch` operations between one clock
+    /// pair (Swift and C alike) and holds the time per operation.
+    static func make(pmu: String, events: [EventSpec], method: LatencyMethod,
+                     batch: Int = 1) throws(BenchFailure) -> ReadOperation {
         let members = Array(events.prefix(method.groupSize))
         guard members.count == method.groupSize else {
             throw BenchFailure("needs \(method.groupSize) events, the PMU offers \(members.count)")
@@ -84,9 +88,20 @@ enum ReadOperations {
             // as the C loop gets its buffer as an argument.
             let out = sink
             let work = InjectedWork.perRead
-            let swift: SampleLoop = { samples in swiftReadSingleLoop(counter, out, work, samples) }
+            let swift: SampleLoop = batch > 1
+                ? { samples in
+                    timeBatched(samples, batch: batch) {
+                        do throws(CounterError) {
+                            out.pointee = try counter.read().raw
+                            return 0
+                        } catch {
+                            return failureCode(error)
+                        }
+                    }
+                }
+                : { samples in swiftReadSingleLoop(counter, out, work, samples) }
             return withCReadLoop(pmu: pmu, event: label, method: method, swift: swift, owner: counter,
-                                 fd: counter.descriptors[0], size: counter.readFormat.bufferSize())
+                                 fd: counter.descriptors[0], size: counter.readFormat.bufferSize(), batch: batch)
         case .group2, .group4:
             let group: CounterGroup
             do {
@@ -99,9 +114,22 @@ enum ReadOperations {
             values.initialize(to: GroupReading(for: group))
             let last = members.count - 1
             let out = sink
-            let swift: SampleLoop = { samples in swiftGroupReadLoop(group, values, last, out, samples) }
+            let swift: SampleLoop = batch > 1
+                ? { samples in
+                    timeBatched(samples, batch: batch) {
+                        do throws(CounterError) {
+                            try group.read(into: &values.pointee)
+                            out.pointee = values.pointee[last].raw
+                            return 0
+                        } catch {
+                            return failureCode(error)
+                        }
+                    }
+                }
+                : { samples in swiftGroupReadLoop(group, values, last, out, samples) }
             var operation = withCReadLoop(pmu: pmu, event: label, method: method, swift: swift, owner: group,
-                                          fd: group.descriptors[0], size: group.readFormat.bufferSize(events: members.count))
+                                          fd: group.descriptors[0], size: group.readFormat.bufferSize(events: members.count),
+                                          batch: batch)
             let release = operation.tearDown
             operation.tearDown = {
                 release()
@@ -112,10 +140,28 @@ enum ReadOperations {
         case .enableDisable:
             let counter = try open(members[0], options: CounterOptions(target: .callingThread, startDisabled: true))
             let fd = counter.descriptors[0]
-            let swift: SampleLoop = { samples in swiftEnableDisableLoop(counter, samples) }
-            let c: SampleLoop = { samples in
-                withExtendedLifetime(counter) { cbr_enable_disable_loop(fd, 0, samples.baseAddress, UInt64(samples.count)) }
-            }
+            let swift: SampleLoop = batch > 1
+                ? { samples in
+                    timeBatched(samples, batch: batch) {
+                        do throws(CounterError) {
+                            try counter.enable()
+                            try counter.disable()
+                            return 0
+                        } catch {
+                            return failureCode(error)
+                        }
+                    }
+                }
+                : { samples in swiftEnableDisableLoop(counter, samples) }
+            let c: SampleLoop = batch > 1
+                ? { samples in
+                    withExtendedLifetime(counter) {
+                        cbr_enable_disable_batch_loop(fd, 0, UInt64(batch), samples.baseAddress, UInt64(samples.count))
+                    }
+                }
+                : { samples in
+                    withExtendedLifetime(counter) { cbr_enable_disable_loop(fd, 0, samples.baseAddress, UInt64(samples.count)) }
+                }
             return ReadOperation(pmu: pmu, event: label, method: method, swift: swift, c: c,
                                  tearDown: { withExtendedLifetime(counter) {} })
         case .userSpace:
@@ -125,12 +171,18 @@ enum ReadOperations {
 
     /// The C reference: `read(fd, buffer, size)` per sample, on the library's descriptor and buffer size.
     private static func withCReadLoop(pmu: String, event: String, method: LatencyMethod, swift: @escaping SampleLoop,
-                                      owner: AnyObject, fd: Int32, size: Int) -> ReadOperation {
+                                      owner: AnyObject, fd: Int32, size: Int, batch: Int) -> ReadOperation {
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 8)
         let byteCount = UInt64(size)
-        let c: SampleLoop = { samples in
-            withExtendedLifetime(owner) { cbr_read_loop(fd, buffer, byteCount, samples.baseAddress, UInt64(samples.count)) }
-        }
+        let c: SampleLoop = batch > 1
+            ? { samples in
+                withExtendedLifetime(owner) {
+                    cbr_read_batch_loop(fd, buffer, byteCount, UInt64(batch), samples.baseAddress, UInt64(samples.count))
+                }
+            }
+            : { samples in
+                withExtendedLifetime(owner) { cbr_read_loop(fd, buffer, byteCount, samples.baseAddress, UInt64(samples.count)) }
+            }
         return ReadOperation(pmu: pmu, event: event, method: method, swift: swift, c: c, tearDown: {
             withExtendedLifetime(owner) {}
             buffer.deallocate()

@@ -24,6 +24,12 @@ int64_t cbr_read_loop(int32_t fd, void *buffer, uint64_t size, uint64_t *samples
 /// per sample; `flags` is 0 or PERF_IOC_FLAG_GROUP (1).
 int64_t cbr_enable_disable_loop(int32_t fd, uint32_t flags, uint64_t *samples, uint64_t count);
 
+/// Batch-timed forms: `batch` operations between one clock pair, each sample the
+/// time per operation; the clock's cost is spread over the batch.
+int64_t cbr_read_batch_loop(int32_t fd, void *buffer, uint64_t size, uint64_t batch,
+                            uint64_t *samples, uint64_t count);
+int64_t cbr_enable_disable_batch_loop(int32_t fd, uint32_t flags, uint64_t batch, uint64_t *samples, uint64_t count);
+
 /// `syscall(SYS_getpid)` per sample: the raw system call floor. Not getppid: the
 /// tracepoint rows count sys_enter_getppid, and the floor must take the same
 /// traced entry path (any syscall tracepoint enabled sends every syscall there)
