@@ -1,10 +1,15 @@
 /// The `--svg` chart: per PMU, per metric, a p50 bar per implementation
-/// (Swift next to C and the syscall floor) with p90 and p99 marks. One
-/// self-contained SVG file: no scripts, no external fonts or styles.
+/// (Swift next to C and the syscall floor) with p90 and p99 marks; then, where
+/// there are several core PMUs, each method across them. Panels that are
+/// compared share a scale (every read panel one, every exit panel another),
+/// and the canvas is as wide as its longest label needs. One self-contained
+/// SVG file: no scripts, no external fonts or styles.
 public enum SVGRenderer {
-    static let width = 1100
-    static let labelWidth = 300
+    /// Left of the bars (grown to fit the longest metric label) and right of them (value labels).
+    nonisolated(unsafe) static var labelWidth = 300
     static let plotWidth = 640
+    static let valueLabelWidth = 300
+    static var width: Int { labelWidth + plotWidth + valueLabelWidth }
     static let barHeight = 14
     static let barGap = 3
     static let metricGap = 12
@@ -21,12 +26,15 @@ public enum SVGRenderer {
     struct Bar {
         var implementation: Implementation
         var ns: LatencySummary
+        /// What the bar's label names (the implementation, or a PMU in the cluster panel).
+        var caption: String? = nil
     }
 
-    /// One metric: a label and its bars.
+    /// One metric: a label, its bars and the ratio line under the label.
     struct Metric {
         var label: String
         var bars: [Bar]
+        var ratio: String? = nil
     }
 
     public static func render(_ report: BenchReport) -> String {
@@ -46,6 +54,18 @@ public enum SVGRenderer {
             for row in report.exitLatency where row.pmu == pmu {
                 add("exit \(row.kind) · cpus \(row.cpus)", Bar(implementation: row.implementation, ns: row.ns))
             }
+            // The ratio under each label: the paired Swift/C estimate and its interval.
+            for index in result.indices {
+                let ratio = report.ratios.first { ratio in
+                    ratio.pmu == pmu && (result[index].label == "\(ratio.subject) · \(ratio.method)"
+                        || result[index].label == "exit \(ratio.method) · cpus \(ratio.subject)")
+                }
+                if let ratio, let paired = ratio.swiftOverCPaired {
+                    result[index].ratio = "Swift/C \(format(paired.value)) [\(format(paired.low))-\(format(paired.high))]"
+                } else if let p50 = ratio?.swiftOverCP50 {
+                    result[index].ratio = "Swift/C \(format(p50))"
+                }
+            }
             return result
         }
         var names: [String] = []
@@ -53,24 +73,40 @@ public enum SVGRenderer {
             names.append(name)
         }
         for name in names { sections.append((name, metrics(for: name))) }
+        // Common scales: every read panel shares one, every exit panel another.
+        let readScale = max(1, report.readLatency.map(\.ns.p99).max() ?? 1)
+        let exitScale = max(1, report.exitLatency.map(\.ns.p99).max() ?? 1)
+        let isExitSection = { (pmu: String) in !report.readLatency.contains { $0.pmu == pmu } }
+        // Clusters side by side: each method's Swift bar per core PMU.
+        let clusters = ClusterComparison.compute(report)
+        var clusterMetrics: [Metric] = []
+        for comparison in clusters {
+            let label = (comparison.table == "exit" ? "exit " : "") + comparison.method
+            var bars: [Bar] = []
+            for cluster in comparison.clusters {
+                let row = comparison.table == "read"
+                    ? report.readLatency.first { $0.pmu == cluster.pmu && $0.method == comparison.method && $0.implementation == .swift }?.ns
+                    : report.exitLatency.first { $0.pmu == cluster.pmu && $0.kind == comparison.method && $0.implementation == .swift }?.ns
+                if let row { bars.append(Bar(implementation: .swift, ns: row, caption: cluster.pmu)) }
+            }
+            clusterMetrics.append(Metric(label: label, bars: bars))
+        }
+        let longest = (sections.flatMap { $0.1.map(\.label) } + clusterMetrics.map(\.label)).map(\.count).max() ?? 0
+        labelWidth = max(300, longest * 7 + 30)
 
         var body = ""
         var y = 92
         for (pmu, metrics) in sections {
             body += text(x: 20, y: y, "PMU \(pmu)", size: 16, weight: "bold")
             y += 10
-            let scaleMax = max(1, metrics.flatMap { $0.bars.map { $0.ns.p99 } }.max() ?? 1)
+            let scaleMax = isExitSection(pmu) ? exitScale : readScale
             body += axis(y: y, scaleMax: scaleMax)
             y += 22
             for metric in metrics {
                 let height = metric.bars.count * (barHeight + barGap)
                 body += text(x: labelWidth - 10, y: y + height / 2, metric.label, size: 12, anchor: "end")
-                let p50 = { (implementation: Implementation) in
-                    metric.bars.first { $0.implementation == implementation }?.ns.p50
-                }
-                if let swift = p50(.swift), let c = p50(.c), c > 0 {
-                    body += text(x: labelWidth - 10, y: y + height / 2 + 14,
-                                 "Swift/C \(format(Double(swift) / Double(c)))", size: 10, anchor: "end", fill: "#555")
+                if let ratio = metric.ratio {
+                    body += text(x: labelWidth - 10, y: y + height / 2 + 14, ratio, size: 10, anchor: "end", fill: "#555")
                 }
                 for bar in metric.bars {
                     body += drawBar(bar, y: y, scaleMax: scaleMax)
@@ -79,6 +115,30 @@ public enum SVGRenderer {
                 y += metricGap
             }
             y += 18
+        }
+        if !clusterMetrics.isEmpty {
+            body += text(x: 20, y: y, "core PMUs side by side (Swift p50, one CPU each; read and exit scales as above)",
+                         size: 16, weight: "bold")
+            y += 10
+            for (index, metric) in clusterMetrics.enumerated() {
+                let scaleMax = clusters[index].table == "exit" ? exitScale : readScale
+                if index == 0 || clusters[index].table != clusters[index - 1].table {
+                    body += axis(y: y, scaleMax: scaleMax)
+                    y += 22
+                }
+                let height = metric.bars.count * (barHeight + barGap)
+                body += text(x: labelWidth - 10, y: y + height / 2, metric.label, size: 12, anchor: "end")
+                if let last = clusters[index].clusters.last, let ratio = last.ratio, let first = clusters[index].clusters.first {
+                    let interval = ratio.low == ratio.high ? "" : " [\(format(ratio.low))-\(format(ratio.high))]"
+                    body += text(x: labelWidth - 10, y: y + height / 2 + 14,
+                                 "\(last.pmu)/\(first.pmu) \(format(ratio.value))\(interval)", size: 10, anchor: "end", fill: "#555")
+                }
+                for bar in metric.bars {
+                    body += drawBar(bar, y: y, scaleMax: scaleMax)
+                    y += barHeight + barGap
+                }
+                y += metricGap + 8
+            }
         }
         let height = y + 20
         var svg = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -114,7 +174,7 @@ public enum SVGRenderer {
         out += "stroke-width=\"1.5\" stroke-dasharray=\"3,2\"/>\n"
         out += "<line x1=\"\(p99)\" y1=\"\(y - 1)\" x2=\"\(p99)\" y2=\"\(y + barHeight + 1)\" stroke=\"#222\" stroke-width=\"2\"/>\n"
         out += text(x: max(end, p99) + 6, y: y + barHeight - 3,
-                    "\(bar.implementation.rawValue) \(bar.ns.p50) (p90 \(bar.ns.p90), p99 \(bar.ns.p99))", size: 10)
+                    "\(bar.caption ?? bar.implementation.rawValue) \(bar.ns.p50) (p90 \(bar.ns.p90), p99 \(bar.ns.p99))", size: 10)
         return out
     }
 

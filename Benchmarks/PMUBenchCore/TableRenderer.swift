@@ -42,6 +42,45 @@ public enum TableRenderer {
                 out += "  unavailable: \(missing.what): \(missing.reason)\n"
             }
         }
+        let clusters = ClusterComparison.compute(report)
+        if !clusters.isEmpty {
+            out += "\n== core PMUs side by side (Swift p50, ns, one CPU each; ratio to the first [95% CI]) ==\n"
+            var rows: [[String]] = []
+            let names = clusters[0].clusters.map(\.pmu)
+            rows.append(["method"] + names.map { "\($0)" } + names.dropFirst().map { "\($0)/\(names[0])" })
+            for comparison in clusters {
+                var cells = [comparison.table == "exit" ? "exit " + comparison.method : comparison.method]
+                cells += comparison.clusters.map { "\($0.p50)" + ($0.cpu.map { " (cpu \($0))" } ?? "") }
+                cells += comparison.clusters.dropFirst().map { cluster in
+                    guard let ratio = cluster.ratio else { return "n/a" }
+                    return ratio.low == ratio.high ? format(ratio.value)
+                        : "\(format(ratio.value)) [\(format(ratio.low))-\(format(ratio.high))]"
+                }
+                rows.append(cells)
+            }
+            out += alignLeft(rows)
+        }
+        return out
+    }
+
+    /// Columns padded to their widest cell, two spaces apart, indented by two.
+    static func alignLeft(_ rows: [[String]]) -> String {
+        var widths: [Int] = []
+        for row in rows {
+            for (index, cell) in row.enumerated() {
+                if index >= widths.count { widths.append(0) }
+                widths[index] = max(widths[index], cell.count)
+            }
+        }
+        var out = ""
+        for row in rows {
+            var line = " "
+            for (index, cell) in row.enumerated() {
+                line += " " + cell + String(repeating: " ", count: widths[index] - cell.count)
+            }
+            while line.hasSuffix(" ") { line.removeLast() }
+            out += line + "\n"
+        }
         return out
     }
 

@@ -118,3 +118,30 @@ struct PairedRatioTests {
         #expect(abs((ratio.swiftOverCP50 ?? 0) - 1.04) < 1e-9)
     }
 }
+
+/// The same method on two core PMUs, side by side with the ratio and its interval.
+@Test(.timeLimit(.minutes(1))) func clustersAreComparedSideBySide() throws {
+    var environment = ReportFixtures.environment
+    environment.pmus = [PMUDescription(name: "armv8_cortex_a53", type: 8, kind: "core", cpus: "0-1"),
+                        PMUDescription(name: "armv8_cortex_a72", type: 9, kind: "core", cpus: "2-3")]
+    let little = (0..<3).map { r in (0..<20).map { UInt64(1000 + ($0 + r) % 5) } }
+    let big = (0..<3).map { r in (0..<20).map { UInt64(600 + ($0 + r) % 5) } }
+    let rows = [
+        ReadLatencyRow(pmu: "armv8_cortex_a53", event: "cpu_cycles", method: "read-single", implementation: .swift,
+                       ns: ReportFixtures.summary(p50: 1002), samples: 100, data: RowData(cpu: 0, blockMedians: little)),
+        ReadLatencyRow(pmu: "armv8_cortex_a72", event: "cpu_cycles", method: "read-single", implementation: .swift,
+                       ns: ReportFixtures.summary(p50: 602), samples: 100, data: RowData(cpu: 2, blockMedians: big)),
+    ]
+    let report = BenchReport(environment: environment, settings: ReportFixtures.report().settings, readLatency: rows)
+    let comparisons = ClusterComparison.compute(report)
+    #expect(comparisons.count == 1)
+    let ratio = try #require(comparisons.first?.clusters.last?.ratio)
+    #expect(abs(ratio.value - 602.0 / 1002.0) < 0.01)
+    #expect(ratio.low <= ratio.value && ratio.value <= ratio.high)
+    #expect(comparisons.first?.clusters.map(\.cpu) == [0, 2])
+    let table = TableRenderer.render(report)
+    #expect(table.contains("core PMUs side by side"))
+    #expect(table.contains("armv8_cortex_a72/armv8_cortex_a53"))
+    // One core PMU: nothing to compare.
+    #expect(ClusterComparison.compute(ReportFixtures.report()).isEmpty)
+}
