@@ -28,6 +28,9 @@ final class MockKernel: @unchecked Sendable {
     var affinity: [(tid: Int32, mask: [UInt64])] = []
     var affinityErrno: Errno?
     var openFDs: Set<Int32> = []
+    /// Called (under the lock) for each KVM_RUN with the VCPU descriptor: a test fills
+    /// that VCPU's `kvm_run` mapping with the exit it wants decoded.
+    var onRun: ((Int32) -> Void)?
     private var nextFD: Int32 = 100
 
     func withLock<T>(_ body: () -> T) -> T { lock.lock(); defer { lock.unlock() }; return body() }
@@ -71,6 +74,9 @@ final class MockKernel: @unchecked Sendable {
         case KVMIoctl.getAPIVersion: return apiVersion
         case KVMIoctl.createVM, KVMIoctl.createVCPU: return allocate()
         case KVMIoctl.getVCPUMmapSize: return 4096
+        case KVMIoctl.run:
+            onRun?(fd)
+            return 0
         case KVMIoctl.checkExtension: return extensions[argument] ?? 0
         case KVMIoctl.armPreferredTarget:
             pointer?.storeBytes(of: preferredTarget.littleEndian, as: UInt32.self)
