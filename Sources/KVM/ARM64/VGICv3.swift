@@ -1,3 +1,5 @@
+import PerfEvents
+
 /// An in-kernel GICv3 for an arm64 VM (`KVM_CREATE_DEVICE` with `KVM_DEV_TYPE_ARM_VGIC_V3`,
 /// Documentation/virt/kvm/devices/arm-vgic-v3.rst): where the guest finds the
 /// distributor and the redistributors. Needed for the PMU overflow interrupt
