@@ -124,6 +124,7 @@ struct GuestProgramTests {
         #expect(A64.msr(.pmevtyperEL0(1), x: 0) == 0xd51b_ec20)
         #expect(A64.msr(.pmevtyperEL0(9), x: 0) == 0xd51b_ed20)
         #expect(A64.msr(.pmintensetEL1, x: 0) == 0xd518_9e20)
+        #expect(A64.msr(.pmcntenclrEL0, x: 0) == 0xd51b_9c40)
         #expect(A64.mrs(x: 22, .mpidrEL1) == 0xd538_00b6)
         #expect(A64.msr(.vbarEL1, x: 0) == 0xd518_c000)
         #expect(A64.mrs(x: 9, .esrEL1) == 0xd538_5209)
@@ -143,11 +144,17 @@ struct GuestProgramTests {
         #expect(code[vectors + 0x280 / 4 + 1] == A64.str(x: 9, base: 20, offset: 0))
         #expect(code[vectors + 0x200 / 4] == A64.mrs(x: 9, .esrEL1))
         #expect(code.contains(A64.eret))
-        // Counters 0, 1 get INST_RETIRED and CPU_CYCLES; counter 2 overflows after 1000 from 2^32 - 1000.
-        #expect(code.contains(A64.msr(.pmevtyperEL0(2), x: 0)))
+        // Counters 0, 1 get INST_RETIRED and CPU_CYCLES; counter 0 overflows after 1000 from 2^32 - 1000.
+        #expect(code.contains(A64.msr(.pmevtyperEL0(1), x: 0)))
+        #expect(!code.contains(A64.msr(.pmevtyperEL0(2), x: 0)))
         #expect(code.contains(A64.movz(x: 0, 0xFC18)))  // low half of 0xFFFFFC18
-        #expect(layout.overflowCounterIndex == 2)
-        #expect(layout.program.userspaceExits == 7)
+        #expect(layout.preload == 0xFFFF_FC18)
+        // Counter 0's count from its value, whether it is 32 bits wide (wrapped) or 64 (past 2^32).
+        #expect(layout.count(counter: 0, value: 0x1_0000_0000 + 199_000) == 200_000)
+        #expect(layout.count(counter: 0, value: 199_000) == 200_000)
+        #expect(layout.count(counter: 0, value: UInt64(layout.preload)) == 0)
+        #expect(layout.count(counter: 1, value: 5) == 5)
+        #expect(layout.program.userspaceExits == 6)
         // Report addresses decode back to their slots.
         for slot in ARM64EventCounterProgram.Slot.allCases {
             let address = ARM64EventCounterProgram.address(of: slot)

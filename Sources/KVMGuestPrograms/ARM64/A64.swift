@@ -14,6 +14,8 @@ public enum A64 {
         public static let pmcrEL0 = SystemRegister(op0: 3, op1: 3, crn: 9, crm: 12, op2: 0)
         /// PMCNTENSET_EL0 (3, 3, c9, c12, 1): bit 31 enables PMCCNTR_EL0.
         public static let pmcntensetEL0 = SystemRegister(op0: 3, op1: 3, crn: 9, crm: 12, op2: 1)
+        /// PMCNTENCLR_EL0 (3, 3, c9, c12, 2): write ones to disable counters.
+        public static let pmcntenclrEL0 = SystemRegister(op0: 3, op1: 3, crn: 9, crm: 12, op2: 2)
         /// PMOVSCLR_EL0 (3, 3, c9, c12, 3): write ones to clear overflow flags.
         public static let pmovsclrEL0 = SystemRegister(op0: 3, op1: 3, crn: 9, crm: 12, op2: 3)
         /// PMCCNTR_EL0 (3, 3, c9, c13, 0): the cycle counter.

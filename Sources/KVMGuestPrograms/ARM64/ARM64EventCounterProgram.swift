@@ -13,12 +13,12 @@ import KVM
 ///    redistributor's GICR_ISENABLER0 bit for the interrupt; ICC_PMR_EL1 = 0xff,
 ///    ICC_IGRPEN1_EL1 = 1;
 /// 2. PMCR_EL0.E|P|C (enable, reset every counter); PMEVTYPER<i> = `events[i]` for
-///    counters 0…; counter `events.count` (the overflow counter) counts
-///    `overflowEvent` from 2^32 − `overflowAfter`, with its interrupt enabled
-///    (PMINTENSET_EL1); all of them and PMCCNTR_EL0 enabled; IRQs unmasked;
+///    counters 0…; counter 0 starts at ``preload`` (2^32 − `overflowAfter`), with its
+///    overflow interrupt enabled (PMINTENSET_EL1), so it overflows once; all of them
+///    enabled (not PMCCNTR_EL0: see below); IRQs unmasked;
 /// 3. a loop of `iterations` × (SUBS, B.NE): 2 instructions each;
-/// 4. reads every counter, then reports them, the interrupts taken, PMCR_EL0 and its
-///    VCPU index; SYSTEM_OFF.
+/// 4. reads every counter, disables them all (PMCNTENCLR_EL0), then reports them, the
+///    interrupts taken, PMCR_EL0 and its VCPU index; SYSTEM_OFF.
 ///
 /// The IRQ handler (VBAR + 0x280) acknowledges (ICC_IAR1_EL1), reports the INTID
 /// (slot ``Slot/interrupt``, one exit per interrupt), clears the overflow flag, ends
@@ -31,7 +31,7 @@ public struct ARM64EventCounterProgram: Hashable, Sendable {
         case interrupt = 0
         /// How many interrupts the handler took.
         case interruptsTaken = 1
-        /// PMCCNTR_EL0.
+        /// PMCCNTR_EL0 (left disabled by the program: reads 0).
         case cycleCounter = 2
         /// PMCR_EL0 (N, bits 15…11: the event counters the guest sees).
         case control = 3
@@ -39,8 +39,6 @@ public struct ARM64EventCounterProgram: Hashable, Sendable {
         case vcpu = 4
         /// ESR_EL1 of an unexpected synchronous exception (then SYSTEM_OFF).
         case syncException = 5
-        /// The overflow counter's value at the end (it wrapped past 0 when the interrupt came).
-        case overflowCounter = 6
         /// Event counter 0; counter i is at slot 8 + i.
         case counter0 = 8
     }
@@ -52,29 +50,34 @@ public struct ARM64EventCounterProgram: Hashable, Sendable {
 
     /// PMUv3 event numbers for counters 0… (at most ``maximumEvents``).
     public var events: [UInt16]
-    /// The overflow counter's event.
-    public var overflowEvent: UInt16
-    /// After how many `overflowEvent` events the overflow interrupt is raised.
+    /// After how many of counter 0's events the overflow interrupt is raised.
     public var overflowAfter: UInt32
     /// Loop iterations (2 instructions each).
     public var iterations: UInt32
     public var vgic: VGICv3
     public var interrupt: UInt32
 
-    /// INST_RETIRED (0x08) and CPU_CYCLES (0x11), the overflow counter on
-    /// INST_RETIRED after 1000 instructions.
-    public init(events: [UInt16] = [0x08, 0x11], overflowEvent: UInt16 = 0x08, overflowAfter: UInt32 = 1000,
+    /// INST_RETIRED (0x08) and CPU_CYCLES (0x11); counter 0 overflows after 1000
+    /// instructions. Few counters on purpose: KVM may back each guest counter with a
+    /// chained pair of host counters (64-bit counters of PMUv3p5), and the host's own
+    /// counts of the VCPU thread need room on the same PMU.
+    public init(events: [UInt16] = [0x08, 0x11], overflowAfter: UInt32 = 1000,
                 iterations: UInt32, vgic: VGICv3 = VGICv3(), interrupt: UInt32 = VGICv3.pmuInterrupt) {
-        self.events = Array(events.prefix(Self.maximumEvents))
-        self.overflowEvent = overflowEvent
+        self.events = Array((events.isEmpty ? [0x08] : events).prefix(Self.maximumEvents))
         self.overflowAfter = max(overflowAfter, 1)
         self.iterations = max(iterations, 1)
         self.vgic = vgic
         self.interrupt = interrupt
     }
 
-    /// The counter index that raises the overflow interrupt.
-    public var overflowCounterIndex: UInt32 { UInt32(events.count) }
+    /// Counter 0's start value: 2^32 − `overflowAfter`.
+    public var preload: UInt32 { 0 &- overflowAfter }
+
+    /// What counter `index` counted, from its reported value: counter 0 started at
+    /// ``preload`` (its low 32 bits wrap whether the counter is 32 or 64 bits wide).
+    public func count(counter index: Int, value: UInt64) -> UInt64 {
+        index == 0 ? (value &- UInt64(preload)) & 0xFFFF_FFFF : value
+    }
 
     /// The MMIO address of `slot` (event counter `index` for ``Slot/counter0``).
     public static func address(of slot: Slot, counter index: Int = 0) -> UInt64 {
@@ -119,13 +122,12 @@ public struct ARM64EventCounterProgram: Hashable, Sendable {
         for (index, event) in events.enumerated() {
             main += [A64.movz(x: 0, event), A64.msr(.pmevtyperEL0(UInt32(index)), x: 0)]
         }
-        let overflow = overflowCounterIndex
-        main += [A64.movz(x: 0, overflowEvent), A64.msr(.pmevtyperEL0(overflow), x: 0)]
-        main += A64.load32(x: 0, 0 &- overflowAfter)
-        main += [A64.msr(.pmevcntrEL0(overflow), x: 0)]
-        main += A64.load32(x: 0, 1 << overflow)
-        main += [A64.msr(.pmintensetEL1, x: 0)]
-        main += A64.load32(x: 0, (1 << 31) | ((1 << (overflow + 1)) - 1))
+        main += A64.load32(x: 0, preload)
+        main += [A64.msr(.pmevcntrEL0(0), x: 0), A64.movz(x: 0, 1), A64.msr(.pmintensetEL1, x: 0)]
+        // The event counters only: KVM backs the guest's 64-bit PMCCNTR_EL0 with a chained
+        // pair of host counters when the host's cycle counter is taken, which leaves too few
+        // for the host's own counts of the VCPU thread.
+        main += A64.load32(x: 0, (1 << UInt32(events.count)) - 1)
         main += [A64.msr(.pmcntensetEL0, x: 0), A64.isb, A64.unmaskIRQ]
         // The measured loop.
         main += A64.load32(x: 2, iterations)
@@ -138,19 +140,20 @@ public struct ARM64EventCounterProgram: Hashable, Sendable {
             reads.append(A64.mrs(x: register, .pmevcntrEL0(UInt32(index))))
             stores.append(A64.str(x: register, base: 20, offset: 8 * (Slot.counter0.rawValue + UInt32(index))))
         }
-        reads += [A64.mrs(x: 10, .pmccntrEL0), A64.mrs(x: 11, .pmevcntrEL0(overflow)), A64.mrs(x: 12, .pmcrEL0)]
+        reads += [A64.mrs(x: 10, .pmccntrEL0), A64.mrs(x: 12, .pmcrEL0)]
         stores += [A64.str(x: 10, base: 20, offset: 8 * Slot.cycleCounter.rawValue),
-                   A64.str(x: 11, base: 20, offset: 8 * Slot.overflowCounter.rawValue),
                    A64.str(x: 12, base: 20, offset: 8 * Slot.control.rawValue),
                    A64.str(x: 22, base: 20, offset: 8 * Slot.vcpu.rawValue),
                    A64.str(x: 21, base: 20, offset: 8 * Slot.interruptsTaken.rawValue)]
-        main += reads + stores + ARM64Programs.systemOff
+        // Stop counting before the reports: KVM then disables the host events behind the
+        // guest's counters, so another VCPU on the same host thread gets the PMU's counters.
+        let stop: [UInt32] = [A64.movn(x: 0, 0), A64.msr(.pmcntenclrEL0, x: 0), A64.isb]
+        main += reads + stop + stores + ARM64Programs.systemOff
 
         let sync: [UInt32] = [A64.mrs(x: 9, .esrEL1), A64.str(x: 9, base: 20, offset: 8 * Slot.syncException.rawValue)]
             + ARM64Programs.systemOff
         var irq: [UInt32] = [A64.mrs(x: 9, .iccIAR1EL1), A64.str(x: 9, base: 20, offset: 8 * Slot.interrupt.rawValue)]
-        irq += A64.load32(x: 10, 1 << overflow)
-        irq += [A64.msr(.pmovsclrEL0, x: 10), A64.msr(.iccEOIR1EL1, x: 9), A64.add(x: 21, 21, 1), A64.isb, A64.eret]
+        irq += [A64.movz(x: 10, 1), A64.msr(.pmovsclrEL0, x: 10), A64.msr(.iccEOIR1EL1, x: 9), A64.add(x: 21, 21, 1), A64.isb, A64.eret]
 
         // Lay out: main at 0, the vectors at 0x800 (sync 0x200, IRQ 0x280 within).
         var words = main
@@ -161,7 +164,7 @@ public struct ARM64EventCounterProgram: Hashable, Sendable {
         for (offset, code) in [(0x200, sync), (0x280, irq)] {
             for (index, word) in code.enumerated() { words[vectorWord + offset / 4 + index] = word }
         }
-        let exits = events.count + 5  // counters, then cycle, overflow, control, vcpu, interrupts taken
+        let exits = events.count + 4  // counters, then cycle, control, vcpu, interrupts taken
         return GuestProgram(name: "arm64 event counters \(events.map { "0x" + String($0, radix: 16) }) + overflow IRQ",
                             code: A64.bytes(words), loadAddress: base, userspaceExits: exits)
     }

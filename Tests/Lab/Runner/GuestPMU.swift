@@ -143,7 +143,9 @@ extension Lab {
         if slot == .counter0 {
             let counter = decoded.1
             let event = counter < program.events.count ? UInt64(program.events[counter]) : 0
-            fields += [("counter", "\(counter)"), ("event", Out.hex(event))]
+            fields += [("counter", "\(counter)"), ("event", Out.hex(event)), ("raw", "\(access.value)")]
+            Out.fact("guest-report", fields + [("value", "\(program.count(counter: counter, value: access.value))")])
+            return ([], false)
         }
         Out.fact("guest-report", fields + [("value", "\(access.value)")])
         return ([], slot == .interruptsTaken || slot == .syncException)
@@ -228,7 +230,6 @@ extension ARM64EventCounterProgram.Slot {
         case .control: return "pmcr"
         case .vcpu: return "vcpu_index"
         case .syncException: return "sync_exception"
-        case .overflowCounter: return "overflow_counter"
         case .counter0: return "counter"
         }
     }
