@@ -260,6 +260,10 @@ extension KVMError {
             return KVMError(.noSuchPMU(type: type ?? 0), call: call, errno: errno)
         case .noSuchDevice? where attribute == .initialise:
             return KVMError(.vgicNotInitialised, call: call, errno: errno)
+        case .noSuchDeviceOrAddress? where attribute == .initialise:
+            // Measured in the lab (6.12): a VM with an in-kernel vGIC, INIT without IRQ.
+            return KVMError(.invalidConfiguration("the VM has an in-kernel vGIC, so each VCPU's PMU needs its overflow"
+                + " interrupt (KVM_ARM_VCPU_PMU_V3_IRQ) before KVM_ARM_VCPU_PMU_V3_INIT"), call: call, errno: errno)
         case .noSuchDevice?:
             return KVMError(.noPMUv3, call: call, errno: errno)
         case .badAddress?:

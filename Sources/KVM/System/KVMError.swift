@@ -92,7 +92,7 @@ public struct KVMError: Error, Hashable, Sendable, CustomStringConvertible {
                 + " (KVM_DEV_ARM_VGIC_CTRL_INIT comes before PMU INIT), or the VCPU has no PMUv3"
                 + " (initialise it with KVM_ARM_VCPU_PMU_V3)"
         case .invalidConfiguration(let detail):
-            return "invalid configuration: \(detail)"
+            return "invalid configuration: \(detail)" + cause
         case .runFailed:
             return "KVM_RUN failed\(cause): a generic failure KVM does not explain (EINVAL or ENOEXEC: the VCPU or"
                 + " the VM is not set up for running, e.g. no KVM_ARM_VCPU_INIT, an unfinished PMU or vGIC); see dmesg"
