@@ -134,6 +134,16 @@ struct GuestProgramTests {
         #expect(A64.msr(.iccIGRPEN1EL1, x: 0) == 0xd518_cce0)
     }
 
+    /// The migration scenario's guest against the same source assembled by `aarch64-linux-gnu-as`.
+    @Test func workReportsMatchTheAssembler() {
+        #expect(words(ARM64Programs.workReports(rounds: 2, work: 3)) == [
+            0x92800000, 0xd5189e40, 0xd51b9c60, 0xd53b9c00, 0xb2400000, 0xb27f0000, 0xb27e0000, 0xd51b9c00,
+            0xd2800100, 0xd51bec00, 0xd2800020, 0xf2b00000, 0xd51b9c20, 0xd5033fdf, 0xd2800001, 0xf2a20001,
+            0xd2800044, 0xf2a00004, 0xd2800062, 0xf2a00002, 0xf1000442, 0x54ffffe1, 0xd53b9d03, 0xd53be805,
+            0xf9000023, 0xf9000425, 0xf1000484, 0x54fffee1, 0x52800100, 0x72b08000, 0xd4000002, 0x14000000])
+        #expect(ARM64Programs.workReports(rounds: 2, work: 3).userspaceExits == 4)
+    }
+
     @Test func eventCounterProgramLayout() {
         let layout = ARM64EventCounterProgram(iterations: 100_000)
         let code = words(layout.program)
