@@ -72,7 +72,7 @@ embedded: deps
 
 # The emulated arm64 big.LITTLE lab (QEMU, two PMUs, KVM with SET_PMU): the library as
 # Embedded Swift runs there and Tests/Lab/check-lab.py judges what it printed.
-# LAB_KERNELS="6.12 6.1" by default; `make lab LAB_KERNEL=6.1` runs one.
+# LAB_KERNELS="6.12 6.1 5.10" by default (booted at once); `make lab LAB_KERNEL=6.1` runs one.
 lab: deps
 	@Tests/Lab/run-lab.sh
 

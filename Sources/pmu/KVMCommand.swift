@@ -63,8 +63,10 @@ struct KVMCommand: ParsableCommand {
         @ExplicitNull var cpus: String?
         var kvm: String
         var reason: String
+        /// arm64: what KVM_HAS_DEVICE_ATTR said about each PMU attribute (`SET_PMU=yes …`).
+        @ExplicitNull var attributes: String?
 
-        enum CodingKeys: String, CodingKey { case name, type, cpus, kvm, reason }
+        enum CodingKeys: String, CodingKey { case name, type, cpus, kvm, reason, attributes = "kvm_attributes" }
     }
 
     struct Selection: Encodable {
@@ -193,8 +195,10 @@ struct KVMCommand: ParsableCommand {
 
         let native = cores.filter { Self.architecture(of: $0) == hostArchitecture }
         var verdicts: [String: (String, String)] = [:]
+        var attributes: [String: String] = [:]
         if hostArchitecture == "arm64" {
             for trial in VirtualPMUReport.arm64Trials(corePMUs: native, devicePath: devicePath) {
+                if let features = trial.features { attributes[trial.pmu.name] = features.summary }
                 switch trial.verdict {
                 case .accepted:
                     verdicts[trial.pmu.name] = ("accepted", "KVM_ARM_VCPU_PMU_V3_SET_PMU with type \(trial.pmu.type) succeeded on a scratch VM")
@@ -216,7 +220,9 @@ struct KVMCommand: ParsableCommand {
                 "this host's KVM is \(hostArchitecture); \(pmu.name) is "
                     + (pmuArchitecture == "other" ? "a PMU of another architecture" : "an \(pmuArchitecture) PMU")
                     + " (from \(devices))")
-            rows.append(Row(name: pmu.name, type: pmu.type, cpus: pmu.cpus?.description, kvm: verdict.0, reason: verdict.1))
+            let reason = verdict.1 + (attributes[pmu.name].map { " (KVM_HAS_DEVICE_ATTR: \($0))" } ?? "")
+            rows.append(Row(name: pmu.name, type: pmu.type, cpus: pmu.cpus?.description, kvm: verdict.0, reason: reason,
+                            attributes: attributes[pmu.name]))
         }
 
         if cores.isEmpty {

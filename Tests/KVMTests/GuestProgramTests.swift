@@ -108,4 +108,69 @@ struct GuestProgramTests {
         // Programs sit in RAM; the MMIO address does not.
         #expect(UInt64(ARM64Programs.mmioAddress) < ARM64Programs.memoryBase)
     }
+
+    /// The instructions the event-counter program adds, against `aarch64-linux-gnu-as` 2.40.
+    @Test func eventCounterInstructionsMatchTheAssembler() {
+        #expect(A64.str(x: 3, base: 20, offset: 64) == 0xf900_2283)
+        #expect(A64.str(w: 1, base: 0) == 0xb900_0001)
+        #expect(A64.str(w: 1, base: 0, offset: 8) == 0xb900_0801)
+        #expect(A64.add(x: 21, 21, 1) == 0x9100_06b5)
+        #expect(A64.add(x: 0, 0, x: 1) == 0x8b01_0000)
+        #expect(A64.andLowByte(x: 22, 22) == 0x9240_1ed6)
+        #expect(A64.lsl(x: 1, 22, 17) == 0xd36f_bac1)
+        #expect(A64.unmaskIRQ == 0xd503_42ff)
+        #expect(A64.eret == 0xd69f_03e0)
+        #expect(A64.mrs(x: 0, .pmevcntrEL0(2)) == 0xd53b_e840)
+        #expect(A64.msr(.pmevtyperEL0(1), x: 0) == 0xd51b_ec20)
+        #expect(A64.msr(.pmevtyperEL0(9), x: 0) == 0xd51b_ed20)
+        #expect(A64.msr(.pmintensetEL1, x: 0) == 0xd518_9e20)
+        #expect(A64.msr(.pmcntenclrEL0, x: 0) == 0xd51b_9c40)
+        #expect(A64.mrs(x: 22, .mpidrEL1) == 0xd538_00b6)
+        #expect(A64.msr(.vbarEL1, x: 0) == 0xd518_c000)
+        #expect(A64.mrs(x: 9, .esrEL1) == 0xd538_5209)
+        #expect(A64.msr(.iccPMREL1, x: 0) == 0xd518_4600)
+        #expect(A64.mrs(x: 9, .iccIAR1EL1) == 0xd538_cc09)
+        #expect(A64.msr(.iccEOIR1EL1, x: 9) == 0xd518_cc29)
+        #expect(A64.msr(.iccIGRPEN1EL1, x: 0) == 0xd518_cce0)
+    }
+
+    /// The migration scenario's guest against the same source assembled by `aarch64-linux-gnu-as`.
+    @Test func workReportsMatchTheAssembler() {
+        #expect(words(ARM64Programs.workReports(rounds: 2, work: 3)) == [
+            0x92800000, 0xd5189e40, 0xd51b9c60, 0xd53b9c00, 0xb2400000, 0xb27f0000, 0xb27e0000, 0xd51b9c00,
+            0xd2800100, 0xd51bec00, 0xd2800020, 0xf2b00000, 0xd51b9c20, 0xd5033fdf, 0xd2800001, 0xf2a20001,
+            0xd2800044, 0xf2a00004, 0xd2800062, 0xf2a00002, 0xf1000442, 0x54ffffe1, 0xd53b9d03, 0xd53be805,
+            0xf9000023, 0xf9000425, 0xf1000484, 0x54fffee1, 0x52800100, 0x72b08000, 0xd4000002, 0x14000000])
+        #expect(ARM64Programs.workReports(rounds: 2, work: 3).userspaceExits == 4)
+    }
+
+    @Test func eventCounterProgramLayout() {
+        let layout = ARM64EventCounterProgram(iterations: 100_000)
+        let code = words(layout.program)
+        let vectors = Int(ARM64EventCounterProgram.vectorOffset / 4)
+        #expect(code.count == vectors + 0x200)
+        // IRQ vector: acknowledge, report the INTID to slot 0; sync vector: ESR_EL1 to slot 5.
+        #expect(code[vectors + 0x280 / 4] == A64.mrs(x: 9, .iccIAR1EL1))
+        #expect(code[vectors + 0x280 / 4 + 1] == A64.str(x: 9, base: 20, offset: 0))
+        #expect(code[vectors + 0x200 / 4] == A64.mrs(x: 9, .esrEL1))
+        #expect(code.contains(A64.eret))
+        // Counters 0, 1 get INST_RETIRED and CPU_CYCLES; counter 0 overflows after 1000 from 2^32 - 1000.
+        #expect(code.contains(A64.msr(.pmevtyperEL0(1), x: 0)))
+        #expect(!code.contains(A64.msr(.pmevtyperEL0(2), x: 0)))
+        #expect(code.contains(A64.movz(x: 0, 0xFC18)))  // low half of 0xFFFFFC18
+        #expect(layout.preload == 0xFFFF_FC18)
+        // Counter 0's count from its value, whether it is 32 bits wide (wrapped) or 64 (past 2^32).
+        #expect(layout.count(counter: 0, value: 0x1_0000_0000 + 199_000) == 200_000)
+        #expect(layout.count(counter: 0, value: 199_000) == 200_000)
+        #expect(layout.count(counter: 0, value: UInt64(layout.preload)) == 0)
+        #expect(layout.count(counter: 1, value: 5) == 5)
+        #expect(layout.program.userspaceExits == 6)
+        // Report addresses decode back to their slots.
+        for slot in ARM64EventCounterProgram.Slot.allCases {
+            let address = ARM64EventCounterProgram.address(of: slot)
+            #expect(ARM64EventCounterProgram.slot(at: address)?.0 == slot)
+        }
+        #expect(ARM64EventCounterProgram.slot(at: ARM64EventCounterProgram.address(of: .counter0, counter: 1))! == (.counter0, 1))
+        #expect(ARM64EventCounterProgram.slot(at: UInt64(ARM64Programs.mmioAddress) + 3) == nil)
+    }
 }

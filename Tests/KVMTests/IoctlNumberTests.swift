@@ -15,6 +15,8 @@ struct IoctlNumberTests {
         #expect(KVMIoctl.run.rawValue == ckhv_KVM_RUN)
         #expect(KVMIoctl.setDeviceAttribute.rawValue == ckhv_KVM_SET_DEVICE_ATTR)
         #expect(KVMIoctl.hasDeviceAttribute.rawValue == ckhv_KVM_HAS_DEVICE_ATTR)
+        #expect(KVMIoctl.createDevice.rawValue == ckhv_KVM_CREATE_DEVICE)
+        #expect(VGICv3.deviceType == ckhv_KVM_DEV_TYPE_ARM_VGIC_V3)
         #expect(KVMIoctl.setOneRegister.rawValue == ckhv_KVM_SET_ONE_REG)
     }
 

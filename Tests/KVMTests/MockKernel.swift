@@ -14,6 +14,12 @@ final class MockKernel: @unchecked Sendable {
     var failures: [UInt64: Errno] = [:]
     var extensions: [UInt64: Int32] = [KVMCapability.armPMUv3: 1]
     var preferredTarget: UInt32 = 5
+    /// PMU attributes `KVM_HAS_DEVICE_ATTR` answers ENXIO for (a kernel without them).
+    var missingAttributes: Set<ARM64PMUAttribute> = []
+    /// `KVM_CREATE_DEVICE` calls: (VM fd, device type) and the descriptors returned.
+    var createdDevices: [(vm: Int32, type: UInt32, fd: Int32)] = []
+    /// SET_DEVICE_ATTR value bytes (as many as the kernel reads), in call order.
+    var attributeBytes: [[UInt8]] = []
     /// SET_DEVICE_ATTR calls: (fd, group, attribute, value at addr when non-zero).
     var deviceAttributes: [(fd: Int32, group: UInt32, attribute: UInt64, value: Int32?)] = []
     var requests: [(fd: Int32, request: UInt64)] = []
@@ -22,6 +28,9 @@ final class MockKernel: @unchecked Sendable {
     var affinity: [(tid: Int32, mask: [UInt64])] = []
     var affinityErrno: Errno?
     var openFDs: Set<Int32> = []
+    /// Called (under the lock) for each KVM_RUN with the VCPU descriptor: a test fills
+    /// that VCPU's `kvm_run` mapping with the exit it wants decoded.
+    var onRun: ((Int32) -> Void)?
     private var nextFD: Int32 = 100
 
     func withLock<T>(_ body: () -> T) -> T { lock.lock(); defer { lock.unlock() }; return body() }
@@ -65,6 +74,9 @@ final class MockKernel: @unchecked Sendable {
         case KVMIoctl.getAPIVersion: return apiVersion
         case KVMIoctl.createVM, KVMIoctl.createVCPU: return allocate()
         case KVMIoctl.getVCPUMmapSize: return 4096
+        case KVMIoctl.run:
+            onRun?(fd)
+            return 0
         case KVMIoctl.checkExtension: return extensions[argument] ?? 0
         case KVMIoctl.armPreferredTarget:
             pointer?.storeBytes(of: preferredTarget.littleEndian, as: UInt32.self)
@@ -84,8 +96,29 @@ final class MockKernel: @unchecked Sendable {
                   let attribute = DeviceAttribute(bytes: Array(UnsafeRawBufferPointer(start: pointer, count: 24))) else {
                 return -Errno.badAddress.rawValue
             }
-            let value = UnsafeRawPointer(bitPattern: UInt(attribute.address))?.loadUnaligned(as: Int32.self)
+            let valuePointer = UnsafeRawPointer(bitPattern: UInt(attribute.address))
+            let value = valuePointer?.loadUnaligned(as: Int32.self)
             deviceAttributes.append((fd, attribute.group, attribute.attribute, value))
+            // PMU controls take an int, except FILTER (8 bytes); the vGIC addresses are u64.
+            let isInt = fd != createdDevices.last?.fd && attribute.attribute != ARM64PMUAttribute.filter.rawValue
+            attributeBytes.append(valuePointer.map { Array(UnsafeRawBufferPointer(start: $0, count: isInt ? 4 : 8)) } ?? [])
+            return 0
+        case KVMIoctl.hasDeviceAttribute:
+            guard let pointer,
+                  let attribute = DeviceAttribute(bytes: Array(UnsafeRawBufferPointer(start: pointer, count: 24))) else {
+                return -Errno.badAddress.rawValue
+            }
+            if attribute.group == ARM64PMUAttribute.group, let known = ARM64PMUAttribute(rawValue: attribute.attribute),
+               !missingAttributes.contains(known) {
+                return 0
+            }
+            return -Errno.noSuchDeviceOrAddress.rawValue
+        case KVMIoctl.createDevice:
+            guard let pointer else { return -Errno.badAddress.rawValue }
+            let type = pointer.loadUnaligned(as: UInt32.self)
+            let device = allocate()
+            pointer.storeBytes(of: UInt32(bitPattern: device), toByteOffset: 4, as: UInt32.self)
+            createdDevices.append((fd, type, device))
             return 0
         default:
             return 0

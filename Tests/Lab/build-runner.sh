@@ -14,6 +14,19 @@ output=${1:-$out_dir/pmu-lab-runner}
 mkdir -p "$out_dir"
 
 [ -f "$LAB_LIBPFM_A" ] || { echo "no arm64 libpfm at $LAB_LIBPFM_A: run Tests/Lab/lab.sh prepare" >&2; exit 2; }
+
+# A warm build: every input (the compiler, this script, the Embedded build script, the
+# library and runner sources, the C shims, libpfm) hashed; the same key as the last
+# successful build reuses its runner (LAB_REBUILD=1 forces a build).
+key=$( { swiftc --version 2>&1; cat "$0" .ci/embedded-build.sh;
+         find Sources/PerfEvents Sources/KVM Sources/KVMGuestPrograms CModules/CPerfEvents CModules/CLibpfm Tests/Lab/Runner \
+              -type f | LC_ALL=C sort | xargs sha256sum; sha256sum "$LAB_LIBPFM_A"; } | sha256sum | cut -c1-16)
+if [ "${LAB_REBUILD:-0}" = 0 ] && [ -x "$output" ] && [ "$(cat "$output.key" 2>/dev/null)" = "$key" ]; then
+  echo "embedded aarch64 + runner: unchanged inputs (key $key), reusing $output" >&2
+  echo "$output"
+  exit 0
+fi
+rm -f "$output.key"
 # The Embedded compile `make embedded` checks, on stderr (stdout is the runner's path).
 .ci/embedded-build.sh "$out_dir/modules" >&2
 
@@ -38,4 +51,5 @@ objects=("$out_dir/Runner.o" "$out_dir/modules/PerfEvents.o" "${c_objects[@]}")
 # GNU ld rejects Embedded Swift objects with a copy-relocation error: link with the toolchain's lld.
 aarch64-linux-gnu-gcc -static -fuse-ld=lld -B"$toolchain_bin" "${objects[@]}" \
   "$toolchain_lib/libswiftUnicodeDataTables.a" "$LAB_LIBPFM_A" -lm -o "$output"
+echo "$key" > "$output.key"
 echo "$output"

@@ -15,7 +15,8 @@ line per check (`ok` or `FAIL` with why) and a final `N passed, M failed`.
 Exit status: 0 when every check passed, 1 when one failed or an item is
 missing, 64 on a usage error.
 
-Usage: check-lab.py RUNNER_OUTPUT [--kernel 6.12|6.1]
+Usage: check-lab.py RUNNER_OUTPUT [--kernel 6.12|6.1|5.10] [--dts PATCHED.dts]
+       check-lab.py --table OUTPUT...   (the kernel x scenario table, Markdown)
 """
 import re
 import sys
@@ -26,6 +27,18 @@ PSCI_SHUTDOWN = 1          # KVM_SYSTEM_EVENT_SHUTDOWN
 CPU_UNSUPPORTED = 1        # KVM_EXIT_FAIL_ENTRY_CPU_UNSUPPORTED
 INST_RETIRED = 0x08        # Armv8 common event number
 PERF_COUNT_HW_CPU_CYCLES = 0
+# Upstream release that added each VCPU PMU attribute (KVM_HAS_DEVICE_ATTR must agree).
+FEATURE_SINCE = {'irq': (4, 6), 'init': (4, 6), 'filter': (5, 11), 'set_pmu': (5, 18), 'set_nr_counters': (6, 16)}
+# Attributes a distribution kernel may carry before the upstream release (Debian's 5.10
+# answers FILTER=yes): reported, not judged; the runner's filter check follows the kernel's answer.
+BACKPORTED = {'filter'}
+# Guest counts (from its enable to its read) against the host's exclude_host counts of
+# the whole run on the VCPU thread: the host sees a little more (the guest's set-up,
+# the report stores, the interrupt handler), never less.
+GUEST_HOST_RELATIVE = 0.02
+GUEST_HOST_ABSOLUTE = 2000
+# A multiplexed event's scaled value against the same event counted alone over the same work.
+MULTIPLEX_TOLERANCE = 0.10
 
 
 def parse(text):
@@ -98,10 +111,11 @@ def decode_alias(alias, formats):
 
 
 class Checker:
-    def __init__(self, facts, done, kernel=None):
+    def __init__(self, facts, done, kernel=None, dts=None):
         self.facts = facts
         self.done = done
         self.kernel = kernel
+        self.dts = dts
         self.passed = 0
         self.failed = 0
 
@@ -155,6 +169,9 @@ class Checker:
             return
         self.little, self.big = little, big
         self.check('discovery.core-pmus', self.discovery)
+        if self.dts:
+            self.check('discovery.matches-patched-device-tree', self.matches_device_tree)
+        self.check('kvm.has-device-attr-matches-kernel', self.features_match_kernel)
         self.check('resolve.a72-alias', lambda: self.alias('cpu_cycles', big))
         self.check('resolve.a53-alias', lambda: self.alias('inst_retired', little))
         self.check('resolve.cycles-extended-type', self.cycles_extended)
@@ -166,14 +183,41 @@ class Checker:
         self.check('choice.straddle-refused', self.straddle)
         for pmu, other in ((little, big), (big, little)):
             tag = pmu['name']
+            if not self.has_set_pmu():
+                self.check(f'vm.{tag}.pin-refused-up-front', lambda: self.pin_refused(pmu))
+                continue
             self.check(f'vm.{tag}.set-pmu', lambda: self.vm_prepared(pmu, other))
             self.check(f'vm.{tag}.vcpu-pinned', lambda: self.vcpu_pinned(pmu))
             self.check(f'vm.{tag}.guest-cycles-rise', lambda: self.guest_counts(pmu))
             self.check(f'vm.{tag}.host-counter-counts', lambda: self.host_count(pmu))
             self.check(f'vm.{tag}.other-pmu-not-counted', lambda: self.other_count(pmu, other))
-            self.check(f'vm.{tag}.set-pmu-after-run-ebusy', lambda: self.ebusy(pmu))
+            self.check(f'vm.{tag}.set-pmu-after-init-and-run-ebusy', lambda: self.ebusy(pmu))
             self.check(f'entry.{tag}.moved-fail-entry', lambda: self.fail_entry(pmu, other))
             self.check(f'entry.{tag}.moved-back-runs', lambda: self.moved_back(pmu))
+        self.check('migration.scenario', self.migration)
+        self.check('migration.recovery-helper', self.recovery)
+        self.check('set-pmu.ebusy-after-init-not-run', lambda: self.order_case('set-pmu-after-init', 'EBUSY'))
+        self.check('set-pmu.accepted-through-uninitialised-vcpu-before-run',
+                   lambda: self.order_case('set-pmu-other-vcpu-before-run', None))
+        self.check('set-pmu.ebusy-after-a-run-alone', self.ebusy_after_run)
+        self.check('set-pmu.ebusy-after-filter-for-another-pmu',
+                   lambda: self.order_case('set-pmu-after-filter-for-another-pmu', 'EBUSY', needs='filter'))
+        for pmu in (little, big):
+            self.check(f'guestpmu.{pmu["name"]}.vgic-irq-init', lambda: self.guestpmu_vm(f'counters-{pmu["name"]}'))
+            if not self.has_set_pmu():
+                continue
+            self.check(f'guestpmu.{pmu["name"]}.event-counters-and-overflow-irq',
+                       lambda: self.guest_event_counters(f'counters-{pmu["name"]}', 0))
+            self.check(f'guestpmu.{pmu["name"]}.guest-agrees-with-host',
+                       lambda: self.guest_host_agree(f'counters-{pmu["name"]}', 0, pmu))
+        if not self.has_set_pmu():
+            self.check('guestpmu.without-set-pmu.one-cluster-counts-the-other-reads-zero', self.unpinned_guest_pmu)
+        self.check('filter.denied-event-reads-zero-others-count', self.filter_case)
+        self.check('nr-counters.applied-or-refused-with-reason', self.nr_counters_case)
+        self.check('vcpus.two-on-one-cluster-both-count', self.two_vcpus)
+        self.check('vcpus.both-clusters-refused-naming-both-pmus', self.two_vcpus_straddle)
+        self.check('multiplex.time-running-below-enabled', self.multiplexed)
+        self.check('multiplex.scaled-matches-counted-alone', self.multiplex_scaled)
         self.check('kvmerror.unknown-type-enxio', self.enxio)
         self.check('deadline.spin-returns-within-twice-the-limit', self.deadline)
         self.check('compare.core-pmus', self.compare_core_pmus)
@@ -369,7 +413,7 @@ class Checker:
         return None
 
     def ebusy(self, pmu):
-        k = self.one('kvmerror', case='set-pmu-after-run', pmu=pmu['name'])
+        k = self.one('kvmerror', case='set-pmu-after-init-and-run', pmu=pmu['name'])
         if k['result'] != 'refused' or k.get('errno') != 'EBUSY' or k.get('reason') != 'pmuAlreadyFixed':
             return f"{k['result']} {k.get('errno')} {k.get('reason')}"
         if 'SET_PMU must come first' not in k.get('msg', ''):
@@ -402,6 +446,338 @@ class Checker:
             return f"guest count {back['pmccntr']} did not rise past {home['pmccntr']}"
         return None
 
+
+    # ------------------------------------------------- kernel features (5.10 / 6.1 / 6.12)
+
+    def release(self):
+        """The guest kernel's (major, minor) from the runner fact."""
+        m = re.match(r'(\d+)\.(\d+)', self.one('runner')['kernel'])
+        if not m:
+            raise Missing('the runner fact has no kernel release')
+        return int(m.group(1)), int(m.group(2))
+
+    def features(self):
+        return self.one('kvm-features')
+
+    def has_set_pmu(self):
+        return self.features().get('set_pmu') == 'yes'
+
+    def has(self, attribute):
+        return self.features().get(attribute) == 'yes'
+
+    def features_match_kernel(self):
+        """KVM_HAS_DEVICE_ATTR against the release each attribute came with upstream."""
+        release = self.release()
+        problems = []
+        for attribute, since in FEATURE_SINCE.items():
+            expected = 'yes' if release >= since else 'no'
+            if attribute in BACKPORTED and self.features().get(attribute) != expected:
+                print(f"note: {release[0]}.{release[1]} says {attribute}={self.features().get(attribute)}"
+                      f" (upstream added it in {since[0]}.{since[1]}; this distribution kernel has it earlier)")
+                continue
+            if self.features().get(attribute) != expected:
+                problems.append(f"{attribute}={self.features().get(attribute)} on {release[0]}.{release[1]},"
+                                f" expected {expected} (added in {since[0]}.{since[1]})")
+        return '; '.join(problems) or None
+
+    def pin_refused(self, pmu):
+        """Before 5.18 the library refuses SET_PMU up front, saying what that means."""
+        refused = self.all('pin-refused', pmu=pmu['name'])
+        if not refused:
+            raise Missing(f"no pin-refused fact for {pmu['name']}")
+        for r in refused:
+            msg = r.get('msg', '')
+            want = f"this kernel cannot pin the guest PMU; counters stop when a VCPU leaves {pmu['name']}'s CPUs"
+            if r.get('reason') != 'attributeUnsupported' or want not in msg or '5.18' not in msg:
+                return f"{r.get('step')}: {r.get('reason')} {msg}"
+        return None
+
+    # ------------------------------------------------------------- device tree
+
+    def matches_device_tree(self):
+        """The PMUs and CPUs discovery found are the ones the lab's patched device tree declares."""
+        declared = dts_pmus(self.dts)
+        if len(declared) != 2:
+            return f'the device tree {self.dts} declares {len(declared)} PMUs, expected 2: {declared}'
+        found = {f['name']: cpulist(f['cpus']) for f in self.all('pmu') if f['kind'] == 'core'}
+        problems = []
+        for name, cpus in declared.items():
+            if name not in found:
+                problems.append(f'{name} (CPUs {sorted(cpus)} in the device tree) was not discovered')
+            elif found[name] != cpus:
+                problems.append(f'{name}: discovered CPUs {sorted(found[name])}, device tree {sorted(cpus)}')
+        extra = set(found) - set(declared)
+        if extra:
+            problems.append(f'discovered core PMUs not in the device tree: {sorted(extra)}')
+        return '; '.join(problems) or None
+
+    # ------------------------------------------------------------- migration
+
+    def migration_phase(self, phase):
+        return self.one('migration', step='run', phase=phase)
+
+    def migration(self):
+        pmu, other = self.little, self.big
+        setpmu = self.one('migration', step='set-pmu')
+        home, moved, back = (self.migration_phase(p) for p in ('home', 'moved', 'back'))
+        if home['kind'] != 'mmio' or int(home['cycles_delta']) <= 0 or int(home['inst_delta']) <= 0:
+            return f"at home the guest did not count: {home}"
+        if self.has_set_pmu():
+            if setpmu['result'] != 'pinned':
+                return f"SET_PMU: {setpmu['result']} {setpmu.get('msg', '')}"
+            if moved['kind'] != 'fail_entry' or moved.get('cpu_unsupported') != '1':
+                return f"moved to {moved['thread_cpus']}: {moved['kind']}, expected fail_entry CPU_UNSUPPORTED"
+            if int(moved['cpu']) not in cpulist(other['cpus']):
+                return f"failed on CPU {moved['cpu']}, not one of {other['name']}'s"
+        else:
+            if setpmu['result'] != 'refused' or 'this kernel cannot pin the guest PMU' not in setpmu.get('msg', ''):
+                return f"SET_PMU on a kernel without it: {setpmu['result']} {setpmu.get('msg', '')}"
+            if moved['kind'] != 'mmio':
+                return f"moved to {moved['thread_cpus']} without SET_PMU the guest ended with {moved['kind']}"
+            if not cpulist(moved['thread_cpus']) <= cpulist(other['cpus']):
+                return f"the moved phase ran on {moved['thread_cpus']}, not on {other['name']}'s CPUs"
+            print(f"note: {self.kernel}: VCPU moved to {other['name']} mid-run: guest PMCCNTR +{moved['cycles_delta']},"
+                  f" INST_RETIRED +{moved['inst_delta']} in one round (at home: +{home['cycles_delta']},"
+                  f" +{home['inst_delta']})")
+        if back['kind'] != 'mmio' or int(back['cycles_delta']) <= 0:
+            return f"moved back the guest did not count: {back}"
+        return None
+
+    def recovery(self):
+        pmu, other = self.little, self.big
+        r = self.migration_phase('moved-recovering')
+        if r['kind'] != 'mmio':
+            return f"with the recovery helper the guest ended with {r['kind']} {r.get('msg', '')}"
+        if self.has_set_pmu():
+            if 'recovered_cpu' not in r or int(r['recovered_cpu']) not in cpulist(other['cpus']):
+                return f"no FAIL_ENTRY on {other['name']}'s CPUs was recovered: {r}"
+            if not cpulist(r['thread_cpus']) <= cpulist(pmu['cpus']):
+                return f"after recovery the thread is on {r['thread_cpus']}, not {pmu['name']}'s CPUs {pmu['cpus']}"
+            if int(r['cycles_delta']) <= 0:
+                return 'after recovery the guest counter did not rise'
+        elif 'recovered_cpu' in r:
+            return 'a kernel without SET_PMU has no CPU_UNSUPPORTED exit, yet the helper recovered one'
+        return None
+
+    # --------------------------------------------------------- SET_PMU order
+
+    def order_case(self, case, errno, needs='set_pmu'):
+        k = self.one('kvmerror', case=case)
+        if not self.has(needs) or not self.has_set_pmu():
+            if k['result'] != 'refused' or k.get('reason') != 'attributeUnsupported':
+                return f"{case} on a kernel without {needs}: {k['result']} {k.get('reason')} {k.get('msg', '')}"
+            return None
+        if errno is None:
+            if k['result'] != 'accepted':
+                return f"{case}: {k['result']} {k.get('errno')} {k.get('msg', '')}"
+            return None
+        if k['result'] != 'refused' or k.get('errno') != errno or k.get('reason') != 'pmuAlreadyFixed':
+            return f"{case}: {k['result']} {k.get('errno')} {k.get('reason')}"
+        if 'SET_PMU must come first' not in k.get('msg', ''):
+            return f"{case}: the message does not say SET_PMU must come first: {k.get('msg')}"
+        return None
+
+    def ebusy_after_run(self):
+        problem = self.order_case('set-pmu-other-vcpu-after-run', 'EBUSY')
+        if problem or not self.has_set_pmu():
+            return problem
+        run = self.one('set-pmu-run', case='set-pmu-other-vcpu-after-run')
+        if run['kind'] != 'mmio':
+            return f"VCPU 0 did not run (exit {run['kind']}): the EBUSY would not be the run's"
+        return None
+
+    # ------------------------------------------------------------- guest PMU
+
+    def guestpmu_vm(self, case, vcpus='1'):
+        v = self.one('guestpmu-vm', case=case)
+        if v['result'] != 'ok':
+            return f"{case}: {v.get('reason')} {v.get('msg', '')}"
+        if v['irq'] != '23' or v['vcpus'] != vcpus:
+            return f"{case}: irq {v['irq']} vcpus {v['vcpus']}"
+        return None
+
+    def reports(self, case, vcpu):
+        by = {}
+        for r in self.all('guest-report', case=case, vcpu=str(vcpu)):
+            key = r['slot'] if r['slot'] != 'counter' else f"counter{r['counter']}:{r['event']}"
+            by[key] = r
+        return by
+
+    def guest_event_counters(self, case, vcpu, expect_irq=True):
+        by = self.reports(case, vcpu)
+        if 'exit' in by or 'sync_exception' in by:
+            return f"{case} VCPU {vcpu}: the guest stopped early: {by.get('exit') or by.get('sync_exception')}"
+        problems = []
+        for key in ('counter0:0x8', 'counter1:0x11', 'pmccntr', 'interrupts_taken', 'pmcr', 'vcpu_index'):
+            if key not in by:
+                problems.append(f'no {key} report')
+        if problems:
+            return '; '.join(problems)
+        if int(by['counter0:0x8']['value']) <= 0 or int(by['counter1:0x11']['value']) <= 0:
+            return f"INST_RETIRED {by['counter0:0x8']['value']} CPU_CYCLES {by['counter1:0x11']['value']}"
+        if int(by['vcpu_index']['value']) != vcpu:
+            return f"VCPU {vcpu} reported index {by['vcpu_index']['value']}"
+        irq = self.one('guest-interrupts', case=case, vcpu=str(vcpu))
+        if expect_irq:
+            if int(by['interrupts_taken']['value']) < 1 or int(irq['count']) < 1:
+                return f"no overflow interrupt taken ({by['interrupts_taken']['value']} taken, {irq['count']} reported)"
+            if set(irq['intids'].split(',')) != {'23'}:
+                return f"interrupt INTIDs {irq['intids']}, expected 23 (PPI 7)"
+        return None
+
+    def guest_host_agree(self, case, vcpu, pmu):
+        """The guest's counters against the host's exclude_host counts of the VCPU thread
+        (same PMU type). Counted in full: 0 <= host - guest <= 2% + 2000. The runner pins the
+        host's instructions:G (as KVM pins the events behind the guest's counters): it must be
+        counted in full. cycles:G is not pinned (the PMU has no room for a fourth pinned
+        event beside KVM's): when the kernel multiplexed it, it is reported, not compared
+        (time scaling cannot estimate a guest-only count)."""
+        by = self.reports(case, vcpu)
+        problems = []
+        for event, key in (('instructions:G', 'counter0:0x8'), ('cycles:G', 'counter1:0x11')):
+            h = self.one('guest-hostcount', case=case, vcpu=str(vcpu), event=event)
+            if h.get('status') not in ('counted', 'multiplexed') or h.get('exclude_host') != '1' \
+                    or h.get('type') != pmu['type']:
+                problems.append(f"host {event}: {h.get('status')} type {h.get('type')} exclude_host {h.get('exclude_host')}"
+                                f" {h.get('msg', '')}")
+                continue
+            if key not in by:
+                problems.append(f'no guest {key}')
+                continue
+            host, guest = int(h['raw']), int(by[key]['value'])
+            if h['status'] == 'multiplexed':
+                enabled, running = int(h['enabled']), int(h['running'])
+                scaled = host * enabled // max(running, 1)
+                print(f"note: {case} VCPU {vcpu} {event}: guest {guest}, host multiplexed ({running * 100 // enabled}% of"
+                      f" the time): raw {host}, scaled {scaled}")
+                if event == 'instructions:G':
+                    problems.append(f'{event}: the pinned host count was multiplexed ({running} of {enabled} ns)')
+                continue
+            slack = GUEST_HOST_RELATIVE * host + GUEST_HOST_ABSOLUTE
+            print(f"note: {case} VCPU {vcpu} {event}: guest {guest}, host {host} (difference {host - guest},"
+                  f" allowed 0..{int(slack)})")
+            if not 0 <= host - guest <= slack:
+                problems.append(f'{event}: guest {guest} vs host {host}: host - guest must lie in [0, {int(slack)}]')
+        return '; '.join(problems) or None
+
+    def unpinned_guest_pmu(self):
+        """Without SET_PMU KVM backs the guest's counters with one host PMU of its choosing:
+        the guest counts (and agrees with the host) only while its VCPU thread is on that
+        PMU's CPUs; pinned to the other cluster its counters read zero while the host's
+        own counter of the thread counts."""
+        working, zero = [], []
+        for pmu in (self.little, self.big):
+            case = f"counters-{pmu['name']}"
+            by = self.reports(case, 0)
+            if int(by['counter0:0x8']['value']) == 0 and int(by['counter1:0x11']['value']) == 0:
+                h = self.one('guest-hostcount', case=case, vcpu='0', event='instructions:G')
+                if int(h.get('raw', 0)) <= 0:
+                    return f"{pmu['name']}: neither the guest nor the host counted"
+                zero.append(pmu)
+                print(f"note: {self.kernel}: VCPU on {pmu['name']}'s CPUs: the guest's counters read 0"
+                      f" while the host counted {h['raw']} guest instructions")
+            else:
+                problem = self.guest_event_counters(case, 0) or self.guest_host_agree(case, 0, pmu)
+                if problem:
+                    return f"{pmu['name']}: {problem}"
+                working.append(pmu)
+        if len(working) != 1 or len(zero) != 1:
+            return (f"expected the guest PMU to work on exactly one cluster: works on {[p['name'] for p in working]},"
+                    f" reads zero on {[p['name'] for p in zero]}")
+        print(f"note: {self.kernel}: KVM backed the guest PMU with {working[0]['name']}")
+        return None
+
+    def filter_case(self):
+        v = self.one('guestpmu-vm', case='filter')
+        if not self.has('filter'):
+            if v['result'] != 'refused' or v.get('reason') != 'attributeUnsupported' or '5.11' not in v.get('msg', ''):
+                return f"FILTER on a kernel without it: {v['result']} {v.get('reason')} {v.get('msg', '')}"
+            return None
+        if v['result'] != 'ok' or v['filters'] != '1':
+            return f"filter VM: {v['result']} {v.get('msg', '')}"
+        by = self.reports('filter', 0)
+        if 'counter0:0x8' not in by or 'counter1:0x11' not in by:
+            return f'missing reports: {sorted(by)}'
+        denied, allowed = int(by['counter0:0x8']['value']), int(by['counter1:0x11']['value'])
+        if denied != 0 or allowed <= 0:
+            return f'INST_RETIRED (denied) {denied}, CPU_CYCLES (allowed) {allowed}: expected 0 and > 0'
+        if int(by['interrupts_taken']['value']) != 0:
+            return 'the denied overflow counter raised an interrupt'
+        return None
+
+    def nr_counters_case(self):
+        v = self.one('guestpmu-vm', case='nr-counters')
+        if not self.has('set_nr_counters'):
+            if v['result'] != 'refused' or v.get('reason') != 'attributeUnsupported' or '6.16' not in v.get('msg', ''):
+                return f"SET_NR_COUNTERS on a kernel without it: {v['result']} {v.get('reason')} {v.get('msg', '')}"
+            return None
+        by = self.reports('nr-counters', 0)
+        n = (int(by['pmcr']['value']) >> 11) & 0x1f
+        return None if n == 3 else f'PMCR_EL0.N is {n}, expected 3'
+
+    def two_vcpus(self):
+        problem = self.guestpmu_vm('two-vcpus', vcpus='2')
+        if problem:
+            return problem
+        t = self.one('two-vcpus')
+        if t['set_pmu_calls'] != ('1' if self.has_set_pmu() else '0') or t['init_calls'] != '2':
+            return f"SET_PMU {t['set_pmu_calls']} times, INIT {t['init_calls']} times"
+        if not cpulist(t['cpus']) <= cpulist(self.little['cpus']):
+            return f"VCPUs on {t['cpus']}, not within {self.little['name']}'s CPUs"
+        for vcpu in (0, 1):
+            problem = self.guest_event_counters('two-vcpus', vcpu)
+            if problem:
+                return f'VCPU {vcpu}: {problem}'
+            problem = self.guest_host_agree('two-vcpus', vcpu, self.little)
+            if problem:
+                return f'VCPU {vcpu}: {problem}' 
+        return None
+
+    def two_vcpus_straddle(self):
+        t = self.one('two-vcpus-straddle')
+        msg = t.get('msg', '')
+        if t['result'] != 'refused' or t.get('reason') != 'straddles':
+            return f"{t['result']} {t.get('reason')}"
+        if self.little['name'] not in msg or self.big['name'] not in msg:
+            return f'the refusal does not name both PMUs: {msg}'
+        return None
+
+    def counters_per_pmu(self):
+        """PMCR_EL0.N from a guest report: the event counters each lab PMU has."""
+        by = self.reports(f"counters-{self.little['name']}", 0)
+        if 'pmcr' not in by:
+            raise Missing('no guest PMCR_EL0 report to learn the number of counters from')
+        return (int(by['pmcr']['value']) >> 11) & 0x1f
+
+    def multiplexed(self):
+        rows = self.all('multiplex')
+        n = self.counters_per_pmu()
+        if len(rows) <= n + 1:
+            return f'{len(rows)} events opened, not more than the {n} event counters + cycle counter'
+        problems = []
+        for r in rows:
+            enabled, running = int(r['enabled']), int(r['running'])
+            if r['status'] != 'multiplexed' or not 0 < running < enabled:
+                problems.append(f"{r['event']}#{r['index']}: {r['status']} running {running} enabled {enabled}")
+        print(f"note: {len(rows)} events on a PMU with {n} event counters + the cycle counter: "
+              + ', '.join(f"{int(r['running']) * 100 // max(int(r['enabled']), 1)}%" for r in rows))
+        return '; '.join(problems) or None
+
+    def multiplex_scaled(self):
+        alone = {r['event']: int(r['raw']) for r in self.all('alone')}
+        problems = []
+        for r in self.all('multiplex'):
+            if r['event'] not in alone:
+                raise Missing(f"{r['event']} counted alone")
+            if r['scaled'] in ('-', None):
+                problems.append(f"{r['event']}#{r['index']}: no scaled value")
+                continue
+            scaled, reference = int(r['scaled']), alone[r['event']]
+            if abs(scaled - reference) > MULTIPLEX_TOLERANCE * reference:
+                problems.append(f"{r['event']}#{r['index']}: scaled {scaled} vs alone {reference}"
+                                f" ({(scaled - reference) * 100 / reference:+.1f}%)")
+        return '; '.join(problems) or None
+
     def enxio(self):
         tried = self.all('kvmerror', case='unknown-type')
         if not tried:
@@ -409,6 +785,10 @@ class Checker:
         core_types = {self.little['type'], self.big['type']}
         problems = []
         for k in tried:
+            if not self.has_set_pmu():
+                if k['result'] != 'refused' or k.get('reason') != 'attributeUnsupported':
+                    problems.append(f"type {k['type']} on a kernel without SET_PMU: {k['result']} {k.get('reason')}")
+                continue
             if k['type'] in core_types:
                 problems.append(f"type {k['type']} is a core PMU's")
             elif k['result'] != 'refused' or k.get('errno') != 'ENXIO' or k.get('reason') != 'noSuchPMU':
@@ -459,9 +839,114 @@ class Missing(Exception):
     pass
 
 
+def dts_pmus(path):
+    """{perf PMU name: CPU set} from the lab's patched dts: each `arm,cortex-aNN-pmu`
+    node's interrupt names a PPI partition (4th cell), whose `affinity` lists CPU
+    phandles; a CPU's number is its `reg` (QEMU virt numbers CPUs by reg)."""
+    with open(path, encoding='utf-8') as f:
+        text = f.read()
+    nodes = {}   # label or name -> body
+    for m in re.finditer(r'(?:(\w+):\s*)?([\w@,.-]+)\s*\{([^{}]*)\};', text):
+        label, name, body = m.groups()
+        nodes[label or name] = body
+    cpu_by_phandle = {}
+    for m in re.finditer(r'cpu@[0-9a-f]+\s*\{([^{}]*)\};', text):
+        body = m.group(1)
+        ph = re.search(r'phandle\s*=\s*<(0x[0-9a-f]+|\d+)>', body)
+        reg = re.search(r'reg\s*=\s*<(0x[0-9a-f]+|\d+)>', body)
+        if ph and reg:
+            cpu_by_phandle[int(ph.group(1), 0)] = int(reg.group(1), 0)
+    pmus = {}
+    for m in re.finditer(r'compatible\s*=\s*"arm,(cortex-a\d+)-pmu";\s*interrupts\s*=\s*<[^>]*&(\w+)>', text):
+        core, partition = m.groups()
+        body = nodes.get(partition, '')
+        aff = re.search(r'affinity\s*=\s*<([^>]*)>', body)
+        phandles = [int(x, 0) for x in aff.group(1).split()] if aff else []
+        pmus['armv8_' + core.replace('-', '_')] = {cpu_by_phandle[p] for p in phandles if p in cpu_by_phandle}
+    return pmus
+
+
+def table(paths):
+    """The kernel x scenario table from several runner outputs (Markdown)."""
+    rows = [('SET_PMU (KVM_HAS_DEVICE_ATTR)', 'set-pmu'),
+            ('VCPU at home (LITTLE), one round', 'home'),
+            ('VCPU moved to big mid-run', 'moved'),
+            ('moved back to LITTLE', 'back'),
+            ('moved again, run through the recovery helper', 'moved-recovering'),
+            ('guest vs host instructions (LITTLE)', 'agree'),
+            ('FILTER deny INST_RETIRED', 'filter'),
+            ('SET_NR_COUNTERS', 'nr')]
+    columns = []
+    for path in paths:
+        with open(path, encoding='utf-8', errors='replace') as f:
+            facts, done = parse(f.read())
+        c = Checker(facts, done)
+        try:
+            kernel = c.one('runner')['kernel']
+        except Missing:
+            continue
+        cells = {}
+        for key in ('set-pmu',):
+            try:
+                s = c.one('migration', step='set-pmu')
+                cells[key] = 'pinned' if s['result'] == 'pinned' else 'refused up front: not available'
+            except Missing:
+                cells[key] = 'missing'
+        for phase in ('home', 'moved', 'back', 'moved-recovering'):
+            try:
+                r = c.one('migration', step='run', phase=phase)
+            except Missing:
+                cells[phase] = 'missing'
+                continue
+            if r['kind'] == 'fail_entry':
+                cells[phase] = f"FAIL_ENTRY CPU_UNSUPPORTED, CPU {r['cpu']}"
+            elif r['kind'] == 'mmio':
+                text = f"runs: PMCCNTR +{r['cycles_delta']}, INST_RETIRED +{r['inst_delta']}"
+                if 'recovered_cpu' in r:
+                    text = f"FAIL_ENTRY on CPU {r['recovered_cpu']}, re-pinned, " + text
+                cells[phase] = text
+            else:
+                cells[phase] = r['kind']
+        try:
+            by = c.reports(f"counters-armv8_cortex_a53", 0)
+            h = c.one('guest-hostcount', case='counters-armv8_cortex_a53', vcpu='0', event='instructions:G')
+            cells['agree'] = f"guest {by['counter0:0x8']['value']}, host {h['raw']}"
+        except (Missing, KeyError):
+            cells['agree'] = 'missing'
+        for key, case in (('filter', 'filter'), ('nr', 'nr-counters')):
+            try:
+                v = c.one('guestpmu-vm', case=case)
+                if v['result'] != 'ok':
+                    cells[key] = 'refused: not in this kernel'
+                elif key == 'filter':
+                    by = c.reports('filter', 0)
+                    cells[key] = f"INST_RETIRED {by['counter0:0x8']['value']}, CPU_CYCLES {by['counter1:0x11']['value']}"
+                else:
+                    cells[key] = 'applied'
+            except (Missing, KeyError):
+                cells[key] = 'missing'
+        columns.append((kernel, cells))
+    lines = ['| scenario | ' + ' | '.join(k for k, _ in columns) + ' |',
+             '|---|' + '---|' * len(columns)]
+    for title, key in rows:
+        lines.append(f'| {title} | ' + ' | '.join(cells.get(key, '') for _, cells in columns) + ' |')
+    return '\n'.join(lines)
+
+
 def main(argv):
     kernel = None
+    dts = None
     args = list(argv)
+    if args[:1] == ['--table']:
+        print(table(args[1:]))
+        return 0
+    if '--dts' in args:
+        at = args.index('--dts')
+        if at + 1 >= len(args):
+            print(__doc__, file=sys.stderr)
+            return 64
+        dts = args[at + 1]
+        del args[at:at + 2]
     if '--kernel' in args:
         at = args.index('--kernel')
         if at + 1 >= len(args):
@@ -479,7 +964,7 @@ def main(argv):
         print(f'check-lab: cannot read {args[0]}: {error}', file=sys.stderr)
         return 64
     facts, done = parse(text)
-    checker = Checker(facts, done, kernel)
+    checker = Checker(facts, done, kernel, dts)
     if not facts:
         print('check runner.output FAIL no fact lines: did the runner start? (see the console log)')
         checker.failed += 1

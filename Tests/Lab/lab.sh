@@ -68,7 +68,8 @@ Exit status of run/probe: 0 = binary exited 0; 1 = binary exited non-zero
 64 = usage error.
 
 Environment:
-  LAB_KERNEL=6.12|6.1  kernel series (default 6.12)
+  LAB_KERNEL=6.12|6.1|5.10  kernel series (default 6.12; 5.10 is Debian 11's, from
+                       the lab's own apt configuration in \$LAB_DIR/apt-bullseye)
   LAB_KERNEL_PKG=NAME  exact linux-image package (overrides the LAB_KERNEL lookup)
   LAB_TIMEOUT=SECS     QEMU is killed after this many seconds (default 240)
   LAB_GUEST_TIMEOUT=S  in-guest watchdog: BINARY is SIGKILLed S seconds after
@@ -96,12 +97,32 @@ have_pkg() {
 }
 
 APT_UPDATED=0
+# Extra apt options: empty for the host's own sources (bookworm: 6.1, 6.12); for 5.10
+# the lab's own apt configuration under $LAB_DIR/apt-bullseye (see bullseye_apt), so
+# the host's sources stay as they are.
+APT_OPTS=()
 apt_update() {
     if [ "$APT_UPDATED" = 0 ]; then
-        log "apt-get update"
-        apt-get update -qq >&2 || die "apt-get update failed"
+        log "apt-get update${APT_OPTS[*]:+ (with the lab apt configuration for bullseye)}"
+        apt-get "${APT_OPTS[@]+"${APT_OPTS[@]}"}" update -qq >&2 || die "apt-get update failed"
         APT_UPDATED=1
     fi
+}
+
+# bullseye_apt: Debian 11 (bullseye) arm64 in an apt configuration of the lab's own
+# ($LAB_DIR/apt-bullseye: sources list, package lists, cache, an empty dpkg status),
+# used only for downloading 5.10's kernel package. The host's apt setup is untouched.
+bullseye_apt() {
+    local ad=$LAB_DIR/apt-bullseye
+    mkdir -p "$ad/lists/partial" "$ad/cache/archives/partial" "$ad/parts"
+    printf '%s\n' "deb [arch=arm64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${LAB_BULLSEYE_MIRROR:-http://deb.debian.org/debian} bullseye main" \
+        > "$ad/sources.list"
+    [ -f "$ad/status" ] || : > "$ad/status"
+    APT_OPTS=(-o "Dir::Etc::SourceList=$ad/sources.list" -o "Dir::Etc::SourceParts=$ad/parts"
+              -o "Dir::State::Lists=$ad/lists" -o "Dir::Cache=$ad/cache" -o "Dir::State::status=$ad/status"
+              -o APT::Architecture=arm64 -o APT::Architectures::=arm64)
+    APT_UPDATED=0
+    ls "$ad"/lists/*bullseye*Packages* >/dev/null 2>&1 || apt_update
 }
 
 cmd_deps() {
@@ -133,9 +154,9 @@ ensure_arm64_arch() {
 apt_fetch() {
     local pkg=$1 dest=$2 deb
     mkdir -p "$dest"
-    if ! (cd "$dest" && apt-get download -qq -o APT::Sandbox::User=root "$pkg" >&2); then
+    if ! (cd "$dest" && apt-get "${APT_OPTS[@]+"${APT_OPTS[@]}"}" download -qq -o APT::Sandbox::User=root "$pkg" >&2); then
         apt_update
-        (cd "$dest" && apt-get download -qq -o APT::Sandbox::User=root "$pkg" >&2) \
+        (cd "$dest" && apt-get "${APT_OPTS[@]+"${APT_OPTS[@]}"}" download -qq -o APT::Sandbox::User=root "$pkg" >&2) \
             || die "apt-get download $pkg failed"
     fi
     deb=$(ls -1 "$dest"/*.deb 2>/dev/null | sed -n 1p)
@@ -149,16 +170,17 @@ resolve_kernel_pkg() {
     case "$LAB_KERNEL" in
         6.12) meta=linux-image-6.12-arm64:arm64 re='^linux-image-6\.12\.' ;;
         6.1)  meta=linux-image-arm64:arm64      re='^linux-image-6\.1\.' ;;
-        *) usage_die "LAB_KERNEL must be 6.12 or 6.1 (got '$LAB_KERNEL')" ;;
+        5.10) meta=linux-image-arm64:arm64      re='^linux-image-5\.10\.' ;;
+        *) usage_die "LAB_KERNEL must be 6.12, 6.1 or 5.10 (got '$LAB_KERNEL')" ;;
     esac
     if [ -n "${LAB_KERNEL_PKG:-}" ]; then
         printf '%s\n' "$LAB_KERNEL_PKG"; return
     fi
-    pkg=$(apt-cache depends "$meta" 2>/dev/null \
+    pkg=$(apt-cache "${APT_OPTS[@]+"${APT_OPTS[@]}"}" depends "$meta" 2>/dev/null \
           | sed -n 's/^ *Depends: \(linux-image-[^ <>]*\).*/\1/p' | sed -n 1p)
     if [ -z "$pkg" ]; then
         apt_update
-        pkg=$(apt-cache depends "$meta" 2>/dev/null \
+        pkg=$(apt-cache "${APT_OPTS[@]+"${APT_OPTS[@]}"}" depends "$meta" 2>/dev/null \
               | sed -n 's/^ *Depends: \(linux-image-[^ <>]*\).*/\1/p' | sed -n 1p)
     fi
     [ -n "$pkg" ] || die "cannot resolve $meta (is it in the apt sources? try: apt-cache search --names-only '^linux-image-6.*-arm64\$')"
@@ -182,7 +204,11 @@ prepare_kernel() {
     local kd tmp pkg deb vmlinuz
     kd=$(KDIR)
     [ -f "$kd/.done" ] && [ -f "$kd/Image" ] && return 0
-    ensure_arm64_arch
+    if [ "$LAB_KERNEL" = 5.10 ] && [ -z "${LAB_KERNEL_PKG:-}" ]; then
+        bullseye_apt
+    else
+        ensure_arm64_arch
+    fi
     pkg=$(resolve_kernel_pkg)
     log "fetching kernel $pkg"
     rm -rf "$kd" "$kd.tmp"; tmp=$kd.tmp; mkdir -p "$tmp"
@@ -203,6 +229,7 @@ prepare_kernel() {
     cp "$tmp"/boot/config-* "$tmp/config" 2>/dev/null || true
     printf '%s %s %s\n' "$pkg" "$(dpkg-deb -f "$deb" Version)" "$(basename "$vmlinuz")" > "$tmp/package.txt"
     rm -rf "$tmp/deb" "$tmp/boot"
+    APT_OPTS=(); APT_UPDATED=0
     log "kernel config: $(grep -E '^CONFIG_(KVM|ARM_PMU|ARM_PMUV3|HW_PERF_EVENTS|ARM_GIC_V3)=' "$tmp/config" 2>/dev/null | tr '\n' ' ')"
     touch "$tmp/.done"
     mv "$tmp" "$kd"

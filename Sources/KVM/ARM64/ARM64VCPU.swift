@@ -81,37 +81,59 @@ extension VirtualMachine {
     /// 1. `KVM_CHECK_EXTENSION(KVM_CAP_ARM_PMU_V3)` must be non-zero (else `.notARM64KVM`);
     /// 2. `KVM_ARM_PREFERRED_TARGET`, plus feature bits PSCI_0_2 and PMU_V3;
     /// 3. `KVM_ARM_VCPU_INIT` on each VCPU;
-    /// 4. `KVM_ARM_VCPU_PMU_V3_SET_PMU` with `pmuType` through the first VCPU — it applies
-    ///    to the whole VM and must precede PMU INIT and every `KVM_RUN` (else EBUSY);
-    /// 5. `KVM_ARM_VCPU_PMU_V3_INIT` on each VCPU (no vGIC: no IRQ attribute);
-    /// 6. PC = `entry`, PSTATE = EL1h with DAIF masked, via `KVM_SET_ONE_REG`.
+    /// 4. with `vgic`: the in-kernel GICv3 (``createVGICv3(_:)``), initialised;
+    /// 5. `KVM_HAS_DEVICE_ATTR` for each PMU attribute (``ARM64PMUFeatures``): a missing
+    ///    optional one the configuration uses is refused here (`.attributeUnsupported`),
+    ///    before anything is set;
+    /// 6. the PMU attributes in ``ARM64PMUConfiguration/steps`` order: SET_PMU, FILTER,
+    ///    SET_NR_COUNTERS through the first VCPU (they apply to the VM), IRQ and INIT
+    ///    on each VCPU;
+    /// 7. PC = `entry`, PSTATE = EL1h with DAIF masked, via `KVM_SET_ONE_REG`.
     ///
-    /// `pmuType` nil leaves KVM's default PMU (the one of the CPU that created the VCPU);
-    /// `withPMU` false skips 4–5 and the feature bit. Creates `vcpuCount` VCPUs if the VM has fewer.
-    public func prepareARM64(vcpuCount: Int = 1, entry: UInt64, withPMU: Bool = true, pmuType: UInt32? = nil) throws(KVMError) {
-        if withPMU, try !supportsARMPMUv3() {
+    /// `pmu` nil gives the VCPUs no PMU. Creates `vcpuCount` VCPUs if the VM has fewer.
+    /// Returns what `KVM_HAS_DEVICE_ATTR` said (empty without a PMU).
+    @discardableResult
+    public func prepareARM64(vcpuCount: Int = 1, entry: UInt64, pmu: ARM64PMUConfiguration?, vgic: VGICv3? = nil)
+        throws(KVMError) -> ARM64PMUFeatures
+    {
+        if pmu != nil, try !supportsARMPMUv3() {
             throw KVMError(.notARM64KVM(operation: "KVM_ARM_VCPU_PMU_V3"), call: "KVM_CHECK_EXTENSION(KVM_CAP_ARM_PMU_V3) = 0")
         }
         var initial = try armPreferredTarget()
         initial.set(feature: ARM64VCPUInit.psci02Feature)
-        if withPMU { initial.set(feature: ARM64VCPUInit.pmuV3Feature) }
+        if pmu != nil { initial.set(feature: ARM64VCPUInit.pmuV3Feature) }
         while vcpus.count < vcpuCount { try createVCPU() }
         for vcpu in vcpus { try vcpu.armInitialise(initial) }
-        if withPMU {
-            if let pmuType { try setARMPMU(type: pmuType) }
-            for vcpu in vcpus { try vcpu.armInitialisePMU() }
+        if let vgic { try createVGICv3(vgic) }
+        var features = ARM64PMUFeatures(available: [])
+        if let pmu, let first = vcpus.first {
+            features = try first.armPMUFeatures()
+            try pmu.check(features: features, hasVGIC: vgic != nil)
+            for step in pmu.steps {
+                for vcpu in step.everyVCPU ? vcpus : [first] {
+                    try vcpu.setPMUAttribute(step.attribute, bytes: step.value)
+                }
+            }
         }
         for vcpu in vcpus {
             try vcpu.setOneRegister(ARM64Register.pc, entry)
             try vcpu.setOneRegister(ARM64Register.pstate, ARM64Register.el1hAllMasked)
         }
+        return features
+    }
+
+    /// ``prepareARM64(vcpuCount:entry:pmu:vgic:)`` without a vGIC: `withPMU` false gives
+    /// no PMU; else SET_PMU with `pmuType` (nil: KVM's default PMU) and INIT.
+    public func prepareARM64(vcpuCount: Int = 1, entry: UInt64, withPMU: Bool = true, pmuType: UInt32? = nil) throws(KVMError) {
+        try prepareARM64(vcpuCount: vcpuCount, entry: entry, pmu: withPMU ? ARM64PMUConfiguration(pmuType: pmuType) : nil)
     }
 }
 
 extension VirtualMachine {
-    /// `KVM_ARM_VCPU_PMU_V3_SET_PMU` through the first VCPU (the setting is per VM).
-    /// Throws `.notARM64KVM` where `KVM_CAP_ARM_PMU_V3` is 0 (x86), and the
-    /// SET_PMU reasons (EBUSY, ENXIO, ENODEV, EFAULT) from the kernel.
+    /// `KVM_ARM_VCPU_PMU_V3_SET_PMU` through the first VCPU (the setting is per VM),
+    /// after `KVM_HAS_DEVICE_ATTR` said the kernel has it.
+    /// Throws `.notARM64KVM` where `KVM_CAP_ARM_PMU_V3` is 0 (x86), `.attributeUnsupported`
+    /// before 5.18, and the SET_PMU reasons (EBUSY, ENXIO, ENODEV, EFAULT) from the kernel.
     public func setARMPMU(type: UInt32) throws(KVMError) {
         if try !supportsARMPMUv3() {
             throw KVMError(.notARM64KVM(operation: "KVM_ARM_VCPU_PMU_V3_SET_PMU"), call: "KVM_CHECK_EXTENSION(KVM_CAP_ARM_PMU_V3) = 0")
@@ -164,15 +186,41 @@ extension VCPU {
 
     /// `KVM_SET_DEVICE_ATTR` of a PMU control, with an `Int32` value (or none).
     public func setPMUAttribute(_ attribute: ARM64PMUAttribute, value: Int32? = nil) throws(KVMError) {
-        var storage = value ?? 0
-        try withUnsafeMutableBytes(of: &storage) { (raw) throws(KVMError) in
-            let address = value == nil ? 0 : ioctlArgument(raw.baseAddress)
-            var bytes = attribute.attribute(address: address).bytes
-            do throws(KVMError) {
-                _ = try ioctl(KVMIoctl.setDeviceAttribute, bytes: &bytes)
-            } catch {
-                throw error.refinedForPMU(attribute, type: value.map { UInt32(bitPattern: $0) })
+        try setPMUAttribute(attribute, bytes: value.map { ARM64PMUConfiguration.int32Bytes(UInt32(bitPattern: $0)) })
+    }
+
+    /// `KVM_SET_DEVICE_ATTR` of a PMU control whose value is `bytes` (nil: none). An
+    /// optional attribute (FILTER, SET_PMU, SET_NR_COUNTERS) is first asked about with
+    /// `KVM_HAS_DEVICE_ATTR`; a kernel without it gets `.attributeUnsupported`, naming
+    /// the release that added it, rather than an ENXIO that reads as a bad value.
+    public func setPMUAttribute(_ attribute: ARM64PMUAttribute, bytes: [UInt8]?) throws(KVMError) {
+        let type = bytes.flatMap { ByteImage.load(UInt32.self, at: 0, in: $0) }
+        if attribute == .filter || attribute == .setPMU || attribute == .setCounterCount {
+            guard try hasDeviceAttribute(group: ARM64PMUAttribute.group, attribute: attribute.rawValue) else {
+                // Without a PMU on the VCPU even INIT is unknown.
+                if try !hasDeviceAttribute(group: ARM64PMUAttribute.group, attribute: ARM64PMUAttribute.initialise.rawValue) {
+                    throw KVMError(.noPMUv3, call: "KVM_HAS_DEVICE_ATTR " + attribute.name)
+                }
+                throw KVMError(.attributeUnsupported(attribute, explanation: ARM64PMUFeatures.missingExplanation(
+                    attribute, pmu: attribute == .setPMU ? type.map { "PMU type \($0)" } : nil)),
+                    call: "KVM_HAS_DEVICE_ATTR " + attribute.name)
             }
+        }
+        var storage = bytes ?? []
+        let failure: KVMError? = storage.withUnsafeMutableBytes { raw in
+            let address = bytes == nil ? 0 : ioctlArgument(raw.baseAddress)
+            var request = attribute.attribute(address: address).bytes
+            do throws(KVMError) {
+                _ = try ioctl(KVMIoctl.setDeviceAttribute, bytes: &request)
+                return nil
+            } catch {
+                return error
+            }
+        }
+        if let failure {
+            throw failure.refinedForPMU(attribute, type: attribute == .setPMU ? type : nil,
+                                        detail: attribute == .filter ? bytes.flatMap { PMUEventFilter(bytes: $0) } : nil,
+                                        value: attribute == .setPMU || attribute == .filter ? nil : type)
         }
     }
 
@@ -198,13 +246,24 @@ extension KVMError {
     }
 
     /// SET_DEVICE_ATTR errno to what it means for the PMU controls (vcpu.rst).
-    func refinedForPMU(_ attribute: ARM64PMUAttribute, type: UInt32?) -> KVMError {
-        let call = "ioctl KVM_SET_DEVICE_ATTR " + attribute.name + (type.map { "(\($0))" } ?? "")
+    func refinedForPMU(_ attribute: ARM64PMUAttribute, type: UInt32?, detail filter: PMUEventFilter? = nil,
+                       value: UInt32? = nil) -> KVMError {
+        var call = "ioctl KVM_SET_DEVICE_ATTR " + attribute.name + (type.map { "(\($0))" } ?? "") + (value.map { "(\($0))" } ?? "")
+        if let filter {
+            call += "(base 0x" + String(filter.baseEvent, radix: 16) + " count \(filter.eventCount) "
+                + (filter.action == .allow ? "allow" : "deny") + ")"
+        }
         switch errno {
         case .busy?:
             return KVMError(.pmuAlreadyFixed, call: call, errno: errno)
         case .noSuchDeviceOrAddress? where attribute == .setPMU:
             return KVMError(.noSuchPMU(type: type ?? 0), call: call, errno: errno)
+        case .noSuchDevice? where attribute == .initialise:
+            return KVMError(.vgicNotInitialised, call: call, errno: errno)
+        case .noSuchDeviceOrAddress? where attribute == .initialise:
+            // Measured in the lab (6.12): a VM with an in-kernel vGIC, INIT without IRQ.
+            return KVMError(.invalidConfiguration("the VM has an in-kernel vGIC, so each VCPU's PMU needs its overflow"
+                + " interrupt (KVM_ARM_VCPU_PMU_V3_IRQ) before KVM_ARM_VCPU_PMU_V3_INIT"), call: call, errno: errno)
         case .noSuchDevice?:
             return KVMError(.noPMUv3, call: call, errno: errno)
         case .badAddress?:

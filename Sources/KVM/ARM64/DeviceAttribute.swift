@@ -40,16 +40,22 @@ public struct DeviceAttribute: Hashable, Sendable {
 /// The arm64 VCPU PMU controls: group `KVM_ARM_VCPU_PMU_V3_CTRL` (0) and its attributes
 /// (`arch/arm64/include/uapi/asm/kvm.h`, `Documentation/virt/kvm/devices/vcpu.rst`).
 public enum ARM64PMUAttribute: UInt64, Hashable, Sendable, CaseIterable {
-    /// `KVM_ARM_VCPU_PMU_V3_IRQ`: the overflow interrupt (needs an in-kernel vGIC).
+    /// `KVM_ARM_VCPU_PMU_V3_IRQ`: the overflow interrupt's INTID (a PPI, 16…31, the
+    /// same on every VCPU, or an SPI); needs an in-kernel vGIC.
     case irq = 0
-    /// `KVM_ARM_VCPU_PMU_V3_INIT`: finalise the VCPU's PMU; after it SET_PMU is EBUSY.
+    /// `KVM_ARM_VCPU_PMU_V3_INIT`: finalise the VCPU's PMU; after it the other
+    /// attributes of this VCPU are EBUSY. With an in-kernel vGIC, the vGIC must be
+    /// initialised first (else ENODEV).
     case initialise = 1
-    /// `KVM_ARM_VCPU_PMU_V3_FILTER`: event allow/deny lists.
+    /// `KVM_ARM_VCPU_PMU_V3_FILTER` (Linux 5.11): one `struct kvm_pmu_event_filter`
+    /// (``PMUEventFilter``) per call; the VM's event allow/deny list.
     case filter = 2
-    /// `KVM_ARM_VCPU_PMU_V3_SET_PMU` (Linux 6.0, commit 6ee7fca2a4a0): an `int` PMU type
-    /// naming the host arm_pmu for the whole VM.
+    /// `KVM_ARM_VCPU_PMU_V3_SET_PMU` (Linux 5.18, commit 6ee7fca2a4a0, merged with the
+    /// `CPU_UNSUPPORTED` entry failure, 583cda1b0e7d): an `int` PMU type naming the
+    /// host arm_pmu for the whole VM.
     case setPMU = 3
-    /// `KVM_ARM_VCPU_PMU_V3_SET_NR_COUNTERS`: an `unsigned int` limit on PMCR_EL0.N.
+    /// `KVM_ARM_VCPU_PMU_V3_SET_NR_COUNTERS` (Linux 6.16): an `unsigned int` limit on
+    /// PMCR_EL0.N. SET_PMU resets it, so it comes after SET_PMU.
     case setCounterCount = 4
 
     /// `KVM_ARM_VCPU_PMU_V3_CTRL`.
@@ -68,6 +74,17 @@ public enum ARM64PMUAttribute: UInt64, Hashable, Sendable, CaseIterable {
         case .filter: return "KVM_ARM_VCPU_PMU_V3_FILTER"
         case .setPMU: return "KVM_ARM_VCPU_PMU_V3_SET_PMU"
         case .setCounterCount: return "KVM_ARM_VCPU_PMU_V3_SET_NR_COUNTERS"
+        }
+    }
+
+    /// The upstream Linux release that added the attribute (IRQ and INIT came with
+    /// the PMUv3 emulation itself, 4.6).
+    public var since: String {
+        switch self {
+        case .irq, .initialise: return "4.6"
+        case .filter: return "5.11"
+        case .setPMU: return "5.18"
+        case .setCounterCount: return "6.16"
         }
     }
 }

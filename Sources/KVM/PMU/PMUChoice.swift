@@ -2,7 +2,7 @@ import PerfEvents
 
 /// Which host core PMU a VM's virtual PMU must be backed by, given the CPUs its
 /// VCPU threads may run on. KVM exposes one PMU per VM (arm64: `SET_PMU`), and a
-/// VCPU thread on a CPU outside that PMU fails to enter the guest (arm64 6.1+:
+/// VCPU thread on a CPU outside that PMU fails to enter the guest (arm64 5.18+:
 /// `KVM_EXIT_FAIL_ENTRY`, `CPU_UNSUPPORTED`) or counts nothing sensible. Pure policy.
 public enum PMUChoice {
     /// The core PMU whose CPUs cover all of `cpus`.

@@ -68,6 +68,8 @@ public struct VirtualPMUReport: Hashable, Sendable {
     public struct Trial: Hashable, Sendable {
         public var pmu: PMU
         public var verdict: Verdict
+        /// What `KVM_HAS_DEVICE_ATTR` said on the scratch VCPU (nil when it could not be asked).
+        public var features: ARM64PMUFeatures?
     }
 
     public var x86: X86?
@@ -110,34 +112,37 @@ extension VirtualPMUReport {
     /// The same, through `system` (the package's test seam).
     package static func arm64Trials(corePMUs: [PMU], system: SystemCalls, devicePath: String = "/dev/kvm") -> [Trial] {
         corePMUs.filter { $0.kind == .core }.map { pmu in
-            Trial(pmu: pmu, verdict: trial(pmu, system: system, devicePath: devicePath))
+            let (verdict, features) = trial(pmu, system: system, devicePath: devicePath)
+            return Trial(pmu: pmu, verdict: verdict, features: features)
         }
     }
 
-    static func trial(_ pmu: PMU, system: SystemCalls, devicePath: String = "/dev/kvm") -> Verdict {
+    static func trial(_ pmu: PMU, system: SystemCalls, devicePath: String = "/dev/kvm") -> (Verdict, ARM64PMUFeatures?) {
         let vm: VirtualMachine
-        do { vm = try VirtualMachine(path: devicePath, system: system) } catch { return .notApplicable(error.description) }
+        do { vm = try VirtualMachine(path: devicePath, system: system) } catch { return (.notApplicable(error.description), nil) }
         defer { vm.close() }
+        let features: ARM64PMUFeatures
         do {
             guard try vm.supportsARMPMUv3() else {
-                return .notApplicable("not an arm64 KVM with PMUv3 (KVM_CAP_ARM_PMU_V3 = 0)")
+                return (.notApplicable("not an arm64 KVM with PMUv3 (KVM_CAP_ARM_PMU_V3 = 0)"), nil)
             }
             var initial = try vm.armPreferredTarget()
             initial.set(feature: ARM64VCPUInit.pmuV3Feature)
             let vcpu = try vm.createVCPU()
             try vcpu.armInitialise(initial)
-            guard try vcpu.hasDeviceAttribute(group: ARM64PMUAttribute.group, attribute: ARM64PMUAttribute.setPMU.rawValue) else {
-                return .notApplicable("KVM_HAS_DEVICE_ATTR: no KVM_ARM_VCPU_PMU_V3_SET_PMU (kernel before 6.0)")
-            }
+            features = try vcpu.armPMUFeatures()
         } catch {
             // Not arm64, no PMUv3, or the VCPU could not be set up: SET_PMU cannot be tried.
-            return .notApplicable(error.description)
+            return (.notApplicable(error.description), nil)
+        }
+        guard features.canPinPMU else {
+            return (.notApplicable(ARM64PMUFeatures.missingExplanation(.setPMU, pmu: pmu.name, cpus: pmu.cpus?.description)), features)
         }
         do {
             try vm.setARMPMU(type: pmu.type)
-            return .accepted
+            return (.accepted, features)
         } catch {
-            return .rejected(error)
+            return (.rejected(error), features)
         }
     }
 }

@@ -80,6 +80,8 @@ public enum KVMIoctl {
     public static let setOneRegister = IoctlNumber(.write, type: magic, number: 0xAC, size: 16)
     /// `KVM_ARM_VCPU_INIT` = `_IOW(0xAE, 0xAE, struct kvm_vcpu_init)` (32 bytes), arm64 only.
     public static let armVCPUInit = IoctlNumber(.write, type: magic, number: 0xAE, size: 32)
+    /// `KVM_CREATE_DEVICE` = `_IOWR(0xAE, 0xE0, struct kvm_create_device)` (12 bytes), on a VM.
+    public static let createDevice = IoctlNumber(.readWrite, type: magic, number: 0xE0, size: 12)
     /// `KVM_SET_DEVICE_ATTR` = `_IOW(0xAE, 0xE1, struct kvm_device_attr)` (24 bytes).
     public static let setDeviceAttribute = IoctlNumber(.write, type: magic, number: 0xE1, size: DeviceAttribute.size)
     /// `KVM_GET_DEVICE_ATTR` = `_IOW(0xAE, 0xE2, struct kvm_device_attr)`.
@@ -105,6 +107,7 @@ public enum KVMIoctl {
         case getOneRegister: return "KVM_GET_ONE_REG"
         case setOneRegister: return "KVM_SET_ONE_REG"
         case armVCPUInit: return "KVM_ARM_VCPU_INIT"
+        case createDevice: return "KVM_CREATE_DEVICE"
         case setDeviceAttribute: return "KVM_SET_DEVICE_ATTR"
         case getDeviceAttribute: return "KVM_GET_DEVICE_ATTR"
         case hasDeviceAttribute: return "KVM_HAS_DEVICE_ATTR"

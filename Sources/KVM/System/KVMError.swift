@@ -20,8 +20,20 @@ public struct KVMError: Error, Hashable, Sendable, CustomStringConvertible {
         case notARM64KVM(operation: String)
         /// An x86-only operation on a KVM that is not x86 (ENOTTY).
         case notX86KVM(operation: String)
-        /// `KVM_ARM_VCPU_PMU_V3_SET_PMU` after a VCPU ran or after PMU INIT (EBUSY).
+        /// A PMU attribute set too late (EBUSY): after this VCPU's PMU INIT, SET_PMU after
+        /// a VCPU of the VM ran, or SET_PMU for another PMU than a filter already set was built for.
         case pmuAlreadyFixed
+        /// An optional VCPU PMU attribute this kernel lacks (`KVM_HAS_DEVICE_ATTR` said no),
+        /// with what that means (``ARM64PMUFeatures/missingExplanation(_:pmu:cpus:)``).
+        case attributeUnsupported(ARM64PMUAttribute, explanation: String)
+        /// `KVM_ARM_VCPU_PMU_V3_INIT` answered ENODEV: the VM has an in-kernel vGIC that is
+        /// not initialised yet, or the VCPU has no PMUv3.
+        case vgicNotInitialised
+        /// A configuration the library refuses before asking the kernel (input problem).
+        case invalidConfiguration(String)
+        /// `KVM_RUN` failed with an errno (EINVAL, ENOEXEC, …): a generic failure whose
+        /// cause the kernel does not say.
+        case runFailed
         /// `KVM_ARM_VCPU_PMU_V3_SET_PMU` named a type that is no arm PMU (ENXIO).
         case noSuchPMU(type: UInt32)
         /// The VCPU has no PMUv3: KVM lacks it or the VCPU was initialised without the feature (ENODEV).
@@ -70,7 +82,20 @@ public struct KVMError: Error, Hashable, Sendable, CustomStringConvertible {
         case .notX86KVM(let operation):
             return "not an x86 KVM: \(operation) needs x86 KVM\(cause)"
         case .pmuAlreadyFixed:
-            return "a VCPU already ran or the PMU was initialised: SET_PMU must come first\(cause)"
+            return "too late for this PMU attribute\(cause): this VCPU's PMU is initialised (INIT), a VCPU of the VM"
+                + " already ran, or (SET_PMU) a filter was set for another PMU: SET_PMU must come first, then FILTER,"
+                + " SET_NR_COUNTERS and IRQ, then INIT, all before the first KVM_RUN"
+        case .attributeUnsupported(_, let explanation):
+            return explanation + cause
+        case .vgicNotInitialised:
+            return "KVM_ARM_VCPU_PMU_V3_INIT refused\(cause): the VM's in-kernel vGIC is not initialised yet"
+                + " (KVM_DEV_ARM_VGIC_CTRL_INIT comes before PMU INIT), or the VCPU has no PMUv3"
+                + " (initialise it with KVM_ARM_VCPU_PMU_V3)"
+        case .invalidConfiguration(let detail):
+            return "invalid configuration: \(detail)" + cause
+        case .runFailed:
+            return "KVM_RUN failed\(cause): a generic failure KVM does not explain (EINVAL or ENOEXEC: the VCPU or"
+                + " the VM is not set up for running, e.g. no KVM_ARM_VCPU_INIT, an unfinished PMU or vGIC); see dmesg"
         case .noSuchPMU(let type):
             return "no arm PMU with type \(type)\(cause): pass the type of a core PMU from /sys/bus/event_source/devices/*/type"
         case .noPMUv3:

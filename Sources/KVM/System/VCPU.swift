@@ -92,8 +92,9 @@ public final class VCPU {
         }
         if result < 0 {
             let errno = Errno(rawValue: -result)
-            // arm64: KVM_RUN before KVM_ARM_VCPU_INIT, or a PMU feature never initialised.
-            throw KVMError(errno == .badAddress ? .badAddress : .callFailed, call: "ioctl KVM_RUN", errno: errno)
+            // EINVAL, ENOEXEC (arm64: no KVM_ARM_VCPU_INIT) and the rest are generic: KVM
+            // does not say which part of the set-up it rejected.
+            throw KVMError(errno == .badAddress ? .badAddress : .runFailed, call: "ioctl KVM_RUN", errno: errno)
         }
         return .exited(reason: runMapping.load(fromByteOffset: KVMRunLayout.exitReason, as: UInt32.self))
     }

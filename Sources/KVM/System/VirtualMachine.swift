@@ -17,6 +17,8 @@ public final class VirtualMachine {
     public private(set) var vcpus: [VCPU] = []
     /// The guest memory regions, by slot.
     public private(set) var memory: [GuestMemory] = []
+    /// Descriptors of in-kernel devices (`KVM_CREATE_DEVICE`: the vGIC), closed with the VM.
+    public private(set) var devices: [Int32] = []
 
     init(fd: Int32, vcpuMmapSize: Int, system: SystemCalls) {
         self.fd = fd
@@ -44,6 +46,8 @@ public final class VirtualMachine {
     public func close() {
         for vcpu in vcpus { vcpu.close() }
         vcpus = []
+        for device in devices { _ = system.close(device) }
+        devices = []
         if fd >= 0 { _ = system.close(fd) }
         fd = -1
         for region in memory { region.unmap() }
@@ -102,6 +106,11 @@ public final class VirtualMachine {
         }
         vcpus.append(vcpu)
         return vcpu
+    }
+
+    /// Keeps a device descriptor until ``close()``.
+    func adoptDevice(_ device: Int32) {
+        if device >= 0 { devices.append(device) }
     }
 
     func ioctl(_ request: IoctlNumber, _ argument: UInt64) throws(KVMError) -> Int32 {

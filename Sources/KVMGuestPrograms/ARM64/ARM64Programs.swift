@@ -140,4 +140,43 @@ public enum ARM64Programs {
         return GuestProgram(name: "arm64 PMCCNTR ×\(count)", code: A64.bytes(words), loadAddress: memoryBase,
                             userspaceExits: Int(count))
     }
+
+    /// `rounds` rounds of `work` loop iterations (SUBS, B.NE), each followed by two
+    /// reports: PMCCNTR_EL0 to ``mmioAddress`` and event counter 0 (INST_RETIRED, 0x08)
+    /// to ``mmioAddress`` + 8; then SYSTEM_OFF. No interrupts (none needed): for
+    /// watching a guest's counters while its VCPU thread moves between clusters.
+    ///
+    /// Exits: `rounds` × 2 × `KVM_EXIT_MMIO` (write, len 8), then `KVM_EXIT_SYSTEM_EVENT`.
+    public static func workReports(rounds: UInt32, work: UInt32) -> GuestProgram {
+        var words: [UInt32] = [
+            A64.movn(x: 0, 0),
+            A64.msr(.pmintenclrEL1, x: 0),
+            A64.msr(.pmovsclrEL0, x: 0),
+            A64.mrs(x: 0, .pmcrEL0),
+            A64.orrBit(x: 0, 0, bit: 0),
+            A64.orrBit(x: 0, 0, bit: 1),
+            A64.orrBit(x: 0, 0, bit: 2),
+            A64.msr(.pmcrEL0, x: 0),
+            A64.movz(x: 0, 0x08),
+            A64.msr(.pmevtyperEL0(0), x: 0),
+        ]
+        words += A64.load32(x: 0, 1 << 31 | 1)
+        words += [A64.msr(.pmcntensetEL0, x: 0), A64.isb]
+        words += A64.load32(x: 1, mmioAddress) + A64.load32(x: 4, max(rounds, 1))
+        // round: x2 = work; loop; report; next round
+        words += A64.load32(x: 2, max(work, 1))
+        words += [
+            A64.subs(x: 2, 2, 1),
+            A64.bne(offset: -4),
+            A64.mrs(x: 3, .pmccntrEL0),
+            A64.mrs(x: 5, .pmevcntrEL0(0)),
+            A64.str(x: 3, base: 1),
+            A64.str(x: 5, base: 1, offset: 8),
+            A64.subs(x: 4, 4, 1),
+            A64.bne(offset: -9 * 4),
+        ]
+        words += systemOff
+        return GuestProgram(name: "arm64 \(rounds) × (\(work) iterations, report PMCCNTR and INST_RETIRED)",
+                            code: A64.bytes(words), loadAddress: memoryBase, userspaceExits: 2 * Int(max(rounds, 1)))
+    }
 }

@@ -16,6 +16,8 @@ extern const uint64_t ckhv_KVM_SET_USER_MEMORY_REGION;
 extern const uint64_t ckhv_KVM_RUN;
 extern const uint64_t ckhv_KVM_SET_DEVICE_ATTR;
 extern const uint64_t ckhv_KVM_HAS_DEVICE_ATTR;
+extern const uint64_t ckhv_KVM_CREATE_DEVICE;
+extern const uint32_t ckhv_KVM_DEV_TYPE_ARM_VGIC_V3;
 extern const uint64_t ckhv_KVM_SET_ONE_REG;
 extern const uint32_t ckhv_KVM_RUN_SIZE;
 extern const uint32_t ckhv_KVM_RUN_EXIT_REASON_OFFSET;

@@ -13,6 +13,7 @@ struct Runner {
             Out.line("done errors=\(Out.errors)")
             return
         }
+        let features = lab.showFeatures()
         lab.showResolution()
         lab.showCounting()
         lab.showChoice()
@@ -21,6 +22,12 @@ struct Runner {
             lab.showVirtualMachine(pmu: pmu, other: other)
             lab.showFailedEntry(pmu: pmu, other: other)
         }
+        lab.showMigration(features: features)
+        lab.showSetPMUOrder(features: features)
+        lab.showGuestPMU(features: features)
+        lab.showFilterAndCounterCount(features: features)
+        lab.showTwoVCPUs(features: features)
+        lab.showMultiplexing()
         lab.showUnknownType()
         lab.showDeadline()
         lab.showCorePMUComparison()

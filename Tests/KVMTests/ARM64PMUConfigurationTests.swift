@@ -1,0 +1,154 @@
+import KVMGuestPrograms
+import PerfEvents
+import Testing
+@testable import KVM
+
+/// The PMU set-up order (SET_PMU → FILTER → SET_NR_COUNTERS → IRQ → INIT), the
+/// `KVM_HAS_DEVICE_ATTR` question before each optional attribute, the vGIC, and the
+/// messages, against the mock kernel.
+@Suite(.timeLimit(.minutes(1)))
+struct ARM64PMUConfigurationTests {
+    /// (attribute, VCPU index) of every PMU SET_DEVICE_ATTR, in call order.
+    func pmuCalls(_ kernel: MockKernel, _ vm: VirtualMachine) -> [(ARM64PMUAttribute, Int)] {
+        kernel.deviceAttributes.compactMap { call in
+            guard let index = vm.vcpus.firstIndex(where: { $0.fd == call.fd }),
+                  let attribute = ARM64PMUAttribute(rawValue: call.attribute) else { return nil }
+            return (attribute, index)
+        }
+    }
+
+    @Test func filterBytesMatchTheKernelStructure() {
+        let filter = PMUEventFilter(baseEvent: 0x0008, eventCount: 3, action: .deny)
+        #expect(filter.bytes == [0x08, 0x00, 0x03, 0x00, 0x01, 0, 0, 0])
+        #expect(PMUEventFilter(bytes: filter.bytes) == filter)
+        #expect(PMUEventFilter.allow(0x11).bytes == [0x11, 0, 1, 0, 0, 0, 0, 0])
+        #expect(PMUEventFilter(bytes: [0, 0, 1, 0, 7, 0, 0, 0]) == nil)
+        #expect(PMUEventFilter(baseEvent: 0xFFFF, eventCount: 2, action: .allow).problem?.contains("0xffff") == true)
+        #expect(PMUEventFilter(baseEvent: 0xFFFF, eventCount: 1, action: .allow).problem == nil)
+    }
+
+    @Test func stepsFollowTheOrderKVMAccepts() {
+        let configuration = ARM64PMUConfiguration(pmuType: 9, filters: [.deny(0x08), .allow(0x11)], counterCount: 2,
+                                                  interrupt: VGICv3.pmuInterrupt)
+        #expect(configuration.steps.map(\.attribute) == [.setPMU, .filter, .filter, .setCounterCount, .irq, .initialise])
+        #expect(configuration.steps.map(\.everyVCPU) == [false, false, false, false, true, true])
+        #expect(configuration.steps[0].value == [9, 0, 0, 0])
+        #expect(configuration.steps[4].value == [23, 0, 0, 0])
+        #expect(configuration.optionalAttributes == [.setPMU, .filter, .setCounterCount])
+        #expect(ARM64PMUConfiguration().steps.map(\.attribute) == [.initialise])
+    }
+
+    @Test func fullSetUpWithVGICOnTwoVCPUs() throws {
+        let kernel = MockKernel()
+        let vm = try VirtualMachine(system: kernel.system)
+        let configuration = ARM64PMUConfiguration(pmuType: 9, filters: [.deny(0x08)], interrupt: VGICv3.pmuInterrupt)
+        let features = try vm.prepareARM64(vcpuCount: 2, entry: 0x4000_0000, pmu: configuration, vgic: VGICv3())
+        #expect(features.canPinPMU)
+        #expect(kernel.createdDevices.map(\.type) == [VGICv3.deviceType])
+        let calls = pmuCalls(kernel, vm)
+        #expect(calls.map(\.0) == [.setPMU, .filter, .irq, .irq, .initialise, .initialise])
+        #expect(calls.map(\.1) == [0, 0, 0, 1, 0, 1])
+        // The vGIC: distributor, redistributor, CTRL_INIT on the device, all before the PMU.
+        let device = try #require(kernel.createdDevices.first?.fd)
+        let vgicCalls = kernel.deviceAttributes.enumerated().filter { $0.element.fd == device }
+        #expect(vgicCalls.map { $0.element.attribute } == [VGICv3.distributorAttribute, VGICv3.redistributorAttribute,
+                                                          VGICv3.initialiseAttribute])
+        #expect(vgicCalls.map { $0.offset } == [0, 1, 2])
+        #expect(kernel.attributeBytes[0] == [0, 0, 0, 8, 0, 0, 0, 0])  // 0x0800_0000 little-endian
+        #expect(kernel.attributeBytes[4] == PMUEventFilter.deny(0x08).bytes)
+        #expect(kernel.attributeBytes[5] == [23, 0, 0, 0])
+        vm.close()
+        #expect(kernel.openFDs.isEmpty, "the vGIC descriptor leaked")
+    }
+
+    @Test func aKernelWithoutSETPMUIsRefusedUpFrontWithTheConsequence() throws {
+        let kernel = MockKernel()
+        kernel.missingAttributes = [.setPMU, .filter, .setCounterCount]  // Linux 5.10
+        let vm = try VirtualMachine(system: kernel.system)
+        let cpus = CPUSet([0, 1])
+        do {
+            try vm.prepareARM64(entry: 0, pmu: ARM64PMUConfiguration(pmuType: 8, pmuName: "armv8_cortex_a53", pmuCPUs: cpus))
+            Issue.record("no error")
+        } catch {
+            #expect(error.reason == .attributeUnsupported(.setPMU, explanation: ARM64PMUFeatures.missingExplanation(
+                .setPMU, pmu: "armv8_cortex_a53", cpus: "0-1")))
+            #expect(error.description.hasPrefix(
+                "this kernel cannot pin the guest PMU; counters stop when a VCPU leaves armv8_cortex_a53's CPUs 0-1"))
+            #expect(error.description.contains("5.18"))
+        }
+        // Nothing was set: the question came first.
+        #expect(kernel.deviceAttributes.isEmpty)
+        // The filter on the same kernel: refused naming 5.11.
+        let second = try VirtualMachine(system: kernel.system)
+        do {
+            try second.prepareARM64(entry: 0, pmu: ARM64PMUConfiguration(filters: [.deny(0x11)]))
+            Issue.record("no error")
+        } catch {
+            guard case .attributeUnsupported(.filter, _) = error.reason else { Issue.record("\(error)"); return }
+            #expect(error.description.contains("KVM_ARM_VCPU_PMU_V3_FILTER (added in Linux 5.11)"))
+        }
+        // Without any optional attribute the same kernel prepares the VM (KVM's default PMU).
+        let third = try VirtualMachine(system: kernel.system)
+        let features = try third.prepareARM64(entry: 0, pmu: ARM64PMUConfiguration())
+        #expect(!features.canPinPMU)
+        #expect(features.summary == "IRQ=yes INIT=yes FILTER=no SET_PMU=no SET_NR_COUNTERS=no")
+    }
+
+    @Test func setARMPMUAsksFirstToo() throws {
+        let kernel = MockKernel()
+        kernel.missingAttributes = [.setPMU]
+        let vm = try VirtualMachine(system: kernel.system)
+        try vm.prepareARM64(entry: 0, pmu: ARM64PMUConfiguration())
+        #expect(throws: KVMError.self) { try vm.setARMPMU(type: 8) }
+        do { try vm.setARMPMU(type: 8) } catch {
+            guard case .attributeUnsupported(.setPMU, _) = error.reason else { Issue.record("\(error)"); return }
+            #expect(error.description.contains("PMU type 8"))
+        }
+        // A VCPU without a PMU answers ENXIO for everything: that is "no PMUv3", not "old kernel".
+        kernel.missingAttributes = Set(ARM64PMUAttribute.allCases)
+        do { try vm.setARMPMU(type: 8) } catch { #expect(error.reason == .noPMUv3) }
+    }
+
+    @Test func nrCountersAndInterruptInputChecks() throws {
+        let kernel = MockKernel()
+        kernel.missingAttributes = [.setCounterCount]  // 6.1 / 6.12
+        let vm = try VirtualMachine(system: kernel.system)
+        do {
+            try vm.prepareARM64(entry: 0, pmu: ARM64PMUConfiguration(pmuType: 8, counterCount: 2))
+            Issue.record("no error")
+        } catch {
+            #expect(error.description.contains("KVM_ARM_VCPU_PMU_V3_SET_NR_COUNTERS (added in Linux 6.16)"))
+        }
+        let noGIC = try VirtualMachine(system: kernel.system)
+        do {
+            try noGIC.prepareARM64(entry: 0, pmu: ARM64PMUConfiguration(interrupt: 23))
+            Issue.record("no error")
+        } catch {
+            #expect(error.description.contains("needs an in-kernel vGIC"))
+        }
+        let badINTID = try VirtualMachine(system: kernel.system)
+        do {
+            try badINTID.prepareARM64(entry: 0, pmu: ARM64PMUConfiguration(interrupt: 5), vgic: VGICv3())
+            Issue.record("no error")
+        } catch {
+            #expect(error.description.contains("neither a PPI"))
+        }
+    }
+
+    @Test func errnoMessages() throws {
+        // INIT's ENODEV names the vGIC; EBUSY names the filter case; KVM_RUN failures are generic.
+        let initError = KVMError(.callFailed, call: "", errno: .noSuchDevice).refinedForPMU(.initialise, type: nil)
+        #expect(initError.reason == .vgicNotInitialised)
+        #expect(initError.description.contains("vGIC is not initialised"))
+        let noIRQ = KVMError(.callFailed, call: "", errno: .noSuchDeviceOrAddress).refinedForPMU(.initialise, type: nil)
+        #expect(noIRQ.description.contains("needs its overflow interrupt (KVM_ARM_VCPU_PMU_V3_IRQ)"))
+        #expect(noIRQ.errno == .noSuchDeviceOrAddress)
+        let busy = KVMError(.callFailed, call: "", errno: .busy).refinedForPMU(.setPMU, type: 8)
+        #expect(busy.description.contains("a filter was set for another PMU"))
+        #expect(busy.description.contains("SET_PMU must come first"))
+        let filterBusy = KVMError(.callFailed, call: "", errno: .busy).refinedForPMU(.filter, type: nil, detail: .deny(0x11))
+        #expect(filterBusy.call.contains("FILTER(base 0x11 count 1 deny)"))
+        let run = KVMError(.runFailed, call: "ioctl KVM_RUN", errno: .invalidArgument)
+        #expect(run.description.contains("generic failure"))
+    }
+}
