@@ -9,6 +9,9 @@ need=()
 [ -f /usr/aarch64-linux-gnu/include/stdio.h ] || need+=(libc6-dev-arm64-cross)
 [ -f /usr/aarch64-linux-gnu/include/linux/perf_event.h ] || need+=(linux-libc-dev-arm64-cross)
 command -v perf >/dev/null 2>&1 || need+=(linux-perf)
+# The event-string conformance suite runs perf under strace (perf_event_open injected).
+command -v strace >/dev/null 2>&1 || need+=(strace)
+command -v unshare >/dev/null 2>&1 || need+=(util-linux)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

@@ -113,6 +113,10 @@ struct StatCommand: ParsableCommand {
                 throw CLIError(error.description)
             }
         }
+        // Strings perf reads the same way but that may not mean what was meant (overlapping terms).
+        for event in groups.flatMap(\.events) {
+            for warning in event.warnings { printError("warning: \(event.displayName): \(warning)") }
+        }
         let plan = StatPlan(groups: groups, inventory: inventory, procRoot: "/proc")
 
         var totals: [StatResult] = []
