@@ -65,6 +65,7 @@ struct ResolveCommand: ParsableCommand {
         var metric_id: String?
         var aux_output: Bool?
         var aux_sample_size: UInt64?
+        var time: Bool?
     }
 
     struct Fallback: Encodable {
@@ -134,6 +135,7 @@ struct ResolveCommand: ParsableCommand {
             if let value = settings.metric_id { parts.append("metric-id=\(value)") }
             if settings.aux_output == true { parts.append("aux-output") }
             if let value = settings.aux_sample_size { parts.append("aux-sample-size=\(value)") }
+            if let value = settings.time { parts.append(value ? "time" : "time=0") }
         }
         return parts.isEmpty ? nil : parts.joined(separator: " ")
     }
@@ -191,6 +193,6 @@ extension ResolveCommand.Row {
             call_graph: settings.callGraph, stack_size: settings.stackSize, max_stack: settings.maxStack,
             inherit: settings.inherit, overwrite: settings.overwrite, percore: settings.perCore ? true : nil,
             metric_id: settings.metricID, aux_output: settings.auxOutput ? true : nil,
-            aux_sample_size: settings.auxSampleSize)
+            aux_sample_size: settings.auxSampleSize, time: settings.sampleTime)
     }
 }

@@ -34,6 +34,8 @@ enum ConformanceCases {
         "mem:0x1000", "mem:0x2000:w", "mem:0x3000/2", "mem:0x1000/1:r", "mem:4096/8:rw:u", "mem:0x4000:x",
         // groups
         "{cs,faults}", "{cs,faults}:u", "{task-clock,cs:k}:u", "{cs,faults}:W", "{cs:D,faults}",
+        // type:config, named groups, perf's own terms on generic events
+        "1:1", "1:3:hp", "group1{cs,faults}:u", "cs/config1=7,name=x/", "cpu-clock:P", "{cs,faults}:S",
         // what perf 6.1 refuses
         "CYCLES", "Task-Clock", "cs:z", "{cs", "cs}", ",cs", "cs,", "nosuchevent", "nosuchpmu/event=1/",
         "syscalls:no_such_tracepoint", "mem:", "r0X1a",
@@ -112,10 +114,14 @@ enum ConformanceCases {
         return !namesMSR || LiveHost.has("msr")
     }
 
+    /// Strings every tree gets that perf stat refuses or drops: asked of perf record.
+    static let commonRecord: [String] = ["cs/period=10/", "cs/time,call-graph=no,max-stack=3/", "r1a/freq=50/"]
+
     /// Every case, tree by tree.
     static var all: [ConformanceCase] {
         trees.flatMap { tree in
             common.map { ConformanceCase(tree: tree, event: $0) }
+                + commonRecord.map { ConformanceCase(tree: tree, event: $0, tool: .record) }
                 + (own[tree] ?? []).map { ConformanceCase(tree: tree, event: $0.0, tool: $0.1) }
         }
     }

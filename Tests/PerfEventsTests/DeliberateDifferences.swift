@@ -35,7 +35,7 @@ struct DeliberateDifference: Sendable {
             cases: { item in
                 heterogeneousARM.contains(item.tree)
                     && ["cycles", "instructions:u", "branch-misses:k", "L1-dcache-load-misses", "dTLB-stores",
-                        "LLC-loads", "r00c0", "r1a:u"].contains(item.event)
+                        "LLC-loads", "r00c0", "r1a:u", "r1a/freq=50/"].contains(item.event)
             },
             direction: { if case .attributes = $0 { return true } else { return false } }),
         DeliberateDifference(

@@ -242,7 +242,8 @@ private func failure(_ text: String) -> EventSyntaxError? {
         ("mem:0x1000:r:u:k", 14, "too many ':'"),
         ("::RETIRED", 0, "missing event name"),
         ("amd64::", 5, "missing libpfm4 event name"),
-        ("cycles{", 6, "'{' inside an event"),
+        ("cycles{", 6, "unbalanced '{'"),
+        ("cycles:u{", 8, "'{' inside an event"),
     ])
     func errors(input: String, offset: Int, message: String) throws {
         let error = try #require(failure(input), "'\(input)' must not parse")

@@ -202,7 +202,8 @@ enum Conformance {
         // The typed non-format terms that are perf_event_attr fields when perf record opens the event.
         fields["aux_output"] = event.settings.auxOutput ? 1 : 0
         fields["write_backward"] = event.settings.overwrite == true ? 1 : 0
-        fields["sample_max_stack"] = event.settings.maxStack ?? 0
+        // perf record writes max-stack only while call chains are on (not with call-graph=no).
+        fields["sample_max_stack"] = event.settings.callGraph == "no" ? 0 : event.settings.maxStack ?? 0
         return fields.filter { $0.value != 0 }
     }
 

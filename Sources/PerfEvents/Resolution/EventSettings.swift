@@ -27,6 +27,8 @@ public struct EventSettings: Hashable, Sendable {
     public var auxOutput = false
     /// `aux-sample-size=N`: bytes of AUX data to put in each sample.
     public var auxSampleSize: UInt64?
+    /// `time` / `time=0`: whether samples carry a timestamp.
+    public var sampleTime: Bool?
 
     public init() {}
 
@@ -50,7 +52,7 @@ struct FixedTerms {
     static let names: Set<String> = [
         "name", "period", "freq", "config", "config1", "config2", "config3", "call-graph", "stack-size",
         "max-stack", "inherit", "no-inherit", "overwrite", "no-overwrite", "percore", "metric-id",
-        "aux-output", "aux-sample-size",
+        "aux-output", "aux-sample-size", "time",
     ]
 
     /// Splits `terms`; `problem(term, text)` builds the error for a term with a wrong value.
@@ -69,6 +71,14 @@ struct FixedTerms {
             }
             return value
         }
+        /// `fp`, `dwarf`, `lbr`, `no`, or `dwarf` with a size (`call-graph=dwarf,4096` splits at the comma).
+        func callGraph(_ term: EventTerm) throws(ResolutionError) -> String {
+            let mode = try text(term)
+            guard ["fp", "dwarf", "lbr", "no"].contains(mode) else {
+                throw problem(term.name, "call-graph= takes fp, dwarf, lbr or no")
+            }
+            return mode
+        }
         func flag(_ term: EventTerm) throws(ResolutionError) -> Bool {
             try number(term) != 0
         }
@@ -80,7 +90,7 @@ struct FixedTerms {
             case "config", "config1", "config2", "config3":
                 let word = ConfigWord.allCases.first { $0.name == term.name } ?? .config
                 words.append((word, try number(term), term))
-            case "call-graph": settings.callGraph = try text(term)
+            case "call-graph": settings.callGraph = try callGraph(term)
             case "stack-size": settings.stackSize = try number(term)
             case "max-stack": settings.maxStack = try number(term)
             case "inherit": settings.inherit = try flag(term)
@@ -91,6 +101,7 @@ struct FixedTerms {
             case "metric-id": settings.metricID = try text(term)
             case "aux-output": settings.auxOutput = try flag(term)
             case "aux-sample-size": settings.auxSampleSize = try number(term)
+            case "time": settings.sampleTime = try flag(term)
             default: rest.append(term)
             }
         }

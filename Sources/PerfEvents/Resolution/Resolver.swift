@@ -165,6 +165,11 @@ public struct Resolver: Sendable {
             }
         case .raw(let config):
             events = resolveRaw(config, event: event)
+        case .numeric(let type, let config):
+            let pmu = pmus.first { $0.type == type }
+                ?? PMU(name: "type \(type)", type: type, kind: type == LegacyType.software ? .software : .other)
+            events = [ResolvedEvent(
+                text: event.text, pmu: .pmu(pmu), attributes: EventAttributes(type: type, config: config), source: .raw)]
         case .tracepoint(let system, let name):
             events = []
             for (system, name) in try tracepoints(system, name, event: event) {
@@ -363,10 +368,10 @@ public struct Resolver: Sendable {
         let fixed = try FixedTerms(terms) { term, problem in
             .invalidTerm(input: event.text, pmu: name, term: term, problem: problem)
         }
-        if let other = fixed.rest.first ?? fixed.words.first?.term {
+        if let other = fixed.rest.first {
             throw .invalidTerm(
                 input: event.text, pmu: name, term: other.name,
-                problem: "'\(name)' is no PMU: between its slashes only perf's own terms go (\(FixedTerms.names.filter { !$0.hasPrefix("config") }.sorted().joined(separator: ", ")))")
+                problem: "'\(name)' is no PMU: between its slashes only perf's own terms go (\(FixedTerms.names.sorted().joined(separator: ", ")))")
         }
         var events: [ResolvedEvent]
         if let generic = GenericEvent(named: name) {
@@ -374,7 +379,11 @@ public struct Resolver: Sendable {
         } else {
             events = resolveRaw(rawConfigValue(name) ?? 0, event: event)
         }
-        for index in events.indices { fixed.apply(to: &events[index]) }
+        for index in events.indices {
+            // perf assigns configN= words over the event's own, as for a PMU's terms.
+            for (word, value, _) in fixed.words { events[index].attributes[word] = value }
+            fixed.apply(to: &events[index])
+        }
         return events
     }
 

@@ -4,9 +4,10 @@
 ///
 /// ```
 /// list     := item (',' item)*
-/// item     := event | '{' event (',' event)* '}' (':' modifiers)?
+/// item     := event | NAME? '{' event (',' event)* '}' (':' modifiers)?
 /// event    := name (':' modifiers)?                      cycles:u, L1-dcache-load-misses, tsc
 ///           | 'r' HEX (':' modifiers)?                   r00c0
+///           | NUMBER ':' NUMBER (':' modifiers)?        1:1 (type:config)
 ///           | pmu '/' term (',' term)* '/' (':'? modifiers)?   cpu_core/event=0xc0,umask=1/
 ///           | subsystem ':' event (':' modifiers)?       syscalls:sys_enter_getppid
 ///           | 'mem:' ADDR ('/' LEN)? (':' [rwx]+)? (':' modifiers)?
@@ -59,6 +60,16 @@ private struct Parser {
             try expectEventStart(inGroup: false, afterComma: !groups.isEmpty)
             if bytes[position] == openBrace {
                 groups.append(try parseGroup())
+            } else if let brace = namedGroupBrace() {
+                // `name{a,b}`: a named group.
+                let name = text(position..<brace)
+                let start = position
+                position = brace
+                var group = try parseGroup()
+                group.name = name
+                group.text = text(start..<position)
+                group.offset = start
+                groups.append(group)
             } else {
                 let event = try parseEvent()
                 groups.append(EventGroupSyntax(
@@ -76,6 +87,18 @@ private struct Parser {
             }
             throw error(position, text(position..<position + 1), "unexpected character after an event; separate events with ','")
         }
+    }
+
+    /// Where the `{` of a named group (`name{…}`) is, when one starts at `position`.
+    func namedGroupBrace() -> Int? {
+        var index = position
+        guard index < bytes.count, isLetter(bytes[index]) || bytes[index] == UInt8(ascii: "_") else { return nil }
+        while index < bytes.count,
+              isLetter(bytes[index]) || isDigit(bytes[index]) || bytes[index] == UInt8(ascii: "_")
+                || bytes[index] == UInt8(ascii: ".") {
+            index += 1
+        }
+        return index < bytes.count && bytes[index] == openBrace ? index : nil
     }
 
     /// Checks that an event (or group) starts at `position`.
@@ -208,6 +231,20 @@ private struct Parser {
         // Tracepoint names may be globs (`sched:*`, `syscalls:sys_enter_getpp*`), as in perf.
         try checkName(name, what: parts.count > 1 ? "tracepoint subsystem" : "event name", globs: parts.count > 1)
         let nameText = text(name)
+        if parts.count >= 2, let type = parseNumber(nameText), let config = parseNumber(text(parts[1])) {
+            guard type <= UInt64(UInt32.max) else {
+                throw error(name.lowerBound, nameText, "the type of a TYPE:CONFIG event must fit in 32 bits")
+            }
+            if parts.count > 3 {
+                throw error(parts[3].lowerBound - 1, token, "too many ':' in an event; expected TYPE:CONFIG[:modifiers]")
+            }
+            var modifiers = EventModifiers()
+            if parts.count == 3 {
+                modifiers = try EventModifiers.parse(bytes[parts[2]], offset: parts[2].lowerBound, input: input)
+            }
+            return EventSyntax(
+                text: token, offset: range.lowerBound, kind: .numeric(type: UInt32(type), config: config), modifiers: modifiers)
+        }
         let raw = rawConfig(name)
         let isGeneric = GenericEvent(named: nameText) != nil
         let fixedName = raw != nil || isGeneric
