@@ -57,6 +57,11 @@ enum ConformanceCases {
             ("{cpu_core/cpu-cycles/,cpu_core/instructions/}", .stat), ("{cpu_atom/cpu-cycles/,cs}:u", .stat),
             ("cpu_core/cpu-cycles/:u", .stat), ("cpu_core/event=0X3c/", .stat), ("cpu_core/CPU-CYCLES/", .stat),
             ("cpu-cycles", .stat), ("cpu_core/nosuchterm=1/", .stat),
+            ("cpu_core/mem-loads,ldlat=30/", .stat), ("cpu_atom/mem-loads/", .stat), ("cpu_core/mem-loads/u", .stat),
+            ("cpu_core/topdown-retiring/", .stat), ("cpu_atom/topdown-retiring/", .stat), ("cpu_core/slots/", .stat),
+            ("topdown-fe-bound", .stat), ("slots", .stat), ("cpu_atom/slots/", .stat), ("mem-stores:u", .stat),
+            ("cpu_core/event=0xcd,umask=0x1,ldlat=3,frontend=0x1/", .stat), ("cpu_atom/frontend=0x1/", .stat),
+            ("cpu_core/event=0xb7,umask=0x1,offcore_rsp=0x10001/", .stat), ("{cpu_core/slots/,cpu_core/topdown-retiring/}", .stat),
         ],
         "x86-server": [
             ("cpu/event=0xc0/", .stat), ("cpu/mem-loads,ldlat=30/", .stat), ("cpu/mem-loads/", .stat),

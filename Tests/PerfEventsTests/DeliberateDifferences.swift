@@ -62,6 +62,13 @@ struct DeliberateDifference: Sendable {
             },
             direction: { if case .weRefusedPerfAccepted = $0 { return true } else { return false } }),
         DeliberateDifference(
+            id: "hybrid event named on the other PMU",
+            perf61: "cpu_atom/slots/ (an alias only cpu_core has) opens cpu_core's slots: type 4, config 0x400",
+            ours: "refuses it: cpu_atom has no term or alias 'slots'",
+            since: "perf 6.5 (hybrid rework: pmu/…/ parsed against that PMU only); counting on a PMU other than the one named is the silent error this library exists to prevent",
+            cases: { item in item.tree == "alderlake" && item.event == "cpu_atom/slots/" },
+            direction: { if case .weRefusedPerfAccepted = $0 { return true } else { return false } }),
+        DeliberateDifference(
             id: "unbalanced '{'",
             perf61: "reads '{cs' as cs (its lexer drops the lone brace)",
             ours: "refuses it: unbalanced '{'",

@@ -58,8 +58,17 @@ private func names(_ inventory: PMUInventory) -> [String] { inventory.pmus.map {
         #expect(core.cpus?.description == "0-15" && atom.cpus?.description == "16-23")
         #expect(core.capabilities == ["pmu_name": "alderlake_hybrid"])
         #expect(atom.capabilities["pmu_name"] == "alderlake_hybrid")
-        #expect(core.formats.map { $0.name } == ["cmask", "edge", "event", "inv", "umask"])
-        #expect(core.overlappingFormats.isEmpty)
+        #expect(core.formats.map { $0.name } == ["cmask", "edge", "event", "frontend", "inv", "ldlat", "offcore_rsp", "umask"])
+        #expect(atom.formats.map { $0.name } == ["cmask", "edge", "event", "inv", "ldlat", "offcore_rsp", "umask"])
+        // ldlat, frontend and offcore_rsp share config1, as on every Intel core PMU that has them.
+        #expect(!core.overlappingFormats.isEmpty)
+        #expect(core.alias(named: "topdown-retiring")?.terms == [
+            EventTerm(name: "event", value: .number(0)), EventTerm(name: "umask", value: .number(0x80)),
+        ])
+        #expect(atom.alias(named: "topdown-retiring")?.terms == [
+            EventTerm(name: "event", value: .number(0xc2)), EventTerm(name: "umask", value: .number(0)),
+        ])
+        #expect(core.alias(named: "slots") != nil && atom.alias(named: "slots") == nil)
         #expect(core.alias(named: "instructions")?.terms == [EventTerm(name: "event", value: .number(0xc0))])
         #expect(core.alias(named: "cpu-cycles")?.terms == [EventTerm(name: "event", value: .number(0x3c))])
 
