@@ -43,8 +43,14 @@ enum ConformanceCases {
 
     /// Strings written for one tree's PMUs.
     static let own: [String: [(String, PerfOracle.Tool)]] = [
-        "rk3399": arm64("armv8_cortex_a53", "armv8_cortex_a72"),
-        "juno": arm64("armv8_pmuv3_0", "armv8_pmuv3_1"),
+        "rk3399": arm64("armv8_cortex_a53", "armv8_cortex_a72") + [
+            ("armv8_cortex_a72/cpu_cycles,threshold=0xfff,threshold_count/", .stat),
+            ("armv8_cortex_a53/config1=0x3,threshold_count/", .stat),
+        ],
+        "juno": arm64("armv8_cortex_a53", "armv8_cortex_a72") + [
+            ("armv8_cortex_a53/inst_retired,threshold=0x10,threshold_compare=2,threshold_count/", .stat),
+            ("armv8_cortex_a72/event=0x11,threshold=0x1000/", .stat), ("armv8_cortex_a72/threshold=0x2000/", .stat),
+        ],
         "alderlake": [
             ("cpu_core/event=0xc0/", .stat), ("cpu_atom/event=0xc0,umask=0x1/", .stat),
             ("cpu_core/cpu-cycles/", .stat), ("cpu_atom/instructions/u", .stat),

@@ -43,7 +43,7 @@ struct DeliberateDifference: Sendable {
             perf61: "refuses cpu/cycles/ (unknown term) except on Intel hybrid PMUs",
             ours: "takes a generic hardware name on any core PMU: that PMU's event",
             since: "perf 6.5 (legacy event names as terms of any core PMU)",
-            cases: { item in ["cpu/cycles/", "armv8_cortex_a72/cycles/", "armv8_pmuv3_1/cycles/"].contains(item.event) },
+            cases: { item in ["cpu/cycles/", "armv8_cortex_a72/cycles/"].contains(item.event) },
             direction: { if case .perfRefusedWeAccepted = $0 { return true } else { return false } }),
         DeliberateDifference(
             id: "config3=",
