@@ -117,6 +117,10 @@ struct StatCommand: ParsableCommand {
         for event in groups.flatMap(\.events) {
             for warning in event.warnings { printError("warning: \(event.displayName): \(warning)") }
         }
+        // Counting, like perf stat: a period= or freq= term does not make the event sample.
+        for group in groups.indices {
+            for event in groups[group].events.indices { groups[group].events[event].attributes.sampling = nil }
+        }
         let plan = StatPlan(groups: groups, inventory: inventory, procRoot: "/proc")
 
         var totals: [StatResult] = []
