@@ -34,6 +34,21 @@ public struct EventSettings: Hashable, Sendable {
 
     /// No such term was given.
     public var isEmpty: Bool { self == EventSettings() }
+
+    /// The terms given that only sampling uses (everything but `percore` and `metric-id`),
+    /// as written: what `perf stat` refuses ("not usable in 'perf stat'").
+    public var samplingTerms: [String] {
+        var names: [String] = []
+        if callGraph != nil { names.append("call-graph") }
+        if stackSize != nil { names.append("stack-size") }
+        if maxStack != nil { names.append("max-stack") }
+        if let inherit { names.append(inherit ? "inherit" : "no-inherit") }
+        if let overwrite { names.append(overwrite ? "overwrite" : "no-overwrite") }
+        if auxOutput { names.append("aux-output") }
+        if auxSampleSize != nil { names.append("aux-sample-size") }
+        if sampleTime != nil { names.append("time") }
+        return names
+    }
 }
 
 /// The non-format terms of one term list, taken out of it (see ``EventSettings``).

@@ -43,6 +43,20 @@ import Testing
         #expect(stat.stderr.contains("switches"), "\(stat.stderr)")
     }
 
+    /// `pmu stat` takes the terms perf stat takes (period=, which counting ignores; percore,
+    /// metric-id) and refuses, as perf stat does, the terms only sampling uses.
+    @Test func statRefusesSamplingOnlyTermsAsPerfStatDoes() throws {
+        let counted = try CLI.run(["stat", "-x,", "-e", "cs/period=1,percore,metric-id=m/", "--", "true"])
+        #expect(counted.status == 0, "\(counted.stderr)")
+        for term in ["freq=10", "call-graph=fp", "max-stack=3", "no-inherit", "overwrite", "aux-output", "time"] {
+            let result = try CLI.run(["stat", "-e", "cs/\(term)/", "--", "true"])
+            let name = String(term.split(separator: "=")[0])
+            #expect(result.status != 0 && result.stderr.contains("'\(name)' is a sampling term"), "\(term): \(result.stderr)")
+            let perf = try CLI.run(["stat", "-e", "cs/\(term)/", "true"], executable: "/usr/bin/perf")
+            #expect(perf.status != 0, "perf stat took cs/\(term)/")
+        }
+    }
+
     /// `pmu resolve --json` shows every attribute field that is not zero.
     @Test func resolveJSONShowsEveryNonZeroField() throws {
         let result = try CLI.run([
