@@ -18,18 +18,20 @@ struct PerfConformanceTests {
         }
         CLI.ensureTracefs()
         let cases = ConformanceCases.all.filter { $0.tree != "live" || ConformanceCases.liveApplies($0.event) }
-        var requests: [(event: String, devices: String?, tool: PerfOracle.Tool)] = []
-        for item in cases {
-            let devices = item.tree == "live" ? nil : try PerfOracle.devicesCopy(of: SysfsFixtures.root(item.tree), forRecord: item.tool == .record)
-            requests.append((item.event, devices, item.tool))
-        }
-        let outcomes = PerfOracle.ask(requests)
         var resolvers: [String: Resolver] = [:]
-        var report: [String: (agree: Int, deliberate: Int)] = [:]
-        for (item, perf) in zip(cases, outcomes) {
+        var ours: [Result<[ResolvedGroup], ResolutionError>] = []
+        var devices: [String?] = []
+        for item in cases {
             let resolver = try resolvers[item.tree] ?? Self.resolver(item.tree)
             resolvers[item.tree] = resolver
-            let verdict = Conformance.compare(item, perf: perf, ours: Result { () throws(ResolutionError) in try resolver.resolve(item.event) })
+            ours.append(Result { () throws(ResolutionError) in try resolver.resolve(item.event) })
+            devices.append(item.tree == "live"
+                ? nil : try PerfOracle.devicesCopy(of: SysfsFixtures.root(item.tree), forRecord: item.tool == .record))
+        }
+        let outcomes = Self.askPerf(cases, devices: devices, ours: ours)
+        var report: [String: (agree: Int, deliberate: Int)] = [:]
+        for (index, item) in cases.enumerated() {
+            let verdict = Conformance.compare(item, perf: outcomes[index], ours: ours[index])
             let deliberate = DeliberateDifference.table.first { $0.applies(item) }
             switch (verdict, deliberate) {
             case (.agree, nil):
@@ -54,6 +56,67 @@ struct PerfConformanceTests {
         }
         #expect(total == cases.count)
         #expect(total >= 150)
+    }
+
+    /// perf's answers for every case, in order. Cases whose events we resolve onto PMUs
+    /// without CPU lists (perf opens those in list order) share a perf run, up to 16 at a
+    /// time, each behind a marker event of its own (a software event `1:0x7ff0NNNN`), and the
+    /// blocks between two markers are that case's; if perf refuses any string of such a run,
+    /// its cases are asked again one by one. Everything else runs alone.
+    static func askPerf(
+        _ cases: [ConformanceCase], devices: [String?], ours: [Result<[ResolvedGroup], ResolutionError>]
+    ) -> [PerfOracle.Outcome] {
+        var outcomes = [PerfOracle.Outcome?](repeating: nil, count: cases.count)
+        var batches: [[Int]] = []
+        var alone: [Int] = []
+        var open: [String: [Int]] = [:]
+        for index in cases.indices {
+            let batchable = cases[index].tool == .stat
+                && ((try? ours[index].get())?.allSatisfy { $0.events.allSatisfy { $0.cpus == nil } } ?? false)
+            guard batchable else { alone.append(index); continue }
+            let key = cases[index].tree
+            open[key, default: []].append(index)
+            if open[key]?.count == 16 { batches.append(open[key] ?? []); open[key] = nil }
+        }
+        batches += open.values.filter { !$0.isEmpty }
+        let requests = batches.map { batch in
+            (event: batch.map { "\(marker($0)),\(cases[$0].event)" }.joined(separator: ","),
+             devices: devices[batch[0]], tool: PerfOracle.Tool.stat)
+        } + alone.map { (event: cases[$0].event, devices: devices[$0], tool: cases[$0].tool) }
+        let answers = PerfOracle.ask(requests)
+        var retry: [Int] = []
+        for (batch, answer) in zip(batches, answers) {
+            guard case .accepted(let groups) = answer, let split = split(groups, batch) else {
+                retry += batch
+                continue
+            }
+            for (index, groups) in zip(batch, split) { outcomes[index] = .accepted(groups) }
+        }
+        for (index, answer) in zip(alone, answers.dropFirst(batches.count)) { outcomes[index] = answer }
+        let again = PerfOracle.ask(retry.map { (event: cases[$0].event, devices: devices[$0], tool: cases[$0].tool) })
+        print("perf runs: \(requests.count + retry.count) for \(cases.count) cases (\(batches.count) shared by"
+            + " \(batches.reduce(0) { $0 + $1.count }) cases, \(retry.count) of them asked again alone)")
+        for (index, answer) in zip(retry, again) { outcomes[index] = answer }
+        return outcomes.map { $0 ?? .refused("not asked") }
+    }
+
+    /// The marker event before case `index` in a shared perf run.
+    static func marker(_ index: Int) -> String { "1:0x\(String(0x7ff0_0000 + index, radix: 16))" }
+
+    /// The groups perf opened in a shared run, case by case, or nil when the markers are not
+    /// all there, in order.
+    static func split(_ groups: [[PerfOracle.Attributes]], _ batch: [Int]) -> [[[PerfOracle.Attributes]]]? {
+        var result: [[[PerfOracle.Attributes]]] = []
+        for group in groups {
+            if group.count == 1, group[0]["type"] == 1, let config = group[0]["config"], config >> 20 == 0x7ff {
+                guard result.count < batch.count, config == UInt64(0x7ff0_0000 + batch[result.count]) else { return nil }
+                result.append([])
+                continue
+            }
+            guard !result.isEmpty else { return nil }
+            result[result.count - 1].append(group)
+        }
+        return result.count == batch.count ? result : nil
     }
 
     static func resolver(_ tree: String) throws -> Resolver {

@@ -145,8 +145,7 @@ enum PerfOracle {
     }
 
     /// Reads perf's `-vv` output: each `perf_event_attr:` block and the `sys_perf_event_open`
-    /// line after it (its `group_fd` says leader or member). Identical groups (one per CPU
-    /// of an uncore PMU's cpumask) are kept once.
+    /// line after it (its `group_fd` says leader or member).
     static func parse(_ output: String) -> Outcome {
         var groups: [[Attributes]] = []
         var current: Attributes?
@@ -192,9 +191,9 @@ enum PerfOracle {
             }.map { $0.trimmingCharacters(in: .whitespaces) }
             return .refused(reasons.isEmpty ? String(output.suffix(300)) : reasons.prefix(3).joined(separator: " | "))
         }
-        var unique: [[Attributes]] = []
-        for group in groups where !unique.contains(group) { unique.append(group) }
-        return .accepted(unique)
+        // Identical groups (one per CPU of an uncore PMU's cpumask) are kept: the comparison
+        // counts each once, and a shared run's cases may well open the same event.
+        return .accepted(groups)
     }
 
     /// Runs a command to completion, stdout and stderr together.

@@ -4,10 +4,14 @@
 /// Which are honoured where:
 /// - `config=`, `config1=`, `config2=`, `config3=` set whole config words (``EventAttributes``);
 /// - `period=` and `freq=` set ``EventAttributes/sampling`` (written into `sample_period` /
-///   `sample_freq` when the event is opened; counting ignores them as `perf stat` does);
+///   `sample_freq` when the event is opened; `pmu stat` drops `period=` and refuses `freq=`,
+///   as `perf stat` does);
 /// - `name=` sets ``ResolvedEvent/name``, the label output shows;
 /// - everything here (call graph, stack sizes, inherit, overwrite, per-core, metric id, AUX
-///   output) is kept for sampling consumers and shown by `pmu resolve`; counting ignores it.
+///   output, time) is kept for sampling consumers and shown by `pmu resolve`; the counting
+///   layer does not read it, and `pmu stat` refuses the sampling-only ones
+///   (``samplingTerms``), as `perf stat` does. `percore` and `metric-id` are accepted there
+///   and change nothing in the counts.
 public struct EventSettings: Hashable, Sendable {
     /// `call-graph=fp|dwarf|lbr` (perf record's call-chain mode for this event).
     public var callGraph: String?
