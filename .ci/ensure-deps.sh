@@ -11,6 +11,9 @@ need=()
 command -v perf >/dev/null 2>&1 || need+=(linux-perf)
 # The benchmark's instruction-count gate (make bench-check) runs callgrind.
 command -v valgrind >/dev/null 2>&1 || need+=(valgrind)
+# The event-string conformance suite runs perf under strace (perf_event_open injected).
+command -v strace >/dev/null 2>&1 || need+=(strace)
+command -v unshare >/dev/null 2>&1 || need+=(util-linux)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

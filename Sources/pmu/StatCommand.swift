@@ -166,6 +166,24 @@ struct StatCommand: ParsableCommand {
                 throw CLIError(error.description)
             }
         }
+        // Strings perf reads the same way but that may not mean what was meant (overlapping terms).
+        for event in groups.flatMap(\.events) {
+            for warning in event.warnings { printError("warning: \(event.displayName): \(warning)") }
+        }
+        // Counting, like perf stat: the terms only sampling uses are refused, and a period=
+        // term does not make the event sample.
+        for event in groups.flatMap(\.events) {
+            var terms = event.settings.samplingTerms
+            if event.attributes.sampling?.isFrequency == true { terms.insert("freq", at: 0) }
+            if let term = terms.first {
+                throw CLIError(
+                    "event '\(event.text)': '\(term)' is a sampling term, not usable when counting (perf stat refuses it"
+                        + " too); drop it here, or sample with perf record")
+            }
+        }
+        for group in groups.indices {
+            for event in groups[group].events.indices { groups[group].events[event].attributes.sampling = nil }
+        }
         let cpus = isCPUWide ? try cpuList.map(requestedCPUs) ?? onlineCPUs() : nil
         let plan = StatPlan(groups: groups, inventory: inventory, procRoot: "/proc",
                             perCPU: perCPU ? cpus?.cpus : nil)

@@ -187,11 +187,14 @@ func checkResolved(_ event: ResolvedEvent, syntax: EventSyntax?, machine: [PMU])
         precondition(attributes.type == LegacyType.hardware || attributes.type == LegacyType.hardwareCache)
     case .tracepoint(let id):
         precondition(attributes.type == LegacyType.tracepoint && attributes.config == id)
-        guard case .tracepoint(let system, let name)? = syntax?.kind,
-              let content = fuzzTracepointIDs[system + "/" + name], parseNumber(content.filter { $0 != "\n" }) == id
+        // A glob's expansions carry the tracepoint's own name as their text.
+        let parts = event.text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count >= 2, !Glob.isPattern(parts[0]) && !Glob.isPattern(parts[1]),
+              let content = fuzzTracepointIDs[parts[0] + "/" + parts[1]], parseNumber(content.filter { $0 != "\n" }) == id
         else { fatalError("tracepoint id \(id) is not the one tracefs holds") }
     case .breakpoint:
-        precondition(attributes.type == LegacyType.breakpoint && [1, 2, 4, 8].contains(attributes.config2))
+        precondition(attributes.type == LegacyType.breakpoint && (1...8).contains(attributes.config2))
+        precondition(MachineArchitecture(pmus: machine).breakpointLengthProblem(attributes.config2) == nil)
         precondition(attributes.breakpointType != 0 && attributes.breakpointType & ~7 == 0)
     case .legacyGeneric, .libpfm:
         break
@@ -205,11 +208,25 @@ func checkResolved(_ event: ResolvedEvent, syntax: EventSyntax?, machine: [PMU])
         let allowed = pmu.formats.filter { $0.word == word }.reduce(UInt64(0)) { $0 | $1.mask }
         precondition(attributes[word] & ~allowed == 0, "\(word.name) has bits outside the PMU's format fields")
     }
-    var last: [String: UInt64] = [:]
-    for term in terms {
-        if case .number(let value) = term.value { last[term.name] = value } else { last[term.name] = nil }
+    // perf ORs every term into its field (the alias's terms too): a field holds the OR of
+    // the values written to it.
+    var written: [String: UInt64] = [:]
+    var unknown: Set<String> = []
+    func add(_ term: EventTerm) {
+        switch term.value {
+        case .number(let value): written[term.name, default: 0] |= value
+        case .implicit: written[term.name, default: 0] |= 1
+        case .parameter, .text: unknown.insert(term.name)
+        }
     }
-    for (name, value) in last {
+    for term in terms {
+        if term.value == .implicit, pmu.format(named: term.name) == nil, let alias = pmu.alias(named: term.name) {
+            alias.terms.forEach(add)
+        } else {
+            add(term)
+        }
+    }
+    for (name, value) in written where !unknown.contains(name) {
         guard let field = pmu.format(named: name),
               !pmu.formats.contains(where: { $0.name != name && $0.overlaps(field) }) else { continue }
         precondition(field.unpack(attributes[field.word]) == value, "field \(name) does not hold \(value)")

@@ -232,13 +232,13 @@ private func devices(_ root: String) -> String { root + "/bus/event_source/devic
 
     @Test func unlistableFormatDirectoryKeepsThePMU() throws {
         let root = SysfsFixtures.root("juno")
-        let fileSystem = system(failing: "opendir", path: "armv8_pmuv3_0/format", with: .permissionDenied)
+        let fileSystem = system(failing: "opendir", path: "armv8_cortex_a53/format", with: .permissionDenied)
         let inventory = try PMUDiscovery(root: root, fileSystem: fileSystem).discover()
-        let pmu = try inventory.pmu(named: "armv8_pmuv3_0")
+        let pmu = try inventory.pmu(named: "armv8_cortex_a53")
         #expect(pmu.formats.isEmpty)
         #expect(pmu.aliases.count == 3)
-        #expect(try inventory.pmu(named: "armv8_pmuv3_1").formats.count == 3)
-        #expect(inventory.problems.map { $0.path } == [devices(root) + "/armv8_pmuv3_0/format"])
+        #expect(try inventory.pmu(named: "armv8_cortex_a72").formats.count == 6)
+        #expect(inventory.problems.map { $0.path } == [devices(root) + "/armv8_cortex_a53/format"])
         #expect(inventory.problems.first?.errno == .permissionDenied)
     }
 

@@ -21,7 +21,10 @@ private func names(_ inventory: PMUInventory) -> [String] { inventory.pmus.map {
         #expect(big.cpus?.description == "4-5")
         #expect(inventory.corePMUs.map { $0.name } == ["armv8_cortex_a53", "armv8_cortex_a72"])
         #expect(inventory.hasCorePMU)
-        #expect(big.formats.map { $0.description } == ["event=config:0-15", "long=config1:0", "rdpmc=config1:1"])
+        #expect(big.formats.map { $0.description } == [
+            "event=config:0-15", "long=config1:0", "rdpmc=config1:1", "threshold=config1:5-16",
+            "threshold_compare=config1:3-4", "threshold_count=config1:2",
+        ])
         #expect(big.aliases.map { $0.name } == ["cpu_cycles", "inst_retired", "l1d_cache_refill"])
         #expect(big.alias(named: "cpu_cycles")?.terms == [EventTerm(name: "event", value: .number(0x11))])
         #expect(big.alias(named: "INST_RETIRED")?.terms == [EventTerm(name: "event", value: .number(0x8))])
@@ -35,14 +38,22 @@ private func names(_ inventory: PMUInventory) -> [String] { inventory.pmus.map {
         #expect(inventory.pmu(type: 4) == nil)
     }
 
-    @Test func junoGenericPMUv3Names() throws {
+    /// Juno r2 as its device tree names the PMUs (cortex-a53/a72 compatibles), the boot
+    /// A53 as CPU 0, so the little cluster's CPUs are not contiguous.
+    @Test func junoR2CortexPMUs() throws {
         let inventory = try discover("juno")
         #expect(inventory.problems.isEmpty)
         #expect(inventory.corePMUs.map { "\($0.name):\($0.type):\($0.cpus?.description ?? "-")" }
-                == ["armv8_pmuv3_0:7:0-3", "armv8_pmuv3_1:8:4-5"])
-        let pmu = try inventory.pmu(named: "armv8_pmuv3_1")
+                == ["armv8_cortex_a53:7:0,3-5", "armv8_cortex_a72:8:1-2"])
+        let pmu = try inventory.pmu(named: "armv8_cortex_a72")
         #expect(pmu.format(named: "rdpmc")?.mask == 0b10)
         #expect(pmu.format(named: "rdpmc")?.word == .config1)
+        // The Armv8.8 threshold fields (Linux 6.8) and the caps every PMUv3 PMU shows.
+        #expect(pmu.format(named: "threshold")?.mask == 0x1_ffe0)
+        #expect(pmu.format(named: "threshold_compare")?.mask == 0b11000)
+        #expect(pmu.format(named: "threshold_count")?.mask == 0b100)
+        #expect(pmu.capabilities["threshold_max"] == "0x00000000")
+        #expect(Set(pmu.capabilities.keys) == ["slots", "bus_slots", "bus_width", "threshold_max"])
         #expect(pmu.alias(named: "l1d_cache_refill")?.terms == [EventTerm(name: "event", value: .number(3))])
     }
 
@@ -58,8 +69,17 @@ private func names(_ inventory: PMUInventory) -> [String] { inventory.pmus.map {
         #expect(core.cpus?.description == "0-15" && atom.cpus?.description == "16-23")
         #expect(core.capabilities == ["pmu_name": "alderlake_hybrid"])
         #expect(atom.capabilities["pmu_name"] == "alderlake_hybrid")
-        #expect(core.formats.map { $0.name } == ["cmask", "edge", "event", "inv", "umask"])
-        #expect(core.overlappingFormats.isEmpty)
+        #expect(core.formats.map { $0.name } == ["cmask", "edge", "event", "frontend", "inv", "ldlat", "offcore_rsp", "umask"])
+        #expect(atom.formats.map { $0.name } == ["cmask", "edge", "event", "inv", "ldlat", "offcore_rsp", "umask"])
+        // ldlat, frontend and offcore_rsp share config1, as on every Intel core PMU that has them.
+        #expect(!core.overlappingFormats.isEmpty)
+        #expect(core.alias(named: "topdown-retiring")?.terms == [
+            EventTerm(name: "event", value: .number(0)), EventTerm(name: "umask", value: .number(0x80)),
+        ])
+        #expect(atom.alias(named: "topdown-retiring")?.terms == [
+            EventTerm(name: "event", value: .number(0xc2)), EventTerm(name: "umask", value: .number(0)),
+        ])
+        #expect(core.alias(named: "slots") != nil && atom.alias(named: "slots") == nil)
         #expect(core.alias(named: "instructions")?.terms == [EventTerm(name: "event", value: .number(0xc0))])
         #expect(core.alias(named: "cpu-cycles")?.terms == [EventTerm(name: "event", value: .number(0x3c))])
 
@@ -214,8 +234,8 @@ private func names(_ inventory: PMUInventory) -> [String] { inventory.pmus.map {
 
     @Test func discoveryLevelLookup() throws {
         let discovery = PMUDiscovery(root: SysfsFixtures.root("juno"))
-        #expect(try discovery.pmu(named: "armv8_pmuv3_0").type == 7)
-        #expect(throws: PMULookupError.self) { try discovery.pmu(named: "armv8_pmuv3_2") }
+        #expect(try discovery.pmu(named: "armv8_cortex_a53").type == 7)
+        #expect(throws: PMULookupError.self) { try discovery.pmu(named: "armv8_cortex_a57") }
         let missing = PMUDiscovery(root: "/nonexistent-sysfs-root")
         do {
             _ = try missing.pmu(named: "cpu")

@@ -118,9 +118,70 @@ private func failure(_ text: String, on pmus: [PMU]) -> ResolutionError? {
         #expect(resolved[0].source == .raw)
     }
 
-    @Test func formatTermsReplaceTheirBitsOfAConfigWord() throws {
+    /// perf ORs every term into the config words (perf 6.1 and upstream, for PMUs without a
+    /// default config): a field never clears bits another term set. Where two terms write the
+    /// same bits differently the event carries a warning naming both and the values.
+    @Test func formatTermsAreORedIntoAConfigWordWithAWarning() throws {
         let resolved = try events("cpu_core/config=0xffff,event=0x12/", on: RecordedMachines.alderLake)
-        #expect(resolved[0].attributes.config == 0xff12)
+        #expect(resolved[0].attributes.config == 0xffff)
+        let warning = try #require(resolved[0].warnings.first)
+        #expect(warning.contains("'config=0xffff'") && warning.contains("'event=0x12'") && warning.contains("0xffff"), "\(warning)")
+
+        let alias = try events("armv8_cortex_a53/inst_retired,event=0x3/", on: RecordedMachines.rk3399)
+        #expect(alias[0].attributes.config == 0xb)
+        #expect(alias[0].warnings.count == 1)
+        #expect(alias[0].warnings[0].contains("'event=0x8' (from alias 'inst_retired')") && alias[0].warnings[0].contains("'event=0x3'"))
+        #expect(alias[0].warnings[0].contains("config is 0xb"), "\(alias[0].warnings)")
+
+        // Terms that write different bits, or the same value twice, say nothing.
+        #expect(try events("cpu_core/event=0xc0,umask=0x1,umask=0x1/", on: RecordedMachines.alderLake)[0].warnings.isEmpty)
+        #expect(try events("armv8_cortex_a53/cpu_cycles,long/", on: RecordedMachines.rk3399)[0].warnings.isEmpty)
+    }
+
+    /// perf's own terms: sampling, label, config words, and the typed rest.
+    @Test func nonFormatTermsAreTakenAsPerfTakesThem() throws {
+        let sampled = try events("armv8_cortex_a53/cpu_cycles,period=100000,name=little/", on: RecordedMachines.rk3399)[0]
+        #expect(sampled.attributes.sampling == .period(100000))
+        #expect(sampled.name == "little" && sampled.displayName == "little")
+        #expect(sampled.attributes.config == 0x11)
+        #expect(try events("armv8_cortex_a53/cpu_cycles,freq=4000/", on: RecordedMachines.rk3399)[0].attributes.sampling == .frequency(4000))
+        let typed = try events(
+            "cpu_core/event=0xc0,call-graph=dwarf,stack-size=4096,max-stack=8,no-inherit,overwrite,percore,metric-id=m1,aux-output,aux-sample-size=64/",
+            on: RecordedMachines.alderLake)[0]
+        var expected = EventSettings()
+        expected.callGraph = "dwarf"
+        expected.stackSize = 4096
+        expected.maxStack = 8
+        expected.inherit = false
+        expected.overwrite = true
+        expected.perCore = true
+        expected.metricID = "m1"
+        expected.auxOutput = true
+        expected.auxSampleSize = 64
+        #expect(typed.settings == expected)
+        #expect(typed.attributes.config == 0xc0)
+        // On generic and raw events too, as perf's `cycles/period=…/` and `rNNNN/…/`.
+        #expect(try events("cycles/period=10/", on: RecordedMachines.rk3399).map(\.attributes.sampling) == [.period(10), .period(10)])
+        #expect(try events("r1a/name=raw/", on: RecordedMachines.alderLake).map(\.name) == ["raw", "raw"])
+        #expect(throws: ResolutionError.self) { try events("cycles/event=1/", on: RecordedMachines.rk3399) }
+        #expect(throws: ResolutionError.self) { try events("cpu_core/event=0xc0,period=fast/", on: RecordedMachines.alderLake) }
+    }
+
+    /// `pmu//`: every config word zero, the PMU's type.
+    @Test func emptyTermListIsTheZeroEvent() throws {
+        let resolved = try events("cpu_atom//u", on: RecordedMachines.alderLake)
+        #expect(resolved[0].attributes == EventAttributes(type: 10, excludeKernel: true, excludeHypervisor: true))
+    }
+
+    /// Breakpoint lengths follow the tree's architecture, not the build host's.
+    @Test func breakpointLengthsPerArchitecture() throws {
+        #expect(MachineArchitecture(pmus: RecordedMachines.rk3399) == .arm64)
+        #expect(MachineArchitecture(pmus: RecordedMachines.alderLake) == .x86)
+        #expect(try events("mem:0x1000/6:w", on: RecordedMachines.rk3399)[0].attributes.config2 == 6)
+        #expect(throws: ResolutionError.self) { try events("mem:0x1000/6:w", on: RecordedMachines.alderLake) }
+        #expect(throws: ResolutionError.self) { try events("mem:0x1000/16:w", on: RecordedMachines.rk3399) }
+        let arm = Resolver(pmus: [], libpfm: nil, architecture: .arm64)
+        #expect(try arm.resolve("mem:0x1000/3").first?.events.first?.attributes.config2 == 3)
     }
 
     // MARK: the amd-epyc-pvm recording (no core PMU, msr at type 9)

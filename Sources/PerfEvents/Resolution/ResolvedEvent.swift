@@ -77,6 +77,12 @@ public struct ResolvedEvent: Hashable, Sendable {
     public var modifiers: EventModifiers
     /// Something the user should know about this resolution, such as the lack of a core PMU.
     public var note: String?
+    /// Where the string may not mean what its writer thought, though perf reads it the same
+    /// way: two terms writing the same config bits (perf ORs them), and the like. Each names
+    /// the terms and the values. Tools print them as warnings.
+    public var warnings: [String] = []
+    /// The non-format terms given (`call-graph=`, `inherit`, …), kept as typed values.
+    public var settings = EventSettings()
     /// For a generic event on one core PMU of a heterogeneous machine (extended
     /// type): the same event as that PMU's own sysfs alias, opened with the PMU's
     /// own type. A PMU driver older than the extended type (arm64 before Linux

@@ -6,11 +6,16 @@
 /// ```
 ///
 /// Rules (perf's, with the choices noted):
-/// - `pmu/alias/` and `pmu/term=value,…/`: the alias's terms, then the user's
-///   (a user term replaces the alias's term of the same name), packed through
-///   the PMU's `format/` fields; `configN=` sets a whole word first; type is the
-///   PMU's own. `pmu/…/` also matches `pmu_0`, `pmu_1`, … (uncore instances),
-///   keeping the instances that know the terms.
+/// - `pmu/alias/` and `pmu/term=value,…/`: the alias's terms in the alias's place
+///   among the user's, packed through the PMU's `format/` fields and ORed into the
+///   config words, as perf does (a term never clears bits another set; where two
+///   terms write the same bits differently the event carries a warning naming
+///   both); `configN=` sets a whole word first; type is the PMU's own. `pmu//`
+///   is every config word zero. perf's own terms (`name=`, `period=`, `freq=`,
+///   `call-graph=`, `inherit`, … see ``EventSettings``) are taken out first.
+///   `pmu/…/` also matches `pmu_0`, `pmu_1`, … (uncore instances), keeping the
+///   instances that know the terms. `cycles/period=…/` and `rNNNN/…/` take perf's
+///   own terms too.
 /// - Generic hardware and cache names need a core PMU. With several core PMUs
 ///   (big.LITTLE, Intel hybrid) a bare name becomes one event per core PMU with
 ///   the extended type (`config = pmu.type << 32 | id`, type 0 or 3), as perf
@@ -23,9 +28,11 @@
 ///   several); `PERF_TYPE_RAW` (4) with a note when there is none.
 /// - A bare name that is no generic event resolves on every PMU that has a
 ///   sysfs alias of that name (`tsc` → `msr/tsc/`).
-/// - `subsystem:event` → type 2, config = the tracefs id.
+/// - `subsystem:event` → type 2, config = the tracefs id; a glob in either name
+///   (`sched:*`, `syscalls:sys_enter_getpp*`) becomes every matching tracepoint.
 /// - `mem:ADDR[/LEN][:rwx]` → type 5, `bp_addr` (config1) = ADDR, `bp_len`
-///   (config2) = LEN (default 4, or 8 for execute), `bp_type` = access (default rw).
+///   (config2) = LEN (default 4, or 8 for execute), `bp_type` = access (default rw);
+///   LEN as the tree's architecture allows (``MachineArchitecture``).
 /// - `pmu::EVENT…` → libpfm4's encoding, with the type replaced by the sysfs
 ///   core PMU's when libpfm says `PERF_TYPE_RAW`.
 public struct Resolver: Sendable {
@@ -35,11 +42,17 @@ public struct Resolver: Sendable {
     public var tracefs: Tracefs
     /// libpfm4, or nil to refuse `pmu::EVENT` strings.
     public var libpfm: Libpfm?
+    /// The machine's architecture, for breakpoint lengths: from the PMUs unless given.
+    public var architecture: MachineArchitecture
 
-    public init(pmus: [PMU], tracefs: Tracefs = Tracefs(), libpfm: Libpfm? = Libpfm()) {
+    public init(
+        pmus: [PMU], tracefs: Tracefs = Tracefs(), libpfm: Libpfm? = Libpfm(),
+        architecture: MachineArchitecture? = nil
+    ) {
         self.pmus = pmus
         self.tracefs = tracefs
         self.libpfm = libpfm
+        self.architecture = architecture ?? MachineArchitecture(pmus: pmus)
     }
 
     /// The core PMUs, in the order given.
@@ -131,6 +144,8 @@ public struct Resolver: Sendable {
         switch event.kind {
         case .name(let name):
             events = try resolveName(name, event: event)
+        case .pmu(let name, let terms) where !hasPMU(name) && (GenericEvent(named: name) != nil || rawConfigValue(name) != nil):
+            events = try resolveWithOwnTerms(name, terms, event: event)
         case .pmu(let name, let terms):
             events = []
             let matches = try findPMUs(name, event: event)
@@ -150,17 +165,31 @@ public struct Resolver: Sendable {
             }
         case .raw(let config):
             events = resolveRaw(config, event: event)
-        case .tracepoint(let system, let name):
-            let id: UInt64
-            do {
-                id = try tracefs.id(subsystem: system, event: name)
-            } catch {
-                throw .tracepoint(input: event.text, error)
-            }
+        case .numeric(let type, let config):
+            let pmu = pmus.first { $0.type == type }
+                ?? PMU(name: "type \(type)", type: type, kind: type == LegacyType.software ? .software : .other)
             events = [ResolvedEvent(
-                text: event.text, pmu: .pmu(legacyPMU("tracepoint", type: LegacyType.tracepoint, kind: .tracepoint)), attributes: EventAttributes(type: LegacyType.tracepoint, config: id),
-                source: .tracepoint(id))]
+                text: event.text, pmu: .pmu(pmu), attributes: EventAttributes(type: type, config: config), source: .raw)]
+        case .tracepoint(let system, let name):
+            events = []
+            for (system, name) in try tracepoints(system, name, event: event) {
+                let id: UInt64
+                do {
+                    id = try tracefs.id(subsystem: system, event: name)
+                } catch {
+                    throw .tracepoint(input: event.text, error)
+                }
+                let text = Glob.isPattern(event.text) ? "\(system):\(name)" + modifierSuffix(event) : event.text
+                events.append(ResolvedEvent(
+                    text: text, pmu: .pmu(legacyPMU("tracepoint", type: LegacyType.tracepoint, kind: .tracepoint)),
+                    attributes: EventAttributes(type: LegacyType.tracepoint, config: id), source: .tracepoint(id)))
+            }
         case .breakpoint(let address, let length, let access):
+            if let length, let problem = architecture.breakpointLengthProblem(length) {
+                throw .invalidTerm(
+                    input: event.text, pmu: "breakpoint", term: "\(length)",
+                    problem: "length \(length): \(problem) (this tree's architecture: \(architecture.rawValue))")
+            }
             let defaultLength: UInt64 = access.contains(.execute) ? 8 : 4
             let attributes = EventAttributes(
                 type: LegacyType.breakpoint, config1: address, config2: length ?? defaultLength,
@@ -327,22 +356,76 @@ public struct Resolver: Sendable {
 
     private static let configWords: [String] = ConfigWord.allCases.map { $0.name }
 
+    /// Whether a PMU (or numbered instances of one) is called `name`.
+    private func hasPMU(_ name: String) -> Bool {
+        (try? findPMUs(name, event: EventSyntax(text: name, offset: 0, kind: .name(name), modifiers: EventModifiers()))) != nil
+    }
+
+    /// `cycles/period=1000/`, `r1a/name=x/`: a generic or raw event with perf's own terms.
+    private func resolveWithOwnTerms(
+        _ name: String, _ terms: [EventTerm], event: EventSyntax
+    ) throws(ResolutionError) -> [ResolvedEvent] {
+        let fixed = try FixedTerms(terms) { term, problem in
+            .invalidTerm(input: event.text, pmu: name, term: term, problem: problem)
+        }
+        if let other = fixed.rest.first {
+            throw .invalidTerm(
+                input: event.text, pmu: name, term: other.name,
+                problem: "'\(name)' is no PMU: between its slashes only perf's own terms go (\(FixedTerms.names.sorted().joined(separator: ", ")))")
+        }
+        var events: [ResolvedEvent]
+        if let generic = GenericEvent(named: name) {
+            events = try genericEvents(generic, on: nil, event: event, label: nil)
+        } else {
+            events = resolveRaw(rawConfigValue(name) ?? 0, event: event)
+        }
+        for index in events.indices {
+            // perf assigns configN= words over the event's own, as for a PMU's terms.
+            for (word, value, _) in fixed.words { events[index].attributes[word] = value }
+            fixed.apply(to: &events[index])
+        }
+        return events
+    }
+
+    /// The tracepoints `system:name` names: itself, or every match of a glob, sorted.
+    private func tracepoints(
+        _ system: String, _ name: String, event: EventSyntax
+    ) throws(ResolutionError) -> [(String, String)] {
+        guard Glob.isPattern(system) || Glob.isPattern(name) else { return [(system, name)] }
+        var found: [(String, String)] = []
+        do {
+            for subsystem in try tracefs.subsystems().sorted() where Glob.matches(system, subsystem) {
+                for tracepoint in try tracefs.events(in: subsystem).sorted() where Glob.matches(name, tracepoint) {
+                    found.append((subsystem, tracepoint))
+                }
+            }
+        } catch {
+            throw .tracepoint(input: event.text, error)
+        }
+        if found.isEmpty {
+            throw .tracepoint(input: event.text, .noEvent(subsystem: system, event: name, suggestions: []))
+        }
+        return found
+    }
+
+    /// `:mods` as written after a tracepoint, for the names of a glob's expansions.
+    private func modifierSuffix(_ event: EventSyntax) -> String {
+        event.modifiers.isEmpty ? "" : ":" + event.modifiers.text
+    }
+
     private func resolveTerms(
         _ userTerms: [EventTerm], on pmu: PMU, event: EventSyntax
     ) throws(ResolutionError) -> ResolvedEvent {
+        let fixed = try FixedTerms(userTerms) { term, problem in
+            .invalidTerm(input: event.text, pmu: pmu.name, term: term, problem: problem)
+        }
         var alias: EventAlias?
         var generic: GenericEvent?
         var explicit: [EventTerm] = []
-        var label: String?
-        for term in userTerms {
-            if term.name == "name" {
-                guard case .text(let text) = term.value else {
-                    throw .invalidTerm(input: event.text, pmu: pmu.name, term: term.name, problem: "name= takes a label, e.g. name=my_cycles")
-                }
-                label = text
-                continue
-            }
-            let isField = pmu.format(named: term.name) != nil || Self.configWords.contains(term.name)
+        // The terms in perf's order: an alias's terms where the alias was written.
+        var merged: [(term: EventTerm, fromAlias: String?)] = []
+        for term in fixed.rest {
+            let isField = pmu.format(named: term.name) != nil
             if term.value == .implicit && !isField {
                 if let found = pmu.alias(named: term.name) {
                     if let previous = alias?.name ?? (generic != nil ? "a generic event" : nil) {
@@ -351,6 +434,7 @@ public struct Resolver: Sendable {
                             problem: "one event per term list, and '\(previous)' already names one; write two events")
                     }
                     alias = found
+                    merged.append(contentsOf: found.terms.map { ($0, found.name) })
                     continue
                 }
                 if pmu.kind == .core || pmu.kind == .software, let found = GenericEvent(named: term.name) {
@@ -366,67 +450,88 @@ public struct Resolver: Sendable {
             }
             if !isField { throw unknownTerm(term.name, on: pmu, event: event) }
             explicit.append(term)
+            merged.append((term, nil))
         }
         if let generic {
-            if let first = explicit.first {
+            if let first = explicit.first ?? fixed.words.first?.term {
                 throw .invalidTerm(
                     input: event.text, pmu: pmu.name, term: first.name,
                     problem: "a generic event name takes no format terms; use an alias or raw terms instead")
             }
-            guard let resolved = try genericEvents(generic, on: pmu, event: event, label: label).first else {
+            guard var resolved = try genericEvents(generic, on: pmu, event: event, label: nil).first else {
                 throw .invalidTerm(input: event.text, pmu: pmu.name, term: event.text, problem: "no event resolved")
             }
+            fixed.apply(to: &resolved)
             return resolved
-        }
-        // The alias's terms, then the user's: a user term replaces the alias's of the same name.
-        var merged = alias?.terms ?? []
-        for term in explicit {
-            if let index = merged.firstIndex(where: { $0.name == term.name }) {
-                merged[index] = term
-            } else {
-                merged.append(term)
-            }
-        }
-        if merged.isEmpty {
-            throw .invalidTerm(
-                input: event.text, pmu: pmu.name, term: label.map { "name=\($0)" } ?? "",
-                problem: "no event given; name an alias or format terms")
         }
 
         var attributes = EventAttributes(type: pmu.type)
-        // Whole words first (unless the PMU itself has a format field of that name) …
-        for term in merged where pmu.format(named: term.name) == nil {
-            guard let word = ConfigWord.allCases.first(where: { $0.name == term.name }) else {
-                throw unknownTerm(term.name, on: pmu, event: event, fromAlias: alias?.name)
-            }
-            attributes[word] = try value(of: term, on: pmu, alias: alias, event: event)
+        /// What each earlier term wrote, per word, to find terms writing the same bits.
+        var written: [ConfigWord: [(description: String, mask: UInt64, bits: UInt64)]] = [:]
+        var overlaps: [(word: ConfigWord, earlier: String, later: String, laterBits: UInt64, mask: UInt64)] = []
+        func describe(_ term: EventTerm, _ value: UInt64, _ fromAlias: String?) -> String {
+            "'\(term.name)=\(hex(value))'" + (fromAlias.map { " (from alias '\($0)')" } ?? "")
         }
-        // … then each field's bits, replacing what was there.
-        for term in merged {
+        // Whole words first (perf's config terms assign), in order: a later one replaces …
+        for (word, value, term) in fixed.words {
+            attributes[word] = value
+            written[word] = [(describe(term, value, nil), UInt64.max, value)]
+        }
+        // … alias terms that are words themselves (no format file of that name) likewise …
+        for (term, fromAlias) in merged where pmu.format(named: term.name) == nil {
+            guard let word = ConfigWord.allCases.first(where: { $0.name == term.name }) else {
+                throw unknownTerm(term.name, on: pmu, event: event, fromAlias: fromAlias)
+            }
+            let number = try value(of: term, on: pmu, alias: alias, event: event, userTerms: explicit)
+            attributes[word] = number
+            written[word] = [(describe(term, number, fromAlias), UInt64.max, number)]
+        }
+        // … then each field's bits, ORed in: perf never clears a bit another term set.
+        for (term, fromAlias) in merged {
             guard let field = pmu.format(named: term.name) else { continue }
-            let number = try value(of: term, on: pmu, alias: alias, event: event)
+            let number = try value(of: term, on: pmu, alias: alias, event: event, userTerms: explicit)
             let bits: UInt64
             do {
                 bits = try field.pack(number)
             } catch {
                 throw .valueTooWide(input: event.text, pmu: pmu.name, term: error.term, value: error.value, width: error.width)
             }
-            attributes[field.word] = attributes[field.word] & ~field.mask | bits
+            let description = describe(term, number, fromAlias)
+            for earlier in written[field.word] ?? [] {
+                let shared = earlier.mask & field.mask
+                if shared != 0 && (earlier.bits ^ bits) & shared != 0 {
+                    overlaps.append((field.word, earlier.description, description, bits, shared))
+                }
+            }
+            written[field.word, default: []].append((description, field.mask, bits))
+            attributes[field.word] |= bits
         }
-        let onlyWords = alias == nil && merged.allSatisfy { pmu.format(named: $0.name) == nil }
-        return ResolvedEvent(
+        let onlyWords = alias == nil && merged.isEmpty
+        var resolved = ResolvedEvent(
             text: event.text, pmu: .pmu(pmu), attributes: attributes,
             source: alias.map { .sysfsAlias($0.name) } ?? (onlyWords ? .raw : .formatTerms),
-            name: label, scale: alias?.scale, unit: alias?.unit)
+            name: nil, scale: alias?.scale, unit: alias?.unit)
+        resolved.warnings = overlaps.map { overlap in
+            let word = overlap.word.name
+            return "terms \(overlap.earlier) and \(overlap.later) both write \(word) bits \(hex(overlap.mask)):"
+                + " perf ORs them, so \(word) is \(hex(attributes[overlap.word])), not what the later term alone gives"
+                + " (\(hex(attributes[overlap.word] & ~overlap.mask | overlap.laterBits)))"
+        }
+        fixed.apply(to: &resolved)
+        return resolved
     }
 
     private func value(
-        of term: EventTerm, on pmu: PMU, alias: EventAlias?, event: EventSyntax
+        of term: EventTerm, on pmu: PMU, alias: EventAlias?, event: EventSyntax, userTerms: [EventTerm]
     ) throws(ResolutionError) -> UInt64 {
         switch term.value {
         case .number(let number): return number
         case .implicit: return 1
         case .parameter:
+            // An alias's `term=?` takes the value the user gave that term.
+            if let given = userTerms.last(where: { $0.name == term.name && $0.value != .parameter }) {
+                return try value(of: given, on: pmu, alias: alias, event: event, userTerms: [])
+            }
             throw .missingParameter(input: event.text, pmu: pmu.name, alias: alias?.name ?? event.text, term: term.name)
         case .text(let text):
             throw .invalidTerm(
@@ -443,7 +548,7 @@ public struct Resolver: Sendable {
                 input: event.text, pmu: pmu.name, term: name,
                 problem: "alias '\(fromAlias)' uses a term the PMU has no format file for (a kernel inconsistency)")
         }
-        var candidates = pmu.formats.map { $0.name } + pmu.aliases.map { $0.name } + Self.configWords + ["name"]
+        var candidates = pmu.formats.map { $0.name } + pmu.aliases.map { $0.name } + FixedTerms.names.sorted()
         if pmu.kind == .core { candidates += GenericEvent.allSimpleNames }
         return .unknownTerm(input: event.text, pmu: pmu.name, term: name, suggestions: Suggestions.closest(to: name, among: candidates))
     }

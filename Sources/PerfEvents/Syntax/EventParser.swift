@@ -4,9 +4,10 @@
 ///
 /// ```
 /// list     := item (',' item)*
-/// item     := event | '{' event (',' event)* '}' (':' modifiers)?
+/// item     := event | NAME? '{' event (',' event)* '}' (':' modifiers)?
 /// event    := name (':' modifiers)?                      cycles:u, L1-dcache-load-misses, tsc
 ///           | 'r' HEX (':' modifiers)?                   r00c0
+///           | NUMBER ':' NUMBER (':' modifiers)?        1:1 (type:config)
 ///           | pmu '/' term (',' term)* '/' (':'? modifiers)?   cpu_core/event=0xc0,umask=1/
 ///           | subsystem ':' event (':' modifiers)?       syscalls:sys_enter_getppid
 ///           | 'mem:' ADDR ('/' LEN)? (':' [rwx]+)? (':' modifiers)?
@@ -59,6 +60,16 @@ private struct Parser {
             try expectEventStart(inGroup: false, afterComma: !groups.isEmpty)
             if bytes[position] == openBrace {
                 groups.append(try parseGroup())
+            } else if let brace = namedGroupBrace() {
+                // `name{a,b}`: a named group.
+                let name = text(position..<brace)
+                let start = position
+                position = brace
+                var group = try parseGroup()
+                group.name = name
+                group.text = text(start..<position)
+                group.offset = start
+                groups.append(group)
             } else {
                 let event = try parseEvent()
                 groups.append(EventGroupSyntax(
@@ -76,6 +87,18 @@ private struct Parser {
             }
             throw error(position, text(position..<position + 1), "unexpected character after an event; separate events with ','")
         }
+    }
+
+    /// Where the `{` of a named group (`name{…}`) is, when one starts at `position`.
+    func namedGroupBrace() -> Int? {
+        var index = position
+        guard index < bytes.count, isLetter(bytes[index]) || bytes[index] == UInt8(ascii: "_") else { return nil }
+        while index < bytes.count,
+              isLetter(bytes[index]) || isDigit(bytes[index]) || bytes[index] == UInt8(ascii: "_")
+                || bytes[index] == UInt8(ascii: ".") {
+            index += 1
+        }
+        return index < bytes.count && bytes[index] == openBrace ? index : nil
     }
 
     /// Checks that an event (or group) starts at `position`.
@@ -205,11 +228,27 @@ private struct Parser {
 
         let name = parts[0]
         if name.isEmpty { throw error(name.lowerBound, token, "missing event name before ':'") }
-        try checkName(name, what: "event name")
+        // Tracepoint names may be globs (`sched:*`, `syscalls:sys_enter_getpp*`), as in perf.
+        try checkName(name, what: parts.count > 1 ? "tracepoint subsystem" : "event name", globs: parts.count > 1)
         let nameText = text(name)
+        if parts.count >= 2, let type = parseNumber(nameText), let config = parseNumber(text(parts[1])) {
+            guard type <= UInt64(UInt32.max) else {
+                throw error(name.lowerBound, nameText, "the type of a TYPE:CONFIG event must fit in 32 bits")
+            }
+            if parts.count > 3 {
+                throw error(parts[3].lowerBound - 1, token, "too many ':' in an event; expected TYPE:CONFIG[:modifiers]")
+            }
+            var modifiers = EventModifiers()
+            if parts.count == 3 {
+                modifiers = try EventModifiers.parse(bytes[parts[2]], offset: parts[2].lowerBound, input: input)
+            }
+            return EventSyntax(
+                text: token, offset: range.lowerBound, kind: .numeric(type: UInt32(type), config: config), modifiers: modifiers)
+        }
         let raw = rawConfig(name)
         let isGeneric = GenericEvent(named: nameText) != nil
         let fixedName = raw != nil || isGeneric
+        let globbed = bytes[name].contains(where: isGlobCharacter)
 
         func event(_ kind: EventSyntax.Kind, modifiers: Range<Int>?) throws(EventSyntaxError) -> EventSyntax {
             var parsed = EventModifiers()
@@ -223,7 +262,7 @@ private struct Parser {
         switch parts.count {
         case 1:
             return try event(plainKind, modifiers: nil)
-        case 2 where fixedName || EventModifiers.looksLikeModifiers(bytes[parts[1]]):
+        case 2 where fixedName || (!globbed && EventModifiers.looksLikeModifiers(bytes[parts[1]])):
             return try event(plainKind, modifiers: parts[1])
         case 2, 3:
             if fixedName {
@@ -233,7 +272,7 @@ private struct Parser {
             if tracepointEvent.isEmpty {
                 throw error(tracepointEvent.lowerBound, token, "missing tracepoint name after '\(nameText):'")
             }
-            try checkName(tracepointEvent, what: "tracepoint name")
+            try checkName(tracepointEvent, what: "tracepoint name", globs: true)
             return try event(
                 .tracepoint(system: nameText, event: text(tracepointEvent)),
                 modifiers: parts.count == 3 ? parts[2] : nil)
@@ -252,17 +291,19 @@ private struct Parser {
     }
 
     /// Letters, digits, `_`, `-` and `.`: what perf's lexer accepts in names.
-    func checkName(_ range: Range<Int>, what: String) throws(EventSyntaxError) {
+    /// With `globs`, also `*`, `?`, `[` and `]` (tracepoint globs).
+    func checkName(_ range: Range<Int>, what: String, globs: Bool = false) throws(EventSyntaxError) {
         for index in range {
             let byte = bytes[index]
             if isLetter(byte) || isDigit(byte) || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
-                || byte == UInt8(ascii: ".")
+                || byte == UInt8(ascii: ".") || (globs && isGlobCharacter(byte))
             {
                 continue
             }
             throw error(
                 index, text(index..<index + 1),
-                "unexpected character in \(what) '\(text(range))' (names use letters, digits, '_', '-' and '.')")
+                "unexpected character in \(what) '\(text(range))' (names use letters, digits, '_', '-' and '.'"
+                    + (globs ? ", and tracepoint names the glob characters '*', '?' and '[…]')" : ")"))
         }
     }
 
@@ -286,12 +327,11 @@ private struct Parser {
             throw error(firstSlash, token, "unbalanced '/': a PMU's term list ends with '/', as in 'msr/tsc/'")
         }
         let termsRange = (firstSlash + 1)..<closing
-        if termsRange.isEmpty {
-            throw error(firstSlash, token, "empty term list between the slashes; name an alias or terms, e.g. 'msr/tsc/' or 'cpu/event=0x3c/'")
-        }
+        // `pmu//` (the form of `intel_pt//`): no terms, every config word zero, as in perf.
         var terms: [EventTerm] = []
         var pieceStart = termsRange.lowerBound
-        for index in termsRange.lowerBound...termsRange.upperBound where index == termsRange.upperBound || bytes[index] == comma {
+        for index in termsRange.lowerBound...termsRange.upperBound
+        where !termsRange.isEmpty && (index == termsRange.upperBound || bytes[index] == comma) {
             let piece = pieceStart..<index
             if piece.isEmpty {
                 throw error(pieceStart, token, "empty term in the term list (two commas, or a comma next to '/')")
@@ -301,20 +341,38 @@ private struct Parser {
             } catch {
                 throw self.error(piece.lowerBound, text(piece), error.problem)
             }
+            try checkLowercaseHex(piece)
             pieceStart = index + 1
         }
-        // After the closing slash: nothing, ':mods', or mods directly (perf accepts both).
-        var after = (closing + 1)..<range.upperBound
+        // After the closing slash: nothing, or modifier letters right after it (`msr/tsc/u`).
+        // perf's grammar has no ':' there (perf 6.1 and upstream refuse `msr/tsc/:u`).
+        let after = (closing + 1)..<range.upperBound
         if firstIndex(of: slash, in: after) != nil {
-            throw error(closing + 1, text(after), "unexpected text after the closing '/'; modifiers follow as ':u'")
+            throw error(closing + 1, text(after), "unexpected text after the closing '/'; modifiers follow right after it, as in 'msr/tsc/u'")
         }
         var modifiers = EventModifiers()
         if !after.isEmpty {
-            if bytes[after.lowerBound] == colon { after = (after.lowerBound + 1)..<after.upperBound }
+            if bytes[after.lowerBound] == colon {
+                throw error(
+                    after.lowerBound, text(after),
+                    "no ':' after a PMU event's closing '/': perf writes the modifiers right after it, as in '\(text(range.lowerBound..<closing + 1))\(text((after.lowerBound + 1)..<after.upperBound))'")
+            }
             modifiers = try EventModifiers.parse(bytes[after], offset: after.lowerBound, input: input)
         }
         return EventSyntax(
             text: token, offset: range.lowerBound, kind: .pmu(name: text(name), terms: terms), modifiers: modifiers)
+    }
+
+    /// perf's lexer reads hexadecimal only as `0x…` (lowercase x): `0X1a` is a syntax error there.
+    func checkLowercaseHex(_ range: Range<Int>) throws(EventSyntaxError) {
+        var index = range.lowerBound
+        while index + 1 < range.upperBound {
+            let startsNumber = index == range.lowerBound || !(isLetter(bytes[index - 1]) || isDigit(bytes[index - 1]))
+            if startsNumber && bytes[index] == UInt8(ascii: "0") && bytes[index + 1] == UInt8(ascii: "X") {
+                throw error(index, text(index..<index + 2), "hexadecimal numbers start with a lowercase '0x' (perf refuses '0X')")
+            }
+            index += 1
+        }
     }
 
     func parseBreakpoint(_ range: Range<Int>) throws(EventSyntaxError) -> EventSyntax {
@@ -329,6 +387,7 @@ private struct Parser {
 
         // ADDR[/LEN]
         let addressField = fields[0]
+        try checkLowercaseHex(addressField)
         let lengthSlash = firstIndex(of: slash, in: addressField)
         let addressRange = addressField.lowerBound..<(lengthSlash ?? addressField.upperBound)
         guard !addressRange.isEmpty, let address = parseNumber(text(addressRange)) else {
@@ -339,8 +398,9 @@ private struct Parser {
         var length: UInt64?
         if let lengthSlash {
             let lengthRange = (lengthSlash + 1)..<addressField.upperBound
-            guard let value = parseNumber(text(lengthRange)), [1, 2, 4, 8].contains(value) else {
-                throw error(lengthRange.lowerBound, text(lengthRange), "breakpoint length must be 1, 2, 4 or 8 bytes")
+            // Which lengths the kernel takes depends on the architecture: the resolver checks them.
+            guard let value = parseNumber(text(lengthRange)) else {
+                throw error(lengthRange.lowerBound, text(lengthRange), "breakpoint length must be a number of bytes, e.g. 'mem:0x1000/8'")
             }
             length = value
         }
@@ -385,4 +445,19 @@ private struct Parser {
             bytes[$0] == UInt8(ascii: "r") || bytes[$0] == UInt8(ascii: "w") || bytes[$0] == UInt8(ascii: "x")
         }
     }
+}
+
+/// `*`, `?`, `[` and `]`: the characters of a tracepoint glob.
+@inline(__always) func isGlobCharacter(_ byte: UInt8) -> Bool {
+    byte == UInt8(ascii: "*") || byte == UInt8(ascii: "?") || byte == UInt8(ascii: "[") || byte == UInt8(ascii: "]")
+}
+
+/// `r` followed by 1…16 hexadecimal digits, perf's raw event name: its config, or nil.
+func rawConfigValue(_ name: String) -> UInt64? {
+    let bytes = Array(name.utf8)
+    guard bytes.count >= 2, bytes.count <= 17, bytes[0] == UInt8(ascii: "r") else { return nil }
+    for byte in bytes.dropFirst() {
+        guard isDigit(byte) || (byte >= 97 && byte <= 102) || (byte >= 65 && byte <= 70) else { return nil }
+    }
+    return parseNumber("0x" + String(decoding: bytes.dropFirst(), as: UTF8.self))
 }

@@ -20,6 +20,8 @@ public struct EventGroupSyntax: Hashable, Sendable {
     public var members: [EventSyntax]
     /// Modifiers after the closing brace; they apply to every member.
     public var modifiers: EventModifiers
+    /// The group's name, for perf's `name{a,b}` form.
+    public var name: String? = nil
 }
 
 /// One event as written.
@@ -43,6 +45,9 @@ public struct EventSyntax: Hashable, Sendable {
         case pmu(name: String, terms: [EventTerm])
         /// `rNNNN`: a raw config in hexadecimal.
         case raw(UInt64)
+        /// `TYPE:CONFIG` in decimal or hexadecimal (`1:1` is software event 1): the
+        /// `perf_event_attr` type and config as numbers.
+        case numeric(type: UInt32, config: UInt64)
         /// `subsystem:event`: a tracepoint.
         case tracepoint(system: String, event: String)
         /// `mem:ADDR[/LEN][:rwx]`: a hardware breakpoint or watchpoint.

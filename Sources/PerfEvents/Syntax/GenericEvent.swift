@@ -31,18 +31,19 @@ public enum GenericEvent: Hashable, Sendable {
         return true
     }
 
-    /// Looks `name` up among the hardware, software and cache names (case-insensitive, like perf).
+    /// Looks `name` up among the hardware, software and cache names, spelled exactly as
+    /// perf's lexer spells them (`cycles`, `LLC-loads`, `l1d-misses`): perf refuses
+    /// `CYCLES` and `Task-Clock`, so this does too.
     public init?(named name: String) {
-        let lower = asciiLowercased(name)
-        for entry in Self.hardwareNames where entry.names.contains(lower) {
+        for entry in Self.hardwareNames where entry.names.contains(name) {
             self = .hardware(entry.id)
             return
         }
-        for entry in Self.softwareNames where entry.names.contains(lower) {
+        for entry in Self.softwareNames where entry.names.contains(name) {
             self = .software(entry.id)
             return
         }
-        guard let cache = Self.parseCache(lower) else { return nil }
+        guard let cache = Self.parseCache(name) else { return nil }
         self = .cache(cache)
     }
 
@@ -76,14 +77,14 @@ public enum GenericEvent: Hashable, Sendable {
         (11, ["cgroup-switches"]),
     ]
 
-    /// `PERF_COUNT_HW_CACHE_*` caches, lowercased, with perf's alias spellings,
+    /// `PERF_COUNT_HW_CACHE_*` caches, with perf's spellings (its lexer's, case and all),
     /// and which operations perf accepts on each (bit 0 read, 1 write, 2 prefetch).
     static let caches: [(names: [String], operations: UInt8)] = [
-        (["l1-dcache", "l1-d", "l1d", "l1-data"], 0b111),
-        (["l1-icache", "l1-i", "l1i", "l1-instruction"], 0b101),
-        (["llc", "l2"], 0b111),
-        (["dtlb", "d-tlb", "data-tlb"], 0b111),
-        (["itlb", "i-tlb", "instruction-tlb"], 0b001),
+        (["L1-dcache", "l1-d", "l1d", "L1-data"], 0b111),
+        (["L1-icache", "l1-i", "l1i", "L1-instruction"], 0b101),
+        (["LLC", "L2"], 0b111),
+        (["dTLB", "d-tlb", "Data-TLB"], 0b111),
+        (["iTLB", "i-tlb", "Instruction-TLB"], 0b001),
         (["branch", "branches", "bpu", "btb", "bpc"], 0b001),
         (["node"], 0b111),
     ]
@@ -97,11 +98,11 @@ public enum GenericEvent: Hashable, Sendable {
 
     /// `PERF_COUNT_HW_CACHE_RESULT_*`: access, miss.
     static let cacheResults: [[String]] = [
-        ["refs", "reference", "ops", "access"],
+        ["refs", "Reference", "ops", "access"],
         ["misses", "miss"],
     ]
 
-    /// Parses `cache[-op][-result]` (lowercased), as perf does: the cache name
+    /// Parses `cache[-op][-result]`, as perf does: the cache name
     /// (which may itself contain dashes) first, then at most one operation and
     /// one result in either order; operation defaults to read, result to access.
     static func parseCache(_ name: String) -> UInt64? {

@@ -1,0 +1,79 @@
+/// Where the resolver deliberately does not do what perf 6.1 does: upstream perf changed
+/// since (the version that changed it is given), or the library is stricter than perf on
+/// purpose. README.md has the same table.
+struct DeliberateDifference: Sendable {
+    /// A short name, for test messages.
+    var id: String
+    /// What perf 6.1 does.
+    var perf61: String
+    /// What the resolver does.
+    var ours: String
+    /// The perf version that does what we do, or why we differ.
+    var since: String
+    /// The cases it covers; nil for a rule the comparison itself applies (to every case).
+    var cases: (@Sendable (ConformanceCase) -> Bool)?
+    /// Which way the difference must go.
+    var direction: @Sendable (Conformance.Difference) -> Bool = { _ in true }
+
+    func applies(_ item: ConformanceCase) -> Bool { cases?(item) ?? false }
+    func expect(_ difference: Conformance.Difference) -> Bool { direction(difference) }
+
+    static let heterogeneousARM: Set<String> = ["juno", "rk3399"]
+
+    static let table: [DeliberateDifference] = [
+        DeliberateDifference(
+            id: "default exclude_guest",
+            perf61: "sets exclude_guest on every event without G/H modifiers",
+            ours: "leaves exclude_guest clear unless a modifier (H, G, p) sets it",
+            since: "perf 6.13 stopped setting it by default",
+            cases: nil),
+        DeliberateDifference(
+            id: "generic and raw events on heterogeneous arm64",
+            perf61: "cycles, cache names and rNNNN on a big.LITTLE machine: one event, legacy type 0/3/4",
+            ours: "one event per core PMU: extended type (PMU type << 32 | id) for generic and cache events, the PMU's own type for raw events",
+            since: "perf 6.5 (events on every core PMU, not only Intel hybrid)",
+            cases: { item in
+                heterogeneousARM.contains(item.tree)
+                    && ["cycles", "instructions:u", "branch-misses:k", "L1-dcache-load-misses", "dTLB-stores",
+                        "LLC-loads", "r00c0", "r1a:u", "r1a/freq=50/"].contains(item.event)
+            },
+            direction: { if case .attributes = $0 { return true } else { return false } }),
+        DeliberateDifference(
+            id: "generic name inside pmu/…/",
+            perf61: "refuses cpu/cycles/ (unknown term) except on Intel hybrid PMUs",
+            ours: "takes a generic hardware name on any core PMU: that PMU's event",
+            since: "perf 6.5 (legacy event names as terms of any core PMU)",
+            cases: { item in ["cpu/cycles/", "armv8_cortex_a72/cycles/"].contains(item.event) },
+            direction: { if case .perfRefusedWeAccepted = $0 { return true } else { return false } }),
+        DeliberateDifference(
+            id: "config3=",
+            perf61: "refuses config3= (unknown term)",
+            ours: "sets attr.config3",
+            since: "perf 6.3 (config3 term)",
+            cases: { item in item.event.contains("config3=") },
+            direction: { if case .perfRefusedWeAccepted = $0 { return true } else { return false } }),
+        DeliberateDifference(
+            id: "breakpoint length",
+            perf61: "passes any mem:ADDR/LEN length to the kernel, which refuses what the architecture cannot watch",
+            ours: "refuses up front what the tree's architecture refuses (x86: 1, 2, 4, 8; arm64: 1 to 8)",
+            since: "not a perf change: the kernel's rule, checked early, naming the architecture",
+            cases: { item in
+                item.event == "mem:0x1000/16:w" || (item.event == "mem:0x1000/3" && !heterogeneousARM.contains(item.tree))
+            },
+            direction: { if case .weRefusedPerfAccepted = $0 { return true } else { return false } }),
+        DeliberateDifference(
+            id: "hybrid event named on the other PMU",
+            perf61: "cpu_atom/slots/ (an alias only cpu_core has) opens cpu_core's slots: type 4, config 0x400",
+            ours: "refuses it: cpu_atom has no term or alias 'slots'",
+            since: "perf 6.5 (hybrid rework: pmu/…/ parsed against that PMU only); counting on a PMU other than the one named is the silent error this library exists to prevent",
+            cases: { item in item.tree == "alderlake" && item.event == "cpu_atom/slots/" },
+            direction: { if case .weRefusedPerfAccepted = $0 { return true } else { return false } }),
+        DeliberateDifference(
+            id: "unbalanced '{'",
+            perf61: "reads '{cs' as cs (its lexer drops the lone brace)",
+            ours: "refuses it: unbalanced '{'",
+            since: "not a perf change: a typo perf silently reinterprets",
+            cases: { item in item.event == "{cs" },
+            direction: { if case .weRefusedPerfAccepted = $0 { return true } else { return false } }),
+    ]
+}

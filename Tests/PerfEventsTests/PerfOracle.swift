@@ -1,0 +1,233 @@
+import Foundation
+@testable import PerfEvents
+
+/// perf itself as the oracle for event strings: what `perf stat -vv` (or `perf record -vv`)
+/// would hand to `perf_event_open` for an event string, on a recorded sysfs tree or on the
+/// machine the tests run on.
+///
+/// How: for a recorded tree, a dereferenced copy (`cp -rL`) of the tree's
+/// `bus/event_source/devices` is bind-mounted over `/sys/bus/event_source/devices` in a
+/// private mount namespace (`unshare -m`), which is where perf 6.1 looks for PMUs (their
+/// `type`, `cpus`, `cpumask`, `format/`, `events/` and `caps/`); tracepoints still come from
+/// the live tracefs. perf runs under `strace --inject=perf_event_open:retval=3`, so every
+/// open "succeeds": perf prints each `perf_event_attr` once and makes none of its fallback
+/// retries (which strip bits), and group members reach the kernel call with their leader's
+/// fd. `PERF_CPUID=none` keeps perf's built-in JSON event tables (chosen by the host's CPU)
+/// out of the recorded PMUs.
+enum PerfOracle {
+    /// Which perf command prints the attributes.
+    enum Tool: String, Sendable {
+        /// `perf stat -vv -e EVENT true`: counting, what `pmu stat` does.
+        case stat
+        /// `perf record -vv -e EVENT -o FILE true`: needed where perf stat refuses sampling-only
+        /// terms (`freq=`, `call-graph=`, …) and for the sampling fields, which perf stat drops.
+        case record
+    }
+
+    /// One `perf_event_attr` as perf prints it: field → value, zero fields left out (as perf
+    /// leaves them out). `{ bp_addr, config1 }` is stored as `config1`, `{ bp_len, config2 }`
+    /// as `config2`, `{ sample_period, sample_freq }` as `sample_period`.
+    typealias Attributes = [String: UInt64]
+
+    /// What perf made of an event string.
+    enum Outcome: Sendable {
+        /// perf opened these groups (each one event, or a leader and its members), in order.
+        case accepted([[Attributes]])
+        /// perf refused the string; its message.
+        case refused(String)
+    }
+
+    /// Why the oracle cannot run here, or nil when it can. Checked once: perf, strace and a
+    /// private mount namespace must all work.
+    static let unavailableReason: String? = {
+        for tool in ["/usr/bin/perf", "/usr/bin/strace", "/usr/bin/unshare"]
+        where !FileManager.default.isExecutableFile(atPath: tool) {
+            return "\(tool) is missing (make test installs linux-perf, strace and util-linux)"
+        }
+        let probe = run(["/usr/bin/unshare", "-m", "/bin/true"])
+        if probe.status != 0 {
+            return "this process cannot create a private mount namespace (unshare -m: \(probe.output.trimmingCharacters(in: .whitespacesAndNewlines))); run the tests as root"
+        }
+        return nil
+    }()
+
+    /// A dereferenced copy of `root`'s `bus/event_source/devices`, made once per tree.
+    ///
+    /// For perf record (`forRecord`) every PMU's `cpus` file lists this host's online CPUs
+    /// instead: perf record gives up ("Failed to initialize parallel data streaming masks")
+    /// when a PMU covers CPUs the host does not have, before it parses anything; which CPUs a
+    /// PMU covers changes no attribute.
+    static func devicesCopy(of root: String, forRecord: Bool = false) throws -> String {
+        let key = root + (forRecord ? " (record)" : "")
+        return try copies.withLock { copies in
+            if let done = copies[key] { return done }
+            let directory = "/tmp/perf-oracle-\(getpid())/\(copies.count)"
+            try? FileManager.default.removeItem(atPath: directory)
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let copy = run(["/bin/cp", "-rL", root + "/bus/event_source/devices", directory + "/devices"])
+            guard copy.status == 0 else { throw OracleError(message: "cp -rL of \(root) failed: \(copy.output)") }
+            if forRecord {
+                let online = (try? String(contentsOfFile: "/sys/devices/system/cpu/online", encoding: .utf8)) ?? "0\n"
+                let devices = directory + "/devices"
+                for pmu in (try? FileManager.default.contentsOfDirectory(atPath: devices)) ?? []
+                where FileManager.default.fileExists(atPath: "\(devices)/\(pmu)/cpus") {
+                    try online.write(toFile: "\(devices)/\(pmu)/cpus", atomically: false, encoding: .utf8)
+                }
+            }
+            copies[key] = directory + "/devices"
+            return directory + "/devices"
+        }
+    }
+    private static let copies = Locked<[String: String]>([:])
+
+    /// The command that asks perf about `event`: on the live host when `devices` is nil,
+    /// otherwise with `devices` mounted over `/sys/bus/event_source/devices`. perf record
+    /// attaches to the shell's own pid (`-p $$`, which becomes strace's) instead of starting a
+    /// workload: perf 6.1 waits forever for its forked workload when the injected descriptor
+    /// cannot be mapped. `timeout` bounds every run all the same.
+    static func command(event: String, devices: String?, tool: Tool, scratch: String) -> [String] {
+        let traced = "exec /usr/bin/timeout -k 2 20 /usr/bin/strace -f -qq -o /dev/null -e trace=perf_event_open"
+            + " -e inject=perf_event_open:retval=3 /usr/bin/perf"
+        let perf: String
+        switch tool {
+        case .stat: perf = traced + " stat -vv -e \"$2\" /bin/true"
+        case .record: perf = traced + " record -vv -o \"$3\" -p $$ -e \"$2\""
+        }
+        let mount = devices == nil ? "" : "mount --bind \"$1\" /sys/bus/event_source/devices && "
+        let shell = ["/bin/sh", "-c", mount + perf, "sh", devices ?? "-", event, scratch]
+        return devices == nil ? shell : ["/usr/bin/unshare", "-m"] + shell
+    }
+
+    /// Asks perf about every `(event, devices, tool)` request, at most `parallel` perf processes
+    /// at a time; results in the order asked.
+    static func ask(_ requests: [(event: String, devices: String?, tool: Tool)], parallel: Int = 6) -> [Outcome] {
+        var outcomes = [Outcome?](repeating: nil, count: requests.count)
+        let scratch = "/tmp/perf-oracle-\(getpid())/out"
+        try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        var next = 0
+        while next < requests.count {
+            let batch = next..<min(requests.count, next + parallel)
+            var running: [(index: Int, process: Process, path: String)] = []
+            for index in batch {
+                let request = requests[index]
+                let path = "\(scratch)/\(index).txt"
+                _ = FileManager.default.createFile(atPath: path, contents: nil)
+                let process = Process()
+                let arguments = command(
+                    event: request.event, devices: request.devices, tool: request.tool,
+                    scratch: "\(scratch)/\(index).data")
+                process.executableURL = URL(fileURLWithPath: arguments[0])
+                process.arguments = Array(arguments.dropFirst())
+                var environment = ProcessInfo.processInfo.environment
+                environment["PERF_CPUID"] = "none"
+                environment["DEBUGINFOD_URLS"] = ""
+                process.environment = environment
+                guard let handle = FileHandle(forWritingAtPath: path) else { continue }
+                process.standardOutput = handle
+                process.standardError = handle
+                process.standardInput = FileHandle.nullDevice
+                do {
+                    try process.run()
+                    running.append((index, process, path))
+                } catch {
+                    outcomes[index] = .refused("could not run perf: \(error)")
+                }
+                try? handle.close()
+            }
+            for job in running {
+                job.process.waitUntilExit()
+                let text = (try? String(contentsOfFile: job.path, encoding: .utf8)) ?? ""
+                outcomes[job.index] = parse(text)
+            }
+            next = batch.upperBound
+        }
+        return outcomes.map { $0 ?? .refused("not run") }
+    }
+
+    /// Reads perf's `-vv` output: each `perf_event_attr:` block and the `sys_perf_event_open`
+    /// line after it (its `group_fd` says leader or member).
+    static func parse(_ output: String) -> Outcome {
+        var groups: [[Attributes]] = []
+        var current: Attributes?
+        var pending: Attributes?
+        let lines = output.split(separator: "\n", omittingEmptySubsequences: false)
+        for line in lines {
+            if line.hasPrefix("perf_event_attr:") {
+                current = [:]
+                continue
+            }
+            if line.hasPrefix("-----") {
+                if let done = current { pending = done; current = nil }
+                continue
+            }
+            if current != nil {
+                let text = line.trimmingCharacters(in: .whitespaces)
+                guard let split = text.range(of: " ", options: .backwards) else { continue }
+                var key = text[..<split.lowerBound].trimmingCharacters(in: .whitespaces)
+                if key.hasPrefix("{") {
+                    // `{ bp_addr, config1 }` → config1; `{ sample_period, sample_freq }` → sample_period.
+                    let names = key.dropFirst().dropLast().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                    key = names.contains("sample_period") ? "sample_period" : (names.last ?? key)
+                }
+                let value = String(text[split.upperBound...])
+                let number = value.hasPrefix("0x") ? UInt64(value.dropFirst(2), radix: 16) : UInt64(value)
+                if let number { current?[key] = number }
+                continue
+            }
+            if line.hasPrefix("sys_perf_event_open:"), let attributes = pending {
+                pending = nil
+                let isMember = !line.contains("group_fd -1 ")
+                if isMember, !groups.isEmpty {
+                    groups[groups.count - 1].append(attributes)
+                } else {
+                    groups.append([attributes])
+                }
+            }
+        }
+        if groups.isEmpty {
+            let reasons = lines.filter {
+                $0.contains("event syntax error") || $0.contains("\\___") || $0.contains("not usable")
+                    || $0.contains("No AUX") || $0.contains("invalid or unsupported")
+            }.map { $0.trimmingCharacters(in: .whitespaces) }
+            return .refused(reasons.isEmpty ? String(output.suffix(300)) : reasons.prefix(3).joined(separator: " | "))
+        }
+        // Identical groups (one per CPU of an uncore PMU's cpumask) are kept: the comparison
+        // counts each once, and a shared run's cases may well open the same event.
+        return .accepted(groups)
+    }
+
+    /// Runs a command to completion, stdout and stderr together.
+    static func run(_ arguments: [String]) -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: arguments[0])
+        process.arguments = Array(arguments.dropFirst())
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        do {
+            try process.run()
+        } catch {
+            return (-1, "\(error)")
+        }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    struct OracleError: Error, CustomStringConvertible {
+        var message: String
+        var description: String { message }
+    }
+}
+
+/// A value behind a lock, for the oracle's one-per-tree copies.
+final class Locked<Value>: @unchecked Sendable {
+    private var value: Value
+    private let lock = NSLock()
+    init(_ value: Value) { self.value = value }
+    func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&value)
+    }
+}
