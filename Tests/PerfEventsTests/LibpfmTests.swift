@@ -7,9 +7,10 @@ import Testing
 /// libpfm4 picks its tables from the CPU it runs on, and 4.13 has none for some
 /// current ones (AMD family 0x1a, for one), so tests that named the detected tables
 /// would depend on the host. `LIBPFM_FORCE_PMU` loads the Zen3 tables on any x86
-/// host; it must be set before the process first initializes libpfm, which only
-/// these tests do.
-private let forcedLibpfm: Libpfm = {
+/// host; it must be set before the process first initializes libpfm: every test
+/// that initializes it goes through this value (LibpfmTraitTests too), so no
+/// suite running in parallel can initialize it first without the setting.
+let forcedLibpfm: Libpfm = {
     setenv("LIBPFM_FORCE_PMU", "amd64_fam19h_zen3", 1)
     return Libpfm()
 }()

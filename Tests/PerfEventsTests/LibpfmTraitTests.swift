@@ -10,7 +10,8 @@ import Testing
         #if Libpfm
         #expect(Libpfm.isBuiltIn)
         do {
-            _ = try Libpfm().encode("no_such_pmu::NO_SUCH_EVENT")
+            // Through the forced instance: the first initialization must carry LIBPFM_FORCE_PMU.
+            _ = try forcedLibpfm.encode("no_such_pmu::NO_SUCH_EVENT")
             Issue.record("libpfm4 encoded an event of a PMU it does not have")
         } catch {
             #expect(!error.isNotBuiltIn, "\(error)")
