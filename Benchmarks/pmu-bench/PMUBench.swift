@@ -50,7 +50,7 @@ struct Measure: ParsableCommand {
     @Option(help: "Read operations per timed sample (one clock pair around N reads; Swift and C alike): the timer's cost spread over N.")
     var batch: Int = 1
 
-    @Option(help: "Write the report as JSON (schema pmu-bench/1) to this file.")
+    @Option(help: "Write the report as JSON (schema pmu-bench/2: rows, ratios with intervals, block medians, histograms, run context) to this file.")
     var json: String?
 
     @Option(help: "Write the latency rows as CSV to this file.")

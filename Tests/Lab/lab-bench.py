@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Turn the lab runner's `fact bench` lines (LAB_BENCH=1) into a pmu-bench/1 report.
+"""Turn the lab runner's `fact bench` lines (LAB_BENCH=1) into a pmu-bench-lab/1 report,
+and print the big/little table: each method on both clusters and their ratio.
 
 The runner (Tests/Lab/Runner/Bench.swift) prints integer nanosecond statistics
 per PMU:
@@ -9,8 +10,9 @@ per PMU:
     fact bench table=exit pmu=P cpus=C kind=mmio|hvc exits=N n=.. ...
     fact userread pmu=P event=E config1=.. method=user-space|system-call [fallback=..] ...
 
-This writes the same JSON shape as `pmu-bench --json` (schema pmu-bench/1), with
-"emulated": true on the report and on every row: the lab is QEMU TCG (with
+This writes a JSON close to `pmu-bench --json`'s (its own schema, pmu-bench-lab/1:
+summaries only, no block medians, no C rows), with "emulated": true on the report
+and on every row: the lab is QEMU TCG (with
 -icount the guest clock follows the instruction count), so the rows compare
 methods and PMUs within the lab, never with real hardware.  All rows are
 implementation "swift" (the library as Embedded Swift); there is no C
@@ -37,6 +39,40 @@ def summary(fields):
         'p99': int(fields['p99']), 'p999': int(fields['p999']), 'max': int(fields['max']),
         'mean': round(mean, 3), 'stddev': round(math.sqrt(variance), 3),
     }
+
+
+def cluster_table(reads, exits, cores):
+    """One row per method (and exit kind) measured on two or more core PMUs: the
+    p50 on each cluster and the ratio of each to the first. The runner reports
+    summaries only, so the ratio has no interval here (pmu-bench's own table has one)."""
+    names = [p['name'] for p in cores]
+    if len(names) < 2:
+        return [f'lab-bench: big/little table: {len(names)} core PMU(s), nothing to compare']
+    rows = []
+    methods = []
+    for r in reads:
+        if r['method'] not in methods:
+            methods.append(r['method'])
+    for method in methods:
+        by_pmu = {r['pmu']: r for r in reads if r['method'] == method}
+        if all(n in by_pmu for n in names):
+            rows.append((method, [by_pmu[n]['ns']['p50'] for n in names]))
+    kinds = []
+    for r in exits:
+        if r['kind'] not in kinds:
+            kinds.append(r['kind'])
+    for kind in kinds:
+        by_pmu = {r['pmu']: r for r in exits if r['kind'] == kind}
+        if all(n in by_pmu for n in names):
+            rows.append(('exit ' + kind, [by_pmu[n]['ns']['p50'] for n in names]))
+    header = ['method'] + [f'{n} p50 ns' for n in names] + [f'{n}/{names[0]}' for n in names[1:]]
+    table = [header] + [[m] + [str(v) for v in values] + [f'{v / values[0]:.3f}' if values[0] else 'n/a'
+                                                          for v in values[1:]] for m, values in rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    lines = ['lab-bench: big/little table (emulated: QEMU TCG runs both clusters at one speed)']
+    for row in table:
+        lines.append('lab-bench:   ' + '  '.join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
+    return lines
 
 
 def main(argv):
@@ -94,7 +130,7 @@ def main(argv):
                                'emulated': True})
 
     report = {
-        'schema': 'pmu-bench/1',
+        'schema': 'pmu-bench-lab/1',
         'emulated': True,
         'environment': {
             'kernel': runner.get('kernel', ''),
@@ -127,6 +163,8 @@ def main(argv):
               + (f"  ({r['read_method']})" if 'read_method' in r else ''))
     for r in exits:
         print(f"lab-bench: {r['pmu']:18} exit {r['kind']:11} p50 {r['ns']['p50']:>8} ns  ({r['exits']} exits)")
+    for line in cluster_table(reads, exits, cores):
+        print(line)
     print(f'lab-bench: wrote {argv[1]} (emulated)')
     return 0 if done is not None else 1
 

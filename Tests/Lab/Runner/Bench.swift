@@ -4,7 +4,7 @@ import KVMGuestPrograms
 import PerfEvents
 
 /// Per-PMU latency samples (LAB_BENCH=1), as `fact bench …` lines of integer
-/// nanosecond statistics that Tests/Lab/lab-bench.py turns into pmu-bench/1 rows.
+/// nanosecond statistics that Tests/Lab/lab-bench.py turns into pmu-bench-lab/1 rows and the big/little table.
 /// Emulated hardware: QEMU TCG (with -icount the guest's clock follows the
 /// instruction count), so the numbers compare methods, not machines.
 struct Bench {
