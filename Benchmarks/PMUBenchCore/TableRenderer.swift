@@ -63,25 +63,9 @@ public enum TableRenderer {
         return out
     }
 
-    /// Columns padded to their widest cell, two spaces apart, indented by two.
+    /// Columns padded to their widest cell, every one left-aligned.
     static func alignLeft(_ rows: [[String]]) -> String {
-        var widths: [Int] = []
-        for row in rows {
-            for (index, cell) in row.enumerated() {
-                if index >= widths.count { widths.append(0) }
-                widths[index] = max(widths[index], cell.count)
-            }
-        }
-        var out = ""
-        for row in rows {
-            var line = " "
-            for (index, cell) in row.enumerated() {
-                line += " " + cell + String(repeating: " ", count: widths[index] - cell.count)
-            }
-            while line.hasSuffix(" ") { line.removeLast() }
-            out += line + "\n"
-        }
-        return out
+        align(rows, rightAligned: { _ in false })
     }
 
     /// `Swift/C 1.01 [0.99-1.02] (p50 1.01, timer-corrected 1.01), Swift/floor 3.50`.
@@ -107,7 +91,7 @@ public enum TableRenderer {
     }
 
     /// Left-aligns the first three columns, right-aligns the numbers.
-    static func align(_ rows: [[String]]) -> String {
+    static func align(_ rows: [[String]], rightAligned: (Int) -> Bool = { $0 >= 3 && $0 < 12 }) -> String {
         var widths: [Int] = []
         for row in rows {
             for (index, cell) in row.enumerated() {
@@ -120,7 +104,7 @@ public enum TableRenderer {
             var line = " "
             for (index, cell) in row.enumerated() {
                 let pad = String(repeating: " ", count: widths[index] - cell.count)
-                line += " " + (index < 3 || index >= 12 ? cell + pad : pad + cell)
+                line += " " + (rightAligned(index) ? pad + cell : cell + pad)
             }
             while line.hasSuffix(" ") { line.removeLast() }
             out += line + "\n"
