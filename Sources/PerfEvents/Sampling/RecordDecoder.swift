@@ -1,0 +1,249 @@
+/// Decodes ring-buffer records into ``Record`` values: pure, over bytes, for
+/// one ``SampleFormat`` (the event's `sample_type`, `read_format` and
+/// `sample_id_all`).
+///
+/// Every read is checked against the record's size: a record too short for
+/// what its type needs is a ``RecordDecodingError``, a type the library does
+/// not know is ``Record/other(_:)``. The offsets of a sample's fixed fields
+/// are worked out once, when the decoder is made.
+public struct RecordDecoder: Hashable, Sendable {
+    public let format: SampleFormat
+    /// Offsets (from the record start) of the fixed sample fields; -1 absent.
+    private let identifierOffset: Int
+    private let ipOffset: Int
+    private let tidOffset: Int
+    private let timeOffset: Int
+    private let addrOffset: Int
+    private let idOffset: Int
+    private let streamIDOffset: Int
+    private let cpuOffset: Int
+    private let periodOffset: Int
+    /// Where the fixed fields end (the header included).
+    private let fixedEnd: Int
+    private let hasVariableFields: Bool
+
+    public init(format: SampleFormat) {
+        self.format = format
+        let type = format.sampleType
+        var offset = 8
+        func field(_ flag: SampleType) -> Int {
+            guard type.contains(flag) else { return -1 }
+            defer { offset += 8 }
+            return offset
+        }
+        identifierOffset = field(.identifier)
+        ipOffset = field(.ip)
+        tidOffset = field(.tid)
+        timeOffset = field(.time)
+        addrOffset = field(.addr)
+        idOffset = field(.id)
+        streamIDOffset = field(.streamID)
+        cpuOffset = field(.cpu)
+        periodOffset = field(.period)
+        fixedEnd = offset
+        hasVariableFields = !type.isDisjoint(with: [.read, .callchain, .raw])
+    }
+
+    /// The record in `bytes` (header first; exactly the record's bytes, as
+    /// ``RecordFraming`` hands them out).
+    public func decode(_ bytes: UnsafeRawBufferPointer) throws(RecordDecodingError) -> Record {
+        guard bytes.count >= 8, let base = bytes.baseAddress else {
+            throw RecordDecodingError(type: RecordType(rawValue: 0), size: bytes.count, needed: 8, field: "the header")
+        }
+        let header = RecordHeader(loading: base)
+        // The header's size, bounded by the bytes there are.
+        let size = min(Int(header.size), bytes.count)
+        let reader = FieldReader(base: base, size: size, type: header.type)
+        guard size >= 8 else { throw reader.short(8, "the header") }
+        switch header.type {
+        case .sample:
+            return .sample(try decodeSample(reader, misc: header.misc))
+        case .lost:
+            let end = try bodyEnd(reader, body: 16)
+            return .lost(LostRecord(id: reader.u64(8), count: reader.u64(16), sampleID: try trailer(reader, at: end)))
+        case .throttle, .unthrottle:
+            let end = try bodyEnd(reader, body: 24)
+            let record = ThrottleRecord(time: reader.u64(8), id: reader.u64(16), streamID: reader.u64(24),
+                                        sampleID: try trailer(reader, at: end))
+            return header.type == .throttle ? .throttle(record) : .unthrottle(record)
+        case .comm:
+            let end = try bodyEnd(reader, body: 8)
+            let name = reader.string(from: 16, to: end)
+            return .comm(CommRecord(pid: reader.i32(8), tid: reader.i32(12), name: name,
+                                    isExec: header.misc & RecordHeader.commExec != 0, sampleID: try trailer(reader, at: end)))
+        case .exit, .fork:
+            let end = try bodyEnd(reader, body: 24)
+            let record = TaskRecord(pid: reader.i32(8), parentPID: reader.i32(12), tid: reader.i32(16),
+                                    parentTID: reader.i32(20), time: reader.u64(24), sampleID: try trailer(reader, at: end))
+            return header.type == .exit ? .exit(record) : .fork(record)
+        case .mmap2:
+            let end = try bodyEnd(reader, body: 64)
+            var file: MappedFile?
+            var buildID: [UInt8]?
+            if header.misc & RecordHeader.mmapBuildID != 0 {
+                let length = min(Int(reader.u8(40)), 20)
+                buildID = reader.bytes(from: 44, count: length)
+            } else {
+                file = MappedFile(major: reader.u32(40), minor: reader.u32(44), inode: reader.u64(48),
+                                  inodeGeneration: reader.u64(56))
+            }
+            return .mmap2(Mmap2Record(
+                pid: reader.i32(8), tid: reader.i32(12), address: reader.u64(16), length: reader.u64(24),
+                pageOffset: reader.u64(32), file: file, buildID: buildID, protection: reader.u32(64),
+                flags: reader.u32(68), filename: reader.string(from: 72, to: end), sampleID: try trailer(reader, at: end)))
+        default:
+            return .other(header)
+        }
+    }
+
+    /// Where a non-sample record's body ends (the trailer starts), checking that
+    /// the fixed `body` bytes after the header and the trailer both fit.
+    private func bodyEnd(_ reader: FieldReader, body: Int) throws(RecordDecodingError) -> Int {
+        let trailerSize = format.trailerSize
+        let needed = 8 + body + trailerSize
+        guard reader.size >= needed else {
+            throw reader.short(needed, trailerSize > 0 ? "its fields and the sample_id trailer" : "its fields")
+        }
+        return reader.size - trailerSize
+    }
+
+    /// The `sample_id` trailer starting at `offset` (already bounds-checked), or nil without `sample_id_all`.
+    private func trailer(_ reader: FieldReader, at offset: Int) throws(RecordDecodingError) -> SampleID? {
+        guard format.sampleIDAll else { return nil }
+        let type = format.sampleType
+        var id = SampleID()
+        var offset = offset
+        if type.contains(.tid) { id.pid = reader.i32(offset); id.tid = reader.i32(offset + 4); offset += 8 }
+        if type.contains(.time) { id.time = reader.u64(offset); offset += 8 }
+        if type.contains(.id) { id.id = reader.u64(offset); offset += 8 }
+        if type.contains(.streamID) { id.streamID = reader.u64(offset); offset += 8 }
+        if type.contains(.cpu) { id.cpu = reader.u32(offset); offset += 8 }
+        if type.contains(.identifier) { id.identifier = reader.u64(offset) }
+        return id
+    }
+
+    private func decodeSample(_ reader: FieldReader, misc: UInt16) throws(RecordDecodingError) -> Sample {
+        guard reader.size >= fixedEnd else { throw reader.short(fixedEnd, "the sample's fixed fields") }
+        var sample = Sample(misc: misc)
+        if identifierOffset >= 0 { sample.identifier = reader.u64(identifierOffset) }
+        if ipOffset >= 0 { sample.ip = reader.u64(ipOffset) }
+        if tidOffset >= 0 {
+            sample.pid = reader.i32(tidOffset)
+            sample.tid = reader.i32(tidOffset + 4)
+        }
+        if timeOffset >= 0 { sample.time = reader.u64(timeOffset) }
+        if addrOffset >= 0 { sample.addr = reader.u64(addrOffset) }
+        if idOffset >= 0 { sample.id = reader.u64(idOffset) }
+        if streamIDOffset >= 0 { sample.streamID = reader.u64(streamIDOffset) }
+        if cpuOffset >= 0 { sample.cpu = reader.u32(cpuOffset) }
+        if periodOffset >= 0 { sample.period = reader.u64(periodOffset) }
+        if hasVariableFields { try decodeVariableFields(reader, into: &sample) }
+        return sample
+    }
+
+    /// READ, CALLCHAIN and RAW, in that order after the fixed fields.
+    private func decodeVariableFields(_ reader: FieldReader, into sample: inout Sample) throws(RecordDecodingError) {
+        let type = format.sampleType
+        var offset = fixedEnd
+        if type.contains(.read) {
+            let readFormat = format.readFormat
+            let hasEnabled = readFormat.contains(.totalTimeEnabled)
+            let hasRunning = readFormat.contains(.totalTimeRunning)
+            let hasID = readFormat.contains(.id)
+            let hasLost = readFormat.contains(.lost)
+            var values: [RawCount] = []
+            if readFormat.contains(.group) {
+                let header = 8 * (1 + (hasEnabled ? 1 : 0) + (hasRunning ? 1 : 0))
+                try reader.require(offset + header, "the group read's header")
+                let count = reader.u64(offset)
+                var position = offset + 8
+                let enabled = hasEnabled ? reader.u64(position) : 0
+                if hasEnabled { position += 8 }
+                let running = hasRunning ? reader.u64(position) : 0
+                if hasRunning { position += 8 }
+                let perValue = 8 * (1 + (hasID ? 1 : 0) + (hasLost ? 1 : 0))
+                // The count is checked against the bytes there are before anything is allocated.
+                guard count <= UInt64((reader.size - position) / perValue) else {
+                    throw reader.short(Int(clamping: UInt64(position) &+ count.multipliedReportingOverflow(by: UInt64(perValue)).partialValue),
+                                       "\(count) group values")
+                }
+                values.reserveCapacity(Int(count))
+                for _ in 0..<Int(count) {
+                    var value = RawCount(value: reader.u64(position), timeEnabled: enabled, timeRunning: running)
+                    position += 8
+                    if hasID { value.id = reader.u64(position); position += 8 }
+                    if hasLost { value.lost = reader.u64(position); position += 8 }
+                    values.append(value)
+                }
+                offset = position
+            } else {
+                let length = readFormat.bufferSize()
+                try reader.require(offset + length, "the read values")
+                var position = offset + 8
+                var value = RawCount(value: reader.u64(offset), timeEnabled: 0, timeRunning: 0)
+                if hasEnabled { value.timeEnabled = reader.u64(position); position += 8 }
+                if hasRunning { value.timeRunning = reader.u64(position); position += 8 }
+                if hasID { value.id = reader.u64(position); position += 8 }
+                if hasLost { value.lost = reader.u64(position); position += 8 }
+                values.append(value)
+                offset = position
+            }
+            sample.counts = SampleCounts(values: values)
+        }
+        if type.contains(.callchain) {
+            try reader.require(offset + 8, "the callchain's length")
+            let count = reader.u64(offset)
+            offset += 8
+            guard count <= UInt64((reader.size - offset) / 8) else {
+                throw reader.short(Int(clamping: UInt64(offset) &+ count.multipliedReportingOverflow(by: 8).partialValue),
+                                   "a callchain of \(count) addresses")
+            }
+            var chain: [UInt64] = []
+            chain.reserveCapacity(Int(count))
+            for index in 0..<Int(count) { chain.append(reader.u64(offset + 8 * index)) }
+            sample.callchain = chain
+            offset += 8 * Int(count)
+        }
+        if type.contains(.raw) {
+            try reader.require(offset + 4, "the raw data's size")
+            let length = Int(reader.u32(offset))
+            offset += 4
+            try reader.require(offset + length, "\(length) bytes of raw data")
+            sample.raw = reader.bytes(from: offset, count: length)
+        }
+    }
+}
+
+/// Loads from one record's bytes; the caller checks the bounds before each load.
+struct FieldReader {
+    let base: UnsafeRawPointer
+    let size: Int
+    let type: RecordType
+
+    @inline(__always) func u64(_ offset: Int) -> UInt64 { base.loadUnaligned(fromByteOffset: offset, as: UInt64.self) }
+    @inline(__always) func u32(_ offset: Int) -> UInt32 { base.loadUnaligned(fromByteOffset: offset, as: UInt32.self) }
+    @inline(__always) func i32(_ offset: Int) -> Int32 { base.loadUnaligned(fromByteOffset: offset, as: Int32.self) }
+    @inline(__always) func u8(_ offset: Int) -> UInt8 { base.load(fromByteOffset: offset, as: UInt8.self) }
+
+    func require(_ end: Int, _ field: String) throws(RecordDecodingError) {
+        if end > size { throw short(end, field) }
+    }
+
+    func short(_ needed: Int, _ field: String) -> RecordDecodingError {
+        RecordDecodingError(type: type, size: size, needed: needed, field: field)
+    }
+
+    /// `count` bytes from `offset` (checked by the caller).
+    func bytes(from offset: Int, count: Int) -> [UInt8] {
+        guard count > 0 else { return [] }
+        return Array(UnsafeRawBufferPointer(start: base + offset, count: count))
+    }
+
+    /// The NUL-terminated text between `offset` and `end` (padding dropped).
+    func string(from offset: Int, to end: Int) -> String {
+        guard end > offset else { return "" }
+        let bytes = UnsafeRawBufferPointer(start: base + offset, count: end - offset)
+        let length = bytes.firstIndex(of: 0) ?? bytes.count
+        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[0..<length]), as: UTF8.self)
+    }
+}
