@@ -102,6 +102,16 @@ func pair(_ low: UInt32, _ high: UInt32) -> UInt64 { UInt64(low) | UInt64(high) 
         #expect(throws: RecordDecodingError.self) {
             try decode(recordBytes(type: 9, words: [1 << 61]), SampleFormat(sampleType: [.callchain]))
         }
+        // Found by the ring-records fuzz target: a count whose byte length overflows
+        // must still report more bytes needed than the record has.
+        for count: UInt64 in [1 << 61, 1 << 62 | 3, UInt64.max / 24 + 1] {
+            do {
+                _ = try decode(recordBytes(type: 9, words: [count, 0]), SampleFormat(sampleType: [.read], readFormat: [.group, .id, .lost]))
+                Issue.record("decoded \(count) group values from 24 bytes")
+            } catch {
+                #expect(error.needed > error.size)
+            }
+        }
         // A header that says more than the bytes there are: decoded within the bytes only.
         var cut = recordBytes(type: 9, words: [1, 2])
         cut[6] = 200

@@ -164,8 +164,7 @@ public struct RecordDecoder: Hashable, Sendable {
                 let perValue = 8 * (1 + (hasID ? 1 : 0) + (hasLost ? 1 : 0))
                 // The count is checked against the bytes there are before anything is allocated.
                 guard count <= UInt64((reader.size - position) / perValue) else {
-                    throw reader.short(Int(clamping: UInt64(position) &+ count.multipliedReportingOverflow(by: UInt64(perValue)).partialValue),
-                                       "\(count) group values")
+                    throw reader.short(end(of: count, perValue, from: position), "\(count) group values")
                 }
                 values.reserveCapacity(Int(count))
                 for _ in 0..<Int(count) {
@@ -195,8 +194,7 @@ public struct RecordDecoder: Hashable, Sendable {
             let count = reader.u64(offset)
             offset += 8
             guard count <= UInt64((reader.size - offset) / 8) else {
-                throw reader.short(Int(clamping: UInt64(offset) &+ count.multipliedReportingOverflow(by: 8).partialValue),
-                                   "a callchain of \(count) addresses")
+                throw reader.short(end(of: count, 8, from: offset), "a callchain of \(count) addresses")
             }
             var chain: [UInt64] = []
             chain.reserveCapacity(Int(count))
@@ -212,6 +210,13 @@ public struct RecordDecoder: Hashable, Sendable {
             sample.raw = reader.bytes(from: offset, count: length)
         }
     }
+}
+
+/// Where `count` items of `size` bytes from `offset` end; Int.max when that overflows.
+private func end(of count: UInt64, _ size: Int, from offset: Int) -> Int {
+    let (bytes, overflow) = count.multipliedReportingOverflow(by: UInt64(size))
+    let (total, overflow2) = bytes.addingReportingOverflow(UInt64(offset))
+    return overflow || overflow2 || total > UInt64(Int.max) ? Int.max : Int(total)
 }
 
 /// Loads from one record's bytes; the caller checks the bounds before each load.
