@@ -52,6 +52,7 @@ struct BenchRunner {
             results.unavailable.append(UnavailableRow(pmu: pmu.name, what: "counter reads", reason: error.description))
         }
         results.append(measured)
+        measureSampling(on: pmu, into: &results)  // SamplingOperations.swift: tracepoint PMU only
     }
 
     private func measure(_ method: LatencyMethod, on pmu: PMU, events: [EventSpec], into results: inout Results) {

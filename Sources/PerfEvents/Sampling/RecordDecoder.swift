@@ -8,19 +8,21 @@
 /// are worked out once, when the decoder is made.
 public struct RecordDecoder: Hashable, Sendable {
     public let format: SampleFormat
+    /// The fixed fields `sample_type` asks for: what a sample's `present` mask holds.
+    @usableFromInline let fixedFields: SampleType
     /// Offsets (from the record start) of the fixed sample fields; -1 absent.
-    private let identifierOffset: Int
-    private let ipOffset: Int
-    private let tidOffset: Int
-    private let timeOffset: Int
-    private let addrOffset: Int
-    private let idOffset: Int
-    private let streamIDOffset: Int
-    private let cpuOffset: Int
-    private let periodOffset: Int
+    @usableFromInline let identifierOffset: Int
+    @usableFromInline let ipOffset: Int
+    @usableFromInline let tidOffset: Int
+    @usableFromInline let timeOffset: Int
+    @usableFromInline let addrOffset: Int
+    @usableFromInline let idOffset: Int
+    @usableFromInline let streamIDOffset: Int
+    @usableFromInline let cpuOffset: Int
+    @usableFromInline let periodOffset: Int
     /// Where the fixed fields end (the header included).
-    private let fixedEnd: Int
-    private let hasVariableFields: Bool
+    @usableFromInline let fixedEnd: Int
+    @usableFromInline let hasVariableFields: Bool
 
     public init(format: SampleFormat) {
         self.format = format
@@ -42,11 +44,48 @@ public struct RecordDecoder: Hashable, Sendable {
         periodOffset = field(.period)
         fixedEnd = offset
         hasVariableFields = !type.isDisjoint(with: [.read, .callchain, .raw])
+        fixedFields = type.intersection([.identifier, .ip, .tid, .time, .addr, .id, .streamID, .cpu, .period])
     }
 
     /// The record in `bytes` (header first; exactly the record's bytes, as
     /// ``RecordFraming`` hands them out).
+    ///
+    /// Inlinable: a sample of fixed fields only (the common profiling record)
+    /// decodes in the caller with one bounds check; everything else goes
+    /// through ``decodeInFull(_:)``.
+    @inlinable
     public func decode(_ bytes: UnsafeRawBufferPointer) throws(RecordDecodingError) -> Record {
+        if !hasVariableFields, bytes.count >= fixedEnd, let base = bytes.baseAddress,
+           base.loadUnaligned(as: UInt32.self) == 9 /* PERF_RECORD_SAMPLE */,
+           Int(base.loadUnaligned(fromByteOffset: 6, as: UInt16.self)) >= fixedEnd {
+            return .sample(fixedSample(base, misc: base.loadUnaligned(fromByteOffset: 4, as: UInt16.self)))
+        }
+        return try decodeInFull(bytes)
+    }
+
+    /// A sample's fixed fields, from a record known to hold them.
+    @inlinable @inline(__always)
+    func fixedSample(_ base: UnsafeRawPointer, misc: UInt16) -> Sample {
+        var sample = Sample(misc: misc)
+        sample.present = fixedFields
+        if identifierOffset >= 0 { sample.storedIdentifier = base.loadUnaligned(fromByteOffset: identifierOffset, as: UInt64.self) }
+        if ipOffset >= 0 { sample.storedIP = base.loadUnaligned(fromByteOffset: ipOffset, as: UInt64.self) }
+        if tidOffset >= 0 {
+            sample.storedPID = base.loadUnaligned(fromByteOffset: tidOffset, as: Int32.self)
+            sample.storedTID = base.loadUnaligned(fromByteOffset: tidOffset + 4, as: Int32.self)
+        }
+        if timeOffset >= 0 { sample.storedTime = base.loadUnaligned(fromByteOffset: timeOffset, as: UInt64.self) }
+        if addrOffset >= 0 { sample.storedAddr = base.loadUnaligned(fromByteOffset: addrOffset, as: UInt64.self) }
+        if idOffset >= 0 { sample.storedID = base.loadUnaligned(fromByteOffset: idOffset, as: UInt64.self) }
+        if streamIDOffset >= 0 { sample.storedStreamID = base.loadUnaligned(fromByteOffset: streamIDOffset, as: UInt64.self) }
+        if cpuOffset >= 0 { sample.storedCPU = base.loadUnaligned(fromByteOffset: cpuOffset, as: UInt32.self) }
+        if periodOffset >= 0 { sample.storedPeriod = base.loadUnaligned(fromByteOffset: periodOffset, as: UInt64.self) }
+        return sample
+    }
+
+    /// Any record, every read checked against its size.
+    @usableFromInline
+    func decodeInFull(_ bytes: UnsafeRawBufferPointer) throws(RecordDecodingError) -> Record {
         guard bytes.count >= 8, let base = bytes.baseAddress else {
             throw RecordDecodingError(type: RecordType(rawValue: 0), size: bytes.count, needed: 8, field: "the header")
         }
@@ -124,19 +163,7 @@ public struct RecordDecoder: Hashable, Sendable {
 
     private func decodeSample(_ reader: FieldReader, misc: UInt16) throws(RecordDecodingError) -> Sample {
         guard reader.size >= fixedEnd else { throw reader.short(fixedEnd, "the sample's fixed fields") }
-        var sample = Sample(misc: misc)
-        if identifierOffset >= 0 { sample.identifier = reader.u64(identifierOffset) }
-        if ipOffset >= 0 { sample.ip = reader.u64(ipOffset) }
-        if tidOffset >= 0 {
-            sample.pid = reader.i32(tidOffset)
-            sample.tid = reader.i32(tidOffset + 4)
-        }
-        if timeOffset >= 0 { sample.time = reader.u64(timeOffset) }
-        if addrOffset >= 0 { sample.addr = reader.u64(addrOffset) }
-        if idOffset >= 0 { sample.id = reader.u64(idOffset) }
-        if streamIDOffset >= 0 { sample.streamID = reader.u64(streamIDOffset) }
-        if cpuOffset >= 0 { sample.cpu = reader.u32(cpuOffset) }
-        if periodOffset >= 0 { sample.period = reader.u64(periodOffset) }
+        var sample = fixedSample(reader.base, misc: misc)
         if hasVariableFields { try decodeVariableFields(reader, into: &sample) }
         return sample
     }
@@ -145,6 +172,10 @@ public struct RecordDecoder: Hashable, Sendable {
     private func decodeVariableFields(_ reader: FieldReader, into sample: inout Sample) throws(RecordDecodingError) {
         let type = format.sampleType
         var offset = fixedEnd
+        var counts: SampleCounts?
+        var callchain: [UInt64]?
+        var raw: [UInt8]?
+        defer { sample.extras = SampleExtras(counts: counts, callchain: callchain, raw: raw) }
         if type.contains(.read) {
             let readFormat = format.readFormat
             let hasEnabled = readFormat.contains(.totalTimeEnabled)
@@ -187,7 +218,7 @@ public struct RecordDecoder: Hashable, Sendable {
                 values.append(value)
                 offset = position
             }
-            sample.counts = SampleCounts(values: values)
+            counts = SampleCounts(values: values)
         }
         if type.contains(.callchain) {
             try reader.require(offset + 8, "the callchain's length")
@@ -199,7 +230,7 @@ public struct RecordDecoder: Hashable, Sendable {
             var chain: [UInt64] = []
             chain.reserveCapacity(Int(count))
             for index in 0..<Int(count) { chain.append(reader.u64(offset + 8 * index)) }
-            sample.callchain = chain
+            callchain = chain
             offset += 8 * Int(count)
         }
         if type.contains(.raw) {
@@ -207,7 +238,7 @@ public struct RecordDecoder: Hashable, Sendable {
             let length = Int(reader.u32(offset))
             offset += 4
             try reader.require(offset + length, "\(length) bytes of raw data")
-            sample.raw = reader.bytes(from: offset, count: length)
+            raw = reader.bytes(from: offset, count: length)
         }
     }
 }

@@ -19,6 +19,13 @@ public enum RecordFraming {
         public var records: Int
         /// Why the walk stopped before `head`, when it did not reach it.
         public var problem: FramingProblem?
+
+        @inlinable
+        public init(tail: UInt64, records: Int, problem: FramingProblem?) {
+            self.tail = tail
+            self.records = records
+            self.problem = problem
+        }
     }
 
     /// Hands every whole record between `tail` and `head` (forward mode) to
@@ -27,6 +34,9 @@ public enum RecordFraming {
     /// - Parameters:
     ///   - data: the data area; its size must be a power of two.
     ///   - scratch: where a record that wraps is assembled ( ≥ ``scratchSize`` bytes).
+    ///
+    /// Inlinable, so that `body` (a decoder, usually) is inlined into the loop.
+    @inlinable
     public static func walk(
         data: UnsafeRawBufferPointer, tail: UInt64, head: UInt64, scratch: UnsafeMutableRawBufferPointer,
         limit: Int = Int.max, _ body: (UnsafeRawBufferPointer) -> Bool
@@ -118,8 +128,8 @@ public enum RecordFraming {
     }
 
     /// Copies `count` bytes starting at `offset` of a circular area of `size` bytes.
-    @inline(__always)
-    private static func copy(from base: UnsafeRawPointer, size: Int, offset: Int, count: Int,
+    @inlinable @inline(__always)
+    static func copy(from base: UnsafeRawPointer, size: Int, offset: Int, count: Int,
                              to destination: UnsafeMutableRawPointer) {
         let first = min(count, size - offset)
         destination.copyMemory(from: base + offset, byteCount: first)

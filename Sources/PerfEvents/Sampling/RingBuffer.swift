@@ -71,6 +71,9 @@ public final class RingBuffer: @unchecked Sendable {
         scratch.deallocate()
     }
 
+    /// The metadata page (`struct perf_event_mmap_page`), for the benchmark's C reference reader.
+    package var metadataPage: UnsafeMutableRawPointer { mapping }
+
     /// `data_head`, loaded with acquire ordering.
     public var head: UInt64 {
         cpe_load_acquire_u64((mapping + Self.dataHeadOffset).assumingMemoryBound(to: UInt64.self))

@@ -1,38 +1,131 @@
 /// One `PERF_RECORD_SAMPLE`, with the fields its event's `sample_type` asked
 /// for (the others are nil).
+///
+/// Stored compactly — the fixed fields as plain words and a mask of those
+/// present — so that decoding and passing a sample moves about 100 bytes,
+/// not the 200 that nine optional words would take.
+@frozen
 public struct Sample: Hashable, Sendable {
     /// The header's `misc`: the CPU mode the sample was taken in (`PERF_RECORD_MISC_*` low 3 bits) and flags.
     public var misc: UInt16
-    /// `PERF_SAMPLE_IDENTIFIER`.
-    public var identifier: UInt64?
-    /// `PERF_SAMPLE_IP`.
-    public var ip: UInt64?
-    /// `PERF_SAMPLE_TID`: the process id.
-    public var pid: Int32?
-    /// `PERF_SAMPLE_TID`: the thread id.
-    public var tid: Int32?
-    /// `PERF_SAMPLE_TIME`: nanoseconds of the perf clock.
-    public var time: UInt64?
-    /// `PERF_SAMPLE_ADDR`.
-    public var addr: UInt64?
-    /// `PERF_SAMPLE_ID`.
-    public var id: UInt64?
-    /// `PERF_SAMPLE_STREAM_ID`.
-    public var streamID: UInt64?
-    /// `PERF_SAMPLE_CPU`.
-    public var cpu: UInt32?
-    /// `PERF_SAMPLE_PERIOD`.
-    public var period: UInt64?
+    /// Which of the fixed fields are present.
+    @usableFromInline var present: SampleType = []
+    @usableFromInline var storedIdentifier: UInt64 = 0
+    @usableFromInline var storedIP: UInt64 = 0
+    @usableFromInline var storedPID: Int32 = 0
+    @usableFromInline var storedTID: Int32 = 0
+    @usableFromInline var storedTime: UInt64 = 0
+    @usableFromInline var storedAddr: UInt64 = 0
+    @usableFromInline var storedID: UInt64 = 0
+    @usableFromInline var storedStreamID: UInt64 = 0
+    @usableFromInline var storedCPU: UInt32 = 0
+    @usableFromInline var storedPeriod: UInt64 = 0
+    /// READ, CALLCHAIN and RAW, when the sample has any: one reference, nil for a
+    /// sample of fixed fields only, so that such a sample costs one release at most.
+    @usableFromInline var extras: SampleExtras?
+
     /// `PERF_SAMPLE_READ`: the event's counts, or its group's (leader first).
-    public var counts: SampleCounts?
+    public var counts: SampleCounts? {
+        get { extras?.counts }
+        set { extras = SampleExtras(counts: newValue, callchain: callchain, raw: raw) }
+    }
     /// `PERF_SAMPLE_CALLCHAIN`: return addresses, innermost first, with the
     /// kernel's context markers (`PERF_CONTEXT_*`, values above 0xffff_ffff_ffff_f000) kept.
-    public var callchain: [UInt64]?
+    public var callchain: [UInt64]? {
+        get { extras?.callchain }
+        set { extras = SampleExtras(counts: counts, callchain: newValue, raw: raw) }
+    }
     /// `PERF_SAMPLE_RAW`: the PMU's raw bytes (a tracepoint's record, see ``TracepointFormat``),
     /// with the kernel's alignment padding at the end.
-    public var raw: [UInt8]?
+    public var raw: [UInt8]? {
+        get { extras?.raw }
+        set { extras = SampleExtras(counts: counts, callchain: callchain, raw: newValue) }
+    }
 
+    @inlinable
     public init(misc: UInt16 = 0) { self.misc = misc }
+
+    /// `PERF_SAMPLE_IDENTIFIER`.
+    @inlinable public var identifier: UInt64? {
+        get { present.contains(.identifier) ? storedIdentifier : nil }
+        set { storedIdentifier = newValue ?? 0; mark(.identifier, newValue != nil) }
+    }
+    /// `PERF_SAMPLE_IP`.
+    @inlinable public var ip: UInt64? {
+        get { present.contains(.ip) ? storedIP : nil }
+        set { storedIP = newValue ?? 0; mark(.ip, newValue != nil) }
+    }
+    /// `PERF_SAMPLE_TID`: the process id.
+    @inlinable public var pid: Int32? {
+        get { present.contains(.tid) ? storedPID : nil }
+        set { storedPID = newValue ?? 0; if newValue != nil { present.insert(.tid) } }
+    }
+    /// `PERF_SAMPLE_TID`: the thread id.
+    @inlinable public var tid: Int32? {
+        get { present.contains(.tid) ? storedTID : nil }
+        set { storedTID = newValue ?? 0; if newValue != nil { present.insert(.tid) } }
+    }
+    /// `PERF_SAMPLE_TIME`: nanoseconds of the perf clock.
+    @inlinable public var time: UInt64? {
+        get { present.contains(.time) ? storedTime : nil }
+        set { storedTime = newValue ?? 0; mark(.time, newValue != nil) }
+    }
+    /// `PERF_SAMPLE_ADDR`.
+    @inlinable public var addr: UInt64? {
+        get { present.contains(.addr) ? storedAddr : nil }
+        set { storedAddr = newValue ?? 0; mark(.addr, newValue != nil) }
+    }
+    /// `PERF_SAMPLE_ID`.
+    @inlinable public var id: UInt64? {
+        get { present.contains(.id) ? storedID : nil }
+        set { storedID = newValue ?? 0; mark(.id, newValue != nil) }
+    }
+    /// `PERF_SAMPLE_STREAM_ID`.
+    @inlinable public var streamID: UInt64? {
+        get { present.contains(.streamID) ? storedStreamID : nil }
+        set { storedStreamID = newValue ?? 0; mark(.streamID, newValue != nil) }
+    }
+    /// `PERF_SAMPLE_CPU`.
+    @inlinable public var cpu: UInt32? {
+        get { present.contains(.cpu) ? storedCPU : nil }
+        set { storedCPU = newValue ?? 0; mark(.cpu, newValue != nil) }
+    }
+    /// `PERF_SAMPLE_PERIOD`.
+    @inlinable public var period: UInt64? {
+        get { present.contains(.period) ? storedPeriod : nil }
+        set { storedPeriod = newValue ?? 0; mark(.period, newValue != nil) }
+    }
+
+    @inlinable
+    mutating func mark(_ field: SampleType, _ isPresent: Bool) {
+        if isPresent { present.insert(field) } else { present.remove(field) }
+    }
+}
+
+/// The variable-length parts of a sample (READ, CALLCHAIN, RAW), immutable (a setter on ``Sample`` makes a new one).
+@usableFromInline
+final class SampleExtras: Hashable, Sendable {
+    let counts: SampleCounts?
+    let callchain: [UInt64]?
+    let raw: [UInt8]?
+
+    init(counts: SampleCounts?, callchain: [UInt64]?, raw: [UInt8]?) {
+        self.counts = counts
+        self.callchain = callchain
+        self.raw = raw
+    }
+
+    @usableFromInline
+    static func == (left: SampleExtras, right: SampleExtras) -> Bool {
+        left.counts == right.counts && left.callchain == right.callchain && left.raw == right.raw
+    }
+
+    @usableFromInline
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(counts)
+        hasher.combine(callchain)
+        hasher.combine(raw)
+    }
 }
 
 /// The counts a `PERF_SAMPLE_READ` sample carries: its read format's layout.

@@ -6,32 +6,32 @@
 /// registers, user stacks…), whose layouts depend on more of the attributes.
 public struct SampleType: OptionSet, Hashable, Sendable {
     public var rawValue: UInt64
-    public init(rawValue: UInt64) { self.rawValue = rawValue }
+    @inlinable public init(rawValue: UInt64) { self.rawValue = rawValue }
 
     /// `PERF_SAMPLE_IP`: the instruction pointer.
-    public static let ip = SampleType(rawValue: 1 << 0)
+    @inlinable public static var ip: SampleType { SampleType(rawValue: 1 << 0) }
     /// `PERF_SAMPLE_TID`: process and thread id.
-    public static let tid = SampleType(rawValue: 1 << 1)
+    @inlinable public static var tid: SampleType { SampleType(rawValue: 1 << 1) }
     /// `PERF_SAMPLE_TIME`: the perf clock, in nanoseconds.
-    public static let time = SampleType(rawValue: 1 << 2)
+    @inlinable public static var time: SampleType { SampleType(rawValue: 1 << 2) }
     /// `PERF_SAMPLE_ADDR`: the data address (a watchpoint's address, a page fault's).
-    public static let addr = SampleType(rawValue: 1 << 3)
+    @inlinable public static var addr: SampleType { SampleType(rawValue: 1 << 3) }
     /// `PERF_SAMPLE_READ`: the event's (or with `PERF_FORMAT_GROUP` the group's) counts.
-    public static let read = SampleType(rawValue: 1 << 4)
+    @inlinable public static var read: SampleType { SampleType(rawValue: 1 << 4) }
     /// `PERF_SAMPLE_CALLCHAIN`: the stack of return addresses.
-    public static let callchain = SampleType(rawValue: 1 << 5)
+    @inlinable public static var callchain: SampleType { SampleType(rawValue: 1 << 5) }
     /// `PERF_SAMPLE_ID`: the kernel's id of the event (the group leader's for a group).
-    public static let id = SampleType(rawValue: 1 << 6)
+    @inlinable public static var id: SampleType { SampleType(rawValue: 1 << 6) }
     /// `PERF_SAMPLE_CPU`: the CPU the sample was taken on.
-    public static let cpu = SampleType(rawValue: 1 << 7)
+    @inlinable public static var cpu: SampleType { SampleType(rawValue: 1 << 7) }
     /// `PERF_SAMPLE_PERIOD`: the period in force.
-    public static let period = SampleType(rawValue: 1 << 8)
+    @inlinable public static var period: SampleType { SampleType(rawValue: 1 << 8) }
     /// `PERF_SAMPLE_STREAM_ID`: the id of the event the sample came from (the inherited one's parent for children).
-    public static let streamID = SampleType(rawValue: 1 << 9)
+    @inlinable public static var streamID: SampleType { SampleType(rawValue: 1 << 9) }
     /// `PERF_SAMPLE_RAW`: PMU-specific raw data (a tracepoint's record).
-    public static let raw = SampleType(rawValue: 1 << 10)
+    @inlinable public static var raw: SampleType { SampleType(rawValue: 1 << 10) }
     /// `PERF_SAMPLE_IDENTIFIER`: the id, first in every sample and last in every `sample_id`.
-    public static let identifier = SampleType(rawValue: 1 << 16)
+    @inlinable public static var identifier: SampleType { SampleType(rawValue: 1 << 16) }
 
     /// The bits this library decodes.
     public static let supported: SampleType = [
