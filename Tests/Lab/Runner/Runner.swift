@@ -21,6 +21,7 @@ struct Runner {
             lab.showVirtualMachine(pmu: pmu, other: other)
             lab.showFailedEntry(pmu: pmu, other: other)
         }
+        lab.showSampling()  // Sampling.swift (issue #16)
         lab.showUnknownType()
         lab.showDeadline()
         if PMUDiscovery.processEnvironment("LAB_BENCH").map({ !$0.isEmpty && $0 != "0" }) ?? false {
