@@ -24,6 +24,7 @@ import CPerfEvents
 
     /// syscalls:sys_enter_getppid with a sampling period of 1.
     func getppidEvent() throws -> (event: CounterEvent, format: TracepointFormat) {
+        _ = try CountingKernelTests().getppidTracepoint()  // mounts tracefs when it is not
         let format = try TracepointFormat(subsystem: "syscalls", event: "sys_enter_getppid", tracefs: Self.tracefs)
         let id = try Self.tracefs.id(subsystem: "syscalls", event: "sys_enter_getppid")
         #expect(format.id == id)
