@@ -68,18 +68,17 @@ public struct RecordDecoder: Hashable, Sendable {
     func fixedSample(_ base: UnsafeRawPointer, misc: UInt16) -> Sample {
         var sample = Sample(misc: misc)
         sample.present = fixedFields
-        if identifierOffset >= 0 { sample.storedIdentifier = base.loadUnaligned(fromByteOffset: identifierOffset, as: UInt64.self) }
-        if ipOffset >= 0 { sample.storedIP = base.loadUnaligned(fromByteOffset: ipOffset, as: UInt64.self) }
-        if tidOffset >= 0 {
-            sample.storedPID = base.loadUnaligned(fromByteOffset: tidOffset, as: Int32.self)
-            sample.storedTID = base.loadUnaligned(fromByteOffset: tidOffset + 4, as: Int32.self)
-        }
-        if timeOffset >= 0 { sample.storedTime = base.loadUnaligned(fromByteOffset: timeOffset, as: UInt64.self) }
-        if addrOffset >= 0 { sample.storedAddr = base.loadUnaligned(fromByteOffset: addrOffset, as: UInt64.self) }
-        if idOffset >= 0 { sample.storedID = base.loadUnaligned(fromByteOffset: idOffset, as: UInt64.self) }
-        if streamIDOffset >= 0 { sample.storedStreamID = base.loadUnaligned(fromByteOffset: streamIDOffset, as: UInt64.self) }
+        var words = SIMD8<UInt64>()
+        if identifierOffset >= 0 { words[0] = base.loadUnaligned(fromByteOffset: identifierOffset, as: UInt64.self) }
+        if ipOffset >= 0 { words[1] = base.loadUnaligned(fromByteOffset: ipOffset, as: UInt64.self) }
+        if tidOffset >= 0 { words[2] = base.loadUnaligned(fromByteOffset: tidOffset, as: UInt64.self) }
+        if timeOffset >= 0 { words[3] = base.loadUnaligned(fromByteOffset: timeOffset, as: UInt64.self) }
+        if addrOffset >= 0 { words[4] = base.loadUnaligned(fromByteOffset: addrOffset, as: UInt64.self) }
+        if idOffset >= 0 { words[5] = base.loadUnaligned(fromByteOffset: idOffset, as: UInt64.self) }
+        if streamIDOffset >= 0 { words[6] = base.loadUnaligned(fromByteOffset: streamIDOffset, as: UInt64.self) }
         if cpuOffset >= 0 { sample.storedCPU = base.loadUnaligned(fromByteOffset: cpuOffset, as: UInt32.self) }
-        if periodOffset >= 0 { sample.storedPeriod = base.loadUnaligned(fromByteOffset: periodOffset, as: UInt64.self) }
+        if periodOffset >= 0 { words[7] = base.loadUnaligned(fromByteOffset: periodOffset, as: UInt64.self) }
+        sample.words = words
         return sample
     }
 
