@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -57,6 +58,27 @@ const uint64_t cpe_PERF_EVENT_IOC_RESET = PERF_EVENT_IOC_RESET;
 const uint32_t cpe_PERF_ATTR_SIZE = sizeof(struct perf_event_attr);
 const uint64_t cpe_PERF_FLAG_FD_CLOEXEC = PERF_FLAG_FD_CLOEXEC;
 const uint64_t cpe_PERF_IOC_FLAG_GROUP = PERF_IOC_FLAG_GROUP;
+const uint64_t cpe_PERF_EVENT_IOC_PAUSE_OUTPUT = PERF_EVENT_IOC_PAUSE_OUTPUT;
+
+int32_t cpe_poll_readable(const int32_t *descriptors, uint8_t *ready_flags, uint32_t count, int32_t timeout_ms) {
+    if (count > 4096 || timeout_ms < 0) return -EINVAL;
+    struct pollfd fds[count ? count : 1];
+    for (uint32_t i = 0; i < count; i++) {
+        fds[i].fd = descriptors[i];
+        fds[i].events = POLLIN;
+        fds[i].revents = 0;
+    }
+    int result = poll(fds, count, timeout_ms);
+    if (result < 0) return -errno;
+    for (uint32_t i = 0; i < count; i++) {
+        uint8_t flags = 0;
+        if (fds[i].revents & POLLIN) flags |= 1;
+        if (fds[i].revents & POLLHUP) flags |= 2;
+        if (fds[i].revents & (POLLERR | POLLNVAL)) flags |= 4;
+        ready_flags[i] = flags;
+    }
+    return result;
+}
 
 static inline int64_t result_or_errno(long result) {
     return result < 0 ? -(int64_t)errno : (int64_t)result;

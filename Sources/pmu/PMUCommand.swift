@@ -11,7 +11,7 @@ struct PMUCommand: ParsableCommand {
             Every command reads PMUs from sysfs (/sys by default; PERF_EVENTS_SYSFS_ROOT or \
             --sysfs-root DIR to read a recorded tree instead).
             """,
-        subcommands: [ListCommand.self, EventsCommand.self, ResolveCommand.self, StatCommand.self, KVMCommand.self]
+        subcommands: [ListCommand.self, EventsCommand.self, ResolveCommand.self, StatCommand.self, SampleCommand.self, KVMCommand.self]
     )
 
     /// perf users write the CSV separator glued to its flag (`-x,`); the argument

@@ -15,6 +15,7 @@ let fuzzTargets: [String: @Sendable (UnsafeBufferPointer<UInt8>) -> Void] = [
     "event-string": fuzzEventString,
     "read-buffer": fuzzReadBuffer,
     "user-page": fuzzUserPage,
+    "ring-records": fuzzRingRecords,
 ]
 
 nonisolated(unsafe) var selectedTarget: ((UnsafeBufferPointer<UInt8>) -> Void)?

@@ -221,6 +221,9 @@ class Checker:
         self.check('kvmerror.unknown-type-enxio', self.enxio)
         self.check('deadline.spin-returns-within-twice-the-limit', self.deadline)
         self.check('compare.core-pmus', self.compare_core_pmus)
+        for tag, pmu, other in (('a53', little, big), ('a72', big, little)):
+            self.check(f'sample.{tag}.own-type-samples-on-its-cpus', lambda: self.sampled(pmu))
+            self.check(f'sample.{tag}.other-pmu-never-fires', lambda: self.not_sampled(pmu, other))
 
     # ----------------------------------------------------------------- checks
 
@@ -410,6 +413,33 @@ class Checker:
             return f"enabled {o['enabled']} running {o['running']}: notCounted needs enabled > 0, running 0"
         if 'count nothing' not in o.get('msg', ''):
             return f"no warning that the thread is outside {other['name']}: {o.get('msg')}"
+        return None
+
+    def sampled(self, pmu):
+        """Issue #16: PMU/cpu_cycles/ sampled with the PMU's own type on its CPUs."""
+        s = self.one('sample', pmu=pmu['name'], thread_on=pmu['name'])
+        if s['result'] != 'ok':
+            return f"not sampled: {s.get('msg')}"
+        if s['type'] != pmu['type']:
+            return f"opened with type {s['type']}, not {pmu['type']}"
+        if int(s['samples']) <= 0 or int(s['undecodable']) != 0:
+            return f"{s['samples']} samples, {s['undecodable']} undecodable"
+        outside = cpulist(s['cpus']) - cpulist(pmu['cpus'])
+        if outside:
+            return f"samples on CPUs {sorted(outside)}, outside {pmu['name']}'s {pmu['cpus']}"
+        if s['periods'] != '100000':
+            return f"sample periods {s['periods']}, not the 100000 asked"
+        return None
+
+    def not_sampled(self, pmu, other):
+        """The other PMU's cycles on a thread pinned to this PMU's CPUs: no sample, no fake."""
+        s = self.one('sample', pmu=other['name'], thread_on=pmu['name'])
+        if s['result'] != 'ok':
+            return f"not opened: {s.get('msg')}"
+        if s['type'] != other['type']:
+            return f"opened with type {s['type']}, not {other['type']}"
+        if int(s['samples']) != 0:
+            return f"{s['samples']} samples on CPUs {s['cpus']} from {other['name']} on a thread pinned to {pmu['name']}"
         return None
 
     def ebusy(self, pmu):

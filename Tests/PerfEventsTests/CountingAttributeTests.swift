@@ -61,6 +61,9 @@ import CPerfEvents
             (.excludeKernel, { $0.exclude_kernel }), (.excludeHypervisor, { $0.exclude_hv }),
             (.excludeIdle, { $0.exclude_idle }), (.enableOnExec, { $0.enable_on_exec }),
             (.excludeHost, { $0.exclude_host }), (.excludeGuest, { $0.exclude_guest }),
+            (.mmap, { $0.mmap }), (.comm, { $0.comm }), (.task, { $0.task }), (.watermark, { $0.watermark }),
+            (.sampleIDAll, { $0.sample_id_all }), (.mmap2, { $0.mmap2 }), (.commExec, { $0.comm_exec }),
+            (.writeBackward, { $0.write_backward }),
         ]
         func word(_ attr: perf_event_attr) -> UInt64 {
             withUnsafeBytes(of: attr) { $0.load(fromByteOffset: 40, as: UInt64.self) }
@@ -87,14 +90,14 @@ import CPerfEvents
         var everything = AttributeFlags(fields.map(\.0))
         everything.precise = 3
         var attr = perf_event_attr()
-        attr.mmap = 1
-        attr.sample_id_all = 1
+        attr.inherit_stat = 1
+        attr.context_switch = 1
         everything.write(to: &attr)
         #expect(AttributeFlags(bitFieldsOf: attr) == everything)
-        #expect(attr.mmap == 1 && attr.sample_id_all == 1)
+        #expect(attr.inherit_stat == 1 && attr.context_switch == 1)
         AttributeFlags().write(to: &attr)
         #expect(AttributeFlags(bitFieldsOf: attr) == [])
-        #expect(attr.mmap == 1 && attr.sample_id_all == 1)
+        #expect(attr.inherit_stat == 1 && attr.context_switch == 1)
     }
 
     @Test func eachFlagAlone() {

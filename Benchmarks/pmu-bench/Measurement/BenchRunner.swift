@@ -66,6 +66,7 @@ struct BenchRunner {
             results.unavailable.append(UnavailableRow(pmu: pmu.name, what: "counter reads", reason: error.description))
         }
         results.append(measured)
+        measureSampling(on: pmu, into: &results)  // SamplingOperations.swift: tracepoint PMU only
     }
 
     /// The interleaver for one repetition: the iterations split among them.

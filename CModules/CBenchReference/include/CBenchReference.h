@@ -46,6 +46,22 @@ int64_t cbr_kvm_pio_loop(int32_t vcpu_fd, void *run, uint16_t port, uint64_t *sa
 /// every return must be KVM_EXIT_MMIO, a write to that address.
 int64_t cbr_kvm_mmio_loop(int32_t vcpu_fd, void *run, uint64_t address, uint64_t *samples, uint64_t count);
 
+/// Sampling (RecordDecoding.c): per sample, every record between `tail` and
+/// `head` of the circular data area `data` (`size` bytes, a power of two) framed
+/// and, for samples, decoded for `sample_type`'s fixed fields (no READ,
+/// CALLCHAIN or RAW); `scratch` holds a record that wraps (65,536 bytes).
+/// -EIO when a record does not frame or decode.
+int64_t cbr_decode_records_loop(const uint8_t *data, uint64_t size, uint64_t tail, uint64_t head,
+                                uint64_t sample_type, uint8_t *scratch, uint64_t *sink,
+                                uint64_t *samples, uint64_t count);
+
+/// One drain round trip per sample on a mapped ring buffer (`page`, the
+/// metadata page): getppid() (one tracepoint sample), head loaded with acquire,
+/// records framed and decoded as above, tail stored with release.
+/// -ENODATA when a round trip found no record.
+int64_t cbr_drain_loop(void *page, uint64_t sample_type, uint8_t *scratch, uint64_t *sink,
+                       uint64_t *samples, uint64_t count);
+
 /// libpfm's pfm_get_version(): (major << 16) | minor, or -1. This is the
 /// library's API version (LIBPFM_VERSION, 4.0 for every 4.x release), not the
 /// package release. -2 when built without the package's Libpfm trait.

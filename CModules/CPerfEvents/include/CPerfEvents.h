@@ -119,6 +119,23 @@ uint64_t cpe_page_size(void);
 /// 1 when cpe_read_user_counter is implemented for this architecture.
 int32_t cpe_user_counter_supported(void);
 
+// MARK: ring buffers (sampling)
+/// Loads the perf ring buffer's data_head with acquire ordering: the records
+/// the kernel wrote before it published this head are visible afterwards
+/// (the smp_rmb() the kernel documents for perf_event_mmap_page).
+static inline uint64_t cpe_load_acquire_u64(const volatile uint64_t *address) {
+    return __atomic_load_n(address, __ATOMIC_ACQUIRE);
+}
+/// Stores data_tail with release ordering: every read of the records before
+/// it completes before the kernel may overwrite them (the documented smp_mb()).
+static inline void cpe_store_release_u64(volatile uint64_t *address, uint64_t value) {
+    __atomic_store_n(address, value, __ATOMIC_RELEASE);
+}
+/// poll(2) for readability on `count` descriptors, at most `timeout_ms`
+/// milliseconds (never -1: nothing waits without a limit). `ready` gets
+/// each descriptor's revents. Returns the number ready (0: time limit), or -errno.
+int32_t cpe_poll_readable(const int32_t *descriptors, uint8_t *ready_flags, uint32_t count, int32_t timeout_ms);
+
 // MARK: thread timers (deadlines for KVM_RUN)
 /// The real-time signal the thread timers send (SIGRTMIN + 2).
 int32_t cpe_thread_timer_signal(void);
@@ -144,5 +161,6 @@ extern const uint64_t cpe_PERF_EVENT_IOC_RESET;
 extern const uint32_t cpe_PERF_ATTR_SIZE;
 extern const uint64_t cpe_PERF_FLAG_FD_CLOEXEC;
 extern const uint64_t cpe_PERF_IOC_FLAG_GROUP;
+extern const uint64_t cpe_PERF_EVENT_IOC_PAUSE_OUTPUT;
 
 #endif

@@ -20,8 +20,24 @@ public struct AttributeFlags: OptionSet, Hashable, Sendable {
     public static let excludeKernel = AttributeFlags(rawValue: 1 << 5)
     public static let excludeHypervisor = AttributeFlags(rawValue: 1 << 6)
     public static let excludeIdle = AttributeFlags(rawValue: 1 << 7)
+    /// Write `PERF_RECORD_MMAP` records (executable mappings) into the ring buffer.
+    public static let mmap = AttributeFlags(rawValue: 1 << 8)
+    /// Write `PERF_RECORD_COMM` records (thread names) into the ring buffer.
+    public static let comm = AttributeFlags(rawValue: 1 << 9)
     /// Enable the event when the target next calls `exec`.
     public static let enableOnExec = AttributeFlags(rawValue: 1 << 12)
+    /// Write `PERF_RECORD_FORK`/`EXIT` records into the ring buffer.
+    public static let task = AttributeFlags(rawValue: 1 << 13)
+    /// Wake the reader after `wakeup_watermark` bytes rather than `wakeup_events` records.
+    public static let watermark = AttributeFlags(rawValue: 1 << 14)
+    /// Append the `sample_id` trailer (the sample_type's identifying fields) to every record.
+    public static let sampleIDAll = AttributeFlags(rawValue: 1 << 18)
+    /// Write `PERF_RECORD_MMAP2` records (with device and inode) instead of `MMAP`.
+    public static let mmap2 = AttributeFlags(rawValue: 1 << 23)
+    /// Mark COMM records caused by `exec` (`PERF_RECORD_MISC_COMM_EXEC`).
+    public static let commExec = AttributeFlags(rawValue: 1 << 24)
+    /// Write the ring buffer from its end backwards (overwrite mode; Linux 4.7+).
+    public static let writeBackward = AttributeFlags(rawValue: 1 << 27)
     public static let excludeHost = AttributeFlags(rawValue: 1 << 19)
     public static let excludeGuest = AttributeFlags(rawValue: 1 << 20)
 
@@ -51,7 +67,7 @@ public struct AttributeFlags: OptionSet, Hashable, Sendable {
     }
 
     /// The flags `attr`'s bit fields hold; bit fields this mask does not name
-    /// (`mmap`, `comm`, `sample_id_all`, …) are left out.
+    /// (`freq`, `inherit_stat`, `context_switch`, …) are left out.
     public init(bitFieldsOf attr: perf_event_attr) {
         self = []
         if attr.disabled != 0 { insert(.disabled) }
@@ -63,6 +79,14 @@ public struct AttributeFlags: OptionSet, Hashable, Sendable {
         if attr.exclude_hv != 0 { insert(.excludeHypervisor) }
         if attr.exclude_idle != 0 { insert(.excludeIdle) }
         if attr.enable_on_exec != 0 { insert(.enableOnExec) }
+        if attr.mmap != 0 { insert(.mmap) }
+        if attr.comm != 0 { insert(.comm) }
+        if attr.task != 0 { insert(.task) }
+        if attr.watermark != 0 { insert(.watermark) }
+        if attr.sample_id_all != 0 { insert(.sampleIDAll) }
+        if attr.mmap2 != 0 { insert(.mmap2) }
+        if attr.comm_exec != 0 { insert(.commExec) }
+        if attr.write_backward != 0 { insert(.writeBackward) }
         if attr.exclude_host != 0 { insert(.excludeHost) }
         if attr.exclude_guest != 0 { insert(.excludeGuest) }
         precise = UInt8(truncatingIfNeeded: attr.precise_ip)
@@ -81,6 +105,14 @@ public struct AttributeFlags: OptionSet, Hashable, Sendable {
         attr.exclude_hv = bit(.excludeHypervisor)
         attr.exclude_idle = bit(.excludeIdle)
         attr.enable_on_exec = bit(.enableOnExec)
+        attr.mmap = bit(.mmap)
+        attr.comm = bit(.comm)
+        attr.task = bit(.task)
+        attr.watermark = bit(.watermark)
+        attr.sample_id_all = bit(.sampleIDAll)
+        attr.mmap2 = bit(.mmap2)
+        attr.comm_exec = bit(.commExec)
+        attr.write_backward = bit(.writeBackward)
         attr.precise_ip = UInt64(precise)
         attr.exclude_host = bit(.excludeHost)
         attr.exclude_guest = bit(.excludeGuest)

@@ -7,6 +7,9 @@ struct DescriptorOpener {
     var event: CounterEvent
     var options: CounterOptions
     var system: SystemCalls
+    /// `sample_type` and the wakeup word, for a sampling event (see ``Sampler``).
+    var sampleType: SampleType = []
+    var wakeup: UInt32 = 0
 
     /// The descriptors, one per slot, and the read format the kernel took.
     struct Opened {
@@ -50,7 +53,9 @@ struct DescriptorOpener {
     }
 
     private func openOne(slot: CounterSlot, flags: AttributeFlags, format: ReadFormat, leader: Int32) -> Int32 {
-        let attributes = KernelEventAttributes(event: event.attributes, flags: flags, readFormat: format)
+        var attributes = KernelEventAttributes(event: event.attributes, flags: flags, readFormat: format)
+        attributes.sampleType = sampleType
+        attributes.wakeup = wakeup
         let system = self.system
         return retryingInterrupts {
             attributes.withKernelAttributes { attr in

@@ -13,6 +13,10 @@ public struct KernelEventAttributes: Hashable, Sendable {
     public var flags: AttributeFlags
     /// `read_format`.
     public var readFormat: ReadFormat
+    /// `sample_type`: what a sampling event's samples carry (empty for counting).
+    public var sampleType: SampleType = []
+    /// `wakeup_events`, or with ``AttributeFlags/watermark`` `wakeup_watermark` (0: the kernel's default).
+    public var wakeup: UInt32 = 0
 
     /// The attribute size of the C headers this was built with (`sizeof(struct perf_event_attr)`).
     public static let headerSize = Int(cpe_PERF_ATTR_SIZE)
@@ -52,6 +56,8 @@ public struct KernelEventAttributes: Hashable, Sendable {
         attr.pointee.config1 = event.config1
         attr.pointee.config2 = event.config2
         flags.write(to: &attr.pointee)
+        attr.pointee.sample_type = sampleType.rawValue
+        attr.pointee.wakeup_events = wakeup  // one union with wakeup_watermark
         if let sampling = event.sampling {
             // sample_period and sample_freq are one union; `freq` says which.
             attr.pointee.sample_period = sampling.value

@@ -70,6 +70,19 @@ package struct SystemCalls: Sendable {
     /// of a perf event's metadata mapping. Not in the initializer, so that
     /// existing callers keep compiling; replace it on a value like the others.
     package var pageSize: @Sendable () -> Int = { Int(cpe_page_size()) }
+    /// `poll(2)` for readability on descriptors, at most `timeoutMilliseconds`
+    /// (never unbounded): one flag byte per descriptor (1 readable, 2 hung up,
+    /// 4 error) and how many are ready, or -errno. Replace it like ``pageSize``.
+    package var poll: @Sendable (_ descriptors: [Int32], _ timeoutMilliseconds: Int32) -> (ready: Int32, flags: [UInt8]) = {
+        descriptors, timeout in
+        var flags = [UInt8](repeating: 0, count: descriptors.count)
+        let ready = descriptors.withUnsafeBufferPointer { fds in
+            flags.withUnsafeMutableBufferPointer {
+                cpe_poll_readable(fds.baseAddress, $0.baseAddress, UInt32(fds.count), timeout)
+            }
+        }
+        return (ready, flags)
+    }
 
     package init(
         perfEventOpen: @escaping @Sendable (UnsafeMutablePointer<perf_event_attr>, Int32, Int32, Int32, UInt64) -> Int32,

@@ -1,0 +1,78 @@
+/// How to open a ``Sampler``: the target, what each sample carries, when the
+/// reader is woken, and the ring buffer.
+///
+/// ```swift
+/// var options = SamplingOptions(target: .callingThread)
+/// options.sampleType = [.ip, .tid, .time, .raw]
+/// options.wakeup = .events(64)
+/// options.dataPages = 16                  // 64 KiB of data with 4 KiB pages
+/// ```
+public struct SamplingOptions: Hashable, Sendable {
+    /// When `poll` reports the buffer readable.
+    public enum Wakeup: Hashable, Sendable {
+        /// After this many samples (`wakeup_events`; 0 is the kernel's default of 1).
+        case events(UInt32)
+        /// After this many bytes were written (`wakeup_watermark`).
+        case bytes(UInt32)
+    }
+
+    /// Which threads and CPUs to sample. An inherited event (``inherit``) needs a
+    /// CPU per descriptor: the kernel maps no per-thread buffer shared by children.
+    public var target: CountingTarget
+    /// What each sample carries; the ``Sampler`` adds ``SampleType/read`` for a group.
+    public var sampleType: SampleType
+    public var wakeup: Wakeup
+    /// Append the `sample_id` trailer to LOST, COMM, EXIT, … records.
+    public var sampleIDAll: Bool
+    /// Write COMM (with `exec` marked), FORK, EXIT and MMAP2 records.
+    public var recordTasks: Bool
+    /// Data pages of each ring buffer, a power of two (plus one metadata page).
+    public var dataPages: Int
+    /// Overwrite mode (`write_backward`): the newest records survive, read with ``RingBuffer/snapshot(_:)``.
+    public var overwrite: Bool
+    /// Sample the target's future children too.
+    public var inherit: Bool
+    /// Open disabled (the default); ``Sampler/enable()`` starts sampling.
+    public var startDisabled: Bool
+    /// Start when the target calls `exec` (implies opening disabled).
+    public var enableOnExec: Bool
+    /// Whether the machine has a core PMU, when known (better errors for hardware events in a VM).
+    public var machineHasCorePMU: Bool?
+    /// Where procfs is, for permission advice.
+    public var procRoot: String
+
+    public init(
+        target: CountingTarget = .callingThread,
+        sampleType: SampleType = [.identifier, .ip, .tid, .time, .id, .cpu, .period],
+        wakeup: Wakeup = .events(1),
+        sampleIDAll: Bool = true,
+        recordTasks: Bool = false,
+        dataPages: Int = 8,
+        overwrite: Bool = false,
+        inherit: Bool = false,
+        startDisabled: Bool = true,
+        enableOnExec: Bool = false,
+        machineHasCorePMU: Bool? = nil,
+        procRoot: String = "/proc"
+    ) {
+        self.target = target
+        self.sampleType = sampleType
+        self.wakeup = wakeup
+        self.sampleIDAll = sampleIDAll
+        self.recordTasks = recordTasks
+        self.dataPages = dataPages
+        self.overwrite = overwrite
+        self.inherit = inherit
+        self.startDisabled = startDisabled
+        self.enableOnExec = enableOnExec
+        self.machineHasCorePMU = machineHasCorePMU
+        self.procRoot = procRoot
+    }
+
+    /// The counting options the descriptors are opened with (target, advice).
+    var counterOptions: CounterOptions {
+        CounterOptions(target: target, inherit: inherit, startDisabled: startDisabled, enableOnExec: enableOnExec,
+                       requestLostCount: false, userSpaceReads: false, machineHasCorePMU: machineHasCorePMU,
+                       procRoot: procRoot)
+    }
+}
