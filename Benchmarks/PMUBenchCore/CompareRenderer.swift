@@ -3,7 +3,7 @@ public enum CompareRenderer {
     public static func render(_ comparisons: [RatioComparison], baseline: BenchReport, current: BenchReport) -> String {
         var out = "baseline: \(describe(baseline))\ncurrent:  \(describe(current))\n"
         if comparisons.isEmpty { return out + "no ratio row is in both reports\n" }
-        var rows: [[String]] = [["row", "baseline", "current", "change", "p", "verdict"]]
+        var rows: [[String]] = [["row", "baseline", "current", "change", "p", "verdict", "intervals"]]
         var earlier: [String: RatioRow] = [:]
         for row in baseline.ratios { earlier[row.key] = row }
         var later: [String: RatioRow] = [:]
@@ -17,6 +17,7 @@ public enum CompareRenderer {
                 sign + format(comparison.changePercent) + "%",
                 comparison.pValue.map(formatP) ?? "n/a",
                 comparison.verdict.rawValue,
+                overlap(earlier[comparison.key], later[comparison.key]),
             ])
         }
         var widths = [Int](repeating: 0, count: rows[0].count)
@@ -30,6 +31,12 @@ public enum CompareRenderer {
             out += line + "\n"
         }
         return out
+    }
+
+    /// Whether the two runs' 95 % intervals share a value (`overlap`) or not (`apart`).
+    static func overlap(_ first: RatioRow?, _ second: RatioRow?) -> String {
+        guard let a = first?.swiftOverCPaired, let b = second?.swiftOverCPaired else { return "n/a" }
+        return a.overlaps(b) ? "overlap" : "apart"
     }
 
     static func interval(_ row: RatioRow?) -> String? {

@@ -85,8 +85,8 @@ public struct Gate: Sendable {
 /// A ratio with two decimals, without Foundation's String(format:).
 func format(_ value: Double) -> String {
     guard value.isFinite else { return "\(value)" }
-    let hundredths = Int((value * 100).rounded())
-    let whole = hundredths / 100
-    let fraction = abs(hundredths % 100)
-    return "\(whole).\(fraction < 10 ? "0" : "")\(fraction)"
+    let hundredths = Int((abs(value) * 100).rounded())
+    let sign = value < 0 && hundredths != 0 ? "-" : ""
+    let fraction = hundredths % 100
+    return "\(sign)\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
 }

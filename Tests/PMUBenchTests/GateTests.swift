@@ -70,3 +70,12 @@ import Testing
     #expect(format(12.345) == "12.35")
     #expect(format(0.05) == "0.05")
 }
+
+@Test(.timeLimit(.minutes(1))) func ratiosAndPercentagesKeepTheirSign() {
+    #expect(format(-0.32) == "-0.32")
+    #expect(format(-1.04) == "-1.04")
+    #expect(format(1.005) == "1.01" || format(1.005) == "1.00")
+    #expect(format(0) == "0.00")
+    #expect(format(-0.001) == "0.00")
+    #expect(format(12.5) == "12.50")
+}
