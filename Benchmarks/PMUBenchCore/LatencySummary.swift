@@ -53,6 +53,17 @@ public struct LatencyRecorder: Sendable {
         for value in samples { record(value) }
     }
 
+    /// Records `count` samples of `value` (a histogram's `[value, count]` pair).
+    public mutating func record(_ value: UInt64, count: UInt64) {
+        guard count > 0 else { return }
+        var value = value
+        if value > Self.highestTrackable {
+            value = Self.highestTrackable
+            clamped += count
+        }
+        _ = histogram.record(value, count: count)
+    }
+
     /// Records one sample.
     public mutating func record(_ value: UInt64) {
         var value = value

@@ -160,23 +160,34 @@ struct Measure: ParsableCommand {
 
         let settings = self.settings
         let progress = Progress()
+        // Repetitions are the outer loop: repetition 1 of every row, then repetition 2 of
+        // every row, … so a row's repetitions lie minutes apart and its interval covers the
+        // drift of a whole run, not only of a few adjacent blocks.
+        let perRepetition = max(1, (settings.iterations + repetitions - 1) / repetitions)
         let runner = BenchRunner(
-            interleaver: Interleaver(blockSize: settings.blockSize, iterations: settings.iterations, warmup: settings.warmup),
-            repetitions: repetitions, batch: batch, pmus: allPMUs, resolver: Resolver(pmus: allPMUs, tracefs: Tracefs(fileSystem: fileSystem)),
+            interleaver: Interleaver(blockSize: min(settings.blockSize, perRepetition), iterations: perRepetition,
+                                     warmup: settings.warmup),
+            repetitions: 1, batch: batch, pmus: allPMUs, resolver: Resolver(pmus: allPMUs, tracefs: Tracefs(fileSystem: fileSystem)),
             flavour: KVMFlavour.current(fileSystem: fileSystem), progress: progress)
         var results = BenchRunner.Results()
         runner.measureTimer(into: &results)
-        for pmu in readPMUs { runner.measureReads(on: pmu, into: &results) }
         var exitPMUs: [String] = []
-        for cpus in exitCPUs {
-            switch runner.binding(for: cpus, into: &results) {
-            case .success(let binding):
-                exitPMUs.append(binding?.pmu.name ?? ExitLatencyRow.allCPUs)
-                runner.measureExits(binding: binding, cpus: cpus, into: &results)
-            case .failure:
-                exitPMUs.append(cpus.description)
+        for repetition in 0..<repetitions {
+            progress.step("repetition \(repetition + 1) of \(repetitions)")
+            for pmu in readPMUs { runner.measureReads(on: pmu, into: &results) }
+            for cpus in exitCPUs {
+                switch runner.binding(for: cpus, into: &results) {
+                case .success(let binding):
+                    if repetition == 0 { exitPMUs.append(binding?.pmu.name ?? ExitLatencyRow.allCPUs) }
+                    runner.measureExits(binding: binding, cpus: cpus, into: &results)
+                case .failure:
+                    if repetition == 0 { exitPMUs.append(cpus.description) }
+                }
             }
         }
+        results.readLatency = RepetitionMerge.reads(results.readLatency)
+        results.exitLatency = RepetitionMerge.exits(results.exitLatency)
+        results.unavailable = RepetitionMerge.unavailable(results.unavailable)
         if corePMUs.isEmpty && scope != .exits && pmus.isEmpty {
             // Said through the library: what opening a hardware event here answers.
             results.unavailable.append(UnavailableRow(

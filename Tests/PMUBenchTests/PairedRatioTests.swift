@@ -145,3 +145,30 @@ struct PairedRatioTests {
     // One core PMU: nothing to compare.
     #expect(ClusterComparison.compute(ReportFixtures.report()).isEmpty)
 }
+
+/// Repetitions of one row become one row: histograms added, block medians kept per repetition.
+@Test(.timeLimit(.minutes(1))) func repetitionsMergeIntoOneRow() throws {
+    var recorder = LatencyRecorder()
+    (0..<100).map { UInt64(500 + $0) }.withUnsafeBufferPointer { recorder.record($0) }
+    var other = LatencyRecorder()
+    (0..<100).map { UInt64(700 + $0) }.withUnsafeBufferPointer { other.record($0) }
+    func row(_ recorder: LatencyRecorder, _ blocks: [UInt64]) -> ReadLatencyRow {
+        ReadLatencyRow(pmu: "software", event: "task-clock", method: "read-single", implementation: .swift,
+                       ns: try! #require(recorder.summary), samples: recorder.count,
+                       data: RowData(cpu: 1, blockMedians: [blocks], histogram: recorder.recordedPairs))
+    }
+    let merged = RepetitionMerge.reads([row(recorder, [549]), row(other, [749])])
+    #expect(merged.count == 1)
+    let one = try #require(merged.first)
+    #expect(one.samples == 200)
+    #expect(one.data.blockMedians == [[549], [749]])
+    #expect(one.ns.min == 500 && one.ns.max == 799)
+    #expect(one.ns.p50 >= 598 && one.ns.p50 <= 700)
+    let exits = RepetitionMerge.exits([
+        ExitLatencyRow(pmu: "p", cpus: "0", kind: "pio", implementation: .c, ns: ReportFixtures.summary(p50: 100),
+                       samples: 5, exits: 5, exitsByTracepoint: 5, tracepoint: "kvm:kvm_pio"),
+        ExitLatencyRow(pmu: "p", cpus: "0", kind: "pio", implementation: .c, ns: ReportFixtures.summary(p50: 100),
+                       samples: 7, exits: 7, exitsByTracepoint: 7, tracepoint: "kvm:kvm_pio"),
+    ])
+    #expect(exits.count == 1 && exits[0].exits == 12 && exits[0].exitsByTracepoint == 12)
+}
