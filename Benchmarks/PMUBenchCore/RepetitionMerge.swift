@@ -39,10 +39,11 @@ public enum RepetitionMerge {
         }
     }
 
-    /// Unavailable rows without repeats.
+    /// Unavailable rows, one per PMU and thing (the first repetition's reason: a
+    /// probe's timing differs between repetitions, not what it found).
     public static func unavailable(_ rows: [UnavailableRow]) -> [UnavailableRow] {
-        var seen: Set<UnavailableRow> = []
-        return rows.filter { seen.insert($0).inserted }
+        var seen: Set<String> = []
+        return rows.filter { seen.insert("\($0.pmu)\u{0}\($0.what)").inserted }
     }
 
     /// The summary of every repetition's histogram together, and the sample count.
