@@ -61,12 +61,16 @@ struct BenchRunner {
                 for method in LatencyMethod.allCases {
                     measure(method, on: pmu, events: events, cpu: cpu, into: &measured)
                 }
+                measureSampling(on: pmu, into: &measured)  // SamplingOperations.swift: tracepoint PMU only
             }
         } catch {
             results.unavailable.append(UnavailableRow(pmu: pmu.name, what: "counter reads", reason: error.description))
         }
+        // Every row of this PMU ran on `cpu`, the sampling rows too.
+        for index in measured.readLatency.indices where measured.readLatency[index].data.cpu == nil {
+            measured.readLatency[index].data.cpu = cpu
+        }
         results.append(measured)
-        measureSampling(on: pmu, into: &results)  // SamplingOperations.swift: tracepoint PMU only
     }
 
     /// The interleaver for one repetition: the iterations split among them.

@@ -198,9 +198,12 @@ extension BenchRunner {
             }
             guard let summary = outcome.recorder.summary else { continue }
             each(implementation, summary)
+            // The raw data as every read row keeps it: the paired ratio and its interval come
+            // from the block medians, and repetitions merge through the histogram.
             results.readLatency.append(ReadLatencyRow(
                 pmu: pmu, event: event, method: method, implementation: implementation, ns: summary,
-                samples: outcome.recorder.count))
+                samples: outcome.recorder.count,
+                data: RowData(cpu: nil, blockMedians: outcome.blockMedians, histogram: outcome.recorder.recordedPairs)))
         }
     }
 }
