@@ -127,8 +127,7 @@ struct SampleCommand: ParsableCommand {
             var raw: Int32 = 0
             let waited = waitpid(child.pid, &raw, WNOHANG)
             if waited == child.pid {
-                let signal = raw & 0x7f
-                exitStatus = signal == 0 ? (raw >> 8) & 0xff : 128 + signal
+                exitStatus = shellExitStatus(raw)
                 break
             }
             if waited < 0 && errno != EINTR { break }

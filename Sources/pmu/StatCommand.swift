@@ -344,6 +344,13 @@ func spawnWaiting(_ arguments: [String]) throws -> WaitingChild {
     return WaitingChild(pid: pid, channel: channel, name: name)
 }
 
+/// A shell's exit status from a raw wait status: the exit code, or 128 + the
+/// signal that killed the process.
+func shellExitStatus(_ raw: Int32) -> Int32 {
+    let signal = raw & 0x7f
+    return signal == 0 ? (raw >> 8) & 0xff : 128 + signal
+}
+
 /// Lets the child exec (it has been waiting before its exec); fails when exec failed.
 /// The caller then waits for it (``StopSignals/wait(child:until:interval:start:tick:)``).
 func release(_ child: WaitingChild) throws {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CPerfEvents
 import Glibc
 import PerfEvents
 
@@ -28,9 +29,9 @@ struct StatComparison {
                     let child = try spawnWaiting(command)
                     try release(child)
                     var raw: Int32 = 0
-                    _ = cpe_wait(child.pid, &raw)
-                    let signal = raw & 0x7f
-                    exitStatus = signal == 0 ? (raw >> 8) & 0xff : 128 + signal
+                    // The user's command, waited for as perf stat waits for it.
+                    _ = cpe_wait_child(child.pid, &raw)
+                    exitStatus = shellExitStatus(raw)
                 } catch {
                     failure = error
                 }
@@ -46,13 +47,6 @@ struct StatComparison {
             printError(table.text)
         }
         if exitStatus != 0 { throw ExitCode(exitStatus) }
-    }
-}
-
-private func cpe_wait(_ pid: Int32, _ raw: inout Int32) -> Int32 {
-    while true {
-        let done = waitpid(pid, &raw, 0)
-        if done >= 0 || errno != EINTR { return done }
     }
 }
 

@@ -54,8 +54,7 @@ enum StopSignals {
                 var usage = rusage()
                 let done = wait4(child, &raw, WNOHANG, &usage)
                 if done == child {
-                    let signal = raw & 0x7f
-                    outcome.status = signal == 0 ? (raw >> 8) & 0xff : 128 + signal
+                    outcome.status = shellExitStatus(raw)
                     outcome.userSeconds = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
                     outcome.systemSeconds = Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
                     return outcome

@@ -106,20 +106,30 @@ struct BenchRunner {
                 if merged[implementation] == nil { merged[implementation] = outcome } else { merged[implementation]?.absorb(outcome) }
             }
         }
+        appendReadRows(merged, implementations, pmu: pmu.name, event: label, method: method.rawValue,
+                       what: whatName(method), cpu: cpu, batch: method == .userSpace ? 1 : batch, into: &results)
+    }
+
+    /// One read row per implementation that measured (with its raw data: block medians
+    /// for the paired ratio, the histogram for merging repetitions), or an unavailable
+    /// row saying why its loop failed. The read rows and the sampling rows both report here.
+    func appendReadRows(_ outcomes: [Implementation: Interleaver.Outcome], _ implementations: [Implementation],
+                        pmu: String, event: String, method: String, what: String, cpu: Int?, batch: Int,
+                        into results: inout Results) {
         for implementation in implementations {
-            guard let outcome = merged[implementation] else { continue }
+            guard let outcome = outcomes[implementation] else { continue }
             if let failure = outcome.failure {
                 results.unavailable.append(UnavailableRow(
-                    pmu: pmu.name, what: "\(whatName(method)) (\(implementation.rawValue))",
+                    pmu: pmu, what: "\(what) (\(implementation.rawValue))",
                     reason: "the timed loop failed: \(describeFailure(failure))"))
                 continue
             }
             guard let summary = outcome.recorder.summary else { continue }
             results.readLatency.append(ReadLatencyRow(
-                pmu: pmu.name, event: label, method: method.rawValue, implementation: implementation,
+                pmu: pmu, event: event, method: method, implementation: implementation,
                 ns: summary, samples: outcome.recorder.count,
                 data: RowData(cpu: cpu, blockMedians: outcome.blockMedians, histogram: outcome.recorder.recordedPairs,
-                              batch: method == .userSpace ? 1 : batch)))
+                              batch: batch)))
         }
     }
 

@@ -123,9 +123,10 @@ extension BenchRunner {
         interleaver.blockSize = max(1, min(interleaver.blockSize, interleaver.iterations / 10))
         progress.step("sampling \(method)")
         let outcomes = interleaver.run([(.swift, swift), (.c, c)], progress: progress.fraction)
-        var p50: [Implementation: UInt64] = [:]
-        record(outcomes, [.swift, .c], pmu: pmu, event: event.label, method: method, into: &results) { p50[$0] = $1.p50 }
-        if let swiftTime = p50[.swift], let cTime = p50[.c], swiftTime > 0, cTime > 0 {
+        appendReadRows(outcomes, [.swift, .c], pmu: pmu, event: event.label, method: method, what: method,
+                       cpu: nil, batch: 1, into: &results)
+        if let swiftTime = outcomes[.swift]?.recorder.summary?.p50, let cTime = outcomes[.c]?.recorder.summary?.p50,
+           swiftTime > 0, cTime > 0 {
             let perSecond = { (ns: UInt64) in Double(records) * 1e9 / Double(ns) }
             FileHandle.standardError.write(Data((
                 "note: record decoding: Swift \(Int(perSecond(swiftTime))) records/s, C \(Int(perSecond(cTime))) records/s"
@@ -175,28 +176,7 @@ extension BenchRunner {
         }
         progress.step("sampling \(method)")
         let outcomes = interleaver.run([(.swift, swift), (.c, c), (.syscallFloor, syscallFloorLoop)], progress: progress.fraction)
-        record(outcomes, [.swift, .c, .syscallFloor], pmu: pmu, event: event.label, method: method, into: &results) { _, _ in }
-    }
-
-    private func record(_ outcomes: [Implementation: Interleaver.Outcome], _ implementations: [Implementation],
-                        pmu: String, event: String, method: String, into results: inout Results,
-                        _ each: (Implementation, LatencySummary) -> Void) {
-        for implementation in implementations {
-            guard let outcome = outcomes[implementation] else { continue }
-            if let failure = outcome.failure {
-                results.unavailable.append(UnavailableRow(
-                    pmu: pmu, what: "\(method) (\(implementation.rawValue))",
-                    reason: "the timed loop failed: \(describeFailure(failure))"))
-                continue
-            }
-            guard let summary = outcome.recorder.summary else { continue }
-            each(implementation, summary)
-            // The raw data as every read row keeps it: the paired ratio and its interval come
-            // from the block medians, and repetitions merge through the histogram.
-            results.readLatency.append(ReadLatencyRow(
-                pmu: pmu, event: event, method: method, implementation: implementation, ns: summary,
-                samples: outcome.recorder.count,
-                data: RowData(cpu: nil, blockMedians: outcome.blockMedians, histogram: outcome.recorder.recordedPairs)))
-        }
+        appendReadRows(outcomes, [.swift, .c, .syscallFloor], pmu: pmu, event: event.label, method: method, what: method,
+                       cpu: nil, batch: 1, into: &results)
     }
 }

@@ -42,12 +42,8 @@ public enum RecordFraming {
         limit: Int = Int.max, _ body: (UnsafeRawBufferPointer) -> Bool
     ) -> Walk {
         let size = data.count
-        guard size >= 8, size & (size - 1) == 0, let base = data.baseAddress else {
-            return Walk(tail: tail, records: 0, problem: .badDataSize(size))
-        }
-        guard scratch.count >= scratchSize, let scratchBase = scratch.baseAddress else {
-            return Walk(tail: tail, records: 0, problem: .scratchTooSmall(scratch.count))
-        }
+        let (base, scratchBase, problem) = areas(data, scratch)
+        guard let base, let scratchBase else { return Walk(tail: tail, records: 0, problem: problem) }
         let available = head &- tail
         if available > UInt64(size) {
             return Walk(tail: tail, records: 0, problem: .overrun(available: available, dataSize: size))
@@ -98,12 +94,8 @@ public enum RecordFraming {
         _ body: (UnsafeRawBufferPointer) -> Bool
     ) -> Walk {
         let size = data.count
-        guard size >= 8, size & (size - 1) == 0, let base = data.baseAddress else {
-            return Walk(tail: head, records: 0, problem: .badDataSize(size))
-        }
-        guard scratch.count >= scratchSize, let scratchBase = scratch.baseAddress else {
-            return Walk(tail: head, records: 0, problem: .scratchTooSmall(scratch.count))
-        }
+        let (base, scratchBase, problem) = areas(data, scratch)
+        guard let base, let scratchBase else { return Walk(tail: head, records: 0, problem: problem) }
         let mask = UInt64(size - 1)
         var consumed = 0
         var records = 0
@@ -125,6 +117,19 @@ public enum RecordFraming {
             if !body(record) { break }
         }
         return Walk(tail: head &+ UInt64(consumed), records: records, problem: nil)
+    }
+
+    /// The data area's and the scratch space's starts, or why a walk cannot use
+    /// them: a data size that is not a power of two (≥ 8), or too little scratch.
+    @inlinable @inline(__always)
+    static func areas(_ data: UnsafeRawBufferPointer, _ scratch: UnsafeMutableRawBufferPointer)
+        -> (UnsafeRawPointer?, UnsafeMutableRawPointer?, FramingProblem?) {
+        let size = data.count
+        guard size >= 8, size & (size - 1) == 0, let base = data.baseAddress else { return (nil, nil, .badDataSize(size)) }
+        guard scratch.count >= scratchSize, let scratchBase = scratch.baseAddress else {
+            return (nil, nil, .scratchTooSmall(scratch.count))
+        }
+        return (base, scratchBase, nil)
     }
 
     /// Copies `count` bytes starting at `offset` of a circular area of `size` bytes.

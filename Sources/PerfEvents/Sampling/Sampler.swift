@@ -190,16 +190,7 @@ public final class Sampler: @unchecked Sendable {
         let decoder = self.decoder
         for buffer in buffers {
             let walk = buffer.drain { bytes in
-                let record: Record
-                do throws(RecordDecodingError) {
-                    record = try decoder.decode(bytes)
-                } catch {
-                    result.undecodable += 1
-                    if result.firstDecodingError == nil { result.firstDecodingError = error }
-                    return true
-                }
-                body(record)
-                return true
+                Self.hand(bytes, decodedBy: decoder, to: body, counting: &result)
             }
             result.records += walk.records
             if let problem = walk.problem { result.framingProblems.append(problem) }
@@ -214,20 +205,24 @@ public final class Sampler: @unchecked Sendable {
         let decoder = self.decoder
         for buffer in buffers {
             let walk = try buffer.snapshot { bytes in
-                let record: Record
-                do throws(RecordDecodingError) {
-                    record = try decoder.decode(bytes)
-                } catch {
-                    result.undecodable += 1
-                    if result.firstDecodingError == nil { result.firstDecodingError = error }
-                    return true
-                }
-                body(record)
-                return true
+                Self.hand(bytes, decodedBy: decoder, to: body, counting: &result)
             }
             result.records += walk.records
         }
         return result
+    }
+
+    /// One record of a walk: decoded and handed to `body`, or counted as
+    /// undecodable (the first error kept); the walk always goes on.
+    private static func hand(_ bytes: UnsafeRawBufferPointer, decodedBy decoder: RecordDecoder,
+                             to body: (Record) -> Void, counting result: inout DrainResult) -> Bool {
+        do throws(RecordDecodingError) {
+            body(try decoder.decode(bytes))
+        } catch {
+            result.undecodable += 1
+            if result.firstDecodingError == nil { result.firstDecodingError = error }
+        }
+        return true
     }
 }
 
