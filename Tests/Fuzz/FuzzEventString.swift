@@ -16,8 +16,8 @@ let fuzzMachines: [[PMU]] = {
     let armFormats = [field("event", .config, 0...15), field("long", .config1, 0...0), field("rdpmc", .config1, 1...1)]
     let armAliases = [alias("cpu_cycles", event: 0x11), alias("inst_retired", event: 0x08), alias("l1d_cache_refill", event: 0x03)]
     let rk3399 = [
-        PMU(name: "armv8_cortex_a53", type: 8, kind: .core, cpus: CPUSet(0...3), formats: armFormats, aliases: armAliases),
-        PMU(name: "armv8_cortex_a72", type: 9, kind: .core, cpus: CPUSet(4...5), formats: armFormats, aliases: armAliases),
+        PMU(name: "armv8_cortex_a53", type: 7, kind: .core, cpus: CPUSet(0...3), formats: armFormats, aliases: armAliases),
+        PMU(name: "armv8_cortex_a72", type: 8, kind: .core, cpus: CPUSet(4...5), formats: armFormats, aliases: armAliases),
         PMU(name: "software", type: 1, kind: .software),
         PMU(name: "tracepoint", type: 2, kind: .tracepoint),
         PMU(name: "breakpoint", type: 5, kind: .breakpoint),

@@ -27,10 +27,10 @@ struct PMUBindingTests {
         let pmus = try SysfsFixture.pmus("rk3399")
         let binding = try PMUBinding.choose(from: pmus, for: cpus("4-5"))
         #expect(binding.pmu.name == "armv8_cortex_a72")
-        #expect(binding.type == 9)
+        #expect(binding.type == 8)
         #expect(binding.cpus == cpus("4-5"))
         #expect(binding.isHeterogeneousHost)
-        #expect(binding.reason.contains("CPUs 4-5 all belong to armv8_cortex_a72 (type 9, CPUs 4-5)"))
+        #expect(binding.reason.contains("CPUs 4-5 all belong to armv8_cortex_a72 (type 8, CPUs 4-5)"))
 
         let kernel = MockKernel()
         try binding.pinCallingThread(system: kernel.system)
@@ -40,14 +40,14 @@ struct PMUBindingTests {
         let vm = try VirtualMachine(system: kernel.system)
         try vm.prepareARM64(entry: ARM64Programs.memoryBase, binding: binding)
         let setPMU = kernel.deviceAttributes.first { $0.attribute == ARM64PMUAttribute.setPMU.rawValue }
-        #expect(setPMU?.value == 9)
+        #expect(setPMU?.value == 8)
 
         // The host counters name the same PMU: its own type and its sysfs alias's config.
         let resolver = Resolver(pmus: pmus, libpfm: nil)
         #expect(VCPUCounterEvent.cycles(.both).eventString(binding: binding) == "armv8_cortex_a72/cpu_cycles/")
         #expect(VCPUCounterEvent.instructions(.guestOnly).eventString(binding: binding) == "armv8_cortex_a72/inst_retired/G")
         let cycles = try #require(try resolver.resolve("armv8_cortex_a72/cpu_cycles/H").first?.events.first)
-        #expect(cycles.attributes.type == 9 && cycles.attributes.config == 0x11)
+        #expect(cycles.attributes.type == 8 && cycles.attributes.config == 0x11)
         #expect(cycles.attributes.excludeGuest && !cycles.attributes.excludeHost)
         let guest = try #require(try resolver.resolve(VCPUCounterEvent.cycles(.guestOnly).eventString(binding: binding)).first?.events.first)
         #expect(guest.attributes.excludeHost && !guest.attributes.excludeGuest)
@@ -100,7 +100,7 @@ struct PMUBindingTests {
 
     /// The guest/host variants are decided by a trial open: a PMU that refuses
     /// `exclude_host` leaves that variant not supported, with the kernel's errno, while
-    /// the plain event opens. The mock plays a PMU (type 9) without guest/host filtering.
+    /// the plain event opens. The mock plays a PMU (type 8) without guest/host filtering.
     @Test func refusedGuestHostFilterIsNotSupportedWithTheReason() throws {
         let pmus = try SysfsFixture.pmus("rk3399")
         let binding = try PMUBinding.choose(from: pmus, for: cpus("4-5"))
@@ -115,7 +115,7 @@ struct PMUBindingTests {
         let counters = VCPUCounters(binding: binding, resolver: Resolver(pmus: pmus, libpfm: nil),
                                     events: [.cycles(.both), .cycles(.hostOnly), .cycles(.guestOnly)], system: system)
         #expect(counters.entries.map { $0.counter != nil } == [true, false, false])
-        #expect(opened.opens == [[9, 0x11]])
+        #expect(opened.opens == [[8, 0x11]])
         for entry in counters.entries.dropFirst() {
             let reason = try #require(entry.unavailable)
             guard case .refused(let error) = reason else { Issue.record("\(reason)"); continue }

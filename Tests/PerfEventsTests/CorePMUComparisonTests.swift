@@ -65,7 +65,7 @@ import Testing
              "armv8_cortex_a72/branches/", "armv8_cortex_a72/branch-misses/"],
         ])
         // The PMU's own type and raw config for its aliases.
-        #expect(opened.current.contains { $0 == (9, 0x11) } && opened.current.contains { $0 == (9, 0x08) })
+        #expect(opened.current.contains { $0 == (8, 0x11) } && opened.current.contains { $0 == (8, 0x08) })
         for measurement in measurements {
             #expect(measurement.runs.count == 2)
             #expect((measurement.mean(.taskClock) ?? 0) > 0)

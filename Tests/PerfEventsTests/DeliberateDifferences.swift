@@ -25,13 +25,13 @@ struct DeliberateDifference: Sendable {
             id: "default exclude_guest",
             perf61: "sets exclude_guest on every event without G/H modifiers",
             ours: "leaves exclude_guest clear unless a modifier (H, G, p) sets it",
-            since: "perf 6.13 stopped setting it by default",
+            since: "perf 6.13 stopped setting it by default (35c8d21371e9)",
             cases: nil),
         DeliberateDifference(
             id: "generic and raw events on heterogeneous arm64",
             perf61: "cycles, cache names and rNNNN on a big.LITTLE machine: one event, legacy type 0/3/4",
             ours: "one event per core PMU: extended type (PMU type << 32 | id) for generic and cache events, the PMU's own type for raw events",
-            since: "perf 6.5 (events on every core PMU, not only Intel hybrid)",
+            since: "perf 6.5 (82fe2e45cdb0: events on every core PMU wherever the kernel takes the extended type; arm_pmu does from Linux 6.6, 5c816728651a)",
             cases: { item in
                 heterogeneousARM.contains(item.tree)
                     && ["cycles", "instructions:u", "branch-misses:k", "L1-dcache-load-misses", "dTLB-stores",
@@ -42,14 +42,14 @@ struct DeliberateDifference: Sendable {
             id: "generic name inside pmu/…/",
             perf61: "refuses cpu/cycles/ (unknown term) except on Intel hybrid PMUs",
             ours: "takes a generic hardware name on any core PMU: that PMU's event",
-            since: "perf 6.5 (legacy event names as terms of any core PMU)",
+            since: "perf 6.5 (5ea8f2ccffb2: legacy event names as terms of any core PMU)",
             cases: { item in ["cpu/cycles/", "armv8_cortex_a72/cycles/"].contains(item.event) },
             direction: { if case .perfRefusedWeAccepted = $0 { return true } else { return false } }),
         DeliberateDifference(
             id: "config3=",
             perf61: "refuses config3= (unknown term)",
             ours: "sets attr.config3",
-            since: "perf 6.3 (config3 term)",
+            since: "perf 6.4 (config3 term; the kernel field came in 6.3, 09519ec3b19e)",
             cases: { item in item.event.contains("config3=") },
             direction: { if case .perfRefusedWeAccepted = $0 { return true } else { return false } }),
         DeliberateDifference(
@@ -65,7 +65,7 @@ struct DeliberateDifference: Sendable {
             id: "hybrid event named on the other PMU",
             perf61: "cpu_atom/slots/ (an alias only cpu_core has) opens cpu_core's slots: type 4, config 0x400",
             ours: "refuses it: cpu_atom has no term or alias 'slots'",
-            since: "perf 6.5 (hybrid rework: pmu/…/ parsed against that PMU only); counting on a PMU other than the one named is the silent error this library exists to prevent",
+            since: "perf 6.5 (hybrid rework, \"Remove now unused hybrid logic\": pmu/…/ parsed against that PMU only); counting on a PMU other than the one named is the silent error this library exists to prevent",
             cases: { item in item.tree == "alderlake" && item.event == "cpu_atom/slots/" },
             direction: { if case .weRefusedPerfAccepted = $0 { return true } else { return false } }),
         DeliberateDifference(

@@ -14,7 +14,7 @@ import Testing
         let events = try resolve("cycles:u", on: RecordedMachines.rk3399)
         #expect(events.map { $0.ownTypeEquivalent?.alias } == ["cpu_cycles", "cpu_cycles"])
         let fallbacks = events.compactMap { $0.fallbackAttributes }
-        #expect(fallbacks.map { $0.type } == [8, 9])
+        #expect(fallbacks.map { $0.type } == [7, 8])
         #expect(fallbacks.map { $0.config } == [0x11, 0x11])
         // The modifiers stay: only the type and config words change.
         #expect(fallbacks.allSatisfy { $0.excludeKernel && $0.excludeHypervisor && !$0.excludeUser })
@@ -39,18 +39,19 @@ import Testing
 
     @Test func refusedExtendedTypeOpensTheOwnTypeAlias() throws {
         let calls = Recorder<[OpenCall]>([])
-        // An arm64 6.1 kernel: ENOENT for any extended-type hardware event.
+        // An arm64 kernel before 6.6: ENOENT for any extended-type hardware event, as the
+        // recorded RK3399 answered perf's `type=PERF_TYPE_HARDWARE, config=0x7<<32|0`.
         let system = mockKernel(openResult: { call in
             call.type == 0 && call.config >> 32 != 0 ? -Errno.noSuchFileOrDirectory.rawValue : 1000
         }, calls: calls)
         let pmus = RecordedMachines.rk3399
         let resolved = try #require(try resolve("cycles", on: pmus).first)
         let counter = try Counter(CounterEvent(resolved), system: system)
-        #expect(calls.current.map { $0.type } == [0, 8])
+        #expect(calls.current.map { $0.type } == [0, 7])
         #expect(calls.current.last?.config == 0x11)
-        #expect(counter.attributes.type == 8)
+        #expect(counter.attributes.type == 7)
         #expect(counter.warnings.contains { warning in
-            if case .extendedTypeRefused(let pmu, let errno, 8, 0x11) = warning { return pmu == "armv8_cortex_a53" && errno == .noSuchFileOrDirectory }
+            if case .extendedTypeRefused(let pmu, let errno, 7, 0x11) = warning { return pmu == "armv8_cortex_a53" && errno == .noSuchFileOrDirectory }
             return false
         })
     }

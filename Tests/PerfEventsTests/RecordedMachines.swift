@@ -11,7 +11,7 @@ enum RecordedMachines {
         EventAlias(name: name, terms: [EventTerm(name: "event", value: .number(event))])
     }
 
-    /// Rockchip RK3399: four Cortex-A53 (cpus 0-3) and two Cortex-A72 (cpus 4-5).
+    /// Rockchip RK3399: four Cortex-A53 (cpus 0-3, type 7) and two Cortex-A72 (cpus 4-5, type 8), as recorded.
     static var rk3399: [PMU] {
         let formats = [field("event", .config, 0...15), field("long", .config1, 0...0), field("rdpmc", .config1, 1...1)]
         let aliases = [
@@ -19,15 +19,15 @@ enum RecordedMachines {
             alias("l1d_cache_refill", event: 0x0003),
         ]
         return [
-            PMU(name: "armv8_cortex_a53", type: 8, kind: .core, cpus: CPUSet(0...3), formats: formats, aliases: aliases),
-            PMU(name: "armv8_cortex_a72", type: 9, kind: .core, cpus: CPUSet(4...5), formats: formats, aliases: aliases),
+            PMU(name: "armv8_cortex_a53", type: 7, kind: .core, cpus: CPUSet(0...3), formats: formats, aliases: aliases),
+            PMU(name: "armv8_cortex_a72", type: 8, kind: .core, cpus: CPUSet(4...5), formats: formats, aliases: aliases),
             PMU(name: "software", type: 1, kind: .software),
             PMU(name: "tracepoint", type: 2, kind: .tracepoint),
             PMU(name: "breakpoint", type: 5, kind: .breakpoint),
         ]
     }
 
-    /// Intel Alder Lake: P-cores `cpu_core` (type 4, cpus 0-15), E-cores `cpu_atom` (type 10, cpus 16-23).
+    /// Intel Alder Lake: P-cores `cpu_core` (type 4, cpus 0-15), E-cores `cpu_atom` (type 10, cpus 16-27).
     static var alderLake: [PMU] {
         let formats = [
             field("event", .config, 0...7), field("umask", .config, 8...15), field("edge", .config, 18...18),
@@ -38,7 +38,7 @@ enum RecordedMachines {
         ])
         return [
             PMU(name: "cpu_core", type: 4, kind: .core, cpus: CPUSet(0...15), formats: formats, aliases: [topdown]),
-            PMU(name: "cpu_atom", type: 10, kind: .core, cpus: CPUSet(16...23), formats: formats),
+            PMU(name: "cpu_atom", type: 10, kind: .core, cpus: CPUSet(16...27), formats: formats),
             PMU(name: "software", type: 1, kind: .software),
             PMU(name: "uncore_imc_0", type: 20, kind: .uncore, cpus: CPUSet([0]),
                 formats: [field("event", .config, 0...7), field("umask", .config, 8...15)],

@@ -28,21 +28,21 @@ private func failure(_ text: String, on pmus: [PMU]) -> ResolutionError? {
         let resolved = try events("armv8_cortex_a72/cpu_cycles/", on: RecordedMachines.rk3399)
         #expect(resolved.count == 1)
         #expect(resolved[0].pmu.name == "armv8_cortex_a72")
-        #expect(resolved[0].attributes == EventAttributes(type: 9, config: 0x11))
+        #expect(resolved[0].attributes == EventAttributes(type: 8, config: 0x11))
         #expect(resolved[0].source == .sysfsAlias("cpu_cycles"))
         #expect(resolved[0].cpus == CPUSet(4...5))
     }
 
     @Test func aliasWithExtraTerm() throws {
         let resolved = try events("armv8_cortex_a53/inst_retired,long/", on: RecordedMachines.rk3399)
-        #expect(resolved.map { $0.attributes } == [EventAttributes(type: 8, config: 0x8, config1: 1)])
+        #expect(resolved.map { $0.attributes } == [EventAttributes(type: 7, config: 0x8, config1: 1)])
     }
 
     @Test func cyclesOnBothClusters() throws {
         let resolved = try events("cycles", on: RecordedMachines.rk3399)
         #expect(resolved.map { $0.pmu.name } == ["armv8_cortex_a53", "armv8_cortex_a72"])
         #expect(resolved.map { $0.attributes } == [
-            EventAttributes(type: 0, config: 8 << 32 | 0), EventAttributes(type: 0, config: 9 << 32 | 0),
+            EventAttributes(type: 0, config: 7 << 32 | 0), EventAttributes(type: 0, config: 8 << 32 | 0),
         ])
         #expect(resolved.allSatisfy { $0.source == .extendedTypeGeneric })
         #expect(resolved.map { $0.cpus } == [CPUSet(0...3), CPUSet(4...5)])
@@ -51,21 +51,21 @@ private func failure(_ text: String, on pmus: [PMU]) -> ResolutionError? {
     @Test func cacheEventOnBothClusters() throws {
         let resolved = try events("L1-dcache-load-misses", on: RecordedMachines.rk3399)
         #expect(resolved.map { $0.attributes } == [
-            EventAttributes(type: 3, config: 8 << 32 | 0x10000), EventAttributes(type: 3, config: 9 << 32 | 0x10000),
+            EventAttributes(type: 3, config: 7 << 32 | 0x10000), EventAttributes(type: 3, config: 8 << 32 | 0x10000),
         ])
     }
 
     @Test func bareAliasOnEveryPMUThatHasIt() throws {
         let resolved = try events("l1d_cache_refill:u", on: RecordedMachines.rk3399)
         #expect(resolved.map { $0.attributes } == [
+            EventAttributes(type: 7, config: 3, excludeKernel: true, excludeHypervisor: true),
             EventAttributes(type: 8, config: 3, excludeKernel: true, excludeHypervisor: true),
-            EventAttributes(type: 9, config: 3, excludeKernel: true, excludeHypervisor: true),
         ])
     }
 
     @Test func rawOnHybridGoesToEachCorePMU() throws {
         let resolved = try events("r0011", on: RecordedMachines.rk3399)
-        #expect(resolved.map { $0.attributes } == [EventAttributes(type: 8, config: 0x11), EventAttributes(type: 9, config: 0x11)])
+        #expect(resolved.map { $0.attributes } == [EventAttributes(type: 7, config: 0x11), EventAttributes(type: 8, config: 0x11)])
     }
 
     @Test func groupSplitsPerCorePMU() throws {
@@ -73,7 +73,7 @@ private func failure(_ text: String, on pmus: [PMU]) -> ResolutionError? {
         #expect(groups.count == 2)
         #expect(groups.allSatisfy { $0.isGroup && $0.events.count == 3 })
         #expect(groups[0].events.map { $0.pmu.name } == ["armv8_cortex_a53", "armv8_cortex_a53", "software"])
-        #expect(groups[1].events.map { $0.attributes.config } == [9 << 32 | 0, 9 << 32 | 1, 3])
+        #expect(groups[1].events.map { $0.attributes.config } == [8 << 32 | 0, 8 << 32 | 1, 3])
         #expect(groups.flatMap { $0.events }.allSatisfy { $0.attributes.excludeKernel && !$0.attributes.excludeUser })
     }
 

@@ -32,7 +32,7 @@ import Testing
         let object = try #require(try result.json() as? [String: Any])
         let pmus = try #require(object["pmus"] as? [[String: Any]])
         let a72 = try #require(pmus.first { $0["name"] as? String == "armv8_cortex_a72" })
-        #expect(a72["type"] as? Int == 9)
+        #expect(a72["type"] as? Int == 8)
         #expect(a72["cpus"] as? String == "4-5")
         #expect(a72["kind"] as? String == "core")
         #expect(object["hardwareCPUPMU"] as? Bool == true)
