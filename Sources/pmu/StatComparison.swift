@@ -18,20 +18,30 @@ struct StatComparison {
         } catch {
             throw CLIError(error.description)
         }
+        // Ctrl-C (or SIGTERM) stops the command and the comparison, and what was counted
+        // is printed, as `pmu stat` does: the signals are taken with sigtimedwait.
+        StopSignals.block()
         var failure: Error? = nil
         var exitStatus: Int32 = 0
-        let measurements: [CorePMUMeasurement]
+        var interruption: CorePMUComparisonTable.Interruption? = nil
+        var completed: [String: Int] = [:]
+        var measurements: [CorePMUMeasurement]
         do {
-            measurements = try comparison.run(repetitions: repeats, resolver: Resolver(pmus: inventory.pmus)) { _ in
-                guard failure == nil else { return }
+            measurements = try comparison.run(repetitions: repeats, resolver: Resolver(pmus: inventory.pmus)) { pmu in
+                guard failure == nil, interruption == nil else { return }
                 do {
                     // Forked on the PMU's CPUs: the command inherits the placement and the counters.
                     let child = try spawnWaiting(command)
                     try release(child)
-                    var raw: Int32 = 0
                     // The user's command, waited for as perf stat waits for it.
-                    _ = cpe_wait_child(child.pid, &raw)
-                    exitStatus = shellExitStatus(raw)
+                    let outcome = StopSignals.wait(child: child.pid, until: nil, interval: nil,
+                                                   start: cpe_monotonic_raw_ns()) { _ in }
+                    if let status = outcome.status { exitStatus = status }
+                    if let signal = outcome.signal {
+                        interruption = .init(signal: signal, pmu: pmu.name, run: (completed[pmu.name] ?? 0) + 1)
+                    } else {
+                        completed[pmu.name, default: 0] += 1
+                    }
                 } catch {
                     failure = error
                 }
@@ -40,7 +50,23 @@ struct StatComparison {
             throw CLIError(error.description)
         }
         if let failure { throw failure }
-        let table = CorePMUComparisonTable(measurements: measurements, command: command.joined(separator: " "), runs: repeats)
+        // After a stop only the runs that finished count: the comparison went on through
+        // the remaining PMUs and repetitions without running the command.
+        var notRun: [String] = []
+        if interruption != nil {
+            measurements = measurements.compactMap { measurement in
+                let runs = completed[measurement.pmu.name] ?? 0
+                guard runs > 0 else {
+                    notRun.append(measurement.pmu.name)
+                    return nil
+                }
+                var kept = measurement
+                kept.runs = Array(measurement.runs.prefix(runs))
+                return kept
+            }
+        }
+        let table = CorePMUComparisonTable(measurements: measurements, command: command.joined(separator: " "), runs: repeats,
+                                           interruption: interruption, notRun: notRun)
         if json {
             try printJSON(table.json)
         } else {
@@ -52,9 +78,21 @@ struct StatComparison {
 
 /// The comparison as one table, a column per core PMU and the ratio of the last to the first.
 struct CorePMUComparisonTable {
+    /// A stop signal that ended the comparison early.
+    struct Interruption: Equatable {
+        var signal: Int32
+        /// The PMU whose run it stopped, and which run (1-based); that run is left out.
+        var pmu: String
+        var run: Int
+    }
+
     var measurements: [CorePMUMeasurement]
     var command: String
+    /// The runs asked for on each PMU.
     var runs: Int
+    var interruption: Interruption? = nil
+    /// PMUs the interruption came before.
+    var notRun: [String] = []
 
     typealias Quantity = CorePMUComparison.Quantity
 
@@ -72,12 +110,27 @@ struct CorePMUComparisonTable {
         return rows
     }
 
+    /// What the interruption left out, in words; nil without one.
+    var interruptionNote: String? {
+        guard let interruption else { return nil }
+        let name = interruption.signal == SIGINT ? "SIGINT" : interruption.signal == SIGTERM ? "SIGTERM" : "signal \(interruption.signal)"
+        var note = "interrupted by \(name) during run \(interruption.run) of \(runs) on \(interruption.pmu); that run is left out"
+        if !notRun.isEmpty { note += "; not run: " + notRun.joined(separator: ", ") }
+        let counts = measurements.map { "\($0.pmu.name) \($0.runs.count)" }
+        if !counts.isEmpty { note += "; runs kept: " + counts.joined(separator: ", ") }
+        return note
+    }
+
     var text: String {
-        guard let first = measurements.first, let last = measurements.last else { return "" }
+        guard let first = measurements.first, let last = measurements.last else {
+            return interruptionNote.map { "\n \(command): \($0); nothing was counted to the end\n" } ?? ""
+        }
         let ratioHeader = "\(last.pmu.name) / \(first.pmu.name)"
         var header = ["", ""]
         header += measurements.map { $0.pmu.name + " (CPUs \($0.pmu.cpus.map { "\($0)" } ?? "all"))" }
-        header.append(ratioHeader)
+        // The ratio needs two columns (an interrupted comparison may have kept one).
+        let compares = measurements.count > 1
+        if compares { header.append(ratioHeader) }
         var body: [[String]] = []
         for row in rows {
             var cells = [row.label, row.unit]
@@ -88,14 +141,17 @@ struct CorePMUComparisonTable {
                 }
                 cells.append(cell)
             }
-            if let a = row.values.first ?? nil, let b = row.values.last ?? nil, a != 0 {
-                cells.append(fixed(b / a, digits: 3))
-            } else {
-                cells.append("-")
+            if compares {
+                if let a = row.values.first ?? nil, let b = row.values.last ?? nil, a != 0 {
+                    cells.append(fixed(b / a, digits: 3))
+                } else {
+                    cells.append("-")
+                }
             }
             body.append(cells)
         }
         var lines = ["", " \(command): each core PMU's CPUs in turn\(runs > 1 ? " (\(runs) runs each)" : ""):", ""]
+        if let note = interruptionNote { lines += ["  " + note, ""] }
         lines += table(header, body).split(separator: "\n").map { "  " + $0 }
         var notes: [String] = []
         for measurement in measurements {
@@ -141,8 +197,11 @@ struct CorePMUComparisonTable {
     struct JSONComparison: Encodable {
         var command: String
         var runs: Int
+        /// SIGINT or SIGTERM when one stopped the comparison (only finished runs are kept).
+        var interrupted_by_signal: Int32?
+        var interruption: String?
         var pmus: [JSONPMU]
-        /// The last PMU's value over the first's, per row.
+        /// The last PMU's value over the first's, per row (empty with fewer than two PMUs).
         var ratio: [String: Double?]
     }
 
@@ -164,9 +223,10 @@ struct CorePMUComparisonTable {
                 })
         }
         var ratio: [String: Double?] = [:]
-        for row in rows {
+        for row in rows where measurements.count > 1 {
             if let a = row.values.first ?? nil, let b = row.values.last ?? nil, a != 0 { ratio[row.label] = b / a } else { ratio[row.label] = .some(nil) }
         }
-        return JSONComparison(command: command, runs: runs, pmus: pmus, ratio: ratio)
+        return JSONComparison(command: command, runs: runs, interrupted_by_signal: interruption?.signal,
+                              interruption: interruptionNote, pmus: pmus, ratio: ratio)
     }
 }

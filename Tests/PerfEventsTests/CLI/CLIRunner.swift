@@ -70,6 +70,26 @@ enum CLI {
                          stderr: String(decoding: stderr, as: UTF8.self))
     }
 
+    /// Runs `pmu` with `arguments`, sends it `signal` after `seconds`, and returns what it
+    /// printed and how long it took in all.
+    static func runAndSignal(_ arguments: [String], signal: Int32, after seconds: Double) throws -> (CLIResult, Double) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLI.pmu)
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        let start = Date()
+        try process.run()
+        Thread.sleep(forTimeInterval: seconds)
+        kill(process.processIdentifier, signal)
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (CLIResult(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                          stderr: String(decoding: stderr, as: UTF8.self)), Date().timeIntervalSince(start))
+    }
+
     /// A copy of pmu that nobody can reach (the build directory may not be), made once.
     static let nobodyCopy: String? = {
         let directory = "/tmp/pmu-nobody-\(getpid())"

@@ -224,28 +224,10 @@ struct StatPerfFormatCLITests {
         #expect(result.stderr.contains("cycles, instructions, branches, branch-misses: not supported: no hardware PMU"))
     }
 
-    private func runAndSignal(_ arguments: [String], signal: Int32, after seconds: Double) throws -> (CLIResult, Double) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLI.pmu)
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        let start = Date()
-        try process.run()
-        Thread.sleep(forTimeInterval: seconds)
-        kill(process.processIdentifier, signal)
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (CLIResult(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                          stderr: String(decoding: stderr, as: UTF8.self)), Date().timeIntervalSince(start))
-    }
-
     /// SIGINT to `pmu stat -a -- sleep 30`: it stops the command, prints what was
     /// counted and exits with the command's status, within seconds, not 30.
     @Test func sigintStopsAndPrints() throws {
-        let (result, seconds) = try runAndSignal(["stat", "-a", "-e", "task-clock", "--", "sleep", "30"], signal: SIGINT, after: 0.5)
+        let (result, seconds) = try CLI.runAndSignal(["stat", "-a", "-e", "task-clock", "--", "sleep", "30"], signal: SIGINT, after: 0.5)
         #expect(seconds < 10, "took \(seconds) s")
         #expect(result.stderr.contains("Performance counter stats for 'system wide'"), "\(result.stderr)")
         #expect(result.stderr.contains("msec task-clock"))
@@ -256,7 +238,7 @@ struct StatPerfFormatCLITests {
 
     /// SIGTERM during -I: the intervals so far and the last one are printed.
     @Test func sigtermStopsIntervals() throws {
-        let (result, seconds) = try runAndSignal(["stat", "-I", "100", "-x,", "-e", "task-clock", "--", "sleep", "30"],
+        let (result, seconds) = try CLI.runAndSignal(["stat", "-I", "100", "-x,", "-e", "task-clock", "--", "sleep", "30"],
                                                  signal: SIGTERM, after: 0.45)
         #expect(seconds < 10, "took \(seconds) s")
         let lines = result.stderr.split(separator: "\n")
@@ -267,7 +249,7 @@ struct StatPerfFormatCLITests {
 
     /// Without a command, SIGINT ends the --duration early with exit status 0.
     @Test func sigintEndsADuration() throws {
-        let (result, seconds) = try runAndSignal(["stat", "-C", "0", "--duration", "30", "--json", "-e", "cpu-clock"],
+        let (result, seconds) = try CLI.runAndSignal(["stat", "-C", "0", "--duration", "30", "--json", "-e", "cpu-clock"],
                                                  signal: SIGINT, after: 0.4)
         #expect(seconds < 5, "took \(seconds) s")
         #expect(result.status == 0, "\(result.stderr)")
