@@ -38,6 +38,9 @@ public enum TableRenderer {
             for ratio in report.ratios where ratio.pmu == pmu {
                 out += "  \(ratio.subject) \(ratio.method): " + describe(ratio) + "\n"
             }
+            for throughput in DecodeThroughput.compute(report, pmu: pmu) {
+                out += "  " + throughput.description + "\n"
+            }
             for missing in report.unavailable where missing.pmu == pmu {
                 out += "  unavailable: \(missing.what): \(missing.reason)\n"
             }

@@ -68,3 +68,26 @@ private final class SVGInspector: NSObject, XMLParserDelegate {
     #expect(table.contains("unavailable: user-space read: cap_user_rdpmc is 0"))
     #expect(table.contains("exits 1000 / tracepoint 1000"))
 }
+
+/// Decode throughput is N records / p50 for each implementation, said once per row pair
+/// in the table (from the merged rows), and only for `decode-N-records` methods.
+@Test(.timeLimit(.minutes(1))) func decodeThroughputIsSaidOncePerRowPair() throws {
+    #expect(DecodeThroughput.records(inMethod: "decode-3000-records") == 3000)
+    for method in ["decode-records", "decode-0-records", "decode-x-records", "read-single", "decode-3000-records-2"] {
+        #expect(DecodeThroughput.records(inMethod: method) == nil, "\(method)")
+    }
+    var report = ReportFixtures.report()
+    for (implementation, p50) in [(Implementation.swift, UInt64(300_000)), (.c, 330_000)] {
+        report.readLatency.append(ReadLatencyRow(pmu: "tracepoint", event: "syscalls:sys_enter_getppid",
+                                                 method: "decode-3000-records", implementation: implementation,
+                                                 ns: ReportFixtures.summary(p50: p50), samples: 20))
+    }
+    let found = DecodeThroughput.compute(report, pmu: "tracepoint")
+    try #require(found.count == 1)
+    #expect(found[0].swiftRecordsPerSecond == 10_000_000 && found[0].cRecordsPerSecond == 3000 * 1e9 / 330_000)
+    #expect(abs(found[0].swiftOverC - 1.1) < 1e-9)
+    #expect(DecodeThroughput.compute(report, pmu: "software").isEmpty)
+    let table = TableRenderer.render(report)
+    let lines = table.split(separator: "\n").filter { $0.contains("decode throughput") }
+    #expect(lines == ["  decode throughput (syscalls:sys_enter_getppid): Swift 10000000 records/s, C 9090909 records/s (p50 of a 3000-record pass); Swift/C throughput 1.10"], "\(table)")
+}

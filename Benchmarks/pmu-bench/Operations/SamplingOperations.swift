@@ -125,13 +125,7 @@ extension BenchRunner {
         let outcomes = interleaver.run([(.swift, swift), (.c, c)], progress: progress.fraction)
         appendReadRows(outcomes, [.swift, .c], pmu: pmu, event: event.label, method: method, what: method,
                        cpu: nil, batch: 1, into: &results)
-        if let swiftTime = outcomes[.swift]?.recorder.summary?.p50, let cTime = outcomes[.c]?.recorder.summary?.p50,
-           swiftTime > 0, cTime > 0 {
-            let perSecond = { (ns: UInt64) in Double(records) * 1e9 / Double(ns) }
-            FileHandle.standardError.write(Data((
-                "note: record decoding: Swift \(Int(perSecond(swiftTime))) records/s, C \(Int(perSecond(cTime))) records/s"
-                + " (p50 of a \(records)-record pass); Swift/C throughput \(String(format: "%.3f", Double(cTime) / Double(swiftTime)))\n").utf8))
-        }
+        // Records per second are said once, from the merged rows (DecodeThroughput, in the table).
     }
 
     private func measureDrain(_ event: CounterEvent, pmu: String, into results: inout Results) {
