@@ -210,6 +210,8 @@ class Checker:
                        lambda: self.guest_event_counters(f'counters-{pmu["name"]}', 0))
             self.check(f'guestpmu.{pmu["name"]}.guest-agrees-with-host',
                        lambda: self.guest_host_agree(f'counters-{pmu["name"]}', 0, pmu))
+            self.check(f'guestpmu.{pmu["name"]}.guest-cycles-agree-with-pinned-host-cycles',
+                       lambda: self.guest_cycles_agree(f'cycles-{pmu["name"]}', pmu))
         if not self.has_set_pmu():
             self.check('guestpmu.without-set-pmu.one-cluster-counts-the-other-reads-zero', self.unpinned_guest_pmu)
         self.check('filter.denied-event-reads-zero-others-count', self.filter_case)
@@ -657,11 +659,12 @@ class Checker:
 
     def guest_host_agree(self, case, vcpu, pmu):
         """The guest's counters against the host's exclude_host counts of the VCPU thread
-        (same PMU type). Counted in full: 0 <= host - guest <= 2% + 2000. The runner pins the
-        host's instructions:G (as KVM pins the events behind the guest's counters): it must be
-        counted in full. cycles:G is not pinned (the PMU has no room for a fourth pinned
-        event beside KVM's): when the kernel multiplexed it, it is reported, not compared
-        (time scaling cannot estimate a guest-only count)."""
+        (same PMU type). Counted in full: 0 <= host - guest <= 2% + 2000. The runner pins one
+        host event (as KVM pins the events behind the guest's counters): instructions:G, or
+        cycles:G in the cycles-PMU cases; the pinned one must be counted in full. The other
+        is not pinned (the PMU has no room for a fourth pinned event beside KVM's): when the
+        kernel multiplexed it, it is reported, not compared (time scaling cannot estimate a
+        guest-only count)."""
         by = self.reports(case, vcpu)
         problems = []
         for event, key in (('instructions:G', 'counter0:0x8'), ('cycles:G', 'counter1:0x11')):
@@ -680,7 +683,7 @@ class Checker:
                 scaled = host * enabled // max(running, 1)
                 print(f"note: {case} VCPU {vcpu} {event}: guest {guest}, host multiplexed ({running * 100 // enabled}% of"
                       f" the time): raw {host}, scaled {scaled}")
-                if event == 'instructions:G':
+                if h.get('pinned') == '1':
                     problems.append(f'{event}: the pinned host count was multiplexed ({running} of {enabled} ns)')
                 continue
             slack = GUEST_HOST_RELATIVE * host + GUEST_HOST_ABSOLUTE
@@ -689,6 +692,17 @@ class Checker:
             if not 0 <= host - guest <= slack:
                 problems.append(f'{event}: guest {guest} vs host {host}: host - guest must lie in [0, {int(slack)}]')
         return '; '.join(problems) or None
+
+    def guest_cycles_agree(self, case, pmu):
+        """The run with the host's cycles:G pinned: the guest's counters work as in the
+        counters case, and its PMCCNTR agrees with a host cycle count that ran throughout."""
+        problem = self.guestpmu_vm(case) or self.guest_event_counters(case, 0)
+        if problem:
+            return problem
+        h = self.one('guest-hostcount', case=case, vcpu='0', event='cycles:G')
+        if h.get('pinned') != '1' or h.get('status') != 'counted':
+            return f"host cycles:G pinned={h.get('pinned')} status={h.get('status')}: not counted in full"
+        return self.guest_host_agree(case, 0, pmu)
 
     def unpinned_guest_pmu(self):
         """Without SET_PMU KVM backs the guest's counters with one host PMU of its choosing:
@@ -754,6 +768,16 @@ class Checker:
             return f"SET_PMU {t['set_pmu_calls']} times, INIT {t['init_calls']} times"
         if not cpulist(t['cpus']) <= cpulist(self.little['cpus']):
             return f"VCPUs on {t['cpus']}, not within {self.little['name']}'s CPUs"
+        # Each VCPU ran on its own VCPU thread, pinned to its own LITTLE CPU, and stayed there.
+        threads = {th['vcpu']: th for th in self.all('vcpu-thread', case='two-vcpus')}
+        if sorted(threads) != ['0', '1']:
+            return f"VCPU threads reported for VCPUs {sorted(threads)}, not 0 and 1"
+        pinned = {th['pinned'] for th in threads.values()}
+        if len(pinned) != 2 or not {int(c) for c in pinned} <= cpulist(self.little['cpus']):
+            return f"VCPU threads pinned to {sorted(pinned)}: not two different {self.little['name']} CPUs"
+        for vcpu, th in sorted(threads.items()):
+            if th['started_on'] != th['pinned'] or th['ended_on'] != th['pinned']:
+                return f"VCPU {vcpu}'s thread pinned to CPU {th['pinned']} ran on {th['started_on']}..{th['ended_on']}"
         for vcpu in (0, 1):
             problem = self.guest_event_counters('two-vcpus', vcpu)
             if problem:
@@ -904,6 +928,7 @@ def table(paths):
             ('moved back to LITTLE', 'back'),
             ('moved again, run through the recovery helper', 'moved-recovering'),
             ('guest vs host instructions (LITTLE)', 'agree'),
+            ('guest vs host cycles (LITTLE)', 'agree-cycles'),
             ('FILTER deny INST_RETIRED', 'filter'),
             ('SET_NR_COUNTERS', 'nr')]
     columns = []
@@ -943,6 +968,12 @@ def table(paths):
             cells['agree'] = f"guest {by['counter0:0x8']['value']}, host {h['raw']}"
         except (Missing, KeyError):
             cells['agree'] = 'missing'
+        try:
+            by = c.reports("cycles-armv8_cortex_a53", 0)
+            h = c.one('guest-hostcount', case='cycles-armv8_cortex_a53', vcpu='0', event='cycles:G')
+            cells['agree-cycles'] = f"guest {by['counter1:0x11']['value']}, host {h['raw']}"
+        except (Missing, KeyError):
+            cells['agree-cycles'] = 'missing'
         for key, case in (('filter', 'filter'), ('nr', 'nr-counters')):
             try:
                 v = c.one('guestpmu-vm', case=case)

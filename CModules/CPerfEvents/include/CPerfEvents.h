@@ -80,6 +80,17 @@ int32_t cpe_munmap(void *address, uint64_t length);
 int32_t cpe_set_affinity(int32_t tid, const uint64_t *mask, uint64_t words);
 int32_t cpe_get_affinity(int32_t tid, uint64_t *mask, uint64_t words);
 int32_t cpe_online_cpu_count(void);
+/// Creates a thread running `entry(context)` whose CPU affinity (`mask`, `words` 64-bit
+/// words) is set before it starts; stores its handle in `*thread`. 0, or -errno
+/// (EINVAL: no CPU of the mask can run it).
+int32_t cpe_thread_start_pinned(void *(*entry)(void *), void *context,
+                                const uint64_t *mask, uint64_t words, uint64_t *thread);
+/// Joins `thread`, waiting at most `nanoseconds`: 0, -ETIMEDOUT (still running), or -errno.
+int32_t cpe_thread_join_within(uint64_t thread, uint64_t nanoseconds);
+/// Detaches `thread` (its resources go when it ends). 0, or -errno.
+int32_t cpe_thread_detach(uint64_t thread);
+/// sched_getcpu(3): the CPU the calling thread runs on, or -errno.
+int32_t cpe_current_cpu(void);
 
 /// Starts `path` (searched in PATH) with `argv` (NULL-terminated) in a child that
 /// waits before exec, so counters can be attached to it first (perf stat's way).

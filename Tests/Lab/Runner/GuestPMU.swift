@@ -50,14 +50,16 @@ extension Lab {
 
     /// Runs VCPU `index` until its last report (the interrupts taken), counting
     /// instructions:G and cycles:G on `binding`'s PMU around it; prints every report
-    /// and both host counts.
-    func runGuestPMU(case name: String, vm: VirtualMachine, index: Int, binding: PMUBinding,
-                     program: ARM64EventCounterProgram) {
-        if let problem = pin(binding) {
+    /// and both host counts. The calling thread is pinned to the binding's CPUs first,
+    /// unless it is a ``VCPUThread`` (`pinned`), which already runs on one of them.
+    func runGuestPMU(case name: String, vcpu: VCPU, index: Int, binding: PMUBinding,
+                     program: ARM64EventCounterProgram, pinned: Bool = false,
+                     pinnedHostEvent: String = "instructions:G") {
+        if !pinned, let problem = pin(binding) {
             Out.error("guestpmu", [("case", name)], msg: problem)
             return
         }
-        let counts = openHostCounts(binding)
+        let counts = openHostCounts(binding, pinning: pinnedHostEvent)
         for count in counts {
             do {
                 try count.counter?.enable()
@@ -65,7 +67,7 @@ extension Lab {
                 Out.error("guestpmu", [("case", name)], msg: error.description)
             }
         }
-        let interrupts = runReports(case: name, vcpu: vm.vcpus[index], index: index, program: program)
+        let interrupts = runReports(case: name, vcpu: vcpu, index: index, program: program)
         Out.fact("guest-interrupts", [("case", name), ("vcpu", "\(index)"), ("count", "\(interrupts.count)"),
                                       ("intids", interrupts.map { "\($0)" }.joined(separator: ","))])
         printHostCounts(counts, case: name, index: index)
@@ -80,13 +82,14 @@ extension Lab {
     }
 
     /// instructions:G and cycles:G on the binding's PMU (its own sysfs aliases, so its own
-    /// type), `exclude_host`, opened disabled on the calling thread. instructions:G is
-    /// pinned, as KVM pins the events behind the guest's counters: in the lab the PMU has
-    /// room for three such events at once (measured: with both host events pinned, the
-    /// guest's INST_RETIRED event lost its counter and read 0), and an unpinned one is
-    /// multiplexed against them, which time scaling cannot correct for a guest-only count.
-    /// cycles:G stays unpinned: counted when there is room, else reported as multiplexed.
-    func openHostCounts(_ binding: PMUBinding) -> [HostCount] {
+    /// type), `exclude_host`, opened disabled on the calling thread. One of them
+    /// (`pinning`, instructions:G unless said) is pinned, as KVM pins the events behind
+    /// the guest's counters: in the lab the PMU has room for three such events at once
+    /// (measured: with both host events pinned, the guest's INST_RETIRED event lost its
+    /// counter and read 0), and an unpinned one is multiplexed against them, which time
+    /// scaling cannot correct for a guest-only count. The other stays unpinned: counted
+    /// when there is room, else reported as multiplexed; a second run pins it instead.
+    func openHostCounts(_ binding: PMUBinding, pinning: String = "instructions:G") -> [HostCount] {
         var counts: [HostCount] = []
         for (label, alias) in [("instructions:G", "inst_retired"), ("cycles:G", "cpu_cycles")] {
             let text = binding.pmu.name + "/" + alias + "/G"
@@ -95,7 +98,7 @@ extension Lab {
                 continue
             }
             var attributes = event.attributes
-            attributes.pinned = label == "instructions:G"
+            attributes.pinned = label == pinning
             var options = CounterOptions(target: .callingThread)
             options.startDisabled = true
             do {
@@ -190,17 +193,23 @@ extension Lab {
         return ([], slot == .interruptsTaken || slot == .syncException)
     }
 
-    /// vGIC + IRQ + event counters on each core PMU, guest counts against host counts.
+    /// vGIC + IRQ + event counters on each core PMU, guest counts against host counts:
+    /// `counters-PMU` with the host's instructions:G pinned, `cycles-PMU` (a second VM)
+    /// with its cycles:G pinned, so each guest counter is compared with a host count that
+    /// ran the whole time.
     func showGuestPMU(features: ARM64PMUFeatures) {
         let program = ARM64EventCounterProgram(iterations: Self.guestIterations)
         for pmu in [little, big] {
             guard let binding = try? PMUBinding.choose(from: pmus, wholeOf: pmu) else { continue }
-            let name = "counters-" + pmu.name
-            guard let vm = makeGuestPMUVM(case: name, binding: binding, vcpus: 1,
-                                          configuration: configuration(for: binding, features: features), program: program)
-            else { continue }
-            runGuestPMU(case: name, vm: vm, index: 0, binding: binding, program: program)
-            vm.close()
+            for (prefix, pinned) in [("counters-", "instructions:G"), ("cycles-", "cycles:G")] {
+                let name = prefix + pmu.name
+                guard let vm = makeGuestPMUVM(case: name, binding: binding, vcpus: 1,
+                                              configuration: configuration(for: binding, features: features), program: program)
+                else { continue }
+                runGuestPMU(case: name, vcpu: vm.vcpus[0], index: 0, binding: binding, program: program,
+                            pinnedHostEvent: pinned)
+                vm.close()
+            }
         }
     }
 
@@ -212,20 +221,21 @@ extension Lab {
         if let vm = makeGuestPMUVM(case: "filter", binding: binding, vcpus: 1,
                                    configuration: configuration(for: binding, features: features, filters: [.deny(0x08)]),
                                    program: program) {
-            runGuestPMU(case: "filter", vm: vm, index: 0, binding: binding, program: program)
+            runGuestPMU(case: "filter", vcpu: vm.vcpus[0], index: 0, binding: binding, program: program)
             vm.close()
         }
         if let vm = makeGuestPMUVM(case: "nr-counters", binding: binding, vcpus: 1,
                                    configuration: configuration(for: binding, features: features, counterCount: 3),
                                    program: program) {
-            runGuestPMU(case: "nr-counters", vm: vm, index: 0, binding: binding, program: program)
+            runGuestPMU(case: "nr-counters", vcpu: vm.vcpus[0], index: 0, binding: binding, program: program)
             vm.close()
         }
     }
 
-    /// Two VCPUs on the LITTLE cluster: SET_PMU once, both pinned, both counting (run one
-    /// after the other on one thread pinned to the cluster: the runner has no threads).
-    /// Then VCPUs asked for on both clusters: refused before any VM exists.
+    /// Two VCPUs on the LITTLE cluster: SET_PMU once, each VCPU on its own ``VCPUThread``
+    /// pinned to its own LITTLE CPU, both running at once (a VMM's layout), each thread
+    /// counting its own VCPU on the host. Then VCPUs asked for on both clusters: refused
+    /// before any VM exists.
     func showTwoVCPUs(features: ARM64PMUFeatures) {
         let littleCPUs = Array(cpus(of: little))
         let bigCPUs = Array(cpus(of: big))
@@ -245,9 +255,7 @@ extension Lab {
             let initCalls = plan.steps.filter { $0.attribute == .initialise && $0.everyVCPU }.count * vm.vcpus.count
             Out.fact("two-vcpus", [("pmu", binding.pmu.name), ("cpus", Out.cpus(binding.cpus)),
                                    ("set_pmu_calls", "\(setPMUCalls)"), ("init_calls", "\(initCalls)")])
-            for index in 0..<2 {
-                runGuestPMU(case: "two-vcpus", vm: vm, index: index, binding: binding, program: program)
-            }
+            runOnVCPUThreads(case: "two-vcpus", vm: vm, cpus: Array(littleCPUs.prefix(2)), binding: binding, program: program)
             vm.close()
         }
         do {
@@ -256,6 +264,39 @@ extension Lab {
         } catch {
             Out.fact("two-vcpus-straddle", [("result", "refused"), ("reason", error.reason.token),
                                             ("cpus", "\(littleCPUs[0]),\(firstBig)")], msg: error.description)
+        }
+    }
+}
+
+/// A value handed to exactly one other thread (each VCPU is run by one VCPU thread only).
+struct HandedOver<Value>: @unchecked Sendable {
+    let value: Value
+}
+
+extension Lab {
+    /// VCPU `i` of `vm` on a ``VCPUThread`` pinned to `cpus[i]`, all at once; waits for
+    /// every thread (within the run limit). Each thread says where it started and ended.
+    func runOnVCPUThreads(case name: String, vm: VirtualMachine, cpus: [Int], binding: PMUBinding,
+                          program: ARM64EventCounterProgram) {
+        var threads: [VCPUThread] = []
+        for (index, cpu) in cpus.enumerated() where index < vm.vcpus.count {
+            let vcpu = HandedOver(value: vm.vcpus[index])
+            let lab = self
+            do {
+                threads.append(try VCPUThread(binding: binding, cpus: CPUSet([cpu])) {
+                    let started = VCPUThread.currentCPU
+                    lab.runGuestPMU(case: name, vcpu: vcpu.value, index: index, binding: binding, program: program,
+                                    pinned: true)
+                    Out.fact("vcpu-thread", [("case", name), ("vcpu", "\(index)"), ("pinned", "\(cpu)"),
+                                             ("started_on", started.map { "\($0)" } ?? "-"),
+                                             ("ended_on", VCPUThread.currentCPU.map { "\($0)" } ?? "-")])
+                })
+            } catch {
+                Out.error("vcpu-thread", [("case", name), ("vcpu", "\(index)")], msg: error.description)
+            }
+        }
+        for (index, thread) in threads.enumerated() where !thread.join(within: Lab.runLimit + 5_000_000_000) {
+            Out.error("vcpu-thread", [("case", name), ("vcpu", "\(index)")], msg: "still running after the run limit")
         }
     }
 }

@@ -1,0 +1,117 @@
+import Foundation
+import KVMGuestPrograms
+import PerfEvents
+import Testing
+@testable import KVM
+
+/// What one VCPU thread saw, written by that thread and read after it is joined.
+private final class ThreadOutcome: @unchecked Sendable {
+    var cpusSeen: Set<Int> = []
+    var exits: [VCPUExit] = []
+    var userspaceExits: UInt64?
+    var problem: String?
+}
+
+/// VCPU threads on the real kernel: created pinned, each with its own deadline and its own
+/// host counters, two at once.
+@Suite(.serialized, .timeLimit(.minutes(2))) struct VCPUThreadTests {
+    /// The first two CPUs this process may use, bound as one PMU's (this host may have no
+    /// core PMU: the binding is only the placement here, the pinning is real).
+    static func twoCPUs() throws -> (binding: PMUBinding, cpus: [Int])? {
+        let allowed = Array(try Affinity.current().cpus.prefix(2))
+        guard allowed.count == 2 else { return nil }
+        let pmu = PMU(name: "cpu", type: 4, kind: .core, cpus: CPUSet(allowed))
+        return (PMUBinding(pmu: pmu, cpus: CPUSet(allowed)), allowed)
+    }
+
+    static var twoCPUsHere: Bool { ((try? twoCPUs()) ?? nil) != nil }
+
+    /// Two VMs, each VCPU on its own thread pinned to one CPU, running at once: every exit
+    /// of each thread happened on its CPU, and each thread's kvm:kvm_userspace_exit counter
+    /// (the calling thread's) counts its own VCPU's exits exactly, not the other's.
+    @Test(.enabled(if: x86KVMUsable && twoCPUsHere, "needs /dev/kvm on x86_64 and two CPUs"))
+    func twoPinnedVCPUThreadsCountTheirOwnExits() throws {
+        let (binding, cpus) = try #require(try Self.twoCPUs())
+        let writes: [UInt16] = [300, 301]
+        var threads: [VCPUThread] = []
+        var outcomes: [ThreadOutcome] = []
+        for (index, cpu) in cpus.enumerated() {
+            let outcome = ThreadOutcome()
+            outcomes.append(outcome)
+            let count = writes[index]
+            threads.append(try VCPUThread(binding: binding, cpus: CPUSet([cpu])) {
+                do {
+                    let counters = VCPUCounters(binding: nil, resolver: HostEvents.resolver,
+                                                events: [.kvmTracepoint("kvm_userspace_exit")])
+                    let vm = try VirtualMachine()
+                    let vcpu = try vm.prepareX86RealMode(X86Programs.portWrites(count: count))
+                    try counters.reset()
+                    try counters.enable()
+                    let deadline = try RunDeadline(nanoseconds: 10_000_000_000)
+                    while outcome.exits.count <= Int(count) {
+                        let exit = try vcpu.run(before: deadline)
+                        outcome.exits.append(exit)
+                        if let now = VCPUThread.currentCPU { outcome.cpusSeen.insert(now) }
+                        guard case .io = exit else { break }
+                    }
+                    try counters.disable()
+                    outcome.userspaceExits = try counters.read().exactCount(.kvmTracepoint("kvm_userspace_exit"))
+                    vm.close()
+                } catch {
+                    outcome.problem = "\(error)"
+                }
+            })
+        }
+        for thread in threads { #expect(thread.join(within: 30_000_000_000), "a VCPU thread did not finish in 30 s") }
+        for (index, outcome) in outcomes.enumerated() {
+            #expect(outcome.problem == nil, "thread \(index): \(outcome.problem ?? "")")
+            #expect(outcome.cpusSeen == [cpus[index]], "thread \(index) ran on \(outcome.cpusSeen), pinned to \(cpus[index])")
+            #expect(outcome.exits.count == Int(writes[index]) + 1 && outcome.exits.last == .halt)
+            #expect(outcome.userspaceExits == UInt64(writes[index]) + 1,
+                    "thread \(index): \(outcome.userspaceExits.map(String.init) ?? "nil") userspace exits for \(writes[index]) OUTs + HLT")
+        }
+    }
+
+    /// CPUs outside the binding are refused before any thread exists; an empty set too.
+    @Test func cpusOutsideTheBindingAreRefused() throws {
+        let pmu = PMU(name: "armv8_cortex_a72", type: 8, kind: .core, cpus: CPUSet(4...5))
+        let binding = PMUBinding(pmu: pmu, cpus: CPUSet(4...5))
+        do {
+            _ = try VCPUThread(binding: binding, cpus: CPUSet([3, 4])) {}
+            Issue.record("CPU 3 is not armv8_cortex_a72's")
+        } catch {
+            guard case .invalidConfiguration(let text) = error.reason else { Issue.record("\(error)"); return }
+            #expect(text.contains("CPUs 3 are not among armv8_cortex_a72's bound CPUs 4-5"), "\(text)")
+        }
+        #expect(throws: KVMError.self) { _ = try VCPUThread(binding: binding, cpus: CPUSet([Int]())) {} }
+    }
+
+    /// A mask with no CPU this machine has: the kernel's refusal (EINVAL) comes back as
+    /// the error, and nothing runs.
+    @Test func aCPUTheMachineLacksIsTheKernelsError() throws {
+        let cpu = 4095
+        let pmu = PMU(name: "cpu", type: 4, kind: .core, cpus: CPUSet([cpu]))
+        let ran = ThreadOutcome()
+        do {
+            _ = try VCPUThread(binding: PMUBinding(pmu: pmu, cpus: CPUSet([cpu]))) { ran.problem = "ran" }
+            Issue.record("a thread on CPU \(cpu) was created")
+        } catch {
+            #expect(error.errno == .invalidArgument, "\(error)")
+            #expect(error.call.contains("CPUs 4095"), "\(error)")
+        }
+        Thread.sleep(forTimeInterval: 0.05)
+        #expect(ran.problem == nil)
+    }
+
+    /// join(within:) waits no longer than asked while the thread runs, then joins it.
+    @Test func joinHasATimeLimit() throws {
+        let cpus = try Affinity.current()
+        let pmu = PMU(name: "cpu", type: 4, kind: .core, cpus: cpus)
+        let thread = try VCPUThread(binding: PMUBinding(pmu: pmu, cpus: cpus)) { Thread.sleep(forTimeInterval: 0.5) }
+        let start = Date()
+        #expect(!thread.join(within: 50_000_000))
+        #expect(Date().timeIntervalSince(start) < 0.4)
+        #expect(thread.join(within: 5_000_000_000))
+        #expect(thread.join(within: 0))
+    }
+}
