@@ -137,6 +137,11 @@ int32_t cpe_user_counter_supported(void);
 static inline uint64_t cpe_load_acquire_u64(const volatile uint64_t *address) {
     return __atomic_load_n(address, __ATOMIC_ACQUIRE);
 }
+/// Adds 1 to `*counter` atomically and returns the new value: a tally several
+/// threads (VCPU threads) may bump at once.
+static inline uint64_t cpe_atomic_increment_u64(volatile uint64_t *counter) {
+    return __atomic_add_fetch(counter, 1, __ATOMIC_RELAXED);
+}
 /// Stores data_tail with release ordering: every read of the records before
 /// it completes before the kernel may overwrite them (the documented smp_mb()).
 static inline void cpe_store_release_u64(volatile uint64_t *address, uint64_t value) {

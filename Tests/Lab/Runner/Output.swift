@@ -1,3 +1,4 @@
+import CPerfEvents
 import PerfEvents
 
 /// The runner's output: one line per fact, written with write(2) at once (stdout is a
@@ -10,8 +11,14 @@ import PerfEvents
 ///
 /// Values never contain spaces (empty ones are written `-`); `msg=` comes last.
 enum Out {
-    /// Failures the runner met where it expected none (the checker judges the facts).
-    nonisolated(unsafe) static var errors = 0
+    /// Failures the runner met where it expected none (the checker judges the facts);
+    /// VCPU threads may count one at the same time, hence the atomic tally.
+    static var errors: Int { Int(cpe_load_acquire_u64(errorTally)) }
+    nonisolated(unsafe) private static let errorTally: UnsafeMutablePointer<UInt64> = {
+        let tally = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
+        tally.initialize(to: 0)
+        return tally
+    }()
 
     static func line(_ text: String) {
         var bytes = Array(text.utf8)
@@ -35,7 +42,7 @@ enum Out {
 
     /// An unexpected failure: counted, and shown as a fact the checker reports.
     static func error(_ step: String, _ fields: [(String, String)] = [], msg: String) {
-        errors += 1
+        _ = cpe_atomic_increment_u64(errorTally)
         fact("error", [("step", step)] + fields, msg: msg)
     }
 
