@@ -23,8 +23,9 @@ struct StatCommand: ParsableCommand {
             passes the signal to the command and prints what was counted. The command's exit status is passed \
             through.
 
-            --each-core-pmu runs the command once on each core PMU's CPUs (big and little cores) and prints \
-            the two side by side with their ratio.
+            --each-core-pmu runs the command once on each core PMU's CPUs (big and little cores; with -r the \
+            repetitions are interleaved across PMUs) and prints them side by side with their ratio; Ctrl-C prints \
+            the runs that finished.
 
             Examples:
               pmu stat -- ./program

@@ -31,9 +31,9 @@ import Testing
         }
     }
 
-    /// On the recorded rk3399 (a kernel that refuses its hardware events here): each PMU
-    /// in turn, pinned to its CPUs for each repetition, its own aliases where it has
-    /// them, task-clock counted, the hardware values not supported with the reason.
+    /// On the recorded rk3399 (a kernel that refuses its hardware events here): the PMUs
+    /// in turn within each repetition, pinned to their CPUs for each run, their own aliases
+    /// where they have them, task-clock counted, the hardware values not supported with the reason.
     @Test func eachPMUInTurnPinnedWithItsOwnEvents() throws {
         let pins = Recorder<[CPUSet]>([])
         let opened = Recorder<[(UInt32, UInt64)]>([])
@@ -54,10 +54,11 @@ import Testing
             for i in 0..<200_000 { x = x &* 6364136223846793005 &+ UInt64(i) }
             #expect(x != 0)
         }
-        #expect(ran == ["armv8_cortex_a53", "armv8_cortex_a53", "armv8_cortex_a72", "armv8_cortex_a72"])
+        // Repetitions are the outer loop: each PMU once, then each again.
+        #expect(ran == ["armv8_cortex_a53", "armv8_cortex_a72", "armv8_cortex_a53", "armv8_cortex_a72"])
         // Pinned, then back, around every repetition.
-        #expect(pins.current == [CPUSet(0...3), CPUSet(0...5), CPUSet(0...3), CPUSet(0...5),
-                                 CPUSet(4...5), CPUSet(0...5), CPUSet(4...5), CPUSet(0...5)])
+        #expect(pins.current == [CPUSet(0...3), CPUSet(0...5), CPUSet(4...5), CPUSet(0...5),
+                                 CPUSet(0...3), CPUSet(0...5), CPUSet(4...5), CPUSet(0...5)])
         #expect(measurements.map(\.events) == [
             ["task-clock", "armv8_cortex_a53/cpu_cycles/", "armv8_cortex_a53/inst_retired/",
              "armv8_cortex_a53/branches/", "armv8_cortex_a53/branch-misses/"],

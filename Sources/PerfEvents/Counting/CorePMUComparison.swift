@@ -76,8 +76,10 @@ public struct CorePMUComparison: Sendable {
         self.pmus = cores
     }
 
-    /// Runs `work` `repetitions` times on each PMU's CPUs (PMU by PMU), counting it.
-    /// `work` gets the PMU it runs for.
+    /// Runs `work` `repetitions` times on each PMU's CPUs, counting it. Repetitions are
+    /// the outer loop (every PMU once, then every PMU again, …), so a slow drift of the
+    /// machine (frequency, temperature, other load) falls on each PMU alike instead of on
+    /// whichever ran last. `work` gets the PMU it runs for.
     public func run(repetitions: Int, resolver: Resolver, work: (PMU) -> Void) throws(CorePMUComparisonError) -> [CorePMUMeasurement] {
         try run(repetitions: repetitions, resolver: resolver, system: .live, work: work)
     }
@@ -86,7 +88,8 @@ public struct CorePMUComparison: Sendable {
     package func run(repetitions: Int, resolver: Resolver, system: SystemCalls,
                      work: (PMU) -> Void) throws(CorePMUComparisonError) -> [CorePMUMeasurement] {
         guard repetitions > 0 else { throw .noRepetitions(repetitions) }
-        var measurements: [CorePMUMeasurement] = []
+        // Every PMU's events, resolved and opened (disabled) once.
+        var lists: [(list: EventList, unresolved: [Quantity: UnavailableReason])] = []
         for pmu in pmus {
             var groups: [ResolvedGroup] = []
             var unresolved: [Quantity: UnavailableReason] = [:]
@@ -106,9 +109,12 @@ public struct CorePMUComparison: Sendable {
             var options = CounterOptions(target: .callingThread, machineHasCorePMU: true)
             options.inherit = true
             options.startDisabled = true
-            let list = EventList(groups, options: options, system: system)
-            var runs: [CorePMUMeasurement.Run] = []
-            for _ in 0..<repetitions {
+            lists.append((EventList(groups, options: options, system: system), unresolved))
+        }
+        var runs = [[CorePMUMeasurement.Run]](repeating: [], count: pmus.count)
+        for _ in 0..<repetitions {
+            for (index, pmu) in pmus.enumerated() {
+                let list = lists[index].list
                 try? list.reset()
                 let elapsed: UInt64
                 do {
@@ -127,17 +133,18 @@ public struct CorePMUComparison: Sendable {
                 var values: [CounterValue] = []
                 var next = readings.makeIterator()
                 for quantity in Quantity.allCases {
-                    if let reason = unresolved[quantity] {
+                    if let reason = lists[index].unresolved[quantity] {
                         values.append(CounterValue(unavailable: reason))
                     } else {
                         values.append(next.next()?.value ?? CounterValue(unavailable: .severalPMUs(input: quantity.label, pmus: [])))
                     }
                 }
-                runs.append(CorePMUMeasurement.Run(elapsedNanoseconds: elapsed, values: values))
+                runs[index].append(CorePMUMeasurement.Run(elapsedNanoseconds: elapsed, values: values))
             }
-            measurements.append(CorePMUMeasurement(pmu: pmu, events: Quantity.allCases.map { $0.eventString(on: pmu) }, runs: runs))
         }
-        return measurements
+        return pmus.enumerated().map { index, pmu in
+            CorePMUMeasurement(pmu: pmu, events: Quantity.allCases.map { $0.eventString(on: pmu) }, runs: runs[index])
+        }
     }
 }
 
