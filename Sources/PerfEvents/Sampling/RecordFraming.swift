@@ -70,13 +70,7 @@ public enum RecordFraming {
                 return Walk(tail: position, records: records,
                             problem: .badRecordSize(size: recordSize, remaining: Int(remaining)))
             }
-            let record: UnsafeRawBufferPointer
-            if offset + recordSize <= size {
-                record = UnsafeRawBufferPointer(start: base + offset, count: recordSize)
-            } else {
-                copy(from: base, size: size, offset: offset, count: recordSize, to: scratchBase)
-                record = UnsafeRawBufferPointer(start: scratchBase, count: recordSize)
-            }
+            let record = contiguous(base, size: size, offset: offset, count: recordSize, scratch: scratchBase)
             position &+= UInt64(recordSize)
             records += 1
             if !body(record) { break }
@@ -105,13 +99,7 @@ public enum RecordFraming {
             let recordSize = Int(scratchBase.loadUnaligned(fromByteOffset: 6, as: UInt16.self))
             if recordSize == 0 { break }
             if recordSize < 8 || recordSize > size - consumed { break }
-            let record: UnsafeRawBufferPointer
-            if offset + recordSize <= size {
-                record = UnsafeRawBufferPointer(start: base + offset, count: recordSize)
-            } else {
-                copy(from: base, size: size, offset: offset, count: recordSize, to: scratchBase)
-                record = UnsafeRawBufferPointer(start: scratchBase, count: recordSize)
-            }
+            let record = contiguous(base, size: size, offset: offset, count: recordSize, scratch: scratchBase)
             consumed += recordSize
             records += 1
             if !body(record) { break }
@@ -130,6 +118,16 @@ public enum RecordFraming {
             return (nil, nil, .scratchTooSmall(scratch.count))
         }
         return (base, scratchBase, nil)
+    }
+
+    /// The `count` bytes at `offset` of a circular area of `size` bytes as one
+    /// buffer: in place, or copied into `scratch` when they run past the end.
+    @inlinable @inline(__always)
+    static func contiguous(_ base: UnsafeRawPointer, size: Int, offset: Int, count: Int,
+                           scratch: UnsafeMutableRawPointer) -> UnsafeRawBufferPointer {
+        if offset + count <= size { return UnsafeRawBufferPointer(start: base + offset, count: count) }
+        copy(from: base, size: size, offset: offset, count: count, to: scratch)
+        return UnsafeRawBufferPointer(start: scratch, count: count)
     }
 
     /// Copies `count` bytes starting at `offset` of a circular area of `size` bytes.

@@ -70,9 +70,11 @@ enum CLI {
                          stderr: String(decoding: stderr, as: UTF8.self))
     }
 
-    /// Runs `pmu` with `arguments`, sends it `signal` after `seconds`, and returns what it
+    /// Runs `pmu` with `arguments`, sends it `signal` after `seconds` (counted from when
+    /// `readyFile` exists, when given; it is waited for 20 s at most), and returns what it
     /// printed and how long it took in all.
-    static func runAndSignal(_ arguments: [String], signal: Int32, after seconds: Double) throws -> (CLIResult, Double) {
+    static func runAndSignal(_ arguments: [String], signal: Int32, after seconds: Double,
+                             readyFile: String? = nil) throws -> (CLIResult, Double) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CLI.pmu)
         process.arguments = arguments
@@ -81,6 +83,12 @@ enum CLI {
         process.standardError = err
         let start = Date()
         try process.run()
+        if let readyFile {
+            let limit = Date().addingTimeInterval(20)
+            while !FileManager.default.fileExists(atPath: readyFile) && Date() < limit && process.isRunning {
+                Thread.sleep(forTimeInterval: 0.01)
+            }
+        }
         Thread.sleep(forTimeInterval: seconds)
         kill(process.processIdentifier, signal)
         let stdout = out.fileHandleForReading.readDataToEndOfFile()

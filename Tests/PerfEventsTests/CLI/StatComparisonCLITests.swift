@@ -39,12 +39,12 @@ import Testing
     func sigintKeepsTheFinishedRuns() throws {
         let root = try Self.twoCoresHere()
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let flag = root + "/ran-once"
-        // The first run (cpu_core) ends at once; the second (cpu_atom) sleeps until stopped.
-        let script = "if [ -e \(flag) ]; then exec sleep 30; else touch \(flag); fi"
+        let flag = root + "/ran-once", second = root + "/second-run"
+        // The first run (cpu_core) ends at once; the second (cpu_atom) says so and sleeps until stopped.
+        let script = "if [ -e \(flag) ]; then touch \(second); exec sleep 30; else touch \(flag); fi"
         let (result, seconds) = try CLI.runAndSignal(
             ["stat", "--each-core-pmu", "--json", "--sysfs-root", root, "--", "/bin/sh", "-c", script],
-            signal: SIGINT, after: 1.5)
+            signal: SIGINT, after: 0.1, readyFile: second)
         #expect(seconds < 10, "took \(seconds) s")
         #expect([130, 143].contains(result.status), "\(result.status) \(result.stderr)")
         let object = try #require(try result.json() as? [String: Any], "\(result.stdout) \(result.stderr)")
