@@ -59,6 +59,8 @@ const uint32_t cpe_PERF_ATTR_SIZE = sizeof(struct perf_event_attr);
 const uint64_t cpe_PERF_FLAG_FD_CLOEXEC = PERF_FLAG_FD_CLOEXEC;
 const uint64_t cpe_PERF_IOC_FLAG_GROUP = PERF_IOC_FLAG_GROUP;
 const uint64_t cpe_PERF_EVENT_IOC_PAUSE_OUTPUT = PERF_EVENT_IOC_PAUSE_OUTPUT;
+const uint64_t cpe_PERF_EVENT_IOC_ID = PERF_EVENT_IOC_ID;
+const uint64_t cpe_PERF_EVENT_IOC_SET_OUTPUT = PERF_EVENT_IOC_SET_OUTPUT;
 
 int32_t cpe_poll_readable(const int32_t *descriptors, uint8_t *ready_flags, uint32_t count, int32_t timeout_ms) {
     if (count > 4096 || timeout_ms < 0) return -EINVAL;

@@ -178,5 +178,7 @@ extern const uint32_t cpe_PERF_ATTR_SIZE;
 extern const uint64_t cpe_PERF_FLAG_FD_CLOEXEC;
 extern const uint64_t cpe_PERF_IOC_FLAG_GROUP;
 extern const uint64_t cpe_PERF_EVENT_IOC_PAUSE_OUTPUT;
+extern const uint64_t cpe_PERF_EVENT_IOC_ID;
+extern const uint64_t cpe_PERF_EVENT_IOC_SET_OUTPUT;
 
 #endif

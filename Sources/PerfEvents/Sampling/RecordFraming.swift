@@ -144,7 +144,7 @@ public enum RecordFraming {
 
 /// Why a walk over a ring buffer stopped early: the buffer does not hold what
 /// the kernel's protocol promises (a reader bug, or memory written by someone else).
-public enum FramingProblem: Hashable, Sendable, CustomStringConvertible {
+public enum FramingProblem: Error, Hashable, Sendable, CustomStringConvertible {
     /// The data area's size is not a power of two of at least 8 bytes.
     case badDataSize(Int)
     /// The scratch buffer is smaller than ``RecordFraming/scratchSize``.

@@ -106,6 +106,36 @@ public final class RingBuffer: @unchecked Sendable {
         return walk
     }
 
+    /// Appends every byte written since the last drain to `bytes` (one or two
+    /// copies, the area unwrapped) and publishes the new tail at once: whole
+    /// records, since the kernel moves the head past a record only once it is
+    /// written. The fastest way to free the space; frame the bytes later with
+    /// ``RecordFraming/walk(data:tail:head:scratch:limit:_:)`` or by their sizes.
+    /// Returns the bytes copied, or the overrun when the head is further than the area holds.
+    public func copyOut(appendingTo bytes: inout [UInt8]) -> Result<Int, FramingProblem> {
+        precondition(!overwrite, "copyOut(appendingTo:) reads a forward buffer; an overwrite-mode buffer is read with snapshot(_:)")
+        let head = self.head
+        let tail = self.tail
+        let available = head &- tail
+        let tailAddress = (mapping + Self.dataTailOffset).assumingMemoryBound(to: UInt64.self)
+        guard available <= UInt64(dataSize) else {
+            cpe_store_release_u64(tailAddress, head)
+            return .failure(.overrun(available: available, dataSize: dataSize))
+        }
+        let count = Int(available)
+        guard count > 0, let base = data.baseAddress else { return .success(0) }
+        let offset = Int(tail & UInt64(dataSize - 1))
+        let first = min(count, dataSize - offset)
+        // One or two memcpys into the array's own storage (reused when it has the
+        // capacity), whatever the build's optimization.
+        let start = bytes.count
+        bytes.reserveCapacity(start + count)
+        bytes.append(contentsOf: UnsafeRawBufferPointer(start: base + offset, count: first))
+        if count > first { bytes.append(contentsOf: UnsafeRawBufferPointer(start: base, count: count - first)) }
+        cpe_store_release_u64(tailAddress, head)
+        return .success(count)
+    }
+
     /// Overwrite mode: pauses the kernel's output (`PERF_EVENT_IOC_PAUSE_OUTPUT`),
     /// hands the buffer's records to `body` newest first, and resumes.
     @discardableResult

@@ -36,6 +36,15 @@ public final class Sampler: @unchecked Sendable {
     public let descriptors: [[Int32]]
     /// What the opens found that will make samples fewer than expected.
     public let warnings: [CounterWarning]
+    /// The read format the kernel took (without ``ReadFormat/lost`` before Linux 6.0).
+    public let readFormat: ReadFormat
+    /// Per event (leader first), the `perf_event_attr` as opened: what a perf.data file records.
+    package let kernelAttributes: [KernelEventAttributes]
+    /// The tracking event's descriptors, one per slot, writing into the leader's
+    /// buffers (``SamplingOptions/recordTasks``); empty without it.
+    package let trackingDescriptors: [Int32]
+    /// The tracking event's `perf_event_attr`, when there is one.
+    package let trackingAttributes: KernelEventAttributes?
     private let system: SystemCalls
 
     /// Opens `events` (the first samples, the others are read with it) on the options' target.
@@ -55,7 +64,9 @@ public final class Sampler: @unchecked Sendable {
         if isGroup { sampleType.insert(.read) }
         let unsupported = sampleType.subtracting(.supported)
         guard unsupported.isEmpty else { throw .unsupportedSampleType(unsupported) }
-        var readFormat = ReadFormat.counting
+        // PERF_FORMAT_LOST (6.0+): the samples the kernel dropped, read at the end; older
+        // kernels refuse the bit and the opener drops it (``lostCountIsKnown`` then says so).
+        var readFormat = ReadFormat.counting.union(.lost)
         if isGroup { readFormat.insert(.group) }
 
         let counterOptions = options.counterOptions
@@ -64,7 +75,6 @@ public final class Sampler: @unchecked Sendable {
         if options.inherit { leaderFlags.insert(.inherit) }
         if options.enableOnExec { leaderFlags.insert(.enableOnExec) }
         if options.sampleIDAll { leaderFlags.insert(.sampleIDAll) }
-        if options.recordTasks { leaderFlags.formUnion([.comm, .commExec, .task, .mmap, .mmap2]) }
         if options.overwrite { leaderFlags.insert(.writeBackward) }
         let wakeupWord: UInt32
         switch options.wakeup {
@@ -77,6 +87,7 @@ public final class Sampler: @unchecked Sendable {
         var opened: [[Int32]] = []
         var openedEvents: [CounterEvent] = []
         var warnings: [CounterWarning] = []
+        var attributes: [KernelEventAttributes] = []
         func closeAll() {
             for descriptors in opened.reversed() { for descriptor in descriptors { _ = system.close(descriptor) } }
         }
@@ -86,6 +97,8 @@ public final class Sampler: @unchecked Sendable {
             opened.append(leader.descriptors)
             openedEvents.append(leader.event)
             warnings += leader.warnings
+            readFormat = leader.readFormat
+            attributes.append(leader.attributes)
             for member in events.dropFirst() {
                 var counting = member
                 counting.attributes.sampling = nil
@@ -97,6 +110,7 @@ public final class Sampler: @unchecked Sendable {
                 opened.append(opening.descriptors)
                 openedEvents.append(opening.event)
                 warnings += opening.warnings
+                attributes.append(opening.attributes)
             }
         } catch {
             closeAll()
@@ -113,6 +127,38 @@ public final class Sampler: @unchecked Sendable {
             closeAll()
             throw error
         }
+        // COMM, FORK, EXIT and MMAP2 come from a tracking event of their own (a dummy
+        // software event, as perf record's tracking event) that writes into the
+        // leader's buffers: the leader's lost count is then samples only.
+        var tracking: (descriptors: [Int32], attributes: KernelEventAttributes)?
+        if options.recordTasks {
+            var flags: AttributeFlags = [.comm, .commExec, .task, .mmap, .mmap2]
+            if options.sampleIDAll { flags.insert(.sampleIDAll) }
+            if options.startDisabled || options.enableOnExec { flags.insert(.disabled) }
+            if options.inherit { flags.insert(.inherit) }
+            if options.enableOnExec { flags.insert(.enableOnExec) }
+            if options.overwrite { flags.insert(.writeBackward) }
+            let dummy = CounterEvent(label: "dummy", attributes: EventAttributes(type: LegacyType.software, config: 9))
+            do throws(CounterError) {
+                let opening = try Self.open(dummy, options: counterOptions, flags: flags, readFormat: .counting,
+                                            leaders: nil, sampleType: sampleType, wakeup: 0, system: system)
+                tracking = (opening.descriptors, opening.attributes)
+                let ioctl = system.ioctl
+                for (descriptor, output) in zip(opening.descriptors, opened[0]) {
+                    let result = retryingInterrupts { ioctl(descriptor, cpe_PERF_EVENT_IOC_SET_OUTPUT, UInt64(UInt32(bitPattern: output))) }
+                    if result < 0 {
+                        throw CounterError(operation: .open, errno: Errno(rawValue: -result), label: "dummy",
+                                           attributes: dummy.attributes,
+                                           message: "the tracking event cannot write into the sampler's buffer (PERF_EVENT_IOC_SET_OUTPUT)")
+                    }
+                }
+            } catch {
+                for descriptor in tracking?.descriptors ?? [] { _ = system.close(descriptor) }
+                buffers.removeAll()
+                closeAll()
+                throw .open(error)
+            }
+        }
         self.events = openedEvents
         self.options = options
         self.slots = options.target.slots
@@ -121,6 +167,10 @@ public final class Sampler: @unchecked Sendable {
         self.buffers = buffers
         self.descriptors = opened
         self.warnings = warnings
+        self.readFormat = readFormat
+        self.kernelAttributes = attributes
+        self.trackingDescriptors = tracking?.descriptors ?? []
+        self.trackingAttributes = tracking?.attributes
         self.system = system
     }
 
@@ -128,11 +178,18 @@ public final class Sampler: @unchecked Sendable {
     private static func open(
         _ event: CounterEvent, options: CounterOptions, flags: AttributeFlags, readFormat: ReadFormat,
         leaders: [Int32]?, sampleType: SampleType, wakeup: UInt32, system: SystemCalls
-    ) throws(CounterError) -> (descriptors: [Int32], event: CounterEvent, warnings: [CounterWarning]) {
+    ) throws(CounterError) -> (descriptors: [Int32], event: CounterEvent, warnings: [CounterWarning],
+                               readFormat: ReadFormat, attributes: KernelEventAttributes) {
         var opener = DescriptorOpener(event: event, options: options, system: system, sampleType: sampleType, wakeup: wakeup)
+        func attributes(_ event: CounterEvent, _ format: ReadFormat) -> KernelEventAttributes {
+            var attributes = KernelEventAttributes(event: event.attributes, flags: flags, readFormat: format)
+            attributes.sampleType = sampleType
+            attributes.wakeup = wakeup
+            return attributes
+        }
         do {
             let opened = try opener.open(slots: options.target.slots, flags: flags, readFormat: readFormat, leaders: leaders)
-            return (opened.descriptors, event, opener.warnings())
+            return (opened.descriptors, event, opener.warnings(), opened.readFormat, attributes(event, opened.readFormat))
         } catch {
             guard let fallback = event.fallback, event.usesExtendedType, let errno = error.errno,
                   errno == .noSuchFileOrDirectory || errno == .invalidArgument || errno == .notSupported
@@ -144,11 +201,13 @@ public final class Sampler: @unchecked Sendable {
             let opened = try opener.open(slots: options.target.slots, flags: flags, readFormat: readFormat, leaders: leaders)
             let warning = CounterWarning.extendedTypeRefused(
                 pmu: event.pmu?.name ?? "the core PMU", errno: errno, type: fallback.type, config: fallback.config)
-            return (opened.descriptors, own, opener.warnings() + [warning])
+            return (opened.descriptors, own, opener.warnings() + [warning], opened.readFormat,
+                    attributes(own, opened.readFormat))
         }
     }
 
     deinit {
+        for descriptor in trackingDescriptors { _ = system.close(descriptor) }
         for descriptors in descriptors.reversed() { for descriptor in descriptors { _ = system.close(descriptor) } }
     }
 
@@ -165,6 +224,13 @@ public final class Sampler: @unchecked Sendable {
             if result < 0 {
                 throw .open(CounterError(operation: operation, errno: Errno(rawValue: -result), label: events[0].label,
                                          attributes: events[0].attributes, message: "the kernel refused (\(Errno(rawValue: -result).summary))"))
+            }
+        }
+        for descriptor in trackingDescriptors {
+            let result = retryingInterrupts { ioctl(descriptor, request, 0) }
+            if result < 0 {
+                throw .open(CounterError(operation: operation, errno: Errno(rawValue: -result), label: "dummy",
+                                         attributes: nil, message: "the kernel refused the tracking event (\(Errno(rawValue: -result).summary))"))
             }
         }
     }
@@ -196,6 +262,102 @@ public final class Sampler: @unchecked Sendable {
             if let problem = walk.problem { result.framingProblems.append(problem) }
         }
         return result
+    }
+
+    /// Copies out every record written since the last drain in every buffer,
+    /// undecoded, back to back in `bytes`, freeing the space at once: the fast
+    /// half of a reader that formats later (`perf record`'s way: take the bytes
+    /// first, never make the kernel wait on formatting). Decode them later with
+    /// ``decoder``, record by record (each header says its size). Returns the
+    /// bytes copied and the buffers that had overrun (skipped to their head).
+    @discardableResult
+    public func copyRecords(appendingTo bytes: inout [UInt8]) -> (bytes: Int, problems: [FramingProblem]) {
+        var total = 0
+        var problems: [FramingProblem] = []
+        for buffer in buffers {
+            switch buffer.copyOut(appendingTo: &bytes) {
+            case .success(let count): total += count
+            case .failure(let problem): problems.append(problem)
+            }
+        }
+        return (total, problems)
+    }
+
+    /// Waits, up to `milliseconds`, until any buffer of any of `samplers` reaches
+    /// its wakeup point or hangs up: one `poll` over every leader descriptor, so a
+    /// busy event never waits behind a quiet one. Returns whether one is ready.
+    public static func wait(_ samplers: [Sampler], milliseconds: Int32) throws(SamplingError) -> Bool {
+        guard let system = samplers.first?.system else { return false }
+        let outcome = system.poll(samplers.flatMap { $0.descriptors[0] }, max(0, milliseconds))
+        if outcome.ready < 0 {
+            if outcome.ready == -Errno.interrupted.rawValue { return false }
+            throw .pollFailed(errno: Errno(rawValue: -outcome.ready))
+        }
+        return outcome.ready > 0
+    }
+
+    /// Whether ``counts()`` reports the samples the kernel dropped (`PERF_FORMAT_LOST`, Linux 6.0+).
+    public var lostCountIsKnown: Bool { readFormat.contains(.lost) }
+
+    /// The leader's own count and the samples the kernel could not write,
+    /// summed over every slot, read with `read(2)` (children included once they
+    /// exited). `lost` is nil on kernels before 6.0. Read it at the end: it
+    /// holds the samples lost after the last LOST record too, which the kernel
+    /// only reports in a record once it next writes to that buffer.
+    public func counts() throws(SamplingError) -> SamplerCounts {
+        let size = readFormat.bufferSize(events: events.count)
+        var buffer = [UInt8](repeating: 0, count: size)
+        var total = SamplerCounts(events: 0, lost: lostCountIsKnown ? 0 : nil)
+        let read = system.read
+        let label = events[0].label
+        for descriptor in descriptors[0] {
+            let got = buffer.withUnsafeMutableBytes { bytes in retryingInterrupts { read(descriptor, bytes) } }
+            if got < 0 { throw .readFailed(label: label, errno: Errno(rawValue: Int32(truncatingIfNeeded: -got)), bytes: 0) }
+            if got < size { throw .readFailed(label: label, errno: nil, bytes: got) }
+            buffer.withUnsafeBytes { bytes in
+                let value: UInt64
+                var lost: UInt64?
+                if readFormat.contains(.group) {
+                    let layout = GroupReadLayout(readFormat)
+                    value = bytes.loadUnaligned(fromByteOffset: layout.header, as: UInt64.self)
+                    if layout.lostOffset >= 0 {
+                        lost = bytes.loadUnaligned(fromByteOffset: layout.header + layout.lostOffset, as: UInt64.self)
+                    }
+                } else {
+                    let count = SingleReadLayout(readFormat).decode(bytes)
+                    value = count.value
+                    lost = count.lost
+                }
+                total.events &+= value
+                if let lost { total.lost = (total.lost ?? 0) &+ lost }
+            }
+        }
+        return total
+    }
+
+    /// Per event (leader first, then the tracking event when there is one), the
+    /// kernel's id of each slot's descriptor (`PERF_EVENT_IOC_ID`): what records
+    /// carry in `id`/`identifier`, and what a perf.data file lists per attribute.
+    public func identifiers() throws(SamplingError) -> [[UInt64]] {
+        let ioctl = system.ioctl
+        var all: [[UInt64]] = []
+        let lists = trackingDescriptors.isEmpty ? descriptors : descriptors + [trackingDescriptors]
+        for (index, descriptors) in lists.enumerated() {
+            var ids: [UInt64] = []
+            for descriptor in descriptors {
+                var id: UInt64 = 0
+                let result = withUnsafeMutablePointer(to: &id) { pointer in
+                    let address = UInt64(UInt(bitPattern: pointer))
+                    return retryingInterrupts { ioctl(descriptor, cpe_PERF_EVENT_IOC_ID, address) }
+                }
+                if result < 0 {
+                    throw .identifierFailed(label: index < events.count ? events[index].label : "dummy", errno: Errno(rawValue: -result))
+                }
+                ids.append(id)
+            }
+            all.append(ids)
+        }
+        return all
     }
 
     /// Overwrite mode: the newest records of every buffer, decoded, newest first per buffer.
@@ -238,4 +400,18 @@ public struct DrainResult: Hashable, Sendable {
     public var framingProblems: [FramingProblem] = []
 
     public init() {}
+}
+
+/// What a sampler's leader counted, over every slot.
+public struct SamplerCounts: Hashable, Sendable {
+    /// Every time the event occurred (a tracepoint's hits; at period 1, one sample each).
+    public var events: UInt64
+    /// Records the kernel could not write for want of space (`PERF_FORMAT_LOST`);
+    /// nil before Linux 6.0.
+    public var lost: UInt64?
+
+    public init(events: UInt64, lost: UInt64?) {
+        self.events = events
+        self.lost = lost
+    }
 }

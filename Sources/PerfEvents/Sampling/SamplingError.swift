@@ -16,6 +16,10 @@ public enum SamplingError: Error, Hashable, Sendable, CustomStringConvertible {
     case pauseFailed(errno: Errno)
     /// `poll` failed.
     case pollFailed(errno: Errno)
+    /// `read` of a sampling descriptor (its count and lost samples) failed or came back short.
+    case readFailed(label: String, errno: Errno?, bytes: Int)
+    /// `PERF_EVENT_IOC_ID` failed.
+    case identifierFailed(label: String, errno: Errno)
 
     public var description: String {
         switch self {
@@ -45,6 +49,11 @@ public enum SamplingError: Error, Hashable, Sendable, CustomStringConvertible {
             return "cannot pause the overwrite-mode ring buffer (PERF_EVENT_IOC_PAUSE_OUTPUT, Linux 4.7+): \(errno)"
         case .pollFailed(let errno):
             return "poll on the sampling descriptors failed: \(errno)"
+        case .readFailed(let label, let errno, let bytes):
+            if let errno { return "cannot read the count of \(label): \(errno)" }
+            return "reading the count of \(label) gave \(bytes) bytes, fewer than its read format needs"
+        case .identifierFailed(let label, let errno):
+            return "cannot get the kernel's id of \(label) (PERF_EVENT_IOC_ID): \(errno)"
         }
     }
 }

@@ -10,7 +10,8 @@
 public struct SamplingOptions: Hashable, Sendable {
     /// When `poll` reports the buffer readable.
     public enum Wakeup: Hashable, Sendable {
-        /// After this many samples (`wakeup_events`; 0 is the kernel's default of 1).
+        /// After this many samples (`wakeup_events`); 0 leaves it to the kernel's
+        /// watermark, half the buffer, as `perf record` does.
         case events(UInt32)
         /// After this many bytes were written (`wakeup_watermark`).
         case bytes(UInt32)
@@ -24,7 +25,9 @@ public struct SamplingOptions: Hashable, Sendable {
     public var wakeup: Wakeup
     /// Append the `sample_id` trailer to LOST, COMM, EXIT, … records.
     public var sampleIDAll: Bool
-    /// Write COMM (with `exec` marked), FORK, EXIT and MMAP2 records.
+    /// Write COMM (with `exec` marked), FORK, EXIT and MMAP2 records, from a
+    /// tracking event of their own writing into the same buffers, so the
+    /// leader's lost count (``Sampler/counts()``) is samples only.
     public var recordTasks: Bool
     /// Data pages of each ring buffer, a power of two (plus one metadata page).
     public var dataPages: Int
@@ -72,7 +75,7 @@ public struct SamplingOptions: Hashable, Sendable {
     /// The counting options the descriptors are opened with (target, advice).
     var counterOptions: CounterOptions {
         CounterOptions(target: target, inherit: inherit, startDisabled: startDisabled, enableOnExec: enableOnExec,
-                       requestLostCount: false, userSpaceReads: false, machineHasCorePMU: machineHasCorePMU,
+                       requestLostCount: true, userSpaceReads: false, machineHasCorePMU: machineHasCorePMU,
                        procRoot: procRoot)
     }
 }

@@ -23,7 +23,9 @@ struct RecordWriter {
     mutating func writeSummary(_ summary: SampleSummary, top: Int) {
         let line = SummaryLine(
             record: "summary", event: summary.label, pmu: summary.pmu, samples: summary.samples, lost: summary.lost,
+            lostRecords: summary.lostInRecords, lostKernel: summary.lostByKernel,
             throttled: summary.throttled, unthrottled: summary.unthrottled, undecodable: summary.undecodable,
+            counted: summary.counted, unaccounted: summary.unaccounted, unchecked: summary.uncheckedBecause,
             top: summary.topAddresses(top).map { SummaryLine.Address(ip: hex($0.address), samples: $0.samples) })
         buffer.append(encode(line))
     }
@@ -111,7 +113,7 @@ struct RecordLine: Encodable {
             time = sample.time
             ip = sample.ip.map(hex)
             addr = sample.addr.map(hex)
-            id = sample.id
+            id = sample.id ?? sample.identifier
             streamID = sample.streamID
             period = sample.period
             counts = sample.counts?.values.map(\.value)
@@ -177,7 +179,7 @@ struct RecordLine: Encodable {
         pid = sampleID.pid
         tid = sampleID.tid
         time = time ?? sampleID.time
-        id = id ?? sampleID.id
+        id = id ?? sampleID.id ?? sampleID.identifier
     }
 
     /// `SAMPLE syscalls:sys_enter_getppid tracepoint cpu=1 pid=10 tid=10 time=… ip=0x… period=1 __syscall_nr=110`.
@@ -221,9 +223,41 @@ struct SummaryLine: Encodable {
     var event: String
     var pmu: String
     var samples: Int
+    /// Everything lost: the kernel's count where it has one, else the LOST records'.
     var lost: UInt64
+    var lostRecords: UInt64
+    var lostKernel: UInt64?
     var throttled: Int
     var unthrottled: Int
     var undecodable: Int
+    /// The kernel's count from the counting event alongside (tracepoints, period 1).
+    var counted: UInt64?
+    /// counted - samples - lost; 0 when everything is accounted for.
+    var unaccounted: Int64?
+    /// Why nothing was checked, when nothing was.
+    var unchecked: String?
     var top: [Address]
+
+    enum CodingKeys: String, CodingKey {
+        case record, event, pmu, samples, lost, throttled, unthrottled, undecodable, counted, unaccounted, unchecked, top
+        case lostRecords = "lost_records", lostKernel = "lost_kernel"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(record, forKey: .record)
+        try container.encode(event, forKey: .event)
+        try container.encode(pmu, forKey: .pmu)
+        try container.encode(samples, forKey: .samples)
+        try container.encode(lost, forKey: .lost)
+        try container.encode(lostRecords, forKey: .lostRecords)
+        try container.encode(lostKernel, forKey: .lostKernel)  // null: the kernel (before 6.0) does not say
+        try container.encode(throttled, forKey: .throttled)
+        try container.encode(unthrottled, forKey: .unthrottled)
+        try container.encode(undecodable, forKey: .undecodable)
+        try container.encode(counted, forKey: .counted)
+        try container.encode(unaccounted, forKey: .unaccounted)
+        try container.encodeIfPresent(unchecked, forKey: .unchecked)
+        try container.encode(top, forKey: .top)
+    }
 }
