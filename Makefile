@@ -16,8 +16,11 @@ test: deps
 	$(SWIFT) build $(SWIFT_FLAGS) --build-tests
 	@# The log is kept in .build/test.log; the slowest suites are printed even when a test
 	@# fails, and the recipe keeps swift test's exit status (pipefail: not tee's).
-	bash -c 'set -o pipefail; $(SWIFT) test $(SWIFT_FLAGS) --skip-build 2>&1 | tee .build/test.log; status=$$?; \
+	bash -c 'set -o pipefail; $(SWIFT) test $(SWIFT_FLAGS) --skip-build --skip SampleVolumeTests 2>&1 | tee .build/test.log; status=$$?; \
 		.ci/slowest-suites.sh .build/test.log 10 || true; exit $$status'
+	@# The sampling volume tests race the kernel for CPU (a reader must empty a ring buffer before
+	@# it fills), so they run with the machine to themselves, as perf record would be run.
+	bash -c 'set -o pipefail; $(SWIFT) test $(SWIFT_FLAGS) --skip-build --filter SampleVolumeTests 2>&1 | tee .build/test-volume.log'
 	@# The lab's runner build is the Embedded Swift compile of PerfEvents, KVM and
 	@# KVMGuestPrograms for aarch64 (.ci/embedded-build.sh): not run a second time here.
 	@# The lab is single-threaded (swiftc -wmo, then QEMU with -icount), so the fuzz smoke

@@ -163,6 +163,93 @@ import CPerfEvents
         #expect(second.samples.count == 1)
     }
 
+    /// The kernel's own lost count (PERF_FORMAT_LOST, 6.0+), read at the end, holds
+    /// what no LOST record reported yet: nothing drained during the flood and no
+    /// record after it, so received + counts().lost is the tracepoint's count.
+    @Test func theKernelsLostCountHoldsWhatNoLostRecordReported() throws {
+        let (event, _) = try getppidEvent()
+        let sampler = try Sampler([event], options: SamplingOptions(
+            sampleType: [.tid, .time, .raw], wakeup: .events(1_000_000), dataPages: 1))
+        try sampler.enable()
+        makeGetppidCalls(5000)
+        try sampler.disable()
+        let drained = samples(sampler)
+        let counts = try sampler.counts()
+        #expect(counts.events == 5000, "the sampler's own count")
+        guard let lost = counts.lost else {
+            #expect(!sampler.lostCountIsKnown)
+            print("PERF_FORMAT_LOST: not on this kernel (before 6.0); the gap is named instead")
+            return
+        }
+        #expect(drained.lost == 0, "no record came after the flood, so no LOST record either")
+        #expect(lost > 0 && UInt64(drained.samples.count) + lost == 5000, "\(drained.samples.count) received + \(lost) lost")
+    }
+
+    /// COMM/MMAP2/EXIT come from the tracking event writing into the leader's buffer
+    /// (recordTasks): they arrive beside the samples, with the tracking event's id,
+    /// and the leader's lost count is samples only.
+    @Test func taskRecordsComeFromTheTrackingEventInTheSameBuffer() throws {
+        let (event, _) = try getppidEvent()
+        let sampler = try Sampler([event], options: SamplingOptions(
+            sampleType: [.identifier, .tid, .time], wakeup: .events(1), sampleIDAll: true, recordTasks: true, dataPages: 8))
+        #expect(sampler.trackingDescriptors.count == sampler.slots.count && sampler.trackingAttributes != nil)
+        let ids = try sampler.identifiers()
+        #expect(ids.count == 2 && ids[0].count == sampler.slots.count && Set(ids[0]).isDisjoint(with: ids[1]))
+        try sampler.enable()
+        makeGetppidCalls(10)
+        // Renaming this thread writes a COMM record: from the tracking event, not the leader.
+        let commPath = "/proc/thread-self/comm"
+        let name = try String(contentsOfFile: commPath, encoding: .utf8)
+        try "pmu-track".write(toFile: commPath, atomically: false, encoding: .utf8)
+        makeGetppidCalls(1)
+        try name.write(toFile: commPath, atomically: false, encoding: .utf8)
+        try sampler.disable()
+        var bytes: [UInt8] = []
+        let copied = sampler.copyRecords(appendingTo: &bytes)
+        #expect(copied.problems.isEmpty && copied.bytes == bytes.count)
+        var sampleIDs: Set<UInt64> = []
+        var taskIDs: Set<UInt64> = []
+        var sampleCount = 0
+        try bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let size = Int(raw.loadUnaligned(fromByteOffset: offset + 6, as: UInt16.self))
+                let record = try sampler.decoder.decode(UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + size)]))
+                switch record {
+                case .sample(let sample):
+                    sampleCount += 1
+                    if let id = sample.identifier { sampleIDs.insert(id) }
+                case .comm(let comm): if let id = comm.sampleID?.identifier { taskIDs.insert(id) }
+                case .exit(let task), .fork(let task): if let id = task.sampleID?.identifier { taskIDs.insert(id) }
+                default: break
+                }
+                offset += size
+            }
+        }
+        #expect(sampleCount == 11)
+        #expect(!taskIDs.isEmpty && taskIDs.isSubset(of: Set(ids[1])), "task records carry the tracking event's ids")
+        #expect(sampleIDs.isSubset(of: Set(ids[0])))
+        var again: [UInt8] = []
+        #expect(sampler.copyRecords(appendingTo: &again).bytes == 0, "the tail was published")
+    }
+
+    /// One wait covers every sampler: a quiet one does not hold up a busy one, and
+    /// with nothing written the wait ends at its limit.
+    @Test func oneWaitCoversEverySampler() throws {
+        let (event, _) = try getppidEvent()
+        var quietAttributes = EventAttributes(type: LegacyType.software, config: 3)  // context switches, on this thread
+        quietAttributes.sampling = .period(1_000_000)
+        let quiet = try Sampler([CounterEvent(label: "context-switches", attributes: quietAttributes)], options: SamplingOptions(wakeup: .events(1)))
+        let busy = try Sampler([event], options: SamplingOptions(sampleType: [.tid], wakeup: .events(1)))
+        try quiet.enable()
+        try busy.enable()
+        #expect(try Sampler.wait([quiet, busy], milliseconds: 0) == false, "nothing written yet")
+        makeGetppidCalls(1)
+        #expect(try Sampler.wait([quiet, busy], milliseconds: 10_000), "the busy sampler's buffer is ready")
+        try busy.disable()
+        try quiet.disable()
+    }
+
     /// A group sampled on its leader: every sample carries both events' counts,
     /// the leader's count at the k-th sample being k.
     @Test func aGroupSamplesOnTheLeaderAndReadsTheMembers() throws {

@@ -4,28 +4,40 @@ import FoundationEssentials
 import Glibc
 import PerfEvents
 
-/// `pmu sample`: sample events over a command through the perf ring buffer, like `perf record`
-/// without the file: every record decoded, as text or JSON lines, and a summary per event and PMU.
+/// `pmu sample`: sample events over a command through the perf ring buffer, like `perf record`:
+/// every record decoded, as text or JSON lines, or written to a perf.data file, and a summary per
+/// event and PMU that accounts for every sample the kernel made.
 struct SampleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sample",
-        abstract: "Sample events while a command runs, and print every record decoded.",
+        abstract: "Sample events while a command runs; print every record decoded, or write perf.data.",
         discussion: """
             Each event opens with its own PMU's type, one ring buffer per CPU the PMU covers, attached \
             to the command before it execs and enabled at exec; children are sampled too. A generic \
             event on a machine with several core PMUs samples once per core PMU, each labelled. \
-            Records go to standard output (text, or one JSON object per line with --json); the summary \
-            per event and PMU (samples, lost, throttled, top sampled addresses) goes to standard error, \
-            or with --json to standard output as lines of "record": "summary". The command's exit \
+            Records go to standard output (text, or one JSON object per line with --json), or with \
+            -o FILE to a perf.data file that perf script and perf report read. The command's exit \
             status is passed through.
 
+            Nothing goes missing silently: a reader thread polls every buffer at once and copies the \
+            records out before any is formatted, so formatting or a slow pipe shows as loss the kernel \
+            counts. The summary per event and PMU (standard error; with --json a "record": "summary" \
+            line) gives the samples received, those lost (the kernel's own count on Linux 6.0+, and \
+            what its LOST records said), throttling, and, for a tracepoint or a software event sampled \
+            by period (every occurrence a sample), the kernel's count from a counting event opened \
+            alongside: "unaccounted: 0", or the gap named.
+
             How often: an event's own period=N or freq=HZ term, else -c N or -F HZ, else every \
-            tracepoint hit (period 1) and 4000 Hz for the others, as perf record does.
+            tracepoint hit (period 1) and 4000 Hz for the others, as perf record does. Buffer: -m as \
+            perf record reads it (pages, or a size with B/K/M/G, rounded up to a power of two of \
+            pages), by default kernel.perf_event_mlock_kb less a page (512 KiB); the reader is woken \
+            when an eighth of it is written.
 
             Examples:
               pmu sample -e syscalls:sys_enter_getppid -- ./program
               pmu sample -e cpu-clock -F 999 --json -- sleep 0.1
-              pmu sample -e '{syscalls:sys_enter_read,task-clock}' -- cat /etc/hostname
+              pmu sample -e syscalls:sys_enter_getppid -c 1 -o getppid.data -- ./program
+              pmu sample -e '{syscalls:sys_enter_read,task-clock}' -m 1M -- cat /etc/hostname
             """)
 
     @OptionGroup var options: CommonOptions
@@ -239,20 +251,23 @@ struct SampleCommand: ParsableCommand {
 
     /// The file's attributes (with their ids and names) and features, then the header.
     private func writePerfData(_ file: inout PerfDataFile, opened: [OpenedSampler], tracefs: Tracefs, online: CPUSet) throws {
-        var attributes: [PerfDataFile.Attribute] = []
+        var fileAttributes: [PerfDataFile.Attribute] = []
         var tracepoints: [TracingData.Tracepoint] = []
         for entry in opened {
             let ids = try entry.sampler.identifiers()
-            let leaderSampleType = entry.sampler.kernelAttributes[0].sampleType
-            for (index, kernelAttributes) in entry.sampler.kernelAttributes.enumerated() {
-                var described = kernelAttributes
-                // perf wants one sample layout per file: members are described with the leader's.
-                described.sampleType = leaderSampleType
-                let size = described.event.config3 == 0 ? PerfDataFile.attributeSizeForOldReaders : described.size
-                let bytes = described.withKernelAttributes { attr in
+            let leader = entry.sampler.kernelAttributes[0]
+            var described = entry.sampler.kernelAttributes.enumerated().map { ($1, entry.plan.events[$0].displayName) }
+            if let tracking = entry.sampler.trackingAttributes { described.append((tracking, "dummy:u")) }
+            for (index, (kernelAttributes, name)) in described.enumerated() {
+                var attributes = kernelAttributes
+                // perf wants one record layout per file: members are described with the leader's.
+                attributes.sampleType = leader.sampleType
+                if leader.flags.contains(.sampleIDAll) { attributes.flags.insert(.sampleIDAll) }
+                let size = attributes.event.config3 == 0 ? PerfDataFile.attributeSizeForOldReaders : attributes.size
+                let bytes = attributes.withKernelAttributes { attr in
                     Array(UnsafeRawBufferPointer(start: UnsafeRawPointer(attr), count: size))
                 }
-                attributes.append(.init(bytes: bytes, ids: ids[index], name: entry.plan.events[index].displayName))
+                fileAttributes.append(.init(bytes: bytes, ids: ids[index], name: name))
             }
             if let name = entry.plan.tracepointName { tracepoints.append(name) }
         }
@@ -268,12 +283,12 @@ struct SampleCommand: ParsableCommand {
             .architecture: PerfDataFile.string(field(system.machine)),
             .cpuCount: PerfDataFile.cpuCount(available: Int(cpe_online_cpu_count()), online: online.cpus.count),
             .commandLine: PerfDataFile.commandLine(CommandLine.arguments),
-            .eventDescription: PerfDataFile.eventDescription(attributes),
+            .eventDescription: PerfDataFile.eventDescription(fileAttributes),
         ]
         if !tracepoints.isEmpty {
             features[.tracingData] = try TracingData(tracefs: tracefs).bytes(for: tracepoints, pageSize: Int(getpagesize()))
         }
-        try file.finish(attributes: attributes, features: features)
+        try file.finish(attributes: fileAttributes, features: features)
     }
 
     /// The interval for `event`: its own term, else -c/-F, else perf record's defaults.

@@ -1,3 +1,4 @@
+import Glibc
 import PerfEvents
 
 /// One sampler to open: a single event, or a group sampled on its leader.
@@ -30,11 +31,17 @@ struct SamplePlan {
         if events[0].attributes.type == LegacyType.breakpoint { sampleType.insert(.addr) }
         // An inherited event needs a buffer per CPU: the kernel maps none for a task on any CPU.
         let options = SamplingOptions(
-            // Woken at the kernel's watermark, half the buffer, as perf record is.
-            target: .threads([child], on: cpus), sampleType: sampleType, wakeup: .events(0),
+            // Woken when an eighth of the buffer is written (perf record: half): a reader held up
+            // on a busy machine then still has 7/8 of the buffer before the kernel must drop.
+            target: .threads([child], on: cpus), sampleType: sampleType, wakeup: .bytes(Self.watermark(pages: pages)),
             sampleIDAll: true, recordTasks: true, dataPages: pages, inherit: true, enableOnExec: true,
             machineHasCorePMU: machineHasCorePMU)
         return try Sampler(counterEvents, options: options)
+    }
+
+    /// The wakeup watermark for `pages` data pages: an eighth of the buffer, at least 8 bytes.
+    static func watermark(pages: Int) -> UInt32 {
+        UInt32(clamping: max(8, pages * Int(getpagesize()) / 8))
     }
 
     /// The CPUs to open on: the online ones, those of the leader's PMU for a core PMU.

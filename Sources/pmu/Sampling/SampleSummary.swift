@@ -41,9 +41,11 @@ struct SampleSummary {
         }
     }
 
-    /// Everything the kernel could not write: its own count when it has one
-    /// (it includes what LOST records reported), else the LOST records'.
-    var lost: UInt64 { max(lostInRecords, lostByKernel ?? 0) }
+    /// The samples the kernel could not write: the leader's own lost count when
+    /// the kernel has one (samples only), else what LOST records reported, which
+    /// also counts lost COMM, MMAP2, FORK and EXIT records of the tracking event
+    /// sharing the buffer (a LOST record says how many records, not whose).
+    var lost: UInt64 { lostByKernel ?? lostInRecords }
 
     /// Counted minus received minus lost: 0 when every occurrence is accounted
     /// for; nil when there is no count to check against.
@@ -60,7 +62,10 @@ struct SampleSummary {
         var text = "the kernel counted \(counted); unaccounted: \(unaccounted)"
         if unaccounted != 0 {
             text += " (received \(samples) + lost \(lost) ≠ \(counted)"
-            if lostByKernel == nil { text += "; this kernel, before 6.0, does not report samples lost after the last LOST record" }
+            if lostByKernel == nil {
+                text += "; this kernel, before 6.0, has no lost count of its own: LOST records also count lost task records"
+                    + " and miss the losses after the last one"
+            }
             if undecodable > 0 || framingProblems > 0 { text += "; \(undecodable) undecodable, \(framingProblems) unframed buffers" }
             text += ")"
         }
@@ -73,7 +78,7 @@ struct SampleSummary {
     }
 
     func text(top: Int) -> String {
-        let lostSources = "\(lostInRecords) in LOST records" + (lostByKernel.map { ", \($0) by the kernel's count" } ?? "")
+        let lostSources = (lostByKernel.map { "\($0) by the kernel's count, " } ?? "") + "\(lostInRecords) records of any kind in LOST records"
         var lines = ["\(label) on \(pmu): \(samples) samples, \(lost) lost (\(lostSources)), \(throttled) throttled"
             + (undecodable > 0 ? ", \(undecodable) undecodable" : "") + "; " + accounting]
         for (address, count) in topAddresses(top) {
