@@ -32,6 +32,7 @@ final class RecordCollector: @unchecked Sendable {
             drainRound()
             // A full queue leaves the buffers past their watermark, so poll would not wait: pause instead.
             if !queue.hasRoom { usleep(10_000) }
+            forwardStopSignal()
             var raw: Int32 = 0
             let waited = waitpid(child, &raw, WNOHANG)
             if waited == child {
@@ -43,6 +44,35 @@ final class RecordCollector: @unchecked Sendable {
         for sampler in samplers { try? sampler.disable() }
         drainRound()
         queue.finish()
+    }
+
+    /// When SIGINT or SIGTERM stopped the run (CLOCK_MONOTONIC ns), and the next escalation.
+    private var stoppedAt: Int?
+    private var escalation: [(signal: Int32, afterNanoseconds: Int)] = [(SIGTERM, 1_000_000_000), (SIGKILL, 3_000_000_000)]
+
+    /// SIGINT and SIGTERM are blocked (``SampleCommand`` blocks them before this
+    /// thread starts): taken here, they go to the command, and the run ends as
+    /// the command ends, with every record drained, the summary printed and the
+    /// perf.data file complete, as perf record does on Ctrl-C. A command that
+    /// ignores them gets SIGTERM a second later, then SIGKILL.
+    private func forwardStopSignal() {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        var zero = timespec(tv_sec: 0, tv_nsec: 0)
+        let signal = sigtimedwait(&set, nil, &zero)
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        let nanoseconds = now.tv_sec * 1_000_000_000 + now.tv_nsec
+        if signal > 0 {
+            kill(child, signal)
+            if stoppedAt == nil { stoppedAt = nanoseconds }
+        }
+        if let stoppedAt, let next = escalation.first, nanoseconds - stoppedAt >= next.afterNanoseconds {
+            kill(child, next.signal)
+            escalation.removeFirst()
+        }
     }
 
     /// One pass over every sampler: its records copied into one batch each.

@@ -154,6 +154,12 @@ struct SampleCommand: ParsableCommand {
         let spareCount = min(16, max(1, (32 << 20) / max(1, spareCapacity)))
         queue.prepareSpares(count: spareCount, capacity: spareCapacity)
         let collector = RecordCollector(samplers: opened.map(\.sampler), queue: queue, child: child.pid)
+        // Ctrl-C and SIGTERM are the reader's to take (it passes them on): blocked here before it starts.
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        sigaddset(&stopSignals, SIGINT)
+        sigaddset(&stopSignals, SIGTERM)
+        pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
         let reader: WorkerThread
         do {
             reader = try WorkerThread { collector.run() }

@@ -70,6 +70,22 @@ import Testing
         }
     }
 
+    /// Ctrl-C ends the run as perf record's does: the command gets the signal, the
+    /// summary is printed and the perf.data file is complete (perf reads it).
+    @Test func interruptEndsTheRunWithTheSummaryAndAWholeFile() throws {
+        let path = NSTemporaryDirectory() + "pmu-sample-sigint-\(getpid()).data"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let (result, seconds) = try CLI.runAndSignal(["sample", "-e", "cpu-clock", "-F", "100", "-o", path, "--", "/bin/sleep", "30"],
+                                                      signal: SIGINT, after: 0.5)
+        #expect(result.status == 130, "the command's death by SIGINT passes through: \(result.stderr)")
+        #expect(seconds < 10, "stopped in \(seconds) s")
+        #expect(result.stderr.contains("cpu-clock on software: "), "\(result.stderr)")
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/perf") {
+            let report = try CLI.run(["report", "--stats", "-i", path], executable: "/usr/bin/perf")
+            #expect(report.status == 0 && report.stdout.contains("COMM events:"), "\(report.stdout) \(report.stderr)")
+        }
+    }
+
     @Test func badArgumentsSayWhatToDo() throws {
         let both = try CLI.run(["sample", "-e", "cpu-clock", "-c", "10", "-F", "100", "--", "/bin/true"])
         #expect(both.status != 0 && both.stderr.contains("give one"))
