@@ -85,9 +85,11 @@ int32_t cpe_online_cpu_count(void);
 /// (EINVAL: no CPU of the mask can run it).
 int32_t cpe_thread_start_pinned(void *(*entry)(void *), void *context,
                                 const uint64_t *mask, uint64_t words, uint64_t *thread);
-/// Joins `thread`, waiting at most `nanoseconds`: 0, -ETIMEDOUT (still running), or -errno.
+/// Joins `thread`, waiting at most `nanoseconds` (CLOCK_MONOTONIC) for it to finish,
+/// then with a plain pthread_join, which the sanitizers see: 0, -ETIMEDOUT (still
+/// running; join again or detach), or -errno. After 0 the handle is gone.
 int32_t cpe_thread_join_within(uint64_t thread, uint64_t nanoseconds);
-/// Detaches `thread` (its resources go when it ends). 0, or -errno.
+/// Detaches `thread` (its resources go when it ends); the handle is gone. 0, or -errno.
 int32_t cpe_thread_detach(uint64_t thread);
 /// sched_getcpu(3): the CPU the calling thread runs on, or -errno.
 int32_t cpe_current_cpu(void);
