@@ -48,6 +48,8 @@ sanitize: deps
 BENCH_FLAGS ?=
 bench: deps
 	$(SWIFT) build $(SWIFT_FLAGS) -c release --product pmu-bench
+	@# pmu beside pmu-bench: the sample keep-up rows run it (next to perf record).
+	$(SWIFT) build $(SWIFT_FLAGS) -c release --product pmu
 	$$($(SWIFT) build $(SWIFT_FLAGS) -c release --show-bin-path)/pmu-bench $(BENCH_FLAGS) \
 		--json .build/pmu-bench.json --svg .build/pmu-bench.svg
 	@echo "JSON: $(CURDIR)/.build/pmu-bench.json"
@@ -64,6 +66,8 @@ bench: deps
 # row), then the gates' self-test and the instruction-count gate.
 bench-check: deps
 	$(SWIFT) build $(SWIFT_FLAGS) -c release --product pmu-bench
+	@# pmu beside pmu-bench: the sample keep-up rows run it (next to perf record).
+	$(SWIFT) build $(SWIFT_FLAGS) -c release --product pmu
 	$$($(SWIFT) build $(SWIFT_FLAGS) -c release --show-bin-path)/pmu-bench --quick --check \
 		--json .build/pmu-bench-ci.json
 	@# The gates must catch a regression: a read path slowed on purpose fails on time and

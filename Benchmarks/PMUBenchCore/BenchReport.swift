@@ -15,10 +15,13 @@ public struct BenchReport: Codable, Hashable, Sendable {
     public var ratios: [RatioRow]
     /// Every PMU or method that was asked for and could not be measured, with why.
     public var unavailable: [UnavailableRow]
+    /// `pmu sample` next to `perf record` on one tracepoint workload (``SampleKeepUpRow``);
+    /// nil when that part was not run (and in reports written before it existed).
+    public var sampleKeepUp: [SampleKeepUpRow]?
 
     public init(environment: BenchEnvironment, settings: BenchSettings, timer: [TimerRow] = [],
                 readLatency: [ReadLatencyRow] = [], exitLatency: [ExitLatencyRow] = [],
-                unavailable: [UnavailableRow] = []) {
+                unavailable: [UnavailableRow] = [], sampleKeepUp: [SampleKeepUpRow]? = nil) {
         self.schema = Self.schemaVersion
         self.environment = environment
         self.settings = settings
@@ -27,12 +30,14 @@ public struct BenchReport: Codable, Hashable, Sendable {
         self.exitLatency = exitLatency
         self.ratios = RatioRow.compute(readLatency: readLatency, exitLatency: exitLatency, timer: timer)
         self.unavailable = unavailable
+        self.sampleKeepUp = sampleKeepUp
     }
 
     enum CodingKeys: String, CodingKey {
         case schema, environment, settings, timer, ratios, unavailable
         case readLatency = "read_latency"
         case exitLatency = "exit_latency"
+        case sampleKeepUp = "sample_keepup"
     }
 }
 

@@ -2,6 +2,8 @@
 public enum BenchScope: String, CaseIterable, Sendable {
     case read
     case exits
+    /// `pmu sample` next to `perf record` on a tracepoint workload (``SampleKeepUpRow``).
+    case sampleKeepUp = "sample-keepup"
 
     /// Parses an `--only` value, naming the valid ones when it is wrong.
     public static func parse(_ text: String) -> Result<BenchScope, SelectionError> {

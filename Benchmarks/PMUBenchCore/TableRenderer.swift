@@ -15,9 +15,13 @@ public enum TableRenderer {
             out += "\n"
         }
         let settings = report.settings
-        out += "\(settings.repetitions) repetition\(settings.repetitions == 1 ? "" : "s") of \(settings.iterations / max(1, settings.repetitions)) samples"
-        out += " in blocks of \(settings.blockSize)" + (settings.batch > 1 ? ", \(settings.batch) reads per timed sample" : "")
-        out += "; Swift/C is the median of paired per-block ratios [bootstrap 95% CI]\n"
+        // Said of the latency rows; a run of the keep-up rows alone has none.
+        let latencyRows = !report.readLatency.isEmpty || !report.exitLatency.isEmpty || !report.unavailable.isEmpty
+        if latencyRows {
+            out += "\(settings.repetitions) repetition\(settings.repetitions == 1 ? "" : "s") of \(settings.iterations / max(1, settings.repetitions)) samples"
+            out += " in blocks of \(settings.blockSize)" + (settings.batch > 1 ? ", \(settings.batch) reads per timed sample" : "")
+            out += "; Swift/C is the median of paired per-block ratios [bootstrap 95% CI]\n"
+        }
         var pmus: [String] = []
         for name in report.readLatency.map(\.pmu) + report.exitLatency.map(\.pmu) + report.unavailable.map(\.pmu)
         where !pmus.contains(name) {
@@ -63,6 +67,50 @@ public enum TableRenderer {
             }
             out += alignLeft(rows)
         }
+        if let keepUp = report.sampleKeepUp, !keepUp.isEmpty { out += renderKeepUp(keepUp) }
+        return out
+    }
+
+    /// The sample keep-up rows: a summary per tool, then every step.
+    static func renderKeepUp(_ keepUp: [SampleKeepUpRow]) -> String {
+        var out = "\n== sample keep-up: \(keepUp[0].event) at period 1, default buffers, the same workload in the same run ==\n"
+        out += "  a measurement, not a gate (--check ignores it): it races, tool against kernel on a busy machine, so it moves from run to run\n"
+        var rows = [["tool", "highest loss-free rate", "CPU ms per 1e5 samples", "tool CPU ms: unpaced run, 0-call run", "slowdown (unpaced)"]]
+        var unavailable: [String] = []
+        for row in keepUp {
+            if let reason = row.unavailable {
+                unavailable.append("  \(row.tool): unavailable: \(reason)\n")
+                continue
+            }
+            let best: String
+            if let step = row.highestLossFree {
+                best = step.targetRate == nil ? "unpaced (\(SampleKeepUpStep.rate(step.achievedRate)))"
+                    : "\(step.rateLabel) (\(SampleKeepUpStep.rate(step.achievedRate)) reached)"
+            } else {
+                best = "none: lost at \(row.steps.first?.rateLabel ?? "the first step")"
+            }
+            let slowdown = row.unpaced?.slowdown.map { format($0) + "x" } ?? "n/a"
+            let raw = [row.unpaced?.toolCPUMicroseconds, row.fixedCPUMicroseconds]
+                .map { $0.map { format(Double($0) / 1000) } ?? "n/a" }.joined(separator: ", ")
+            rows.append([row.tool, best, row.cpuMillisecondsPer100k.map(format) ?? "n/a", raw, slowdown])
+        }
+        if rows.count > 1 { out += alignLeft(rows) }
+        let measured = keepUp.filter { $0.unavailable == nil && !$0.steps.isEmpty }
+        if let first = measured.first {
+            out += "  per step (N calls each): ok or the samples missing against N (lost: the tool's own count), workload wall time under the tool / alone\n"
+            var steps = [["tool"] + first.steps.map { "\($0.rateLabel) N=\($0.calls)" }]
+            for row in measured {
+                steps.append([row.tool] + row.steps.map { step in
+                    if let failure = step.failure { return "failed: \(failure)" }
+                    let missing = UInt64(step.calls) - min(UInt64(step.calls), step.samples ?? 0)
+                    let loss = step.lossFree ? "ok" : "missing \(missing) (lost \(step.lost ?? 0))"
+                    return loss + " " + (step.slowdown.map { format($0) + "x" } ?? "n/a")
+                })
+            }
+            out += alignLeft(steps)
+        }
+        for line in unavailable { out += line }
+        out += "  CPU: the tool's user+system time at the unpaced step (wait4 rusage less the workload's own getrusage), less its 0-call run (median of 3), per 1e5 samples received\n"
         return out
     }
 

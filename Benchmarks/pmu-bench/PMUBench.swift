@@ -32,7 +32,7 @@ struct Measure: ParsableCommand {
     @Option(name: .customLong("pmu"), help: "Measure only this PMU (repeatable); default: every PMU.")
     var pmus: [String] = []
 
-    @Option(help: "Measure only one part: read or exits.")
+    @Option(help: "Measure only one part: read, exits or sample-keepup (pmu sample next to perf record on a tracepoint workload).")
     var only: String?
 
     @Flag(help: "A short run (well under a minute): fewer samples.")
@@ -142,10 +142,10 @@ struct Measure: ParsableCommand {
         case .success(let names): selected = names
         case .failure(let error): throw ValidationError(error.description)
         }
-        let readPMUs = scope == .exits ? [] : allPMUs.filter { selected.contains($0.name) }
+        let readPMUs = scope == .exits || scope == .sampleKeepUp ? [] : allPMUs.filter { selected.contains($0.name) }
         let threadCPUs = (try? Affinity.current()) ?? CPUSet([0])
         var exitCPUs: [CPUSet] = []
-        if scope != .read {
+        if scope != .read && scope != .sampleKeepUp {
             for pmu in corePMUs where selected.contains(pmu.name) {
                 exitCPUs.append(pmu.cpus ?? threadCPUs)
             }
@@ -153,7 +153,9 @@ struct Measure: ParsableCommand {
                 exitCPUs.append(threadCPUs)
             }
         }
-        if readPMUs.isEmpty && exitCPUs.isEmpty {
+        // The keep-up rows trace syscalls:sys_enter_getppid: they go with the tracepoint PMU.
+        let keepUp = (scope == nil || scope == .sampleKeepUp) && selected.contains("tracepoint")
+        if readPMUs.isEmpty && exitCPUs.isEmpty && !keepUp {
             throw ValidationError("nothing to measure: --pmu \(pmus.joined(separator: ",")) with --only \(only ?? "") selects no PMU")
         }
         let cpuinfo = (try? fileSystem.readText("/proc/cpuinfo")) ?? ""
@@ -170,7 +172,7 @@ struct Measure: ParsableCommand {
             repetitions: 1, batch: batch, pmus: allPMUs, resolver: Resolver(pmus: allPMUs, tracefs: Tracefs(fileSystem: fileSystem)),
             flavour: KVMFlavour.current(fileSystem: fileSystem), progress: progress)
         var results = BenchRunner.Results()
-        runner.measureTimer(into: &results)
+        if scope != .sampleKeepUp { runner.measureTimer(into: &results) }
         var exitPMUs: [String] = []
         for repetition in 0..<repetitions {
             progress.step("repetition \(repetition + 1) of \(repetitions)")
@@ -188,11 +190,13 @@ struct Measure: ParsableCommand {
         results.readLatency = RepetitionMerge.reads(results.readLatency)
         results.exitLatency = RepetitionMerge.exits(results.exitLatency)
         results.unavailable = RepetitionMerge.unavailable(results.unavailable)
-        if corePMUs.isEmpty && scope != .exits && pmus.isEmpty {
+        if corePMUs.isEmpty && scope != .exits && scope != .sampleKeepUp && pmus.isEmpty {
             // Said through the library: what opening a hardware event here answers.
             results.unavailable.append(UnavailableRow(
                 pmu: "core", what: "hardware counter reads (cycles)", reason: hardwareUnavailableReason(inventory)))
         }
+        // Last, with the CPUs to itself: it runs other programs (pmu, perf) that need them.
+        let sampleKeepUp = keepUp ? SampleKeepUp(unpacedCalls: quick ? 100_000 : 1_000_000, progress: progress).measure() : nil
         progress.finish()
 
         var environment = EnvironmentProbe.probe(pmus: allPMUs, cpuinfo: cpuinfo, fileSystem: fileSystem)
@@ -203,7 +207,7 @@ struct Measure: ParsableCommand {
                 iterations: settings.iterations, blockSize: settings.blockSize, warmup: settings.warmup, quick: quick,
                 readPMUs: readPMUs.map(\.name), exitPMUs: exitPMUs, repetitions: repetitions, batch: batch),
             timer: results.timer, readLatency: results.readLatency, exitLatency: results.exitLatency,
-            unavailable: results.unavailable)
+            unavailable: results.unavailable, sampleKeepUp: sampleKeepUp)
 
         print(TableRenderer.render(report), terminator: "")
         if let json { try Data(report.jsonData()).write(to: URL(fileURLWithPath: json)) }
