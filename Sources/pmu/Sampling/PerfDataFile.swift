@@ -68,9 +68,10 @@ struct PerfDataFile {
         guard !pending.isEmpty else { return }
         if failure == nil {
             let written = pending.withUnsafeBytes { bytes -> Bool in
+                guard let base = bytes.baseAddress else { return true }
                 var offset = 0
                 while offset < bytes.count {
-                    let result = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                    let result = write(descriptor, base + offset, bytes.count - offset)
                     if result < 0 {
                         if errno == EINTR { continue }
                         return false

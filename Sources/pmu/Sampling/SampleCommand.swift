@@ -223,6 +223,10 @@ struct SampleCommand: ParsableCommand {
             if finished { break }
         }
         reader.join()
+        if collector.roundsWithoutRoom > 0 {
+            printError("the formatter fell behind: \(collector.roundsWithoutRoom) times \(Self.queueLimit >> 20) MiB of records waited,"
+                + " and the kernel counted what it could not write as lost (use -o FILE, or write to a faster place)")
+        }
 
         // The kernel's side, read once the workload is gone: its lost count and the count alongside.
         for index in opened.indices {
