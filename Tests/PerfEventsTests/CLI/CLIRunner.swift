@@ -120,12 +120,7 @@ enum CLI {
     static var paranoid: Int? { read("/proc/sys/kernel/perf_event_paranoid").flatMap { Int($0) } }
 
     /// A C program that calls getppid(2) exactly N times (argv[1]) and exits with argv[2].
-    static let getppidProgram: String = {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pmu-cli-tests-\(getpid())")
-        try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let source = directory.appendingPathComponent("getppid.c")
-        let binary = directory.appendingPathComponent("getppid")
-        try? """
+    static let getppidProgram: String = compile("getppid", """
             #include <stdlib.h>
             #include <unistd.h>
             #include <sys/syscall.h>
@@ -134,10 +129,19 @@ enum CLI {
                 for (long i = 0; i < n; i++) syscall(SYS_getppid);
                 return argc > 2 ? atoi(argv[2]) : 0;
             }
-            """.write(to: source, atomically: true, encoding: .utf8)
-        _ = try? run(["-O1", "-o", binary.path, source.path], executable: "/usr/bin/cc")
+            """)
+
+    /// Compiles C `source` into this test run's temporary directory as `name`
+    /// (with `flags`, e.g. -pthread), once per program; returns the binary's path.
+    static func compile(_ name: String, _ source: String, flags: [String] = []) -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pmu-cli-tests-\(getpid())")
+        try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let file = directory.appendingPathComponent(name + ".c")
+        let binary = directory.appendingPathComponent(name)
+        try? source.write(to: file, atomically: true, encoding: .utf8)
+        _ = try? run(["-O1"] + flags + ["-o", binary.path, file.path], executable: "/usr/bin/cc")
         return binary.path
-    }()
+    }
 
     /// The content of a sysfs/tracefs file, trimmed.
     static func read(_ path: String) -> String? {

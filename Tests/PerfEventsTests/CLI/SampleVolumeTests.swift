@@ -152,12 +152,7 @@ import Testing
     }
 
     /// Two threads spinning for argv[1] seconds; prints the process's CPU time (ns) on stderr.
-    static let busyThreadsProgram: String = {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pmu-cli-tests-\(getpid())")
-        try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let source = directory.appendingPathComponent("busy-threads.c")
-        let binary = directory.appendingPathComponent("busy-threads")
-        try? """
+    static let busyThreadsProgram: String = CLI.compile("busy-threads", """
             #include <pthread.h>
             #include <stdio.h>
             #include <stdlib.h>
@@ -181,8 +176,5 @@ import Testing
                 fprintf(stderr, "cpu_ns=%lld\\n", (long long)cpu.tv_sec * 1000000000LL + cpu.tv_nsec);
                 return 0;
             }
-            """.write(to: source, atomically: true, encoding: .utf8)
-        _ = try? CLI.run(["-O1", "-pthread", "-o", binary.path, source.path], executable: "/usr/bin/cc")
-        return binary.path
-    }()
+            """, flags: ["-pthread"])
 }
