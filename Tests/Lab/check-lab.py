@@ -30,8 +30,18 @@ PERF_COUNT_HW_CPU_CYCLES = 0
 # Upstream release that added each VCPU PMU attribute (KVM_HAS_DEVICE_ATTR must agree).
 FEATURE_SINCE = {'irq': (4, 6), 'init': (4, 6), 'filter': (5, 11), 'set_pmu': (5, 18), 'set_nr_counters': (6, 16)}
 # Attributes a distribution kernel may carry before the upstream release (Debian's 5.10
-# answers FILTER=yes): reported, not judged; the runner's filter check follows the kernel's answer.
+# answers FILTER=yes). From the upstream release on they are required like any other;
+# before it, a "yes" must be true: the filter scenario (filter.denied-event-reads-zero-
+# others-count) then runs and must filter, so the library's answer is checked by what KVM does.
 BACKPORTED = {'filter'}
+# The VCPU moved to the other cluster without SET_PMU (before 5.18): KVM's guest PMU
+# backs onto the home cluster's host PMU, which does not count on the other CPUs, so
+# the guest's counters must stay near zero there. The bound: 1% of what one round
+# counts at home (about 40,000), at least 16 (the emulated PMU's own jitter is +1).
+MOVED_WITHOUT_SET_PMU_FRACTION = 0.01
+MOVED_WITHOUT_SET_PMU_FLOOR = 16
+# perf_user_access (user-space reads of arm64 PMU counters with mrs) came in 5.17.
+USER_ACCESS_SINCE = (5, 17)
 # Guest counts (from its enable to its read) against the host's exclude_host counts of
 # the whole run on the VCPU thread: the host sees a little more (the guest's set-up,
 # the report stores, the interrupt handler), never less.
@@ -223,6 +233,8 @@ class Checker:
         self.check('kvmerror.unknown-type-enxio', self.enxio)
         self.check('deadline.spin-returns-within-twice-the-limit', self.deadline)
         self.check('compare.core-pmus', self.compare_core_pmus)
+        for pmu in (little, big):
+            self.check(f'userread.{pmu["name"]}.mrs-where-the-kernel-allows', lambda pmu=pmu: self.user_space_read(pmu))
         for tag, pmu, other in (('a53', little, big), ('a72', big, little)):
             self.check(f'sample.{tag}.own-type-samples-on-its-cpus', lambda: self.sampled(pmu))
             self.check(f'sample.{tag}.other-pmu-never-fires', lambda: self.not_sampled(pmu, other))
@@ -501,11 +513,16 @@ class Checker:
         """KVM_HAS_DEVICE_ATTR against the release each attribute came with upstream."""
         release = self.release()
         problems = []
+        for attribute in FEATURE_SINCE:
+            # The library's answer against KVM_HAS_DEVICE_ATTR asked by the runner without it.
+            library, raw = self.features().get(attribute), self.features().get(f'raw_{attribute}')
+            if library != raw:
+                problems.append(f"{attribute}: the library says {library}, KVM_HAS_DEVICE_ATTR says {raw}")
         for attribute, since in FEATURE_SINCE.items():
             expected = 'yes' if release >= since else 'no'
-            if attribute in BACKPORTED and self.features().get(attribute) != expected:
-                print(f"note: {release[0]}.{release[1]} says {attribute}={self.features().get(attribute)}"
-                      f" (upstream added it in {since[0]}.{since[1]}; this distribution kernel has it earlier)")
+            if attribute in BACKPORTED and release < since and self.features().get(attribute) == 'yes':
+                print(f"note: {release[0]}.{release[1]} says {attribute}=yes (upstream added it in"
+                      f" {since[0]}.{since[1]}; this distribution kernel has it earlier: its scenario must work)")
                 continue
             if self.features().get(attribute) != expected:
                 problems.append(f"{attribute}={self.features().get(attribute)} on {release[0]}.{release[1]},"
@@ -568,8 +585,14 @@ class Checker:
                 return f"moved to {moved['thread_cpus']} without SET_PMU the guest ended with {moved['kind']}"
             if not cpulist(moved['thread_cpus']) <= cpulist(other['cpus']):
                 return f"the moved phase ran on {moved['thread_cpus']}, not on {other['name']}'s CPUs"
+            bound = max(MOVED_WITHOUT_SET_PMU_FLOOR,
+                        int(MOVED_WITHOUT_SET_PMU_FRACTION * min(int(home['cycles_delta']), int(home['inst_delta']))))
+            for name, key in (('PMCCNTR', 'cycles_delta'), ('INST_RETIRED', 'inst_delta')):
+                if int(moved[key]) > bound:
+                    return (f"moved to {other['name']} without SET_PMU the guest's {name} rose by {moved[key]}"
+                            f" (bound {bound}): the home PMU does not count on the other cluster's CPUs")
             print(f"note: {self.kernel}: VCPU moved to {other['name']} mid-run: guest PMCCNTR +{moved['cycles_delta']},"
-                  f" INST_RETIRED +{moved['inst_delta']} in one round (at home: +{home['cycles_delta']},"
+                  f" INST_RETIRED +{moved['inst_delta']} in one round, within {bound} (at home: +{home['cycles_delta']},"
                   f" +{home['inst_delta']})")
         if back['kind'] != 'mmio' or int(back['cycles_delta']) <= 0:
             return f"moved back the guest did not count: {back}"
@@ -589,6 +612,31 @@ class Checker:
                 return 'after recovery the guest counter did not rise'
         elif 'recovered_cpu' in r:
             return 'a kernel without SET_PMU has no CPU_UNSUPPORTED exit, yet the helper recovered one'
+        else:
+            home = self.migration_phase('home')
+            bound = max(MOVED_WITHOUT_SET_PMU_FLOOR,
+                        int(MOVED_WITHOUT_SET_PMU_FRACTION * min(int(home['cycles_delta']), int(home['inst_delta']))))
+            if int(r['cycles_delta']) > bound or int(r.get('inst_delta', '0')) > bound:
+                return (f"moved again without SET_PMU the guest counted PMCCNTR +{r['cycles_delta']},"
+                        f" INST_RETIRED +{r.get('inst_delta')} (bound {bound})")
+        return None
+
+    def user_space_read(self, pmu):
+        """mrs through the mmap page where the kernel allows it (5.17+), checked against read(2)."""
+        u = self.one('userread', pmu=pmu['name'])
+        if self.release() >= USER_ACCESS_SINCE:
+            if u['method'] != 'user-space':
+                return (f"{pmu['name']}: the user-space read fell back ({u.get('fallback')}) on a kernel with"
+                        f" perf_user_access (now {u.get('perf_user_access')})")
+            if u['ordered'] != '1':
+                return f"{pmu['name']}: user-space value {u['value']} then read(2) {u['then_read']}: not 0 < value <= read"
+            return None
+        if u['method'] == 'user-space':
+            return f"{pmu['name']}: a user-space read on a kernel before perf_user_access ({self.kernel})"
+        if not u.get('fallback'):
+            return f"{pmu['name']}: fell back to read(2) without saying why"
+        print(f"note: {self.kernel}: user-space read on {pmu['name']} unavailable: {u['fallback']}"
+              f" (perf_user_access came in {USER_ACCESS_SINCE[0]}.{USER_ACCESS_SINCE[1]}); read(2) gave {u['then_read']}")
         return None
 
     # --------------------------------------------------------- SET_PMU order

@@ -107,19 +107,8 @@ struct Bench {
             options.userSpaceReads = true
             let counter = try Counter(userCycles, options: options)
             try counter.enable()
+            // The `userread` fact (method, value against read(2)) is UserSpaceRead.swift's, in every run.
             let first = try counter.readInUserSpace()
-            let check = try counter.read()
-            var fields: [(String, String)] = [("pmu", pmu.name), ("event", userCycles.label),
-                                              ("config1", Out.hex(userCycles.attributes.config1))]
-            switch first.method {
-            case .userSpace:
-                fields += [("method", "user-space")]
-            case .systemCall(let why):
-                fields += [("method", "system-call"), ("fallback", why.token)]
-            }
-            let ordered = first.value.raw > 0 && first.value.raw <= check.raw
-            fields += [("value", "\(first.value.raw)"), ("then_read", "\(check.raw)"), ("ordered", ordered ? "1" : "0")]
-            Out.fact("userread", fields)
             var inUserSpace = 0
             let samples = timed {
                 guard let reading = try? counter.readInUserSpace() else { return false }

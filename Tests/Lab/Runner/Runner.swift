@@ -32,6 +32,7 @@ struct Runner {
         lab.showUnknownType()
         lab.showDeadline()
         lab.showCorePMUComparison()
+        lab.showUserSpaceReads()
         if PMUDiscovery.processEnvironment("LAB_BENCH").map({ !$0.isEmpty && $0 != "0" }) ?? false {
             Bench(lab: lab).run()
         }
