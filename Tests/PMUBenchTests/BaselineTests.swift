@@ -8,13 +8,13 @@ private func temporaryFile(_ contents: String) throws -> String {
     return path
 }
 
-@Test(.timeLimit(.minutes(1))) func aReportSurvivesAJSONRoundTrip() throws {
+@Test(.timeLimit(.minutes(5))) func aReportSurvivesAJSONRoundTrip() throws {
     let report = ReportFixtures.report()
     let decoded = try Baseline.decode(report.jsonData(), path: "memory")
     #expect(decoded == report)
 }
 
-@Test(.timeLimit(.minutes(1))) func theJSONUsesTheDocumentedKeys() throws {
+@Test(.timeLimit(.minutes(5))) func theJSONUsesTheDocumentedKeys() throws {
     let text = String(decoding: try ReportFixtures.report().jsonData(), as: UTF8.self)
     for key in ["\"schema\" : \"pmu-bench/2\"", "\"read_latency\"", "\"exit_latency\"", "\"unavailable\"",
                 "\"exits_by_tracepoint\"", "\"p999\"", "\"implementation\" : \"syscall-floor\"",
@@ -24,7 +24,7 @@ private func temporaryFile(_ contents: String) throws -> String {
     }
 }
 
-@Test(.timeLimit(.minutes(1))) func anUnreadableBaselineSaysWhichFile() {
+@Test(.timeLimit(.minutes(5))) func anUnreadableBaselineSaysWhichFile() {
     #expect(throws: BaselineError.self) { try Baseline.load("/nonexistent/dir/base.json") }
     do {
         _ = try Baseline.load("/nonexistent/dir/base.json")
@@ -38,7 +38,7 @@ private func temporaryFile(_ contents: String) throws -> String {
     }
 }
 
-@Test(.timeLimit(.minutes(1))) func aFileThatIsNotJSONIsRejected() throws {
+@Test(.timeLimit(.minutes(5))) func aFileThatIsNotJSONIsRejected() throws {
     let path = try temporaryFile("this is not json")
     defer { try? FileManager.default.removeItem(atPath: path) }
     do {
@@ -52,7 +52,7 @@ private func temporaryFile(_ contents: String) throws -> String {
     }
 }
 
-@Test(.timeLimit(.minutes(1))) func aReportOfAnotherSchemaIsRejectedByName() throws {
+@Test(.timeLimit(.minutes(5))) func aReportOfAnotherSchemaIsRejectedByName() throws {
     let path = try temporaryFile(#"{"schema": "pmu-bench/0", "rows": []}"#)
     defer { try? FileManager.default.removeItem(atPath: path) }
     do {
@@ -64,13 +64,13 @@ private func temporaryFile(_ contents: String) throws -> String {
     }
 }
 
-@Test(.timeLimit(.minutes(1))) func aJSONObjectWithoutSchemaIsRejected() throws {
+@Test(.timeLimit(.minutes(5))) func aJSONObjectWithoutSchemaIsRejected() throws {
     #expect(throws: BaselineError.notAReport(path: "x", reason: "no \"schema\" key")) {
         try Baseline.decode(Data(#"{"read_latency": []}"#.utf8), path: "x")
     }
 }
 
-@Test(.timeLimit(.minutes(1))) func theRightSchemaWithMissingFieldsNamesTheField() {
+@Test(.timeLimit(.minutes(5))) func theRightSchemaWithMissingFieldsNamesTheField() {
     do {
         _ = try Baseline.decode(Data(#"{"schema": "pmu-bench/2"}"#.utf8), path: "x")
         Issue.record("accepted an empty report")
@@ -83,7 +83,7 @@ private func temporaryFile(_ contents: String) throws -> String {
     }
 }
 
-@Test(.timeLimit(.minutes(1))) func aRatioRegressionBeyondTheLimitIsReported() {
+@Test(.timeLimit(.minutes(5))) func aRatioRegressionBeyondTheLimitIsReported() {
     let baseline = ReportFixtures.report(swiftP50: 500, cP50: 500, floorP50: 100)
     let worse = ReportFixtures.report(swiftP50: 560, cP50: 500, floorP50: 100)
     let lines = Baseline.regressions(current: worse, baseline: baseline, maximumRegressionPercent: 10)
@@ -92,7 +92,7 @@ private func temporaryFile(_ contents: String) throws -> String {
     #expect(Baseline.regressions(current: worse, baseline: baseline, maximumRegressionPercent: 15) == [])
 }
 
-@Test(.timeLimit(.minutes(1))) func absoluteSlowdownsWithTheSameRatioAreNotRegressions() {
+@Test(.timeLimit(.minutes(5))) func absoluteSlowdownsWithTheSameRatioAreNotRegressions() {
     let baseline = ReportFixtures.report(swiftP50: 500, cP50: 500, floorP50: 100)
     let slowerMachine = ReportFixtures.report(swiftP50: 1000, cP50: 1000, floorP50: 200)
     #expect(Baseline.regressions(current: slowerMachine, baseline: baseline, maximumRegressionPercent: 1) == [])

@@ -6,7 +6,7 @@ import Testing
 /// The sampling rows' two decoders read the same bytes the same way: the Swift
 /// loop's sum (RecordFraming + RecordDecoder + Sample.fields) equals the C
 /// reference's, over samples, a record of another type and a sample that wraps.
-@Test(.timeLimit(.minutes(1))) func theSwiftAndCDecodersAgreeOnTheSameBytes() throws {
+@Test(.timeLimit(.minutes(5))) func theSwiftAndCDecodersAgreeOnTheSameBytes() throws {
     let type = BenchRunner.benchSampleType
     // identifier, ip, pid|tid, time, id, cpu|res, period: 7 words after the header.
     func sample(_ n: UInt64) -> [UInt8] {

@@ -16,7 +16,7 @@ private final class FakeLoop {
     }
 }
 
-@Test(.timeLimit(.minutes(1))) func implementationsAlternateInBlocksAfterAWarmup() {
+@Test(.timeLimit(.minutes(5))) func implementationsAlternateInBlocksAfterAWarmup() {
     let fake = FakeLoop()
     let interleaver = Interleaver(blockSize: 100, iterations: 250, warmup: 150)
     let outcomes = interleaver.run([(.swift, fake.loop("s", latency: 500)), (.c, fake.loop("c", latency: 490))])
@@ -28,7 +28,7 @@ private final class FakeLoop {
     #expect(outcomes[.c]?.recorder.summary?.p50 == 490)
 }
 
-@Test(.timeLimit(.minutes(1))) func theHookIsCreditedToTheBlockThatRan() {
+@Test(.timeLimit(.minutes(5))) func theHookIsCreditedToTheBlockThatRan() {
     let fake = FakeLoop()
     var events: UInt64 = 0
     let swift: SampleLoop = { samples in events += UInt64(samples.count); return fake.loop("s", latency: 1)(samples) }
@@ -39,7 +39,7 @@ private final class FakeLoop {
     #expect(outcomes[.c]?.hookTotal == 60)
 }
 
-@Test(.timeLimit(.minutes(1))) func aFailingLoopStopsAndKeepsItsCode() {
+@Test(.timeLimit(.minutes(5))) func aFailingLoopStopsAndKeepsItsCode() {
     let fake = FakeLoop()
     let outcomes = Interleaver(blockSize: 10, iterations: 50, warmup: 0)
         .run([(.swift, fake.loop("s", latency: 1)), (.c, fake.loop("c", latency: 1, failAfterBlocks: 2))])
@@ -50,7 +50,7 @@ private final class FakeLoop {
     #expect(describeFailure(1002).contains("exit reason 2"))
 }
 
-@Test(.timeLimit(.minutes(1))) func theSwiftTimedLoopFillsEverySample() {
+@Test(.timeLimit(.minutes(5))) func theSwiftTimedLoopFillsEverySample() {
     let samples = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: 64)
     defer { samples.deallocate() }
     samples.initialize(repeating: .max)
@@ -61,7 +61,7 @@ private final class FakeLoop {
     #expect(timeEach(samples) { -22 } == -22)
 }
 
-@Test(.timeLimit(.minutes(1))) func everyHookIsCreditedToTheBlockThatRan() {
+@Test(.timeLimit(.minutes(5))) func everyHookIsCreditedToTheBlockThatRan() {
     let fake = FakeLoop()
     var first: UInt64 = 0
     var second: UInt64 = 0

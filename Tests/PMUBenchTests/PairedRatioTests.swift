@@ -26,7 +26,7 @@ struct PairedRatioTests {
         return (swift, c)
     }
 
-    @Test(.timeLimit(.minutes(1))) func thePairedRatioFindsTheSlowdownThroughTheDrift() throws {
+    @Test(.timeLimit(.minutes(5))) func thePairedRatioFindsTheSlowdownThroughTheDrift() throws {
         let (swift, c) = Self.blocks(slowdown: 1.05)
         let estimate = try #require(PairedRatio.estimate(PairedRatio.blockRatios(swift, c)))
         #expect(abs(estimate.value - 1.05) < 0.01)
@@ -37,20 +37,20 @@ struct PairedRatioTests {
         #expect(PairedRatio.estimate(PairedRatio.blockRatios(swift, c)) == estimate)
     }
 
-    @Test(.timeLimit(.minutes(1))) func blocksArePairedByPositionAndZeroDenominatorsSkipped() {
+    @Test(.timeLimit(.minutes(5))) func blocksArePairedByPositionAndZeroDenominatorsSkipped() {
         let ratios = PairedRatio.blockRatios([[110, 220, 330]], [[100, 0, 300]])
         #expect(ratios == [[1.1, 1.1]])
         #expect(PairedRatio.estimate([]) == nil)
         #expect(PairedRatio.estimate([[]]) == nil)
     }
 
-    @Test(.timeLimit(.minutes(1))) func theMedianOfABlock() {
+    @Test(.timeLimit(.minutes(5))) func theMedianOfABlock() {
         [5, 1, 9, 3].withUnsafeBufferPointer { #expect(PairedRatio.blockMedian($0) == 5) }
         [UInt64]().withUnsafeBufferPointer { #expect(PairedRatio.blockMedian($0) == 0) }
         #expect(PairedRatio.median([1, 2, 3, 4]) == 2.5)
     }
 
-    @Test(.timeLimit(.minutes(1))) func theUTestSeparatesShiftedSamplesAndNotIdenticalOnes() throws {
+    @Test(.timeLimit(.minutes(5))) func theUTestSeparatesShiftedSamplesAndNotIdenticalOnes() throws {
         let a = (0..<30).map { 1.00 + Double($0 % 10) / 1000 }
         let b = (0..<30).map { 1.05 + Double($0 % 10) / 1000 }
         let shifted = try #require(MannWhitney.pValue(a, b))
@@ -82,7 +82,7 @@ struct PairedRatioTests {
         return base
     }
 
-    @Test(.timeLimit(.minutes(1))) func theGateFailsOnlyWhenTheWholeIntervalIsOverTheLimit() throws {
+    @Test(.timeLimit(.minutes(5))) func theGateFailsOnlyWhenTheWholeIntervalIsOverTheLimit() throws {
         let gate = Gate(maximumSwiftOverC: 1.10)
         #expect(gate.failures(in: Self.report(slowdown: 1.05)).isEmpty)
         let slow = gate.failures(in: Self.report(slowdown: 1.15))
@@ -93,7 +93,7 @@ struct PairedRatioTests {
         #expect(borderline.low <= 1.10 || gate.failures(in: Self.report(slowdown: 1.10)).count == 1)
     }
 
-    @Test(.timeLimit(.minutes(1))) func theBaselineComparisonSaysImprovedRegressedOrUnchanged() throws {
+    @Test(.timeLimit(.minutes(5))) func theBaselineComparisonSaysImprovedRegressedOrUnchanged() throws {
         let baseline = Self.report(slowdown: 1.02)
         let same = Baseline.compare(current: Self.report(slowdown: 1.02, noise: 99), baseline: baseline).filter { $0.key.hasPrefix("read") }
         #expect(same.map(\.verdict) == [.unchanged])
@@ -111,7 +111,7 @@ struct PairedRatioTests {
         #expect(text.contains("regressed"))
     }
 
-    @Test(.timeLimit(.minutes(1))) func theTimerCorrectedRatioTakesTheClockOutOfBothSides() throws {
+    @Test(.timeLimit(.minutes(5))) func theTimerCorrectedRatioTakesTheClockOutOfBothSides() throws {
         let ratio = try #require(ReportFixtures.report(swiftP50: 520, cP50: 500).ratios.first)
         // (520 - 20) / (500 - 20)
         #expect(abs((ratio.swiftOverCTimerCorrected ?? 0) - 500.0 / 480.0) < 1e-9)
@@ -120,7 +120,7 @@ struct PairedRatioTests {
 }
 
 /// The same method on two core PMUs, side by side with the ratio and its interval.
-@Test(.timeLimit(.minutes(1))) func clustersAreComparedSideBySide() throws {
+@Test(.timeLimit(.minutes(5))) func clustersAreComparedSideBySide() throws {
     var environment = ReportFixtures.environment
     environment.pmus = [PMUDescription(name: "armv8_cortex_a53", type: 8, kind: "core", cpus: "0-1"),
                         PMUDescription(name: "armv8_cortex_a72", type: 9, kind: "core", cpus: "2-3")]
@@ -147,7 +147,7 @@ struct PairedRatioTests {
 }
 
 /// Repetitions of one row become one row: histograms added, block medians kept per repetition.
-@Test(.timeLimit(.minutes(1))) func repetitionsMergeIntoOneRow() throws {
+@Test(.timeLimit(.minutes(5))) func repetitionsMergeIntoOneRow() throws {
     var recorder = LatencyRecorder()
     (0..<100).map { UInt64(500 + $0) }.withUnsafeBufferPointer { recorder.record($0) }
     var other = LatencyRecorder()

@@ -19,7 +19,7 @@ var x86KVMUsable: Bool {
 
 /// Read rows for every PMU this machine has (software, tracepoint, msr,
 /// breakpoint here), each Swift next to a C reference on the same descriptor.
-@Test(.timeLimit(.minutes(1))) func readRowsExistForEveryCountablePMU() throws {
+@Test(.timeLimit(.minutes(5))) func readRowsExistForEveryCountablePMU() throws {
     let (pmus, resolver) = try liveResolver()
     let runner = BenchRunner(interleaver: Interleaver(blockSize: 50, iterations: 100, warmup: 10), pmus: pmus,
                              resolver: resolver, flavour: KVMFlavour(kind: .unknown, cpuVendor: ""),
@@ -44,7 +44,7 @@ var x86KVMUsable: Bool {
 /// A short real run of every x86 exit kind: the benchmark's exit count equals
 /// the kvm tracepoint's, user-space round trips equal kvm_userspace_exit, and
 /// what cannot be measured says why.
-@Test(.timeLimit(.minutes(1)), .enabled(if: x86KVMUsable, "needs /dev/kvm on an x86_64 host (x86 guests)"))
+@Test(.timeLimit(.minutes(5)), .enabled(if: x86KVMUsable, "needs /dev/kvm on an x86_64 host (x86 guests)"))
 func exitRowsAgreeWithTheKernelsTracepoints() throws {
     let (pmus, resolver) = try liveResolver()
     let runner = BenchRunner(interleaver: Interleaver(blockSize: 100, iterations: 300, warmup: 20), pmus: pmus,
@@ -90,7 +90,7 @@ func exitRowsAgreeWithTheKernelsTracepoints() throws {
 
 /// Core PMU events come from the Resolver: one core PMU gets the legacy ids,
 /// a hybrid machine the extended type of each PMU, and the type check agrees with discovery.
-@Test(.timeLimit(.minutes(1))) func corePMUEventsUseTheExtendedTypeOnHybridMachines() throws {
+@Test(.timeLimit(.minutes(5))) func corePMUEventsUseTheExtendedTypeOnHybridMachines() throws {
     let big = PMU(name: "cpu_core", type: 8, kind: .core, cpus: CPUSet([0, 1]))
     let little = PMU(name: "cpu_atom", type: 10, kind: .core, cpus: CPUSet([2, 3]))
     let hybrid = Resolver(pmus: [big, little], tracefs: Tracefs(root: "/nonexistent"), libpfm: nil)
@@ -109,7 +109,7 @@ func exitRowsAgreeWithTheKernelsTracepoints() throws {
 }
 
 /// Watchpoints on the bench's own words, resolved from `mem:ADDR/8:w`.
-@Test(.timeLimit(.minutes(1))) func breakpointEventsWatchTheBenchsWords() throws {
+@Test(.timeLimit(.minutes(5))) func breakpointEventsWatchTheBenchsWords() throws {
     let breakpoint = PMU(name: "breakpoint", type: LegacyType.breakpoint, kind: .breakpoint)
     let resolver = Resolver(pmus: [breakpoint], tracefs: Tracefs(root: "/nonexistent"), libpfm: nil)
     let events = try EventCatalog.events(for: breakpoint, resolver: resolver).get()
@@ -127,7 +127,7 @@ func exitRowsAgreeWithTheKernelsTracepoints() throws {
 /// The other vendor's hypercall instruction (VMCALL on AMD, VMMCALL on Intel) is
 /// what hung the benchmark on a host where the guest never exited: the probe
 /// must come back within twice its limit, and a refusal must say what happened.
-@Test(.enabled(if: x86KVMUsable, "needs /dev/kvm on an x86_64 host (x86 guests)"), .timeLimit(.minutes(1)))
+@Test(.enabled(if: x86KVMUsable, "needs /dev/kvm on an x86_64 host (x86 guests)"), .timeLimit(.minutes(5)))
 func wrongVendorHypercallProbeComesBackBounded() throws {
     let (_, resolver) = try liveResolver()
     let flavour = KVMFlavour.current()
