@@ -12,15 +12,19 @@ deps:
 build: deps
 	$(SWIFT) build $(SWIFT_FLAGS)
 
+# Suites that need the machine or the process to themselves, run after the others: the sampling
+# volume tests race the kernel for CPU (a reader must empty a ring buffer before it fills, as
+# perf record must), the soak and KVM leak checks count every descriptor and page of the process.
+ALONE_SUITES = SampleVolumeTests|SoakTests|KVMLeakTests
+LEAK_SUITES = SoakTests|KVMLeakTests
+
 test: deps
 	$(SWIFT) build $(SWIFT_FLAGS) --build-tests
 	@# The log is kept in .build/test.log; the slowest suites are printed even when a test
 	@# fails, and the recipe keeps swift test's exit status (pipefail: not tee's).
-	bash -c 'set -o pipefail; $(SWIFT) test $(SWIFT_FLAGS) --skip-build --skip SampleVolumeTests 2>&1 | tee .build/test.log; status=$$?; \
+	bash -c 'set -o pipefail; $(SWIFT) test $(SWIFT_FLAGS) --skip-build --skip "$(ALONE_SUITES)" 2>&1 | tee .build/test.log; status=$$?; \
 		.ci/slowest-suites.sh .build/test.log 10 || true; exit $$status'
-	@# The sampling volume tests race the kernel for CPU (a reader must empty a ring buffer before
-	@# it fills), so they run with the machine to themselves, as perf record would be run.
-	bash -c 'set -o pipefail; $(SWIFT) test $(SWIFT_FLAGS) --skip-build --filter SampleVolumeTests 2>&1 | tee .build/test-volume.log'
+	bash -c 'set -o pipefail; $(SWIFT) test $(SWIFT_FLAGS) --skip-build --filter "$(ALONE_SUITES)" 2>&1 | tee .build/test-alone.log'
 	@# The lab's runner build is the Embedded Swift compile of PerfEvents, KVM and
 	@# KVMGuestPrograms for aarch64 (.ci/embedded-build.sh): not run a second time here.
 	@# The lab is single-threaded (swiftc -wmo, then QEMU with -icount), so the fuzz smoke
@@ -36,13 +40,18 @@ fuzz: deps
 fuzz-smoke: deps
 	@.ci/fuzz.sh --smoke
 
-# The whole suite under AddressSanitizer, then ThreadSanitizer (own scratch paths).
+# The whole suite under AddressSanitizer, then ThreadSanitizer (own scratch paths), the leak
+# checks alone after the rest; not the sampling volume tests (a sanitized reader is too slow to
+# race the kernel: what they measure is speed, which the sanitizers change).
 sanitize: deps
 	$(SWIFT) build $(SWIFT_FLAGS) --build-tests --sanitize=address --scratch-path .build-asan
 	LSAN_OPTIONS=suppressions=$(CURDIR)/.ci/lsan.supp \
-		$(SWIFT) test $(SWIFT_FLAGS) --skip-build --sanitize=address --scratch-path .build-asan --skip SampleVolumeTests
+		$(SWIFT) test $(SWIFT_FLAGS) --skip-build --sanitize=address --scratch-path .build-asan --skip "$(ALONE_SUITES)"
+	LSAN_OPTIONS=suppressions=$(CURDIR)/.ci/lsan.supp \
+		$(SWIFT) test $(SWIFT_FLAGS) --skip-build --sanitize=address --scratch-path .build-asan --filter "$(LEAK_SUITES)"
 	$(SWIFT) build $(SWIFT_FLAGS) --build-tests --sanitize=thread --scratch-path .build-tsan
-	$(SWIFT) test $(SWIFT_FLAGS) --skip-build --sanitize=thread --scratch-path .build-tsan --skip SampleVolumeTests
+	$(SWIFT) test $(SWIFT_FLAGS) --skip-build --sanitize=thread --scratch-path .build-tsan --skip "$(ALONE_SUITES)"
+	$(SWIFT) test $(SWIFT_FLAGS) --skip-build --sanitize=thread --scratch-path .build-tsan --filter "$(LEAK_SUITES)"
 
 # Release build; the run writes the JSON report and the SVG chart under .build/.
 BENCH_FLAGS ?=

@@ -74,7 +74,7 @@ enum CLI {
     /// `readyFile` exists, when given; it is waited for 20 s at most), and returns what it
     /// printed and how long it took in all.
     static func runAndSignal(_ arguments: [String], signal: Int32, after seconds: Double,
-                             readyFile: String? = nil) throws -> (CLIResult, Double) {
+                             readyFile: String? = nil, whenBlocked: Bool = false) throws -> (CLIResult, Double) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CLI.pmu)
         process.arguments = arguments
@@ -86,6 +86,14 @@ enum CLI {
         if let readyFile {
             let limit = Date().addingTimeInterval(20)
             while !FileManager.default.fileExists(atPath: readyFile) && Date() < limit && process.isRunning {
+                Thread.sleep(forTimeInterval: 0.01)
+            }
+        }
+        if whenBlocked {
+            // Ready once pmu blocks the signal to take it itself: /proc/PID/status's SigBlk mask
+            // has its bit (20 s at most); a signal sent before would kill pmu before it prints.
+            let limit = Date().addingTimeInterval(20)
+            while !signalBlocked(process.processIdentifier, signal) && Date() < limit && process.isRunning {
                 Thread.sleep(forTimeInterval: 0.01)
             }
         }
@@ -141,6 +149,15 @@ enum CLI {
         try? source.write(to: file, atomically: true, encoding: .utf8)
         _ = try? run(["-O1"] + flags + ["-o", binary.path, file.path], executable: "/usr/bin/cc")
         return binary.path
+    }
+
+    /// Whether process `pid`'s main thread has `signal` blocked (SigBlk in /proc/PID/status).
+    static func signalBlocked(_ pid: Int32, _ signal: Int32) -> Bool {
+        guard let status = read("/proc/\(pid)/status"),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("SigBlk:") }),
+              let mask = UInt64(line.dropFirst("SigBlk:".count).trimmingCharacters(in: .whitespaces), radix: 16)
+        else { return false }
+        return mask & (1 << UInt64(signal - 1)) != 0
     }
 
     /// The content of a sysfs/tracefs file, trimmed.

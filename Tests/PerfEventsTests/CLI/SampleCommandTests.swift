@@ -76,7 +76,7 @@ import Testing
         let path = NSTemporaryDirectory() + "pmu-sample-sigint-\(getpid()).data"
         defer { try? FileManager.default.removeItem(atPath: path) }
         let (result, seconds) = try CLI.runAndSignal(["sample", "-e", "cpu-clock", "-F", "100", "-o", path, "--", "/bin/sleep", "30"],
-                                                      signal: SIGINT, after: 0.5)
+                                                      signal: SIGINT, after: 0.3, whenBlocked: true)
         #expect(result.status == 130, "the command's death by SIGINT passes through: \(result.stderr)")
         #expect(seconds < 10, "stopped in \(seconds) s")
         #expect(result.stderr.contains("cpu-clock on software: "), "\(result.stderr)")

@@ -227,7 +227,8 @@ struct StatPerfFormatCLITests {
     /// SIGINT to `pmu stat -a -- sleep 30`: it stops the command, prints what was
     /// counted and exits with the command's status, within seconds, not 30.
     @Test func sigintStopsAndPrints() throws {
-        let (result, seconds) = try CLI.runAndSignal(["stat", "-a", "-e", "task-clock", "--", "sleep", "30"], signal: SIGINT, after: 0.5)
+        let (result, seconds) = try CLI.runAndSignal(["stat", "-a", "-e", "task-clock", "--", "sleep", "30"], signal: SIGINT, after: 0.2,
+                                                    whenBlocked: true)
         #expect(seconds < 10, "took \(seconds) s")
         #expect(result.stderr.contains("Performance counter stats for 'system wide'"), "\(result.stderr)")
         #expect(result.stderr.contains("msec task-clock"))
@@ -239,7 +240,7 @@ struct StatPerfFormatCLITests {
     /// SIGTERM during -I: the intervals so far and the last one are printed.
     @Test func sigtermStopsIntervals() throws {
         let (result, seconds) = try CLI.runAndSignal(["stat", "-I", "100", "-x,", "-e", "task-clock", "--", "sleep", "30"],
-                                                 signal: SIGTERM, after: 0.45)
+                                                 signal: SIGTERM, after: 0.45, whenBlocked: true)
         #expect(seconds < 10, "took \(seconds) s")
         let lines = result.stderr.split(separator: "\n")
         #expect(lines.count >= 3, "\(result.stderr)")
@@ -250,7 +251,7 @@ struct StatPerfFormatCLITests {
     /// Without a command, SIGINT ends the --duration early with exit status 0.
     @Test func sigintEndsADuration() throws {
         let (result, seconds) = try CLI.runAndSignal(["stat", "-C", "0", "--duration", "30", "--json", "-e", "cpu-clock"],
-                                                 signal: SIGINT, after: 0.4)
+                                                 signal: SIGINT, after: 0.3, whenBlocked: true)
         #expect(seconds < 5, "took \(seconds) s")
         #expect(result.status == 0, "\(result.stderr)")
         let object = try #require(try result.json() as? [String: Any])
