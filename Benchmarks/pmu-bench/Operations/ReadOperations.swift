@@ -247,14 +247,14 @@ enum ReadOperations {
 // (beside cbr_read_loop and cbr_enable_disable_loop), so they are never inlined
 // into their callers. Inside each, the library's read path is inlined.
 
-/// `Counter.read()` per sample (plus `work` injected iterations: see ``InjectedWork``).
+/// `Counter.read()` per sample (plus `work` injected iterations, or a thrown read: see ``InjectedWork``).
 @inline(never)
 func swiftReadSingleLoop(_ counter: Counter, _ out: UnsafeMutablePointer<UInt64>, _ work: Int,
                          _ samples: UnsafeMutableBufferPointer<UInt64>) -> Int64 {
     timeEach(samples) {
         do throws(CounterError) {
             out.pointee = try counter.read().raw
-            if work > 0 { InjectedWork.run(work) }
+            if work != 0 { try InjectedWork.run(work) }
             return 0
         } catch {
             return ReadOperations.failureCode(error)
