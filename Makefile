@@ -72,7 +72,8 @@ bench: deps
 
 # What CI runs after the tests: a quick benchmark with its gate (Swift/C ratios whose
 # 95% interval is over the limit, exits == tracepoint counts, no silently empty PMU
-# row), then the gates' self-test and the instruction-count gate.
+# row, no unavailable row without a host condition), then the gates' self-test and the
+# instruction-count gate.
 bench-check: deps
 	$(SWIFT) build $(SWIFT_FLAGS) -c release --product pmu-bench
 	@# pmu beside pmu-bench: the sample keep-up rows run it (next to perf record).
@@ -80,7 +81,8 @@ bench-check: deps
 	$$($(SWIFT) build $(SWIFT_FLAGS) -c release --show-bin-path)/pmu-bench --quick --check \
 		--json .build/pmu-bench-ci.json
 	@# The gates must catch a regression: a read path slowed on purpose fails on time and
-	@# on instructions (callgrind), the real one passes the instruction baseline.
+	@# on instructions (callgrind), one whose reads throw fails --check, the real one passes
+	@# the instruction baseline; each with exit status 1 and the row named.
 	.ci/bench-gate-selftest.sh $$($(SWIFT) build $(SWIFT_FLAGS) -c release --show-bin-path)/pmu-bench
 
 embedded: deps

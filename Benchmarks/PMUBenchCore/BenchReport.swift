@@ -302,10 +302,16 @@ public struct UnavailableRow: Codable, Hashable, Sendable {
     public var what: String
     /// Why, in words a reader can act on.
     public var reason: String
+    /// The state of the host that the evidence shows is the cause; nil when the
+    /// cause is the benchmark's own (a loop that failed, a setup error), which
+    /// `--check` fails. Absent from the JSON when nil (reports written before
+    /// it existed decode with nil).
+    public var condition: HostCondition?
 
-    public init(pmu: String, what: String, reason: String) {
+    public init(pmu: String, what: String, reason: String, condition: HostCondition?) {
         self.pmu = pmu
         self.what = what
         self.reason = reason
+        self.condition = condition
     }
 }

@@ -19,9 +19,17 @@ public struct Gate: Sendable {
     /// - an exit row whose count disagrees with its tracepoint, or that has no
     ///   tracepoint count and no `unavailable` entry saying why;
     /// - a row with no samples;
-    /// - a PMU that was asked for and has neither rows nor an `unavailable` entry.
+    /// - a PMU that was asked for and has neither rows nor an `unavailable` entry;
+    /// - an `unavailable` entry without a ``HostCondition``: a timed loop that failed
+    ///   (Swift or C), an operation the benchmark could not set up, a user-space read
+    ///   that fell back for a reason that is not the host's: what the gate guards, not
+    ///   something to excuse.
     public func failures(in report: BenchReport) -> [String] {
         var failures: [String] = []
+        for row in report.unavailable where row.condition == nil {
+            failures.append("unavailable \(row.pmu) \(row.what): \(row.reason) "
+                + "(a failure of the benchmark, not a host condition)")
+        }
         for ratio in report.ratios {
             let name = "\(ratio.table) \(ratio.pmu) \(ratio.subject) \(ratio.method)"
             let maximumSwiftOverC = ratio.table == "exit" ? maximumExitSwiftOverC : self.maximumSwiftOverC

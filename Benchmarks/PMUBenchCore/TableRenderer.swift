@@ -46,7 +46,9 @@ public enum TableRenderer {
                 out += "  " + throughput.description + "\n"
             }
             for missing in report.unavailable where missing.pmu == pmu {
-                out += "  unavailable: \(missing.what): \(missing.reason)\n"
+                // The condition the gate reads, or that none was found (which --check fails).
+                let cause = missing.condition.map { "host: \($0.rawValue)" } ?? "not a host condition"
+                out += "  unavailable: \(missing.what): \(missing.reason) [\(cause)]\n"
             }
         }
         let clusters = ClusterComparison.compute(report)

@@ -59,7 +59,7 @@ struct Measure: ParsableCommand {
     @Option(help: "Write a self-contained SVG chart to this file.")
     var svg: String?
 
-    @Flag(help: "Exit non-zero, one line per failure, when a Swift/C ratio is over --max-ratio with confidence (the lower end of its 95% interval is), an exit count disagrees with its tracepoint, or a PMU row is silently empty.")
+    @Flag(help: "Exit non-zero, one line per failure, when a Swift/C ratio is over --max-ratio with confidence (the lower end of its 95% interval is), an exit count disagrees with its tracepoint, a PMU row is silently empty, or something could not be measured for a reason that is not a host condition (a failed Swift or C loop, a setup error).")
     var check = false
 
     @Option(help: "The largest Swift/C ratio of a read row --check lets pass.")
@@ -193,7 +193,8 @@ struct Measure: ParsableCommand {
         if corePMUs.isEmpty && scope != .exits && scope != .sampleKeepUp && pmus.isEmpty {
             // Said through the library: what opening a hardware event here answers.
             results.unavailable.append(UnavailableRow(
-                pmu: "core", what: "hardware counter reads (cycles)", reason: hardwareUnavailableReason(inventory)))
+                pmu: "core", what: "hardware counter reads (cycles)", reason: hardwareUnavailableReason(inventory),
+                condition: .noCorePMU))
         }
         // Last, with the CPUs to itself: it runs other programs (pmu, perf) that need them.
         let sampleKeepUp = keepUp ? SampleKeepUp(unpacedCalls: quick ? 100_000 : 1_000_000, progress: progress).measure() : nil

@@ -29,7 +29,8 @@ import Testing
     #expect(silent.allSatisfy { $0.contains("not checked against a tracepoint") })
     let explained = Gate().failures(in: ReportFixtures.report(
         exitsByTracepoint: nil,
-        unavailable: [UnavailableRow(pmu: "cpu_core", what: "exit tracepoint kvm:kvm_pio", reason: "no tracefs")]))
+        unavailable: [UnavailableRow(pmu: "cpu_core", what: "exit tracepoint kvm:kvm_pio", reason: "no tracefs",
+                                     condition: .tracefsMissing)]))
     #expect(explained == [])
 }
 
@@ -38,7 +39,7 @@ import Testing
     #expect(failures == ["read msr: no rows and no reason in unavailable (silently empty)"])
     let explained = ReportFixtures.report(
         readPMUs: ["software", "msr"],
-        unavailable: [UnavailableRow(pmu: "msr", what: "counter reads", reason: "EACCES")])
+        unavailable: [UnavailableRow(pmu: "msr", what: "counter reads", reason: "EACCES", condition: .perfEventParanoid)])
     #expect(Gate().failures(in: explained) == [])
 }
 

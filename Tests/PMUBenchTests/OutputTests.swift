@@ -60,12 +60,13 @@ private final class SVGInspector: NSObject, XMLParserDelegate {
 
 @Test(.timeLimit(.minutes(5))) func theTableNamesEveryPMUAndTheRatios() {
     let report = ReportFixtures.report(
-        unavailable: [UnavailableRow(pmu: "msr", what: "user-space read", reason: "cap_user_rdpmc is 0")])
+        unavailable: [UnavailableRow(pmu: "msr", what: "user-space read", reason: "cap_user_rdpmc is 0",
+                                     condition: .capUserRdpmcZero)])
     let table = TableRenderer.render(report)
     #expect(table.contains("== software =="))
     #expect(table.contains("== cpu_core =="))
     #expect(table.contains("task-clock read-single: Swift/C 1.03, Swift/floor 3.68"))
-    #expect(table.contains("unavailable: user-space read: cap_user_rdpmc is 0"))
+    #expect(table.contains("unavailable: user-space read: cap_user_rdpmc is 0 [host: cap-user-rdpmc-0]"))
     #expect(table.contains("exits 1000 / tracepoint 1000"))
 }
 

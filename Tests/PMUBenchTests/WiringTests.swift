@@ -141,6 +141,8 @@ func wrongVendorHypercallProbeComesBackBounded() throws {
         outcome = error.description
         #expect(error.description.contains(flavour.description), "\(error.description)")
         #expect(error.description.contains("kvm:kvm_hypercall") && error.description.contains("kvm:kvm_exit"))
+        // The other vendor's instruction is the benchmark's mistake, never the host's state.
+        #expect(error.condition == nil)
     }
     let elapsed = ContinuousClock.now - start
     #expect(elapsed < .nanoseconds(Int64(2 * ExitOperations.probeLimit)), "\(elapsed)")

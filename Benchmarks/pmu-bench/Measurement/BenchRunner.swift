@@ -51,7 +51,8 @@ struct BenchRunner {
         switch EventCatalog.events(for: pmu, resolver: resolver) {
         case .success(let found): events = found
         case .failure(let failure):
-            results.unavailable.append(UnavailableRow(pmu: pmu.name, what: "counter reads", reason: failure.description))
+            results.unavailable.append(UnavailableRow(pmu: pmu.name, what: "counter reads", reason: failure.description,
+                                                      condition: failure.condition))
             return
         }
         let cpu = Self.rowCPU(within: pmu.kind == .core || pmu.kind == .uncore ? pmu.cpus : nil)
@@ -64,7 +65,9 @@ struct BenchRunner {
                 measureSampling(on: pmu, into: &measured)  // SamplingOperations.swift: tracepoint PMU only
             }
         } catch {
-            results.unavailable.append(UnavailableRow(pmu: pmu.name, what: "counter reads", reason: error.description))
+            // Pinning to a CPU the thread may use: the benchmark's own failure.
+            results.unavailable.append(UnavailableRow(pmu: pmu.name, what: "counter reads", reason: error.description,
+                                                      condition: nil))
         }
         // Every row of this PMU ran on `cpu`, the sampling rows too.
         for index in measured.readLatency.indices where measured.readLatency[index].data.cpu == nil {
@@ -92,7 +95,8 @@ struct BenchRunner {
             do {
                 operation = try ReadOperations.make(pmu: pmu.name, events: events, method: method, batch: batch)
             } catch {
-                results.unavailable.append(UnavailableRow(pmu: pmu.name, what: whatName(method), reason: error.description))
+                results.unavailable.append(UnavailableRow(pmu: pmu.name, what: whatName(method), reason: error.description,
+                                                          condition: error.condition))
                 return
             }
             defer { operation.tearDown() }
@@ -106,22 +110,24 @@ struct BenchRunner {
                 if merged[implementation] == nil { merged[implementation] = outcome } else { merged[implementation]?.absorb(outcome) }
             }
         }
-        appendReadRows(merged, implementations, pmu: pmu.name, event: label, method: method.rawValue,
-                       what: whatName(method), cpu: cpu, batch: method == .userSpace ? 1 : batch, into: &results)
+        Self.appendReadRows(merged, implementations, pmu: pmu.name, event: label, method: method.rawValue,
+                            cpu: cpu, batch: method == .userSpace ? 1 : batch, into: &results)
     }
 
     /// One read row per implementation that measured (with its raw data: block medians
     /// for the paired ratio, the histogram for merging repetitions), or an unavailable
-    /// row saying why its loop failed. The read rows and the sampling rows both report here.
-    func appendReadRows(_ outcomes: [Implementation: Interleaver.Outcome], _ implementations: [Implementation],
-                        pmu: String, event: String, method: String, what: String, cpu: Int?, batch: Int,
-                        into results: inout Results) {
+    /// row saying why its loop failed, named as the row would have been (`task-clock
+    /// read-single (swift)`) and without a host condition: a loop that fails is what the
+    /// gate guards. The read rows and the sampling rows both report here.
+    static func appendReadRows(_ outcomes: [Implementation: Interleaver.Outcome], _ implementations: [Implementation],
+                               pmu: String, event: String, method: String, cpu: Int?, batch: Int,
+                               into results: inout Results) {
         for implementation in implementations {
             guard let outcome = outcomes[implementation] else { continue }
             if let failure = outcome.failure {
                 results.unavailable.append(UnavailableRow(
-                    pmu: pmu, what: "\(what) (\(implementation.rawValue))",
-                    reason: "the timed loop failed: \(describeFailure(failure))"))
+                    pmu: pmu, what: "\(event) \(method) (\(implementation.rawValue))",
+                    reason: "the timed loop failed: \(describeFailure(failure))", condition: nil))
                 continue
             }
             guard let summary = outcome.recorder.summary else { continue }
@@ -154,10 +160,14 @@ struct BenchRunner {
         } catch {
             if case .noCorePMU = error.reason {
                 results.unavailable.append(UnavailableRow(
-                    pmu: ExitLatencyRow.allCPUs, what: "host cycles on the VCPU thread", reason: error.description))
+                    pmu: ExitLatencyRow.allCPUs, what: "host cycles on the VCPU thread", reason: error.description,
+                    condition: .noCorePMU))
                 return .success(nil)
             }
-            results.unavailable.append(UnavailableRow(pmu: cpus.description, what: "guest exits", reason: error.description))
+            // CPUs that straddle, are not covered by or are ambiguous among core PMUs: a
+            // placement the benchmark asked for and could not make.
+            results.unavailable.append(UnavailableRow(pmu: cpus.description, what: "guest exits", reason: error.description,
+                                                      condition: nil))
             return .failure(error)
         }
     }
@@ -169,7 +179,8 @@ struct BenchRunner {
         let threadCPUs = binding?.cpus ?? cpus
         guard FileSystem().exists("/dev/kvm") else {
             results.unavailable.append(UnavailableRow(pmu: name, what: "guest exits",
-                                                      reason: "/dev/kvm does not exist (no KVM on this machine)"))
+                                                      reason: "/dev/kvm does not exist (no KVM on this machine)",
+                                                      condition: .noKVM))
             return
         }
         let cpu = Self.rowCPU(within: threadCPUs)
@@ -183,12 +194,13 @@ struct BenchRunner {
                 }
             }
         } catch {
-            results.unavailable.append(UnavailableRow(pmu: name, what: "guest exits", reason: error.description))
+            results.unavailable.append(UnavailableRow(pmu: name, what: "guest exits", reason: error.description,
+                                                      condition: nil))
             return
         }
         results.append(measured)
         for (what, reason) in ExitKind.ofOtherArchitectures {
-            results.unavailable.append(UnavailableRow(pmu: name, what: what, reason: reason))
+            results.unavailable.append(UnavailableRow(pmu: name, what: what, reason: reason, condition: .otherArchitecture))
         }
     }
 
@@ -199,23 +211,27 @@ struct BenchRunner {
         let what = "host cycles on the VCPU thread"
         guard let alias = Resolver.ownAlias(forHardwareEvent: 0, on: pmu)?.name else {
             results.unavailable.append(UnavailableRow(
-                pmu: pmu.name, what: what, reason: "\(pmu.name) has no cycles alias in sysfs (events/cpu-cycles)"))
+                pmu: pmu.name, what: what, reason: "\(pmu.name) has no cycles alias in sysfs (events/cpu-cycles)",
+                condition: .eventNotOnHost))
             return nil
         }
         do {
             guard let event = try resolver.resolve("\(pmu.name)/\(alias)/").first?.events.first,
                   event.attributes.type == pmu.type else {
                 results.unavailable.append(UnavailableRow(
-                    pmu: pmu.name, what: what, reason: "\(pmu.name)/\(alias)/ did not resolve to type \(pmu.type)"))
+                    pmu: pmu.name, what: what, reason: "\(pmu.name)/\(alias)/ did not resolve to type \(pmu.type)",
+                    condition: nil))
                 return nil
             }
             return try Counter(label: "\(pmu.name)/\(alias)/", attributes: event.attributes, pmu: pmu,
                                options: CounterOptions(target: .callingThread, startDisabled: false,
                                                        machineHasCorePMU: true))
         } catch let error as ResolutionError {
-            results.unavailable.append(UnavailableRow(pmu: pmu.name, what: what, reason: error.description))
+            results.unavailable.append(UnavailableRow(pmu: pmu.name, what: what, reason: error.description,
+                                                      condition: HostCondition.of(error)))
         } catch {
-            results.unavailable.append(UnavailableRow(pmu: pmu.name, what: what, reason: "\(error)"))
+            results.unavailable.append(UnavailableRow(pmu: pmu.name, what: what, reason: "\(error)",
+                                                      condition: HostCondition.of(error)))
         }
         return nil
     }
@@ -228,7 +244,8 @@ struct BenchRunner {
             tracepoint = try TracepointCounter(kind.tracepoint, resolver: resolver)
         } catch {
             results.unavailable.append(UnavailableRow(
-                pmu: pmu, what: "exit tracepoint \(kind.tracepoint)", reason: error.description))
+                pmu: pmu, what: "exit tracepoint \(kind.tracepoint)", reason: error.description,
+                condition: error.condition))
         }
         let userspaceExits = try? TracepointCounter("kvm:kvm_userspace_exit", resolver: resolver)
         let allExits = try? TracepointCounter("kvm:kvm_exit", resolver: resolver)
@@ -256,7 +273,8 @@ struct BenchRunner {
                 operation = try ExitOperations.make(kind: kind, loopLength: loopLength, pmu: corePMU,
                                                     resolver: resolver, flavour: flavour)
             } catch {
-                results.unavailable.append(UnavailableRow(pmu: pmu, what: "exit \(kind.rawValue)", reason: error.description))
+                results.unavailable.append(UnavailableRow(pmu: pmu, what: "exit \(kind.rawValue)", reason: error.description,
+                                                          condition: error.condition))
                 return
             }
             defer { operation.tearDown() }
@@ -276,7 +294,7 @@ struct BenchRunner {
             if let failure = outcome.failure {
                 results.unavailable.append(UnavailableRow(
                     pmu: pmu, what: "exit \(kind.rawValue) (\(implementation.rawValue))",
-                    reason: "the timed loop failed: \(describeFailure(failure))"))
+                    reason: "the timed loop failed: \(describeFailure(failure))", condition: nil))
                 continue
             }
             guard let summary = outcome.recorder.summary else { continue }

@@ -1,4 +1,5 @@
 import PerfEvents
+import PMUBenchCore
 
 /// A counting tracepoint on the calling thread (any CPU), such as
 /// `kvm:kvm_pio`: the kernel's own count of the exits a vCPU thread made,
@@ -19,7 +20,7 @@ final class TracepointCounter {
         guard let entry = list.entries.first else { throw BenchFailure("\(name): nothing to open") }
         switch entry.member {
         case .counter(let opened): counter = opened
-        case .unavailable(let reason): throw BenchFailure(reason.description)
+        case .unavailable(let reason): throw BenchFailure(reason.description, condition: HostCondition.of(reason))
         case .group: throw BenchFailure("\(name) opened as a group")
         }
         self.name = name

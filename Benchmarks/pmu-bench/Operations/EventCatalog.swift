@@ -2,6 +2,7 @@
 // library's Resolver turns into attributes (types from discovery, tracepoint
 // ids from tracefs, breakpoint addresses from the bench's own variables).
 import PerfEvents
+import PMUBenchCore
 
 enum EventCatalog {
     /// The event strings read on `pmu` (four where the PMU has them; fewer are
@@ -27,10 +28,12 @@ enum EventCatalog {
                 ("\(pmu.name)/\($0)/", "\(pmu.name)/\($0)/")
             })
         case .uncore:
-            return .failure(BenchFailure("uncore PMU: counts per CPU (pid -1), not per thread; not measured"))
+            return .failure(BenchFailure("uncore PMU: counts per CPU (pid -1), not per thread; not measured",
+                                         condition: .pmuCountsPerCPUOnly))
         case .other:
             if pmu.aliases.isEmpty {
-                return .failure(BenchFailure("no events in sysfs (\(pmu.name) needs a probe or parameters)"))
+                return .failure(BenchFailure("no events in sysfs (\(pmu.name) needs a probe or parameters)",
+                                             condition: .pmuNeedsParameters))
             }
             return .success(pmu.aliases.map { ("\(pmu.name)/\($0.name)/", "\(pmu.name)/\($0.name)/") })
         }
@@ -44,25 +47,26 @@ enum EventCatalog {
         case .failure(let failure): return .failure(failure)
         }
         var events: [EventSpec] = []
-        var problems: [String] = []
+        var problems: [BenchFailure] = []
         for (name, text) in strings where events.count < 4 {
             let resolved: [ResolvedEvent]
             do {
                 resolved = try resolver.resolve(text).flatMap(\.events)
             } catch {
-                problems.append(error.description)
+                problems.append(BenchFailure(error.description, condition: HostCondition.of(error)))
                 continue
             }
             for event in resolved where events.count < 4 {
                 if let problem = typeProblem(event, pmu: pmu) {
-                    problems.append(problem)
+                    // Resolution and discovery disagree: the benchmark's (or the library's) fault.
+                    problems.append(BenchFailure(problem))
                     continue
                 }
                 events.append(EventSpec(name: name, attributes: event.attributes, pmu: pmu))
             }
         }
         guard !events.isEmpty else {
-            return .failure(BenchFailure(problems.first ?? "no event of \(pmu.name) resolved"))
+            return .failure(problems.first ?? BenchFailure("no event of \(pmu.name) resolved"))
         }
         var index = 0
         while events.count < 4 {
@@ -101,7 +105,8 @@ enum EventCatalog {
             }
             return .success(group)
         } catch {
-            return .failure(BenchFailure("\(error.description) (is tracefs mounted? mount -t tracefs nodev /sys/kernel/tracing)"))
+            return .failure(BenchFailure("\(error.description) (is tracefs mounted? mount -t tracefs nodev /sys/kernel/tracing)",
+                                         condition: HostCondition.of(error)))
         }
     }
 

@@ -11,11 +11,17 @@
 import CBenchReference
 import CPerfEvents
 import PerfEvents
+import PMUBenchCore
 
-/// Something pmu-bench could not do, in words for the `unavailable` list.
+/// Something pmu-bench could not do, in words for the `unavailable` list, with the
+/// host condition the evidence shows is its cause (nil: the benchmark's own failure).
 struct BenchFailure: Error, CustomStringConvertible {
     var description: String
-    init(_ description: String) { self.description = description }
+    var condition: HostCondition?
+    init(_ description: String, condition: HostCondition? = nil) {
+        self.description = description
+        self.condition = condition
+    }
 }
 
 /// The ways a counter's value is obtained.
@@ -107,7 +113,8 @@ enum ReadOperations {
             do {
                 group = try CounterGroup(members.map(\.counterEvent), options: running)
             } catch {
-                throw BenchFailure("group \(members.map(\.name).joined(separator: ",")): \(error.description)")
+                throw BenchFailure("group \(members.map(\.name).joined(separator: ",")): \(error.description)",
+                                   condition: HostCondition.of(error))
             }
             // CounterGroup.read(into:): read() into storage the loop keeps (GroupReading).
             let values = UnsafeMutablePointer<GroupReading>.allocate(capacity: 1)
@@ -198,10 +205,11 @@ enum ReadOperations {
         do {
             first = try counter.readInUserSpace()
         } catch {
-            throw BenchFailure(error.description)
+            throw BenchFailure(error.description, condition: HostCondition.of(error))
         }
         if case .systemCall(let reason) = first.method {
-            throw BenchFailure("Counter.readInUserSpace() falls back to read(2): \(reason)")
+            throw BenchFailure("Counter.readInUserSpace() falls back to read(2): \(reason)",
+                               condition: HostCondition.of(reason))
         }
         let swift: SampleLoop = { samples in
             timeEach(samples) {
@@ -224,7 +232,7 @@ enum ReadOperations {
         do {
             return try Counter(event.counterEvent, options: options)
         } catch {
-            throw BenchFailure(error.description)
+            throw BenchFailure(error.description, condition: HostCondition.of(error))
         }
     }
 
@@ -239,14 +247,14 @@ enum ReadOperations {
 // (beside cbr_read_loop and cbr_enable_disable_loop), so they are never inlined
 // into their callers. Inside each, the library's read path is inlined.
 
-/// `Counter.read()` per sample (plus `work` injected iterations: see ``InjectedWork``).
+/// `Counter.read()` per sample (plus `work` injected iterations, or a thrown read: see ``InjectedWork``).
 @inline(never)
 func swiftReadSingleLoop(_ counter: Counter, _ out: UnsafeMutablePointer<UInt64>, _ work: Int,
                          _ samples: UnsafeMutableBufferPointer<UInt64>) -> Int64 {
     timeEach(samples) {
         do throws(CounterError) {
             out.pointee = try counter.read().raw
-            if work > 0 { InjectedWork.run(work) }
+            if work != 0 { try InjectedWork.run(work) }
             return 0
         } catch {
             return ReadOperations.failureCode(error)

@@ -32,7 +32,8 @@ extension BenchRunner {
             counterEvent.attributes.sampling = .period(1)
             event = counterEvent
         } catch {
-            results.unavailable.append(UnavailableRow(pmu: pmu.name, what: "sampling", reason: "\(error)"))
+            results.unavailable.append(UnavailableRow(pmu: pmu.name, what: "sampling", reason: "\(error)",
+                                                      condition: HostCondition.of(error)))
             return
         }
         measureDecoding(event, pmu: pmu.name, into: &results)
@@ -73,7 +74,8 @@ extension BenchRunner {
         do {
             filled = try filledArea(event, records: records)
         } catch {
-            results.unavailable.append(UnavailableRow(pmu: pmu, what: method, reason: "\(error)"))
+            results.unavailable.append(UnavailableRow(pmu: pmu, what: method, reason: "\(error)",
+                                                      condition: HostCondition.of(error)))
             return
         }
         let area = UnsafeMutableRawBufferPointer.allocate(byteCount: filled.area.count, alignment: 8)
@@ -123,8 +125,8 @@ extension BenchRunner {
         interleaver.blockSize = max(1, min(interleaver.blockSize, interleaver.iterations / 10))
         progress.step("sampling \(method)")
         let outcomes = interleaver.run([(.swift, swift), (.c, c)], progress: progress.fraction)
-        appendReadRows(outcomes, [.swift, .c], pmu: pmu, event: event.label, method: method, what: method,
-                       cpu: nil, batch: 1, into: &results)
+        Self.appendReadRows(outcomes, [.swift, .c], pmu: pmu, event: event.label, method: method,
+                            cpu: nil, batch: 1, into: &results)
         // Records per second are said once, from the merged rows (DecodeThroughput, in the table).
     }
 
@@ -135,7 +137,8 @@ extension BenchRunner {
             sampler = try Sampler([event], options: SamplingOptions(sampleType: Self.benchSampleType, dataPages: 8))
             try sampler.enable()
         } catch {
-            results.unavailable.append(UnavailableRow(pmu: pmu, what: method, reason: error.description))
+            results.unavailable.append(UnavailableRow(pmu: pmu, what: method, reason: error.description,
+                                                      condition: HostCondition.of(error)))
             return
         }
         defer { try? sampler.disable() }
@@ -170,7 +173,7 @@ extension BenchRunner {
         }
         progress.step("sampling \(method)")
         let outcomes = interleaver.run([(.swift, swift), (.c, c), (.syscallFloor, syscallFloorLoop)], progress: progress.fraction)
-        appendReadRows(outcomes, [.swift, .c, .syscallFloor], pmu: pmu, event: event.label, method: method, what: method,
-                       cpu: nil, batch: 1, into: &results)
+        Self.appendReadRows(outcomes, [.swift, .c, .syscallFloor], pmu: pmu, event: event.label, method: method,
+                            cpu: nil, batch: 1, into: &results)
     }
 }
