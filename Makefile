@@ -42,15 +42,17 @@ fuzz-smoke: deps
 
 # The whole suite under AddressSanitizer, then ThreadSanitizer (own scratch paths), the leak
 # checks alone after the rest; not the sampling volume tests (a sanitized reader is too slow to
-# race the kernel: what they measure is speed, which the sanitizers change).
+# race the kernel: what they measure is speed, which the sanitizers change). One test at a time:
+# in parallel, sanitized tests that block (processes, VCPUs) starve the 2-thread pool and trivial
+# tests pass their time limits waiting for a thread.
 sanitize: deps
 	$(SWIFT) build $(SWIFT_FLAGS) --build-tests --sanitize=address --scratch-path .build-asan
 	LSAN_OPTIONS=suppressions=$(CURDIR)/.ci/lsan.supp \
-		$(SWIFT) test $(SWIFT_FLAGS) --skip-build --sanitize=address --scratch-path .build-asan --skip "$(ALONE_SUITES)"
+		$(SWIFT) test $(SWIFT_FLAGS) --skip-build --sanitize=address --scratch-path .build-asan --no-parallel --skip "$(ALONE_SUITES)"
 	LSAN_OPTIONS=suppressions=$(CURDIR)/.ci/lsan.supp \
 		$(SWIFT) test $(SWIFT_FLAGS) --skip-build --sanitize=address --scratch-path .build-asan --filter "$(LEAK_SUITES)"
 	$(SWIFT) build $(SWIFT_FLAGS) --build-tests --sanitize=thread --scratch-path .build-tsan
-	$(SWIFT) test $(SWIFT_FLAGS) --skip-build --sanitize=thread --scratch-path .build-tsan --skip "$(ALONE_SUITES)"
+	$(SWIFT) test $(SWIFT_FLAGS) --skip-build --sanitize=thread --scratch-path .build-tsan --no-parallel --skip "$(ALONE_SUITES)"
 	$(SWIFT) test $(SWIFT_FLAGS) --skip-build --sanitize=thread --scratch-path .build-tsan --filter "$(LEAK_SUITES)"
 
 # Release build; the run writes the JSON report and the SVG chart under .build/.
