@@ -12,9 +12,10 @@ deps:
 build: deps
 	$(SWIFT) build $(SWIFT_FLAGS)
 
-# Suites that need the machine or the process to themselves, run after the others: the sampling
-# volume tests race the kernel for CPU (a reader must empty a ring buffer before it fills, as
-# perf record must), the soak and KVM leak checks count every descriptor and page of the process.
+# Suites that need the machine or the process to themselves, run after the others, each group in
+# a process of its own: the sampling volume tests race the kernel for CPU (a reader must empty a
+# ring buffer before it fills, as perf record must) and hold 100,000-line outputs; the soak and KVM
+# leak checks count every descriptor and page of the process.
 ALONE_SUITES = SampleVolumeTests|SoakTests|KVMLeakTests
 LEAK_SUITES = SoakTests|KVMLeakTests
 
@@ -24,7 +25,8 @@ test: deps
 	@# fails, and the recipe keeps swift test's exit status (pipefail: not tee's).
 	bash -c 'set -o pipefail; $(SWIFT) test $(SWIFT_FLAGS) --skip-build --skip "$(ALONE_SUITES)" 2>&1 | tee .build/test.log; status=$$?; \
 		.ci/slowest-suites.sh .build/test.log 10 || true; exit $$status'
-	bash -c 'set -o pipefail; $(SWIFT) test $(SWIFT_FLAGS) --skip-build --filter "$(ALONE_SUITES)" 2>&1 | tee .build/test-alone.log'
+	bash -c 'set -o pipefail; $(SWIFT) test $(SWIFT_FLAGS) --skip-build --filter SampleVolumeTests 2>&1 | tee .build/test-volume.log'
+	bash -c 'set -o pipefail; $(SWIFT) test $(SWIFT_FLAGS) --skip-build --filter "$(LEAK_SUITES)" 2>&1 | tee .build/test-leaks.log'
 	@# The lab's runner build is the Embedded Swift compile of PerfEvents, KVM and
 	@# KVMGuestPrograms for aarch64 (.ci/embedded-build.sh): not run a second time here.
 	@# The lab is single-threaded (swiftc -wmo, then QEMU with -icount), so the fuzz smoke
@@ -92,7 +94,7 @@ embedded: deps
 
 # The emulated arm64 big.LITTLE lab (QEMU, two PMUs, KVM with SET_PMU): the library as
 # Embedded Swift runs there and Tests/Lab/check-lab.py judges what it printed.
-# LAB_KERNELS="6.12 6.1 5.10" by default (booted at once); `make lab LAB_KERNEL=6.1` runs one.
+# LAB_KERNELS="newest 6.12 6.1 5.10" by default (booted at once); `make lab LAB_KERNEL=6.1` runs one.
 lab: deps
 	@Tests/Lab/run-lab.sh
 

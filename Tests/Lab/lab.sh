@@ -68,8 +68,11 @@ Exit status of run/probe: 0 = binary exited 0; 1 = binary exited non-zero
 64 = usage error.
 
 Environment:
-  LAB_KERNEL=6.12|6.1|5.10  kernel series (default 6.12; 5.10 is Debian 11's, from
-                       the lab's own apt configuration in \$LAB_DIR/apt-bullseye)
+  LAB_KERNEL=6.12|6.1|5.10|newest  kernel series (default 6.12; 5.10 is Debian 11's, from
+                       the lab's own apt configuration in \$LAB_DIR/apt-bullseye; newest is the
+                       kernel trixie-backports' linux-image-arm64 points to today, from
+                       \$LAB_DIR/apt-trixie-backports, its image in linux-binary-unsigned-<version>;
+                       its exact version is in every report, never required)
   LAB_KERNEL_PKG=NAME  exact linux-image package (overrides the LAB_KERNEL lookup)
   LAB_TIMEOUT=SECS     QEMU is killed after this many seconds (default 240)
   LAB_GUEST_TIMEOUT=S  in-guest watchdog: BINARY is SIGKILLed S seconds after
@@ -98,31 +101,32 @@ have_pkg() {
 
 APT_UPDATED=0
 # Extra apt options: empty for the host's own sources (bookworm: 6.1, 6.12); for 5.10
-# the lab's own apt configuration under $LAB_DIR/apt-bullseye (see bullseye_apt), so
+# the lab's own apt configuration under $LAB_DIR/apt-bullseye (see lab_apt), so
 # the host's sources stay as they are.
 APT_OPTS=()
 apt_update() {
     if [ "$APT_UPDATED" = 0 ]; then
-        log "apt-get update${APT_OPTS[*]:+ (with the lab apt configuration for bullseye)}"
+        log "apt-get update${APT_OPTS[*]:+ (with an apt configuration of the lab)}"
         apt-get "${APT_OPTS[@]+"${APT_OPTS[@]}"}" update -qq >&2 || die "apt-get update failed"
         APT_UPDATED=1
     fi
 }
 
-# bullseye_apt: Debian 11 (bullseye) arm64 in an apt configuration of the lab's own
-# ($LAB_DIR/apt-bullseye: sources list, package lists, cache, an empty dpkg status),
-# used only for downloading 5.10's kernel package. The host's apt setup is untouched.
-bullseye_apt() {
-    local ad=$LAB_DIR/apt-bullseye
+# lab_apt SUITE: Debian's SUITE for arm64 in an apt configuration of the lab's own
+# ($LAB_DIR/apt-SUITE: sources list, package lists, cache, an empty dpkg status), used only
+# for downloading a kernel package the host's sources lack (bullseye's 5.10, trixie-backports'
+# newest). The host's apt setup is untouched.
+lab_apt() {
+    local suite=$1 ad=$LAB_DIR/apt-$1
     mkdir -p "$ad/lists/partial" "$ad/cache/archives/partial" "$ad/parts"
-    printf '%s\n' "deb [arch=arm64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${LAB_BULLSEYE_MIRROR:-http://deb.debian.org/debian} bullseye main" \
+    printf '%s\n' "deb [arch=arm64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${LAB_DEBIAN_MIRROR:-${LAB_BULLSEYE_MIRROR:-http://deb.debian.org/debian}} $suite main" \
         > "$ad/sources.list"
     [ -f "$ad/status" ] || : > "$ad/status"
     APT_OPTS=(-o "Dir::Etc::SourceList=$ad/sources.list" -o "Dir::Etc::SourceParts=$ad/parts"
               -o "Dir::State::Lists=$ad/lists" -o "Dir::Cache=$ad/cache" -o "Dir::State::status=$ad/status"
               -o APT::Architecture=arm64 -o APT::Architectures::=arm64)
     APT_UPDATED=0
-    ls "$ad"/lists/*bullseye*Packages* >/dev/null 2>&1 || apt_update
+    ls "$ad"/lists/*"${suite}"*Packages* >/dev/null 2>&1 || apt_update
 }
 
 cmd_deps() {
@@ -171,7 +175,8 @@ resolve_kernel_pkg() {
         6.12) meta=linux-image-6.12-arm64:arm64 re='^linux-image-6\.12\.' ;;
         6.1)  meta=linux-image-arm64:arm64      re='^linux-image-6\.1\.' ;;
         5.10) meta=linux-image-arm64:arm64      re='^linux-image-5\.10\.' ;;
-        *) usage_die "LAB_KERNEL must be 6.12, 6.1 or 5.10 (got '$LAB_KERNEL')" ;;
+        newest) meta=linux-image-arm64:arm64    re='^linux-(image|binary-unsigned)-[0-9]' ;;
+        *) usage_die "LAB_KERNEL must be 6.12, 6.1, 5.10 or newest (got '$LAB_KERNEL')" ;;
     esac
     if [ -n "${LAB_KERNEL_PKG:-}" ]; then
         printf '%s\n' "$LAB_KERNEL_PKG"; return
@@ -184,6 +189,12 @@ resolve_kernel_pkg() {
               | sed -n 's/^ *Depends: \(linux-image-[^ <>]*\).*/\1/p' | sed -n 1p)
     fi
     [ -n "$pkg" ] || die "cannot resolve $meta (is it in the apt sources? try: apt-cache search --names-only '^linux-image-6.*-arm64\$')"
+    # Newer Debian kernels put the image in linux-binary-unsigned-<version>; linux-image-<version>
+    # is then a small package of dependencies.
+    local binary=linux-binary-unsigned-${pkg#linux-image-}
+    if [ "$LAB_KERNEL" = newest ] && apt-cache "${APT_OPTS[@]+"${APT_OPTS[@]}"}" show "${binary%%:*}:arm64" >/dev/null 2>&1; then
+        pkg=${binary%%:*}:arm64
+    fi
     printf '%s\n' "$pkg" | grep -Eq "$re" \
         || die "$meta resolved to $pkg, which is not a $LAB_KERNEL kernel"
     printf '%s\n' "$pkg"
@@ -205,7 +216,9 @@ prepare_kernel() {
     kd=$(KDIR)
     [ -f "$kd/.done" ] && [ -f "$kd/Image" ] && return 0
     if [ "$LAB_KERNEL" = 5.10 ] && [ -z "${LAB_KERNEL_PKG:-}" ]; then
-        bullseye_apt
+        lab_apt bullseye
+    elif [ "$LAB_KERNEL" = newest ] && [ -z "${LAB_KERNEL_PKG:-}" ]; then
+        lab_apt trixie-backports
     else
         ensure_arm64_arch
     fi
@@ -213,11 +226,17 @@ prepare_kernel() {
     log "fetching kernel $pkg"
     rm -rf "$kd" "$kd.tmp"; tmp=$kd.tmp; mkdir -p "$tmp"
     deb=$(apt_fetch "$pkg" "$tmp/deb")
-    # Only boot/ is needed (the modules tree is hundreds of MB).
-    dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" ./boot \
-        || die "cannot unpack $deb"
-    vmlinuz=$(ls -1 "$tmp"/boot/vmlinuz-* | sed -n 1p)
-    [ -f "$vmlinuz" ] || die "$deb has no boot/vmlinuz-*"
+    # Only the image (and config) is needed (the modules tree is hundreds of MB): boot/ of a
+    # linux-image package, usr/lib/modules/<version>/vmlinuz* of a linux-binary-unsigned one.
+    if [[ $pkg == linux-binary-unsigned-* ]]; then
+        dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" --wildcards './usr/lib/modules/*/vmlinuz*' \
+            || die "cannot unpack $deb"
+    else
+        dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" ./boot \
+            || die "cannot unpack $deb"
+    fi
+    vmlinuz=$( (ls -1 "$tmp"/boot/vmlinuz-* "$tmp"/usr/lib/modules/*/vmlinuz* 2>/dev/null || true) | sed -n 1p)
+    [ -f "$vmlinuz" ] || die "$deb has no boot/vmlinuz-* or usr/lib/modules/*/vmlinuz*"
     if [ "$(head -c2 "$vmlinuz" | od -An -tx1 | tr -d ' ')" = 1f8b ]; then
         gzip -dc "$vmlinuz" > "$tmp/Image"
     else
@@ -228,7 +247,7 @@ prepare_kernel() {
         || die "$vmlinuz is not an arm64 Image"
     cp "$tmp"/boot/config-* "$tmp/config" 2>/dev/null || true
     printf '%s %s %s\n' "$pkg" "$(dpkg-deb -f "$deb" Version)" "$(basename "$vmlinuz")" > "$tmp/package.txt"
-    rm -rf "$tmp/deb" "$tmp/boot"
+    rm -rf "$tmp/deb" "$tmp/boot" "$tmp/usr"
     APT_OPTS=(); APT_UPDATED=0
     log "kernel config: $(grep -E '^CONFIG_(KVM|ARM_PMU|ARM_PMUV3|HW_PERF_EVENTS|ARM_GIC_V3)=' "$tmp/config" 2>/dev/null | tr '\n' ' ')"
     touch "$tmp/.done"

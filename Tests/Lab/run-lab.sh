@@ -3,7 +3,8 @@
 # Embedded Swift for aarch64), run it in the guest for each kernel and check its
 # output on the host with check-lab.py.
 #
-# Environment: LAB_KERNELS (default "6.12 6.1 5.10"; LAB_KERNEL=X alone picks one),
+# Environment: LAB_KERNELS (default "newest 6.12 6.1 5.10"; LAB_KERNEL=X alone picks one; newest is
+# the newest arm64 kernel Debian ships, resolved at lab time, its version in every report),
 # LAB_PARALLEL (default 1: boot the kernels at once; each QEMU is one TCG thread under
 # -icount, so on 2 cores three of them take about half the time they take in turn; 0: in turn),
 # LAB_BENCH=1 (also measure per-PMU read and guest-exit latency and write
@@ -15,7 +16,7 @@
 # INST_RETIRED (the guest kernel lists no events/inst_retired and the counter stays 0).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-kernels=${LAB_KERNELS:-${LAB_KERNEL:-6.12 6.1 5.10}}
+kernels=${LAB_KERNELS:-${LAB_KERNEL:-newest 6.12 6.1 5.10}}
 parallel=${LAB_PARALLEL:-1}
 export LAB_TIMEOUT=${LAB_TIMEOUT:-240}
 export LAB_QEMU_ARGS=${LAB_QEMU_ARGS:--icount shift=0}
