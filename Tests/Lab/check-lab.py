@@ -1038,7 +1038,8 @@ def table(paths):
                     by = c.reports('filter', 0)
                     cells[key] = f"INST_RETIRED {by['counter0:0x8']['value']}, CPU_CYCLES {by['counter1:0x11']['value']}"
                 else:
-                    cells[key] = 'applied'
+                    n = (int(c.reports('nr-counters', 0)['pmcr']['value']) >> 11) & 0x1f
+                    cells[key] = f'set to 3: the guest reads PMCR_EL0.N = {n}'
             except (Missing, KeyError):
                 cells[key] = 'missing'
         columns.append((kernel, cells))
