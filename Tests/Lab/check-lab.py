@@ -40,6 +40,8 @@ BACKPORTED = {'filter'}
 # counts at home (about 40,000), at least 16 (the emulated PMU's own jitter is +1).
 MOVED_WITHOUT_SET_PMU_FRACTION = 0.01
 MOVED_WITHOUT_SET_PMU_FLOOR = 16
+# Linux 6.7 chose the default guest PMU (no SET_PMU) from the CPU running KVM_ARM_VCPU_INIT.
+DEFAULT_PMU_AT_INIT_SINCE = (6, 7)
 # The lab's name for the newest kernel Debian ships (trixie-backports' linux-image-arm64).
 NEWEST = 'newest'
 # perf_user_access (user-space reads of arm64 PMU counters with mrs) came in 5.17.
@@ -229,6 +231,7 @@ class Checker:
         self.check('filter.denied-event-reads-zero-others-count', self.filter_case)
         self.check('nr-counters.applied-or-refused-with-reason', self.nr_counters_case)
         self.check('vcpus.two-on-one-cluster-both-count', self.two_vcpus)
+        self.check('default-pmu.init-cpu-chooses-it-vcpu-thread-counts', self.default_pmu)
         self.check('vcpus.both-clusters-refused-naming-both-pmus', self.two_vcpus_straddle)
         self.check('multiplex.time-running-below-enabled', self.multiplexed)
         self.check('multiplex.scaled-matches-counted-alone', self.multiplex_scaled)
@@ -786,6 +789,30 @@ class Checker:
         print(f"note: {self.kernel}: KVM backed the guest PMU with {working[0]['name']}")
         return None
 
+    def default_pmu(self):
+        """6.7+ without SET_PMU: KVM_ARM_VCPU_INIT on a big CPU gives the VM the big PMU, so a
+        VCPU run on LITTLE counts nothing; INIT on a VCPUThread pinned to LITTLE counts."""
+        if self.one('default-pmu').get('broken_on_purpose') == '1':
+            print(f"note: {self.kernel}: LAB_BREAK_INIT_BEFORE_PIN=1: the VCPU thread's INIT ran on the big CPUs")
+        trap, library = 'default-pmu-init-on-big', 'default-pmu-init-on-vcpu-thread'
+        for case in (trap, library):
+            v = self.one('guestpmu-vm', case=case)
+            if v['result'] != 'ok':
+                return f"{case}: the VM was not made: {v.get('reason')} {v.get('msg', '')}"
+        by = self.reports(trap, 0)
+        zero = int(by['counter0:0x8']['value']) == 0 and int(by['counter1:0x11']['value']) == 0
+        if self.release() >= DEFAULT_PMU_AT_INIT_SINCE:
+            if not zero:
+                return (f"{trap}: INIT on a big CPU, run on LITTLE, yet the guest counted"
+                        f" INST_RETIRED {by['counter0:0x8']['value']}: KVM should have given the VM the big PMU")
+            problem = self.guest_event_counters(library, 0) or self.guest_host_agree(library, 0, self.little)
+            if problem:
+                return f"{library}: INIT on the pinned VCPU thread should count on LITTLE: {problem}"
+            return None
+        print(f"note: {self.kernel}: before 6.7 KVM's default PMU is not the INIT CPU's:"
+              f" INIT on big, run on LITTLE {'reads zero' if zero else 'counts'}")
+        return None
+
     def filter_case(self):
         v = self.one('guestpmu-vm', case='filter')
         if not self.has('filter'):
@@ -985,7 +1012,8 @@ def table(paths):
             ('guest vs host instructions (LITTLE)', 'agree'),
             ('guest vs host cycles (LITTLE)', 'agree-cycles'),
             ('FILTER deny INST_RETIRED', 'filter'),
-            ('SET_NR_COUNTERS', 'nr')]
+            ('SET_NR_COUNTERS', 'nr'),
+            ('no SET_PMU: INIT on big, run on LITTLE / INIT on a LITTLE VCPUThread', 'defaultpmu')]
     columns = []
     for path in paths:
         with open(path, encoding='utf-8', errors='replace') as f:
@@ -1042,6 +1070,13 @@ def table(paths):
                     cells[key] = f'set to 3: the guest reads PMCR_EL0.N = {n}'
             except (Missing, KeyError):
                 cells[key] = 'missing'
+        try:
+            def counted(case):
+                by = c.reports(case, 0)
+                return f"INST_RETIRED {by['counter0:0x8']['value']}"
+            cells['defaultpmu'] = f"{counted('default-pmu-init-on-big')} / {counted('default-pmu-init-on-vcpu-thread')}"
+        except (Missing, KeyError):
+            cells['defaultpmu'] = 'missing'
         columns.append((kernel, cells))
     lines = ['| scenario | ' + ' | '.join(k for k, _ in columns) + ' |',
              '|---|' + '---|' * len(columns)]

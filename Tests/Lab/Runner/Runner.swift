@@ -27,6 +27,7 @@ struct Runner {
         lab.showGuestPMU(features: features)
         lab.showFilterAndCounterCount(features: features)
         lab.showTwoVCPUs(features: features)
+        lab.showDefaultPMUTrap(features: features)
         lab.showMultiplexing()
         lab.showSampling()  // Sampling.swift (issue #16)
         lab.showUnknownType()
