@@ -4,7 +4,7 @@
 SWIFT ?= swift
 SWIFT_FLAGS ?=
 
-.PHONY: test bench bench-check deps build embedded lab lab-bench fuzz fuzz-smoke sanitize clean
+.PHONY: test bench bench-check deps build embedded lab lab-bench fuzz fuzz-smoke fuzz-minimize sanitize clean
 
 deps:
 	@.ci/ensure-deps.sh
@@ -37,6 +37,10 @@ test: deps
 FUZZ_SECONDS ?= 60
 fuzz: deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) .ci/fuzz.sh
+
+# The repository's corpora, minimized with what the runs found (commit the result).
+fuzz-minimize: deps
+	@.ci/fuzz.sh --minimize
 
 # What `make test` runs: every fuzz target for 8 s (FUZZ_SMOKE_SECONDS): at least 60 s of fuzzing in all.
 fuzz-smoke: deps

@@ -10,12 +10,15 @@
 # Everything under test is built with -sanitize=fuzzer,address; the two packages
 # pmu-bench depends on are built with address sanitizing only (not fuzzed).
 #
-# Usage: .ci/fuzz.sh [--smoke] [TARGET...]
-#   --smoke   FUZZ_SMOKE_SECONDS (default 8) per target: what `make test` runs (8 targets, 64 s in all)
+# Usage: .ci/fuzz.sh [--smoke | --minimize] [TARGET...]
+#   --smoke     FUZZ_SMOKE_SECONDS (default 8) per target: what `make test` runs (8 targets, 64 s in all)
+#   --minimize  merge the seeds and .build-fuzz/corpus into Tests/Fuzz/Corpus (make fuzz-minimize)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-60}
+minimize=0
 if [ "${1:-}" = "--smoke" ]; then seconds=${FUZZ_SMOKE_SECONDS:-8}; shift; fi
+if [ "${1:-}" = "--minimize" ]; then minimize=1; shift; fi
 out=.build-fuzz
 mkdir -p "$out"
 # Swift's own crash handler would race ASan's report; libFuzzer prints the stack.
@@ -66,6 +69,22 @@ if [ $need_bench = 1 ]; then
     Benchmarks/PMUBenchCore/*.swift Tests/Fuzz/Bench/*.swift \
     $deps/_NumericsShims.o $deps/RealModule.o $deps/ComplexModule.o $deps/Numerics.o $deps/Histogram.o \
     -o "$out/bench-fuzz"
+fi
+
+if [ $minimize = 1 ]; then
+  # What fuzzing found (.build-fuzz/corpus) goes into Tests/Fuzz/Corpus/<target> only where it
+  # adds coverage the named seeds lack (libFuzzer's -merge=1 into the first directory), so the
+  # corpus kept in the repository grows with what runs find, without duplicates.
+  for target in "${targets[@]}"; do
+    binary=$out/pmu-fuzz
+    [[ $target == bench-* ]] && binary=$out/bench-fuzz
+    mkdir -p "$out/corpus/$target"
+    before=$(ls "Tests/Fuzz/Corpus/$target" | wc -l)
+    FUZZ_TARGET=$target "$binary" -merge=1 "Tests/Fuzz/Corpus/$target" "$out/corpus/$target" \
+      >"$out/$target.merge.log" 2>&1 || { echo "merge of $target failed: see $out/$target.merge.log" >&2; exit 1; }
+    echo "corpus $target: $before inputs -> $(ls "Tests/Fuzz/Corpus/$target" | wc -l) (what fuzzing found that adds coverage)"
+  done
+  exit 0
 fi
 
 status=0
