@@ -230,6 +230,9 @@ class Checker:
             self.check('guestpmu.without-set-pmu.one-cluster-counts-the-other-reads-zero', self.unpinned_guest_pmu)
         self.check('filter.denied-event-reads-zero-others-count', self.filter_case)
         self.check('nr-counters.applied-or-refused-with-reason', self.nr_counters_case)
+        self.check('nr-counters.ebusy-after-init', lambda: self.nr_counters_refused('nr-counters-after-init', 'EBUSY'))
+        self.check('nr-counters.einval-above-the-pmus-counters',
+                   lambda: self.nr_counters_refused('nr-counters-above-the-pmus', 'EINVAL'))
         self.check('vcpus.two-on-one-cluster-both-count', self.two_vcpus)
         self.check('default-pmu.init-cpu-chooses-it-vcpu-thread-counts', self.default_pmu)
         self.check('vcpus.both-clusters-refused-naming-both-pmus', self.two_vcpus_straddle)
@@ -665,6 +668,18 @@ class Checker:
             return f"{case}: {k['result']} {k.get('errno')} {k.get('reason')}"
         if 'SET_PMU must come first' not in k.get('msg', ''):
             return f"{case}: the message does not say SET_PMU must come first: {k.get('msg')}"
+        return None
+
+    def nr_counters_refused(self, case, errno):
+        """SET_NR_COUNTERS refused by the kernel with `errno` where it has the attribute (6.16+),
+        by the library up front (attributeUnsupported) where it does not."""
+        k = self.one('kvmerror', case=case)
+        if not self.has('set_nr_counters'):
+            if k['result'] != 'refused' or k.get('reason') != 'attributeUnsupported':
+                return f"{case} on a kernel without SET_NR_COUNTERS: {k['result']} {k.get('reason')} {k.get('msg', '')}"
+            return None
+        if k['result'] != 'refused' or k.get('errno') != errno:
+            return f"{case}: {k['result']} {k.get('errno')} {k.get('reason')} {k.get('msg', '')}, expected the kernel's {errno}"
         return None
 
     def ebusy_after_run(self):

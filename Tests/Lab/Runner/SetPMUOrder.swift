@@ -73,5 +73,20 @@ extension Lab {
             try vm.vcpus[0].setPMUAttribute(.filter, bytes: PMUEventFilter.deny(0x08).bytes)
             try vm.vcpus[0].armSetPMU(type: big.type)
         }
+        // 5. SET_NR_COUNTERS (6.16+) after PMU INIT: EBUSY, like every PMU attribute then.
+        kvmFact("nr-counters-after-init", pmu) { () throws(KVMError) in
+            let vm = try bareVM(vcpus: 1, on: cpus(of: pmu), program: program)
+            defer { vm.close() }
+            try vm.vcpus[0].armSetPMU(type: pmu.type)
+            try vm.vcpus[0].armInitialisePMU()
+            try vm.vcpus[0].setPMUAttribute(.setCounterCount, value: 3)
+        }
+        // 6. More counters than the PMU has (the lab's have 6): EINVAL.
+        kvmFact("nr-counters-above-the-pmus", pmu) { () throws(KVMError) in
+            let vm = try bareVM(vcpus: 1, on: cpus(of: pmu), program: program)
+            defer { vm.close() }
+            try vm.vcpus[0].armSetPMU(type: pmu.type)
+            try vm.vcpus[0].setPMUAttribute(.setCounterCount, value: 31)
+        }
     }
 }
