@@ -315,17 +315,3 @@ struct SampleCommand: ParsableCommand {
         return (try? CPUSet(parsing: text)) ?? CPUSet(0..<Int(cpe_online_cpu_count()))
     }
 }
-
-/// A sampler opened for one plan, its counting event alongside, and what its records added up to.
-struct OpenedSampler {
-    var plan: SamplePlan
-    var sampler: Sampler
-    var summary: SampleSummary
-    var counter: Counter?
-
-    init(plan: SamplePlan, sampler: Sampler, summary: SampleSummary) {
-        self.plan = plan
-        self.sampler = sampler
-        self.summary = summary
-    }
-}
