@@ -247,6 +247,8 @@ private func failure(_ text: String) -> EventSyntaxError? {
         ("cycles:u:k", 8, "takes one modifier list"),
         (":u", 0, "missing event name"),
         ("cycles:bb", 8, "duplicate modifier 'b'"),
+        ("cycles:bpu", 7, "perf's cache name, not modifiers"),
+        ("tracepoint/name=x*config2=0827/", 11, "unexpected '='"),
         ("{cycles}:x", 9, "unknown modifier 'x'"),
         ("sched:", 6, "missing tracepoint name"),
         ("a:b:c:d", 5, "too many ':'"),

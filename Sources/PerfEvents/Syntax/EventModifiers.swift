@@ -60,6 +60,13 @@ public struct EventModifiers: Hashable, Sendable {
                 input: input, offset: offset, part: "",
                 problem: "empty modifier list after ':'; write letters from ukhGHIpPDeSWb, e.g. ':u'")
         }
+        if text.elementsEqual("bpu".utf8) {
+            // perf's lexer reads exactly 'bpu' as its cache name (the branch predictor), not as
+            // the modifiers b, p, u: `cycles:bpu` is a parser error there.
+            throw EventSyntaxError(
+                input: input, offset: offset, part: "bpu",
+                problem: "'bpu' after ':' is perf's cache name, not modifiers; write the letters in another order, e.g. ':upb'")
+        }
         for (index, byte) in zip(text.indices, text) {
             let at = offset + (index - text.startIndex)
             let letter = String(decoding: [byte], as: UTF8.self)
