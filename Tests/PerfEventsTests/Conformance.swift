@@ -139,15 +139,15 @@ enum Conformance {
     }
 
     /// perf 6.1's `exclude_guest` for one event (get_event_modifier, event_attr_init): set by
-    /// default when the event has no modifiers; a modifier list recomputes it (`u`, `k`, `p` and
-    /// `H` set it unless an earlier `G`/`H` decided, `G` clears it, the other letters leave it
+    /// default when the event has no modifiers; a modifier list recomputes it (`u`, `p` and `H`
+    /// set it unless an earlier `G`/`H` decided, `G` clears it, the other letters leave it
     /// clear); a group's list starts from the member's value.
     static func perf61ExcludeGuest(_ event: ResolvedEvent, groupModifiers: EventModifiers?) -> Bool {
         let own = (try? EventParser.parse(event.text))?.groups.first?.members.first?.modifiers ?? event.modifiers
         func apply(_ modifiers: EventModifiers, start: Bool, decided: Bool) -> Bool {
             if decided { return modifiers.guest ? false : start }
             if modifiers.guest { return false }
-            if modifiers.host || modifiers.user || modifiers.kernel || modifiers.precise > 0 { return true }
+            if modifiers.host || modifiers.user || modifiers.precise > 0 { return true }
             return start
         }
         var excludeGuest = own.isEmpty ? true : apply(own, start: false, decided: false)

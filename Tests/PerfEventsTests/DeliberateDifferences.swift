@@ -96,7 +96,14 @@ struct DeliberateDifference: Sendable {
             ours: "takes a generic hardware name on any core PMU: that PMU's event",
             since: "perf 6.5 (5ea8f2ccffb2: legacy event names as terms of any core PMU)",
             cases: { item in ["cpu/cycles/", "armv8_cortex_a72/cycles/"].contains(item.event) },
-            direction: { if case .perfRefusedWeAccepted = $0 { return true } else { return false } }),
+            direction: { if case .perfRefusedWeAccepted = $0 { return true } else { return false } },
+            generated: { item in
+                guard let list = try? EventParser.parse(item.event) else { return false }
+                return list.groups.flatMap(\.members).contains { member in
+                    guard case .pmu(_, let terms) = member.kind else { return false }
+                    return terms.contains { EventStringGenerator.hardware.contains($0.name) }
+                }
+            }),
         DeliberateDifference(
             id: "config3=",
             perf61: "refuses config3= (unknown term)",
@@ -125,13 +132,12 @@ struct DeliberateDifference: Sendable {
             cases: { _ in false },  // found by the generated strings; no hand-written case
             direction: { if case .weRefusedPerfAccepted = $0 { return true } else { return false } },
             generated: { item in
-                item.event.split(separator: ",").contains { event in
-                    event.hasPrefix("mem:") || event.hasPrefix("{mem:")
-                        ? event.split(separator: ":").dropFirst(2).contains { field in
-                            let access = field.filter { $0 != "}" && $0 != "{" }
-                            return access.allSatisfy { "rwx".contains($0) } && access.contains("x") && access.count > 1
-                        }
-                        : false
+                item.event.split(separator: ",").contains { piece in
+                    guard let start = piece.range(of: "mem:") else { return false }
+                    return piece[start.lowerBound...].split(separator: ":").dropFirst(2).contains { field in
+                        let access = field.filter { $0 != "}" && $0 != "{" }
+                        return access.allSatisfy { "rwx".contains($0) } && access.contains("x") && access.count > 1
+                    }
                 }
             }),
         DeliberateDifference(
@@ -151,13 +157,14 @@ struct DeliberateDifference: Sendable {
             generated: { item in pinsAGroup(item.event) }),
         DeliberateDifference(
             id: "unbalanced '{'",
-            perf61: "reads '{cs' as cs (its lexer drops the lone brace)",
+            perf61: "reads '{cs' (and '}cs') as cs (its lexer drops the lone brace)",
             ours: "refuses it: unbalanced '{'",
             since: "not a perf change: a typo perf silently reinterprets",
             cases: { item in item.event == "{cs" },
             direction: { if case .weRefusedPerfAccepted = $0 { return true } else { return false } },
             generated: { item in
-                item.event.filter { $0 == "{" }.count > item.event.filter { $0 == "}" }.count
+                // '}cs' too: perf's lexer drops a lone brace of either kind.
+                item.event.filter { $0 == "{" }.count != item.event.filter { $0 == "}" }.count
             }),
     ]
 }

@@ -174,11 +174,13 @@ struct OpenDifference: Sendable {
                 } ?? false
             }),
         OpenDifference(
-            id: "spaces perf's lexer skips", issue: "#23",
-            perf61: "takes a space before an event or after ':' (' cache-misses:G', 'task-clock: peu')",
-            ours: "refuses the space",
+            id: "stray characters perf's lexer skips", issue: "#23",
+            perf61: "takes a space before an event or after ':' (' cache-misses:G', 'task-clock: peu'), and a '/' before an event ('/mem:010/0:rx:hu')",
+            ours: "refuses them",
             matches: { item, difference in
-                if case .weRefusedPerfAccepted = difference { return item.event.contains(" ") } else { return false }
+                guard case .weRefusedPerfAccepted = difference else { return false }
+                return item.event.contains(" ") || item.event.hasPrefix("/") || item.event.contains(",/")
+                    || item.event.contains("{/")
             }),
         OpenDifference(
             id: "modifiers glued to a generic name", issue: "#23",
