@@ -77,7 +77,7 @@ struct DeliberateDifference: Sendable {
             cases: nil),
         DeliberateDifference(
             id: "generic and raw events on heterogeneous arm64",
-            perf61: "cycles, cache names and rNNNN on a big.LITTLE machine: one event, legacy type 0/3/4",
+            perf61: "cycles, cache names and rNNNN on a big.LITTLE machine: one event, legacy type 0/3/4; an alias both clusters have, inside {…}: one group holding both PMUs' events",
             ours: "one event per core PMU: extended type (PMU type << 32 | id) for generic and cache events, the PMU's own type for raw events",
             since: "perf 6.5 (82fe2e45cdb0: events on every core PMU wherever the kernel takes the extended type; arm_pmu does from Linux 6.6, 5c816728651a)",
             cases: { item in

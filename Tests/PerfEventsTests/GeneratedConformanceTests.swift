@@ -129,6 +129,40 @@ struct OpenDifference: Sendable {
 
     static let table: [OpenDifference] = [
         OpenDifference(
+            id: "empty modifier list before '}'", issue: "#23",
+            perf61: "takes '{major-faults:}' (a ':' with no letters before the closing brace)",
+            ours: "refuses it: empty modifier list after ':'",
+            matches: { item, difference in
+                if case .weRefusedPerfAccepted = difference { return item.event.contains(":}") } else { return false }
+            }),
+        OpenDifference(
+            id: "breakpoint access glued to modifiers", issue: "#23",
+            perf61: "reads mem:0x1000/0:xk as access x with modifier k (its lexer's [rwx]{1,3} token, then modifiers without ':')",
+            ours: "refuses it: unknown modifier 'x'",
+            matches: { item, difference in
+                guard case .weRefusedPerfAccepted = difference else { return false }
+                return item.event.split(separator: ",").contains { piece in
+                    guard let start = piece.range(of: "mem:") else { return false }
+                    return piece[start.lowerBound...].split(separator: ":").dropFirst(2).contains { field in
+                        let access = field.prefix { "rwx".contains($0) }
+                        return (1...3).contains(access.count) && access.count < field.count
+                            && field.dropFirst(access.count).allSatisfy { EventStringGenerator.modifierLetters.contains($0) || $0 == "}" }
+                    }
+                }
+            }),
+        OpenDifference(
+            id: "P with S under perf record", issue: "#23",
+            perf61: "perf record leaves precise_ip 0 for a P event in a group that samples its members' values (g{a,b:PS}:HS)",
+            ours: "the comparison gives perf record's precise_ip 3 to every P event",
+            matches: { item, difference in
+                guard item.tool == .record, isAttributes(difference) else { return false }
+                return item.event.split(whereSeparator: { ",/{}".contains($0) }).contains { token in
+                    guard let colon = token.lastIndex(of: ":") else { return false }
+                    let letters = token[token.index(after: colon)...]
+                    return letters.contains("P") || letters.contains("S")
+                } && item.event.contains("S") && item.event.contains("P")
+            }),
+        OpenDifference(
             id: "tracepoint glob order in a group", issue: "#23",
             perf61: "expands a tracepoint glob in the tracefs directory's order ({r6F,dma_fence:dma_fence_e*}: enable_signal, then emit)",
             ours: "in name order (emit, then enable_signal): the same events, another leader or member order",
