@@ -34,9 +34,16 @@ test: deps
 	@bash -c 'Tests/Lab/run-lab.sh > .build/lab.log 2>&1 & lab=$$!; status=0; 		$(MAKE) --no-print-directory fuzz-smoke || status=1; 		SWIFT=$(SWIFT) .ci/consumer-package-test.sh || status=1; 		wait $$lab || status=1; cat .build/lab.log; exit $$status'
 
 # libFuzzer: every target for FUZZ_SECONDS (default 60) each; crashes go to .build-fuzz/crashes/.
+# Then the generated event strings against perf (GeneratedConformanceTests; make test asks 5,040
+# with a fixed seed): FUZZ_CONFORMANCE_STRINGS of them, with a new seed each run unless
+# PMU_CONFORMANCE_SEED is given (the seed is printed; rerun with it to reproduce a failure).
 FUZZ_SECONDS ?= 60
+FUZZ_CONFORMANCE_STRINGS ?= 50000
 fuzz: deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) .ci/fuzz.sh
+	$(SWIFT) build $(SWIFT_FLAGS) --build-tests
+	PMU_CONFORMANCE_GENERATED=$(FUZZ_CONFORMANCE_STRINGS) PMU_CONFORMANCE_SEED=$${PMU_CONFORMANCE_SEED:-$$(date +%s)} \
+		$(SWIFT) test $(SWIFT_FLAGS) --skip-build --filter GeneratedConformanceTests
 
 # The repository's corpora, minimized with what the runs found (commit the result).
 fuzz-minimize: deps

@@ -146,7 +146,7 @@ func fuzzEventString(_ bytes: UnsafeBufferPointer<UInt8>) {
         precondition(group.modifiers.precise <= 3)
         for member in group.members {
             precondition(isSlice(member.text, at: member.offset), "event text is not the input at its offset")
-            precondition(member.modifiers.precise <= 3 && !member.modifiers.weak)
+            precondition(member.modifiers.precise <= 3)  // `W` on a single event is taken, as perf 6.1 takes it
             // An event parses the same on its own.
             guard let alone = try? EventParser.parse(member.text), alone.groups.count == 1,
                   let only = alone.groups.first, !only.isGroup, only.members.count == 1,

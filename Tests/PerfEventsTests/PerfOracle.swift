@@ -54,7 +54,7 @@ enum PerfOracle {
     /// A dereferenced copy of `root`'s `bus/event_source/devices`, made once per tree.
     ///
     /// For perf record (`forRecord`) every PMU's `cpus` file lists this host's online CPUs
-    /// instead: perf record gives up ("Failed to initialize parallel data streaming masks")
+    /// instead (and a `cpumask`, the first of them): perf record gives up ("Failed to initialize parallel data streaming masks")
     /// when a PMU covers CPUs the host does not have, before it parses anything; which CPUs a
     /// PMU covers changes no attribute.
     static func devicesCopy(of root: String, forRecord: Bool = false) throws -> String {
@@ -72,6 +72,13 @@ enum PerfOracle {
                 for pmu in (try? FileManager.default.contentsOfDirectory(atPath: devices)) ?? []
                 where FileManager.default.fileExists(atPath: "\(devices)/\(pmu)/cpus") {
                     try online.write(toFile: "\(devices)/\(pmu)/cpus", atomically: false, encoding: .utf8)
+                }
+                // An uncore PMU's cpumask the same way, with the first online CPU (one per
+                // package, and this host has one): `0,28` stops perf record as above.
+                let first = String(online.prefix { $0.isNumber })
+                for pmu in (try? FileManager.default.contentsOfDirectory(atPath: devices)) ?? []
+                where FileManager.default.fileExists(atPath: "\(devices)/\(pmu)/cpumask") {
+                    try (first + "\n").write(toFile: "\(devices)/\(pmu)/cpumask", atomically: false, encoding: .utf8)
                 }
             }
             copies[key] = directory + "/devices"
@@ -176,6 +183,10 @@ enum PerfOracle {
             }
             if line.hasPrefix("sys_perf_event_open:"), let attributes = pending {
                 pending = nil
+                // perf 6.1 on a hybrid tree probes each core PMU while parsing (is_event_supported,
+                // on pid 0): not an event of the string. perf stat's and record's own opens name
+                // the workload's or the shell's pid.
+                if line.hasPrefix("sys_perf_event_open: pid 0 ") { continue }
                 let isMember = !line.contains("group_fd -1 ")
                 if isMember, !groups.isEmpty {
                     groups[groups.count - 1].append(attributes)
@@ -184,7 +195,9 @@ enum PerfOracle {
                 }
             }
         }
-        if groups.isEmpty {
+        // perf 6.1 on a hybrid tree opens probe events (is_event_supported) while it parses, and
+        // still refuses the string after them: a syntax error is a refusal whatever was opened.
+        if groups.isEmpty || lines.contains(where: { $0.contains("event syntax error") }) {
             let reasons = lines.filter {
                 $0.contains("event syntax error") || $0.contains("\\___") || $0.contains("not usable")
                     || $0.contains("No AUX") || $0.contains("invalid or unsupported")

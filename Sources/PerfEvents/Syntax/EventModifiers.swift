@@ -13,7 +13,8 @@
 /// | `D` | pinned: always on the PMU (group leaders only) |
 /// | `e` | exclusive: alone on the PMU (group leaders only) |
 /// | `S` | read the group's values when sampling |
-/// | `W` | weak group: fall back to separate events if the group does not fit (groups only) |
+/// | `W` | weak group: fall back to separate events if the group does not fit (perf 6.1 takes it on a single event too, where it changes nothing) |
+/// | `b` | count with a BPF program (perf's `--bpf-counters`): no `perf_event_attr` bit; perf 6.1 takes it |
 ///
 /// As in upstream perf (since its `exclude_HG_default` change), `u`/`k`/`h`
 /// leave `exclude_guest` alone; perf 6.1's tool additionally sets
@@ -33,6 +34,8 @@ public struct EventModifiers: Hashable, Sendable {
     public var exclusive = false
     public var sampleRead = false
     public var weak = false
+    /// `b`: perf's BPF counters; no attribute of its own.
+    public var bpfCounter = false
 
     public init() {}
 
@@ -40,7 +43,7 @@ public struct EventModifiers: Hashable, Sendable {
     public var isEmpty: Bool { self == EventModifiers() }
 
     /// The modifier letters this library knows.
-    static let letters: [UInt8] = Array("ukhGHIpPDeSW".utf8)
+    static let letters: [UInt8] = Array("ukhGHIpPDeSWb".utf8)
 
     /// Whether every byte of `text` is a modifier letter (so `x:text` means modifiers, not a tracepoint).
     static func looksLikeModifiers(_ text: ArraySlice<UInt8>) -> Bool {
@@ -55,7 +58,14 @@ public struct EventModifiers: Hashable, Sendable {
         if text.isEmpty {
             throw EventSyntaxError(
                 input: input, offset: offset, part: "",
-                problem: "empty modifier list after ':'; write letters from ukhGHIpPDeSW, e.g. ':u'")
+                problem: "empty modifier list after ':'; write letters from ukhGHIpPDeSWb, e.g. ':u'")
+        }
+        if text.elementsEqual("bpu".utf8) {
+            // perf's lexer reads exactly 'bpu' as its cache name (the branch predictor), not as
+            // the modifiers b, p, u: `cycles:bpu` is a parser error there.
+            throw EventSyntaxError(
+                input: input, offset: offset, part: "bpu",
+                problem: "'bpu' after ':' is perf's cache name, not modifiers; write the letters in another order, e.g. ':upb'")
         }
         for (index, byte) in zip(text.indices, text) {
             let at = offset + (index - text.startIndex)
@@ -80,6 +90,7 @@ public struct EventModifiers: Hashable, Sendable {
             case UInt8(ascii: "e"): try once(&modifiers.exclusive, "exclusive")
             case UInt8(ascii: "S"): try once(&modifiers.sampleRead, "sample read")
             case UInt8(ascii: "W"): try once(&modifiers.weak, "weak group")
+            case UInt8(ascii: "b"): try once(&modifiers.bpfCounter, "BPF counter")
             case UInt8(ascii: "p"):
                 if modifiers.precise == 3 {
                     throw EventSyntaxError(
@@ -90,7 +101,7 @@ public struct EventModifiers: Hashable, Sendable {
             default:
                 throw EventSyntaxError(
                     input: input, offset: at, part: letter,
-                    problem: "unknown modifier '\(letter)'; modifiers are u k h G H I p pp ppp P D e S W")
+                    problem: "unknown modifier '\(letter)'; modifiers are u k h G H I p pp ppp P D e S W b")
             }
         }
         return modifiers
@@ -170,6 +181,7 @@ public struct EventModifiers: Hashable, Sendable {
         if exclusive { letters += "e" }
         if sampleRead { letters += "S" }
         if weak { letters += "W" }
+        if bpfCounter { letters += "b" }
         return letters
     }
 
@@ -188,6 +200,7 @@ public struct EventModifiers: Hashable, Sendable {
         result.exclusive = exclusive || other.exclusive
         result.sampleRead = sampleRead || other.sampleRead
         result.weak = weak || other.weak
+        result.bpfCounter = bpfCounter || other.bpfCounter
         return result
     }
 }

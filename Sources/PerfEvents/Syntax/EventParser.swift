@@ -90,12 +90,13 @@ private struct Parser {
     }
 
     /// Where the `{` of a named group (`name{…}`) is, when one starts at `position`.
+    /// The name is perf 6.1's lexer's `name`: `[a-zA-Z_*?\[\]][a-zA-Z0-9_*?.\[\]!]*`.
     func namedGroupBrace() -> Int? {
         var index = position
-        guard index < bytes.count, isLetter(bytes[index]) || bytes[index] == UInt8(ascii: "_") else { return nil }
-        while index < bytes.count,
-              isLetter(bytes[index]) || isDigit(bytes[index]) || bytes[index] == UInt8(ascii: "_")
-                || bytes[index] == UInt8(ascii: ".") {
+        let first = Array("_*?[]".utf8)
+        let rest = Array("_*?.[]!".utf8)
+        guard index < bytes.count, isLetter(bytes[index]) || first.contains(bytes[index]) else { return nil }
+        while index < bytes.count, isLetter(bytes[index]) || isDigit(bytes[index]) || rest.contains(bytes[index]) {
             index += 1
         }
         return index < bytes.count && bytes[index] == openBrace ? index : nil
@@ -183,11 +184,8 @@ private struct Parser {
         if end < bytes.count && bytes[end] == openBrace {
             throw error(end, "{", "'{' inside an event: groups start at the beginning of an item and cannot nest")
         }
-        let event = try classify(start..<end)
-        if event.modifiers.weak {
-            throw error(start, event.text, "the weak modifier 'W' is for groups: write it after the group, as in '{a,b}:W'")
-        }
-        return event
+        // `W` on a single event is taken, as perf 6.1 takes it (a group of one has nothing to split).
+        return try classify(start..<end)
     }
 
     func hasPrefix(_ prefix: String, at offset: Int) -> Bool {
@@ -402,7 +400,8 @@ private struct Parser {
             guard let value = parseNumber(text(lengthRange)) else {
                 throw error(lengthRange.lowerBound, text(lengthRange), "breakpoint length must be a number of bytes, e.g. 'mem:0x1000/8'")
             }
-            length = value
+            // perf 6.1: a zero length is no length (the default: 4 bytes, or a word for 'x').
+            length = value == 0 ? nil : value
         }
 
         var access: BreakpointAccess = []

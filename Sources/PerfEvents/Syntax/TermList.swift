@@ -46,6 +46,14 @@ public enum TermList {
                 input: list, term: term,
                 problem: "'\(text)' is not a number that fits in 64 bits (decimal or 0x-prefixed hexadecimal)")
         }
+        // perf's lexer reads a text value as one name token (`[a-zA-Z0-9-_*?.:]` after the first
+        // letter): `name=x*config2=1` is a parser error there, not the name 'x*config2=1'.
+        let nameBytes = Array("-_*?.:".utf8)
+        if let bad = text.utf8.first(where: { !(isLetter($0) || isDigit($0) || nameBytes.contains($0)) }) {
+            throw TermListError(
+                input: list, term: term,
+                problem: "unexpected '\(String(decoding: [bad], as: UTF8.self))' in the value '\(text)' (a value is a number or a name: letters, digits, '-', '_', '*', '?', '.', ':')")
+        }
         return .text(text)
     }
 
