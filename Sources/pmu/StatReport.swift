@@ -359,25 +359,11 @@ struct PerfStatFormat {
     }
 }
 
-/// A JSON string literal.
+/// A JSON string literal (the one escaping of the CLI: ``JSONLineBuilder/appendQuoted(_:to:)``).
 func jsonString(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\t": out += "\\t"
-        default:
-            if scalar.value < 0x20 {
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-    }
-    return out + "\""
+    var out = ""
+    JSONLineBuilder.appendQuoted(text, to: &out)
+    return out
 }
 
 /// The standard deviation of the mean (perf's `stddev_stats`), 0 for fewer than two values.

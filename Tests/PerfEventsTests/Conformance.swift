@@ -170,6 +170,23 @@ enum Conformance {
 }
 
 extension Conformance {
+    /// Our resolver's answer for every case (one resolver per tree) and the sysfs copy perf
+    /// is shown for it (nil: the live host's own).
+    static func oursAndDevices(_ cases: [ConformanceCase]) throws
+        -> (ours: [Result<[ResolvedGroup], ResolutionError>], devices: [String?]) {
+        var resolvers: [String: Resolver] = [:]
+        var ours: [Result<[ResolvedGroup], ResolutionError>] = []
+        var devices: [String?] = []
+        for item in cases {
+            let resolver = try resolvers[item.tree] ?? Conformance.resolver(item.tree)
+            resolvers[item.tree] = resolver
+            ours.append(Result { () throws(ResolutionError) in try resolver.resolve(item.event) })
+            devices.append(item.tree == "live"
+                ? nil : try PerfOracle.devicesCopy(of: SysfsFixtures.root(item.tree), forRecord: item.tool == .record))
+        }
+        return (ours, devices)
+    }
+
     /// perf's answers for every case, in order. Cases whose events we resolve onto PMUs
     /// without CPU lists or onto core PMUs (perf opens those per thread, in list order) share a perf run, up to `batchSize`
     /// at a time, each behind a marker event of its own (a software event `1:0x7ff0NNNN`), and

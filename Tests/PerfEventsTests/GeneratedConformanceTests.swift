@@ -56,16 +56,7 @@ struct GeneratedConformanceTests {
         let perTree = (Self.count + trees.count - 1) / trees.count
         print("generated conformance: seed 0x\(String(seed, radix: 16)) (PMU_CONFORMANCE_SEED), \(perTree) strings per tree")
         let cases = trees.flatMap { Self.cases(tree: $0, seed: seed, perTree: perTree) }
-        var resolvers: [String: Resolver] = [:]
-        var ours: [Result<[ResolvedGroup], ResolutionError>] = []
-        var devices: [String?] = []
-        for item in cases {
-            let resolver = try resolvers[item.tree] ?? Conformance.resolver(item.tree)
-            resolvers[item.tree] = resolver
-            ours.append(Result { () throws(ResolutionError) in try resolver.resolve(item.event) })
-            devices.append(item.tree == "live"
-                ? nil : try PerfOracle.devicesCopy(of: SysfsFixtures.root(item.tree), forRecord: item.tool == .record))
-        }
+        let (ours, devices) = try Conformance.oursAndDevices(cases)
         let outcomes = Conformance.askPerf(cases, devices: devices, ours: ours, batchSize: 64)
         var report: [String: (agree: Int, deliberate: Int, open: Int, unexplained: Int)] = [:]
         var unexplained: [String] = []

@@ -24,16 +24,7 @@ struct PerfConformanceTests {
         let cases = ConformanceCases.all.filter { $0.tree != "live" || ConformanceCases.liveApplies($0.event) }
         // Exactly the recorded trees' cases: a filter or a table edit that drops some must fail.
         #expect(cases.filter { $0.tree != "live" }.count == Self.recordedTreeCases)
-        var resolvers: [String: Resolver] = [:]
-        var ours: [Result<[ResolvedGroup], ResolutionError>] = []
-        var devices: [String?] = []
-        for item in cases {
-            let resolver = try resolvers[item.tree] ?? Conformance.resolver(item.tree)
-            resolvers[item.tree] = resolver
-            ours.append(Result { () throws(ResolutionError) in try resolver.resolve(item.event) })
-            devices.append(item.tree == "live"
-                ? nil : try PerfOracle.devicesCopy(of: SysfsFixtures.root(item.tree), forRecord: item.tool == .record))
-        }
+        let (ours, devices) = try Conformance.oursAndDevices(cases)
         let outcomes = Conformance.askPerf(cases, devices: devices, ours: ours)
         var report: [String: (agree: Int, deliberate: Int)] = [:]
         for (index, item) in cases.enumerated() {
