@@ -109,8 +109,11 @@ enum PerfOracle {
     /// at a time; results in the order asked.
     static func ask(_ requests: [(event: String, devices: String?, tool: Tool)], parallel: Int = 6) -> [Outcome] {
         var outcomes = [Outcome?](repeating: nil, count: requests.count)
-        let scratch = "/tmp/perf-oracle-\(getpid())/out"
+        // A directory of this call's own: two suites ask at once in one process, and their
+        // requests are numbered from 0 alike (a shared directory mixed their outputs).
+        let scratch = "/tmp/perf-oracle-\(getpid())/out-\(UUID().uuidString)"
         try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
         var next = 0
         while next < requests.count {
             let batch = next..<min(requests.count, next + parallel)
