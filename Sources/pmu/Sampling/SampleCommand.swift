@@ -291,7 +291,7 @@ struct SampleCommand: ParsableCommand {
             .osRelease: PerfDataFile.string(field(system.release)),
             .version: PerfDataFile.string("pmu (swift-perf-events)"),
             .architecture: PerfDataFile.string(field(system.machine)),
-            .cpuCount: PerfDataFile.cpuCount(available: Int(cpe_online_cpu_count()), online: online.cpus.count),
+            .cpuCount: PerfDataFile.cpuCount(available: presentCPUCount(), online: online.cpus.count),
             .commandLine: PerfDataFile.commandLine(CommandLine.arguments),
             .eventDescription: PerfDataFile.eventDescription(fileAttributes),
         ]
@@ -307,6 +307,14 @@ struct SampleCommand: ParsableCommand {
         if let period { return .period(period) }
         if let frequency { return .frequency(frequency) }
         return event.attributes.type == LegacyType.tracepoint ? .period(1) : .frequency(4000)
+    }
+
+    /// perf's nr_cpus_avail: one past the highest present CPU (/sys/devices/system/cpu/present),
+    /// the online count when that cannot be read.
+    private func presentCPUCount() -> Int {
+        let text = (try? FileSystem().readAttribute("/sys/devices/system/cpu/present")) ?? ""
+        guard let present = try? CPUSet(parsing: text), let last = present.cpus.last else { return Int(cpe_online_cpu_count()) }
+        return last + 1
     }
 
     /// /sys/devices/system/cpu/online (this machine's, whatever --sysfs-root says).
