@@ -217,6 +217,17 @@ private func failure(_ text: String) -> EventSyntaxError? {
 
     // MARK: errors: each names the input, the offset and the offending part
 
+    /// perf takes an empty modifier list after an event (`cs:`, `mem:0x1000:w:`, `1:3:`) as none;
+    /// not after a group (`{cs}:`) or a PMU event (`msr/tsc/:`).
+    @Test(arguments: [("cycles:", "cycles"), ("mem:0x1000:w:", "mem:0x1000:w"), ("1:3:", "1:3"),
+                      ("syscalls:sys_enter_read:", "syscalls:sys_enter_read"), ("{cs:,faults}", "{cs,faults}")])
+    func emptyModifierListIsNone(input: String, same: String) throws {
+        let parsed = try EventParser.parse(input)
+        let plain = try EventParser.parse(same)
+        #expect(parsed.groups.map { $0.members.map(\.kind) } == plain.groups.map { $0.members.map(\.kind) })
+        #expect(parsed.groups.flatMap(\.members).allSatisfy { $0.modifiers.isEmpty })
+    }
+
     @Test(arguments: [
         ("", 0, "empty event list"),
         ("cycles,", 6, "trailing comma"),
@@ -243,14 +254,13 @@ private func failure(_ text: String) -> EventSyntaxError? {
         ("cycles:ux", 8, "unknown modifier 'x'"),
         ("cycles:uu", 8, "duplicate modifier 'u'"),
         ("cycles:pppp", 10, "at most three 'p'"),
-        ("cycles:", 7, "empty modifier list"),
+        ("{cycles}:", 9, "empty modifier list"),
         ("cycles:u:k", 8, "takes one modifier list"),
         (":u", 0, "missing event name"),
         ("cycles:bb", 8, "duplicate modifier 'b'"),
         ("cycles:bpu", 7, "perf's cache name, not modifiers"),
         ("tracepoint/name=x*config2=0827/", 11, "unexpected '='"),
         ("{cycles}:x", 9, "unknown modifier 'x'"),
-        ("sched:", 6, "missing tracepoint name"),
         ("a:b:c:d", 5, "too many ':'"),
         ("cyc les", 3, "unexpected character"),
         ("mem:", 4, "breakpoint address must be a number"),

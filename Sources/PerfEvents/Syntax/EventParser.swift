@@ -238,7 +238,8 @@ private struct Parser {
             }
             var modifiers = EventModifiers()
             if parts.count == 3 {
-                modifiers = try EventModifiers.parse(bytes[parts[2]], offset: parts[2].lowerBound, input: input)
+                modifiers = try EventModifiers.parse(
+                    bytes[parts[2]], offset: parts[2].lowerBound, input: input, allowingEmpty: true)
             }
             return EventSyntax(
                 text: token, offset: range.lowerBound, kind: .numeric(type: UInt32(type), config: config), modifiers: modifiers)
@@ -251,7 +252,8 @@ private struct Parser {
         func event(_ kind: EventSyntax.Kind, modifiers: Range<Int>?) throws(EventSyntaxError) -> EventSyntax {
             var parsed = EventModifiers()
             if let modifiers {
-                parsed = try EventModifiers.parse(bytes[modifiers], offset: modifiers.lowerBound, input: input)
+                parsed = try EventModifiers.parse(
+                    bytes[modifiers], offset: modifiers.lowerBound, input: input, allowingEmpty: true)
             }
             return EventSyntax(text: token, offset: range.lowerBound, kind: kind, modifiers: parsed)
         }
@@ -260,7 +262,7 @@ private struct Parser {
         switch parts.count {
         case 1:
             return try event(plainKind, modifiers: nil)
-        case 2 where fixedName || (!globbed && EventModifiers.looksLikeModifiers(bytes[parts[1]])):
+        case 2 where fixedName || parts[1].isEmpty || (!globbed && EventModifiers.looksLikeModifiers(bytes[parts[1]])):
             return try event(plainKind, modifiers: parts[1])
         case 2, 3:
             if fixedName {
@@ -427,7 +429,8 @@ private struct Parser {
             next += 1
         }
         if next < fields.count {
-            modifiers = try EventModifiers.parse(bytes[fields[next]], offset: fields[next].lowerBound, input: input)
+            modifiers = try EventModifiers.parse(
+                bytes[fields[next]], offset: fields[next].lowerBound, input: input, allowingEmpty: true)
             next += 1
         }
         if next < fields.count {
