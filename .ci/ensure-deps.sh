@@ -26,6 +26,11 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
+# The conformance suite's second perf (bookworm-backports, 6.12), unpacked under
+# .build-perf-backports beside perf 6.1; without it the suite fails and names the reason.
+"$(dirname "$0")/ensure-perf-backports.sh" || \
+  echo "note: perf from bookworm-backports could not be unpacked; the conformance suite will report it" >&2
+
 # Tracepoint ids come from tracefs; mount it when we may and it is not there.
 if [ ! -e /sys/kernel/tracing/events ] && [ "$(id -u)" -eq 0 ]; then
   mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null || \

@@ -13,12 +13,15 @@ enum Conformance {
         case perfRefusedWeAccepted(perf: String)
         case weRefusedPerfAccepted(ours: String)
         case attributes(perf: String, ours: String)
+        /// Both refuse it, for reasons of another ``RefusalClass``.
+        case refusalClass(perf: String, ours: String)
 
         var description: String {
             switch self {
             case .perfRefusedWeAccepted(let perf): return "perf refuses it (\(perf)), the resolver accepts it"
             case .weRefusedPerfAccepted(let ours): return "the resolver refuses it (\(ours)), perf accepts it"
             case .attributes(let perf, let ours): return "perf: \(perf)\n  ours: \(ours)"
+            case .refusalClass(let perf, let ours): return "both refuse it, for other reasons: perf: \(perf)\n  ours: \(ours)"
             }
         }
     }
@@ -33,31 +36,46 @@ enum Conformance {
     ]
 
     static func compare(
-        _ item: ConformanceCase, perf: PerfOracle.Outcome, ours: Result<[ResolvedGroup], ResolutionError>
+        _ item: ConformanceCase, perf: PerfOracle.Outcome, ours: Result<[ResolvedGroup], ResolutionError>,
+        oracle: PerfOracle.Perf = .debian, refusalClasses: Bool = true
     ) -> Verdict {
         switch (perf, ours) {
-        case (.refused, .failure):
-            return .agree
+        case (.refused(let message), .failure(let error)):
+            if !refusalClasses || RefusalClass.agree(perf: message, ours: error, series: oracle.series) { return .agree }
+            let theirs = RefusalClass(perf: message).map(\.description) ?? "unclassified"
+            return .differ(.refusalClass(perf: "[\(theirs)] \(message)", ours: "[\(RefusalClass(error))] \(error)"))
         case (.refused(let message), .success):
             return .differ(.perfRefusedWeAccepted(perf: message))
         case (.accepted, .failure(let error)):
             return .differ(.weRefusedPerfAccepted(ours: error.description))
-        case (.accepted(var perfGroups), .success(let groups)):
-            // perf record adds its own tracking event (software dummy, sample_period 1) on some machines.
-            if item.tool == .record && !item.event.contains("dummy") {
-                perfGroups.removeAll { $0.count == 1 && $0[0]["type"] == 1 && $0[0]["config"] == 9 }
-            }
-            let sampling = item.event.contains("period=") || item.event.contains("freq=")
-            let touchesGuest = Self.touchesGuest(item.event)
-            var keys = fields
-            if sampling { keys += ["sample_period", "freq"] }
-            if !touchesGuest { keys.removeAll { $0 == "exclude_guest" } }
-            let theirs = canonical(perfGroups.map { $0.map { $0.filter { keys.contains($0.key) } } })
+        case (.accepted(let perfGroups), .success(let groups)):
+            let keys = comparedFields(item, oracle: oracle)
+            let theirs = canonicalPerf(item, perfGroups, oracle: oracle)
             let ours = ourGroups(groups, record: item.tool == .record)
             let mine = canonical(ours.map { $0.map { $0.filter { keys.contains($0.key) } } })
             // (canonical() keeps identical groups once: perf opens an uncore event once per CPU of its cpumask.)
             return theirs == mine ? .agree : .differ(.attributes(perf: theirs, ours: mine))
         }
+    }
+
+    /// The fields compared for `item`: the sampling fields only where the string sets them,
+    /// exclude_guest only where its modifiers touch it, none that `oracle` does not print.
+    static func comparedFields(_ item: ConformanceCase, oracle: PerfOracle.Perf) -> [String] {
+        var keys = fields.filter { !oracle.unprintedFields.contains($0) }
+        if item.event.contains("period=") || item.event.contains("freq=") { keys += ["sample_period", "freq"] }
+        if !touchesGuest(item.event) { keys.removeAll { $0 == "exclude_guest" } }
+        return keys
+    }
+
+    /// perf's groups as compared: its own tracking event left out, only ``comparedFields(_:oracle:)``.
+    static func canonicalPerf(_ item: ConformanceCase, _ groups: [[PerfOracle.Attributes]], oracle: PerfOracle.Perf) -> String {
+        var groups = groups
+        // perf record adds its own tracking event (software dummy, sample_period 1) on some machines.
+        if item.tool == .record && !item.event.contains("dummy") {
+            groups.removeAll { $0.count == 1 && $0[0]["type"] == 1 && $0[0]["config"] == 9 }
+        }
+        let keys = comparedFields(item, oracle: oracle)
+        return canonical(groups.map { $0.map { $0.filter { keys.contains($0.key) } } })
     }
 
     /// Whether the string's modifiers say anything about guest or host (G, H, or p, which
@@ -75,9 +93,14 @@ enum Conformance {
         for group in groups {
             let groupModifiers = group.isGroup
                 ? (try? EventParser.parse(group.text))?.groups.first.map(\.modifiers) : nil
-            let events = group.events.map { event in
+            // perf record samples a group whose leader reads its members (S) through the leader
+            // only: the members get no default sampling (evsel__config).
+            let leaderReads = group.isGroup
+                && (groupModifiers?.sampleRead == true || group.events.first?.modifiers.sampleRead == true)
+            let events = group.events.enumerated().map { index, event in
                 var fields = attributes(event, groupModifiers: groupModifiers)
-                if record { perfRecordDefaults(event, &fields) }
+                if record && !(leaderReads && index > 0) { perfRecordDefaults(event, &fields) }
+                if record && leaderReads && index > 0 && event.modifiers.preciseMax { fields["precise_ip"] = 3 }
                 return fields
             }
             if group.isGroup {
@@ -195,7 +218,7 @@ extension Conformance {
     /// alone.
     static func askPerf(
         _ cases: [ConformanceCase], devices: [String?], ours: [Result<[ResolvedGroup], ResolutionError>],
-        batchSize: Int = 16
+        batchSize: Int = 16, perf: PerfOracle.Perf = .debian
     ) -> [PerfOracle.Outcome] {
         var outcomes = [PerfOracle.Outcome?](repeating: nil, count: cases.count)
         var batches: [[Int]] = []
@@ -203,7 +226,10 @@ extension Conformance {
         var open: [String: [Int]] = [:]
         for index in cases.indices {
             // Core PMUs with a `cpus` list (hybrid, big.LITTLE) open per thread (cpu -1) too.
-            let batchable = cases[index].tool == .stat
+            // perf 6.12 moves slots and topdown events to the front of the list (Intel's topdown
+            // ordering), away from their marker: those run alone.
+            let reordered = cases[index].event.contains("slots") || cases[index].event.contains("topdown")
+            let batchable = cases[index].tool == .stat && !reordered
                 && ((try? ours[index].get())?.allSatisfy {
                     $0.events.allSatisfy { $0.cpus == nil || $0.pmu.value?.isCore == true }
                 } ?? false)
@@ -222,7 +248,7 @@ extension Conformance {
                  devices: devices[batch[0]], tool: PerfOracle.Tool.stat)
             } + alone.map { (event: cases[$0].event, devices: devices[$0], tool: cases[$0].tool) }
             runs += requests.count
-            let answers = PerfOracle.ask(requests)
+            let answers = PerfOracle.ask(requests, perf: perf)
             var again: [[Int]] = []
             var againAlone: [Int] = []
             for (batch, answer) in zip(batches, answers) {
@@ -241,7 +267,7 @@ extension Conformance {
             batches = again
             alone = againAlone
         }
-        print("perf runs: \(runs) for \(cases.count) cases (\(shared) in shared runs of up to \(batchSize);"
+        print("\(perf) runs: \(runs) for \(cases.count) cases (\(shared) in shared runs of up to \(batchSize);"
             + " \(halved) shared runs refused and halved)")
         return outcomes.map { $0 ?? .refused("not asked") }
     }

@@ -1,8 +1,8 @@
 @testable import PerfEvents
 
-/// Where the resolver deliberately does not do what perf 6.1 does: upstream perf changed
-/// since (the version that changed it is given), or the library is stricter than perf on
-/// purpose. README.md has the same table.
+/// Where the resolver deliberately does not do what perf 6.1 or 6.12 does: upstream perf
+/// changed since (the version that changed it is given), or the library is stricter than perf
+/// on purpose. Each row says which of the two perfs it holds for. README.md has the same table.
 struct DeliberateDifference: Sendable {
     /// A short name, for test messages.
     var id: String
@@ -12,10 +12,17 @@ struct DeliberateDifference: Sendable {
     var ours: String
     /// The perf version that does what we do, or why we differ.
     var since: String
+    /// The perf series it holds for ("6.1", "6.12"): a perf not listed does what we do, and its
+    /// answers on ``cases`` are checked as agreements.
+    var perfSeries: Set<String>
     /// The cases it covers; nil for a rule the comparison itself applies (to every case).
     var cases: (@Sendable (ConformanceCase) -> Bool)?
     /// Which way the difference must go.
     var direction: @Sendable (Conformance.Difference) -> Bool = { _ in true }
+
+    /// What we produce, computed from perf's answer, where the row can say it exactly: the
+    /// difference must then be exactly that (nil: ``direction`` alone).
+    var expected: (@Sendable (ConformanceCase, [[PerfOracle.Attributes]]) -> [[PerfOracle.Attributes]])? = nil
 
     /// The whole class, for generated strings (``GeneratedConformanceTests``): nil where the
     /// class is just ``cases``. A generated string of the class that agrees with perf is no
@@ -23,8 +30,63 @@ struct DeliberateDifference: Sendable {
     var generated: (@Sendable (ConformanceCase) -> Bool)? = nil
 
     func applies(_ item: ConformanceCase) -> Bool { cases?(item) ?? false }
+    func holds(for perf: PerfOracle.Perf) -> Bool { perfSeries.contains(perf.series) }
     func explains(_ item: ConformanceCase) -> Bool { generated?(item) ?? applies(item) }
     func expect(_ difference: Conformance.Difference) -> Bool { direction(difference) }
+
+    /// Whether `difference` is the one this row describes: its direction, and where the row
+    /// says what we produce from perf's answer (``expected``), exactly that.
+    func describes(
+        _ item: ConformanceCase, perf outcome: PerfOracle.Outcome, _ difference: Conformance.Difference,
+        oracle: PerfOracle.Perf
+    ) -> Bool {
+        guard direction(difference) else { return false }
+        guard let expected else { return true }
+        guard case .accepted(let groups) = outcome, case .attributes(_, let ours) = difference else { return false }
+        return Conformance.canonicalPerf(item, expected(item, groups), oracle: oracle) == ours
+    }
+
+    /// perf's single legacy events (hardware 0, cache 3, raw 4) as one event per core PMU of
+    /// the case's tree: the extended type (PMU type << 32 | id, type 0 or 3) for hardware and
+    /// cache events, the PMU's own type for raw ones. Other events stay as perf opened them.
+    static func onEveryCorePMU(_ item: ConformanceCase, _ groups: [[PerfOracle.Attributes]]) -> [[PerfOracle.Attributes]] {
+        let types = corePMUTypes(item.tree)
+        return groups.flatMap { group -> [[PerfOracle.Attributes]] in
+            guard group.count == 1, let event = group.first else { return [group] }
+            switch event["type"] ?? 0 {
+            case 0, 3:
+                return types.map { type in
+                    var copy = event
+                    copy["config"] = (event["config"] ?? 0) | UInt64(type) << 32
+                    return [copy]
+                }
+            case 4:
+                return types.map { type in
+                    var copy = event
+                    copy["type"] = UInt64(type)
+                    return [copy]
+                }
+            default:
+                return [group]
+            }
+        }
+    }
+
+    /// The types of the tree's core PMUs, read from the tree.
+    static func corePMUTypes(_ tree: String) -> [UInt32] {
+        let root = tree == "live" ? "/sys" : SysfsFixtures.root(tree)
+        return ((try? PMUDiscovery(root: root).discover().pmus) ?? []).filter(\.isCore).map(\.type).sorted()
+    }
+
+    static func isAttributes(_ difference: Conformance.Difference) -> Bool {
+        if case .attributes = difference { return true } else { return false }
+    }
+
+    /// Whether `event` names a raw event (rNNNN) outside `pmu/…/`.
+    static func namesRaw(_ event: String) -> Bool {
+        guard let list = try? EventParser.parse(event) else { return false }
+        return list.groups.flatMap(\.members).contains { if case .raw = $0.kind { return true } else { return false } }
+    }
 
     static let heterogeneousARM: Set<String> = ["juno", "rk3399"]
 
@@ -41,6 +103,12 @@ struct DeliberateDifference: Sendable {
             default: return false
             }
         }
+    }
+
+    /// Whether `event` writes `W` in an event's own modifiers (not a `{…}` group's).
+    static func weakOnAnEvent(_ event: String) -> Bool {
+        guard let list = try? EventParser.parse(event) else { return false }
+        return list.groups.flatMap(\.members).contains { $0.modifiers.weak }
     }
 
     /// Whether `event` has a `{…}` group with a bare name (a generic event or an alias) in it.
@@ -74,27 +142,93 @@ struct DeliberateDifference: Sendable {
             perf61: "sets exclude_guest on every event without G/H modifiers",
             ours: "leaves exclude_guest clear unless a modifier (H, G, p) sets it",
             since: "perf 6.13 stopped setting it by default (35c8d21371e9)",
+            perfSeries: ["6.1", "6.12"],
             cases: nil),
         DeliberateDifference(
-            id: "generic and raw events on heterogeneous arm64",
-            perf61: "cycles, cache names and rNNNN on a big.LITTLE machine: one event, legacy type 0/3/4; an alias both clusters have, inside {…}: one group holding both PMUs' events",
-            ours: "one event per core PMU: extended type (PMU type << 32 | id) for generic and cache events, the PMU's own type for raw events",
+            id: "generic events on heterogeneous arm64",
+            perf61: "cycles and cache names on a big.LITTLE machine: one event, legacy type 0/3; an alias both clusters have, inside {…}: one group holding both PMUs' events",
+            ours: "one event per core PMU, with the extended type (PMU type << 32 | id)",
             since: "perf 6.5 (82fe2e45cdb0: events on every core PMU wherever the kernel takes the extended type; arm_pmu does from Linux 6.6, 5c816728651a)",
+            perfSeries: ["6.1"],
             cases: { item in
                 heterogeneousARM.contains(item.tree)
                     && ["cycles", "instructions:u", "branch-misses:k", "L1-dcache-load-misses", "dTLB-stores",
-                        "LLC-loads", "r00c0", "r1a:u", "r1a/freq=50/"].contains(item.event)
+                        "LLC-loads"].contains(item.event)
             },
-            direction: { if case .attributes = $0 { return true } else { return false } },
+            direction: isAttributes,
+            expected: onEveryCorePMU,
             generated: { item in
                 // Also an alias both clusters have inside a group: one group per core PMU here.
-                heterogeneousARM.contains(item.tree) && (namesGenericOrRaw(item.event) || groupsABareName(item.event))
+                heterogeneousARM.contains(item.tree)
+                    && ((namesGenericOrRaw(item.event) && !namesRaw(item.event)) || groupsABareName(item.event))
             }),
+        DeliberateDifference(
+            id: "raw events on heterogeneous arm64",
+            perf61: "rNNNN on a big.LITTLE machine: one event of type 4 (PERF_TYPE_RAW), which the kernel gives to the first PMU that takes it: one cluster counts",
+            ours: "one event per core PMU, each with that PMU's own type",
+            since: "perf through 6.12 at least (the newest asked here); counting one cluster only is the silent error this library exists to prevent",
+            perfSeries: ["6.1", "6.12"],
+            cases: { item in
+                heterogeneousARM.contains(item.tree) && ["r00c0", "r1a:u", "r1a/freq=50/"].contains(item.event)
+            },
+            direction: isAttributes,
+            expected: onEveryCorePMU,
+            generated: { item in heterogeneousARM.contains(item.tree) && namesRaw(item.event) }),
+        DeliberateDifference(
+            id: "raw events on Intel hybrid",
+            perf61: "(perf 6.1 does what we do; perf 6.12:) rNNNN on alderlake: one event of type 4, cpu_core's",
+            ours: "one event per core PMU, each with that PMU's own type (cpu_core 4, cpu_atom 10)",
+            since: "perf 6.5's hybrid rework (\"Remove now unused hybrid logic\") opens a raw event once; perf 6.1 opened it on both core PMUs",
+            perfSeries: ["6.12"],
+            cases: { item in item.tree == "alderlake" && ["r00c0", "r1a:u", "r1a/freq=50/"].contains(item.event) },
+            direction: isAttributes,
+            expected: onEveryCorePMU,
+            generated: { item in
+                // Also TYPE:CONFIG with type 4, PERF_TYPE_RAW.
+                item.tree == "alderlake" && (namesRaw(item.event) || OpenDifference.members(item.event).contains {
+                    if case .numeric(let type, _) = $0.kind { return type == 4 } else { return false }
+                })
+            }),
+        DeliberateDifference(
+            id: "group regrouped by PMU",
+            perf61: "(perf 6.1 does what we do; perf 6.12:) splits {msr/tsc/,cs} into two events (\"WARNING: events were regrouped to match PMUs\")",
+            ours: "keeps the group as written: the kernel takes it (pmu stat and perf 6.1 count {msr/tsc/,cs} as one group on the live host)",
+            since: "perf 6.5 (parse_events__sort_events_and_fix_groups splits a group across a non-core PMU and software events)",
+            perfSeries: ["6.12"],
+            cases: { item in item.event == "{msr/tsc/,cs}" },
+            direction: OpenDifference.sameEventsRegrouped,
+            expected: { _, groups in
+                // One group, the msr event (as written) leading.
+                [groups.flatMap { $0 }.sorted { ($0["type"] == 1 ? 1 : 0) < ($1["type"] == 1 ? 1 : 0) }]
+            },
+            generated: { item in item.event.contains("{") }),
+        DeliberateDifference(
+            id: "groups with generic events on heterogeneous machines",
+            perf61: "(perf 6.1: see 'generic events on heterogeneous arm64' and 'hybrid groups'; perf 6.12:) {cycles,cs} on big.LITTLE or Intel hybrid: one group per core PMU, but the group's other events (software, tracepoints, breakpoints) once, in one of the groups",
+            ours: "one group per core PMU, each with every other event of the group: each cluster's group measures what was written",
+            since: "perf 6.5's regrouping by PMU (parse_events__sort_events_and_fix_groups); not changed through 6.12",
+            perfSeries: ["6.12"],
+            cases: { _ in false },  // found by the generated strings; no hand-written case
+            direction: isAttributes,
+            generated: { item in
+                (heterogeneousARM.contains(item.tree) || item.tree == "alderlake")
+                    && ((item.event.contains("{") && namesGenericOrRaw(item.event)) || groupsABareName(item.event))
+            }),
+        DeliberateDifference(
+            id: "W on an event",
+            perf61: "(perf 6.1 does what we do; perf 6.12:) refuses W in an event's own modifiers, inside or outside {…} (\"Weak modifier is for use with groups\")",
+            ours: "takes it, as perf 6.1 does: on a lone event it changes nothing, on a member it makes the group weak",
+            since: "perf 6.10 (\"perf parse-events: Improvements to modifier parsing\", April 2024: W only on a group); kept from perf 6.1 so that existing command lines go on working",
+            perfSeries: ["6.12"],
+            cases: { _ in false },  // found by the generated strings; no hand-written case
+            direction: { if case .perfRefusedWeAccepted = $0 { return true } else { return false } },
+            generated: { item in weakOnAnEvent(item.event) }),
         DeliberateDifference(
             id: "generic name inside pmu/…/",
             perf61: "refuses cpu/cycles/ (unknown term) except on Intel hybrid PMUs",
             ours: "takes a generic hardware name on any core PMU: that PMU's event",
             since: "perf 6.5 (5ea8f2ccffb2: legacy event names as terms of any core PMU)",
+            perfSeries: ["6.1"],
             cases: { item in ["cpu/cycles/", "armv8_cortex_a72/cycles/"].contains(item.event) },
             direction: { if case .perfRefusedWeAccepted = $0 { return true } else { return false } },
             generated: { item in
@@ -109,6 +243,7 @@ struct DeliberateDifference: Sendable {
             perf61: "refuses config3= (unknown term)",
             ours: "sets attr.config3",
             since: "perf 6.4 (config3 term; the kernel field came in 6.3, 09519ec3b19e)",
+            perfSeries: ["6.1"],
             cases: { item in item.event.contains("config3=") },
             direction: { if case .perfRefusedWeAccepted = $0 { return true } else { return false } }),
         DeliberateDifference(
@@ -116,6 +251,7 @@ struct DeliberateDifference: Sendable {
             perf61: "passes any mem:ADDR/LEN length to the kernel, which refuses what the architecture cannot watch",
             ours: "refuses up front what the tree's architecture refuses (x86: 1, 2, 4, 8; arm64: 1 to 8)",
             since: "not a perf change: the kernel's rule, checked early, naming the architecture",
+            perfSeries: ["6.1", "6.12"],
             cases: { item in
                 item.event == "mem:0x1000/16:w" || (item.event == "mem:0x1000/3" && !heterogeneousARM.contains(item.tree))
             },
@@ -129,6 +265,7 @@ struct DeliberateDifference: Sendable {
             perf61: "passes mem:ADDR:rwx (bp_type 7, or 5, 6) to the kernel, which refuses it",
             ours: "refuses it up front: an execute breakpoint cannot also watch reads or writes",
             since: "not a perf change: the kernel's rule (arch_build_bp_info takes X alone), checked early",
+            perfSeries: ["6.1", "6.12"],
             cases: { _ in false },  // found by the generated strings; no hand-written case
             direction: { if case .weRefusedPerfAccepted = $0 { return true } else { return false } },
             generated: { item in
@@ -145,21 +282,119 @@ struct DeliberateDifference: Sendable {
             perf61: "cpu_atom/slots/ (an alias only cpu_core has) opens cpu_core's slots: type 4, config 0x400",
             ours: "refuses it: cpu_atom has no term or alias 'slots'",
             since: "perf 6.5 (hybrid rework, \"Remove now unused hybrid logic\": pmu/…/ parsed against that PMU only); counting on a PMU other than the one named is the silent error this library exists to prevent",
+            perfSeries: ["6.1"],
             cases: { item in item.tree == "alderlake" && item.event == "cpu_atom/slots/" },
             direction: { if case .weRefusedPerfAccepted = $0 { return true } else { return false } }),
         DeliberateDifference(
             id: "D or e on a group member",
-            perf61: "sets pinned or exclusive on every member the modifier reaches ({a,b:D}, {a,b}:e), which the kernel refuses",
+            perf61: "sets pinned or exclusive on every member the modifier reaches ({a,b:D}, {a,b}:e), which the kernel refuses; perf 6.12 still on a member with D or e in its own modifiers ({a,b:D}: each is its own leader when its modifiers are read)",
             ours: "sets them on the group's leader only",
-            since: "not a perf change: the kernel's rule (perf_event_open: \"Only a group leader can be exclusive or pinned\")",
+            since: "not a perf change: the kernel's rule (perf_event_open: \"Only a group leader can be exclusive or pinned\"); perf 6.10 (\"perf parse-events: Improvements to modifier parsing\") applies a group's D and e to its leader only",
+            perfSeries: ["6.1", "6.12"],
             cases: { _ in false },  // found by the generated strings; no hand-written case
             direction: { if case .attributes = $0 { return true } else { return false } },
             generated: { item in pinsAGroup(item.event) }),
+        DeliberateDifference(
+            id: "call-graph= value perf cannot read",
+            perf61: "takes pmu/call-graph=p/ and the like, says \"per-event callgraph setting … failed\" and records with the global call-graph setting",
+            ours: "refuses it: call-graph= takes fp, dwarf, lbr or no",
+            since: "not a perf change: a mistyped value is an error here, not a quiet fall back to another setting",
+            perfSeries: ["6.1", "6.12"],
+            cases: { _ in false },  // found by the generated strings; no hand-written case
+            direction: { if case .weRefusedPerfAccepted = $0 { return true } else { return false } },
+            generated: { item in
+                item.event.components(separatedBy: "call-graph=").dropFirst().contains { rest in
+                    let value = rest.prefix { $0 != "," && $0 != "/" }
+                    return !["fp", "dwarf", "lbr", "no"].contains(String(value))
+                }
+            }),
+        DeliberateDifference(
+            id: "tracepoint glob order",
+            perf61: "expands a tracepoint glob in the order readdir gives the tracefs directory ({r6F,dma_fence:dma_fence_e*}: enable_signal, then emit)",
+            ours: "in name order (emit, then enable_signal): the same events; in a group another leader or member order",
+            since: "not a perf change: readdir order is whatever the file system gives; name order is the same on every host",
+            perfSeries: ["6.1", "6.12"],
+            cases: { _ in false },  // found by the generated strings; no hand-written case
+            direction: { OpenDifference.sameMembersReordered($0) },
+            generated: { item in item.event.contains("{") && (item.event.contains("*") || item.event.contains("?")) }),
+        DeliberateDifference(
+            id: "hybrid TYPE:CONFIG",
+            perf61: "alderlake: every TYPE:CONFIG (0:2, 3:1, but also 2:5, 5:10, 10:4, 32:7) opens as a hardware event on cpu_core and cpu_atom (type 0, config 0x4/0xa << 32 | CONFIG), whatever TYPE says",
+            ours: "one event of that type and config (hardware and cache types on each core PMU, with the extended type)",
+            since: "perf 6.5's hybrid rework (\"Remove now unused hybrid logic\"); perf 6.12 does what we do but for type 4 (see 'raw events on Intel hybrid')",
+            perfSeries: ["6.1"],
+            cases: { _ in false },  // found by the generated strings; no hand-written case
+            direction: isAttributes,
+            generated: { item in
+                item.tree == "alderlake" && OpenDifference.members(item.event).contains {
+                    if case .numeric = $0.kind { return true } else { return false }
+                }
+            }),
+        DeliberateDifference(
+            id: "hybrid groups",
+            perf61: "alderlake: a {…} group with a generic, cache, raw or alias event opens as one group holding both PMUs' copies, or (with other events) as separate events",
+            ours: "one group per core PMU, events on no core PMU joining each",
+            since: "perf 6.5's hybrid rework; perf 6.12 opens one group per core PMU too (see 'groups with generic events on heterogeneous machines' for how its groups still differ)",
+            perfSeries: ["6.1"],
+            cases: { _ in false },  // found by the generated strings; no hand-written case
+            direction: isAttributes,
+            generated: { item in
+                item.tree == "alderlake"
+                    && (groupsABareName(item.event) || (item.event.contains("{") && namesGenericOrRaw(item.event)))
+            }),
+        DeliberateDifference(
+            id: "hybrid cache names not checked",
+            perf61: "alderlake: a cache name whose operation the cache lacks (bpu-prefetch) opens on both core PMUs",
+            ours: "refuses it, as perf refuses it on the other trees",
+            since: "perf 6.5's hybrid rework (cache names parsed one way on every machine)",
+            perfSeries: ["6.1"],
+            cases: { _ in false },  // found by the generated strings; no hand-written case
+            direction: { difference in
+                guard case .weRefusedPerfAccepted(let ours) = difference else { return false }
+                return ours.contains("is no generic event") && EventStringGenerator.caches.contains { ours.contains("'\($0)-") }
+            },
+            generated: { item in item.tree == "alderlake" }),
+        DeliberateDifference(
+            id: "modifiers glued to a generic name",
+            perf61: "reads cpu-cyclesSWppp as cpu-cycles with modifiers SWppp (no ':')",
+            ours: "refuses it: no such event",
+            since: "perf 6.10's modifier rework: perf 6.12 refuses it too",
+            perfSeries: ["6.1"],
+            cases: { _ in false },  // found by the generated strings; no hand-written case
+            direction: { if case .weRefusedPerfAccepted = $0 { return true } else { return false } },
+            generated: { item in
+                item.event.split(whereSeparator: { ",{}".contains($0) }).contains { token in
+                    (EventStringGenerator.hardware + EventStringGenerator.software).contains { name in
+                        token.hasPrefix(name) && token.count > name.count
+                            && token.dropFirst(name.count).allSatisfy { EventStringGenerator.modifierLetters.contains($0) }
+                    }
+                }
+            }),
+        DeliberateDifference(
+            id: "bare term of a wide format field",
+            perf61: "(perf 6.1 does what we do; perf 6.12:) refuses a format term written without a value when its field is wider than one bit (armv8_cortex_a72/event/: \"no value assigned for term\")",
+            ours: "takes it as 1, as perf 6.1 does (perf's documented rule for a term without a value)",
+            since: "a perf 6.12 change; kept from perf 6.1 so that existing command lines go on working",
+            perfSeries: ["6.12"],
+            cases: { _ in false },  // found by the generated strings; no hand-written case
+            direction: { if case .perfRefusedWeAccepted = $0 { return true } else { return false } },
+            generated: { item in
+                let root = item.tree == "live" ? "/sys" : SysfsFixtures.root(item.tree)
+                guard let pmus = try? PMUDiscovery(root: root).discover().pmus else { return false }
+                return OpenDifference.members(item.event).contains { member in
+                    guard case .pmu(let name, let terms) = member.kind,
+                        let pmu = pmus.first(where: { $0.name == name }) else { return false }
+                    return terms.contains { term in
+                        term.value == .implicit && (pmu.formats.first { $0.name == term.name }?.width ?? 0) > 1
+                    }
+                }
+            }),
         DeliberateDifference(
             id: "unbalanced '{'",
             perf61: "reads '{cs' (and '}cs') as cs (its lexer drops the lone brace)",
             ours: "refuses it: unbalanced '{'",
             since: "not a perf change: a typo perf silently reinterprets",
+            perfSeries: ["6.1", "6.12"],
             cases: { item in item.event == "{cs" },
             direction: { if case .weRefusedPerfAccepted = $0 { return true } else { return false } },
             generated: { item in

@@ -37,12 +37,60 @@ enum PerfOracle {
         case refused(String)
     }
 
-    /// Why the oracle cannot run here, or nil when it can. Checked once: perf, strace and a
-    /// private mount namespace must all work.
-    static let unavailableReason: String? = {
-        for tool in ["/usr/bin/perf", "/usr/bin/strace", "/usr/bin/unshare"]
+    /// One perf the oracle asks: Debian's own (6.1, installed) or bookworm-backports' (6.12,
+    /// unpacked beside it by `.ci/ensure-perf-backports.sh`).
+    struct Perf: Sendable, CustomStringConvertible {
+        /// The series, as the deliberate differences name it: "6.1", "6.12".
+        var series: String
+        /// The command that runs it.
+        var executable: String
+        /// What provides it, for messages.
+        var origin: String
+        /// Fields its `-vv` printer leaves out whatever their value: not compared.
+        var unprintedFields: Set<String> = []
+
+        var description: String { "perf \(series)" }
+
+        /// Debian bookworm's linux-perf, installed by `make deps`.
+        static let debian = Perf(series: "6.1", executable: "/usr/bin/perf", origin: "make deps installs linux-perf")
+        /// bookworm-backports' linux-perf, unpacked (not installed) under `.build-perf-backports`.
+        static let backports = Perf(
+            series: "6.12", executable: CLI.repositoryRoot.path + "/.build-perf-backports/perf",
+            origin: "make deps runs .ci/ensure-perf-backports.sh",
+            // Its perf_event_attr printer has no config3 line (no "config3" string in the binary),
+            // though it takes the term: the config3 case is compared without it there.
+            unprintedFields: ["config3"])
+        static let all = [debian, backports]
+
+        /// `perf --version`'s line, once per perf.
+        var version: String { PerfOracle.versions.withLock { versions in
+            if let known = versions[executable] { return known }
+            let line = PerfOracle.run([executable, "--version"]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+            versions[executable] = line
+            return line
+        } }
+
+        /// Why this perf cannot be asked here, or nil when it can: it, strace and a private
+        /// mount namespace must all work, and it must be of its series (Debian moves the patch
+        /// level: printed, not pinned).
+        var unavailableReason: String? {
+            if let reason = PerfOracle.toolsUnavailableReason { return reason }
+            guard FileManager.default.isExecutableFile(atPath: executable) else {
+                return "\(executable) is missing (\(origin))"
+            }
+            guard version.hasPrefix("perf version \(series).") else {
+                return "\(executable) says '\(version)', not perf \(series).x: the deliberate differences are written for \(series)"
+            }
+            return nil
+        }
+    }
+    static let versions = Locked<[String: String]>([:])
+
+    /// Why no perf can be asked here (strace, unshare, a private mount namespace), or nil.
+    static let toolsUnavailableReason: String? = {
+        for tool in ["/usr/bin/strace", "/usr/bin/unshare"]
         where !FileManager.default.isExecutableFile(atPath: tool) {
-            return "\(tool) is missing (make test installs linux-perf, strace and util-linux)"
+            return "\(tool) is missing (make test installs strace and util-linux)"
         }
         let probe = run(["/usr/bin/unshare", "-m", "/bin/true"])
         if probe.status != 0 {
@@ -92,9 +140,9 @@ enum PerfOracle {
     /// attaches to the shell's own pid (`-p $$`, which becomes strace's) instead of starting a
     /// workload: perf 6.1 waits forever for its forked workload when the injected descriptor
     /// cannot be mapped. `timeout` bounds every run all the same.
-    static func command(event: String, devices: String?, tool: Tool, scratch: String) -> [String] {
-        let traced = "exec /usr/bin/timeout -k 2 20 /usr/bin/strace -f -qq -o /dev/null -e trace=perf_event_open"
-            + " -e inject=perf_event_open:retval=3 /usr/bin/perf"
+    static func command(event: String, devices: String?, tool: Tool, scratch: String, perf: Perf) -> [String] {
+        let traced = "exec /usr/bin/timeout -k 2 20 /usr/bin/strace --seccomp-bpf -f -qq -o /dev/null -e trace=perf_event_open"
+            + " -e inject=perf_event_open:retval=3 \(perf.executable)"
         let perf: String
         switch tool {
         case .stat: perf = traced + " stat -vv -e \"$2\" /bin/true"
@@ -105,9 +153,9 @@ enum PerfOracle {
         return devices == nil ? shell : ["/usr/bin/unshare", "-m"] + shell
     }
 
-    /// Asks perf about every `(event, devices, tool)` request, at most `parallel` perf processes
+    /// Asks `perf` about every `(event, devices, tool)` request, at most `parallel` perf processes
     /// at a time; results in the order asked.
-    static func ask(_ requests: [(event: String, devices: String?, tool: Tool)], parallel: Int = 6) -> [Outcome] {
+    static func ask(_ requests: [(event: String, devices: String?, tool: Tool)], perf: Perf, parallel: Int = 6) -> [Outcome] {
         var outcomes = [Outcome?](repeating: nil, count: requests.count)
         // A directory of this call's own: two suites ask at once in one process, and their
         // requests are numbered from 0 alike (a shared directory mixed their outputs).
@@ -125,7 +173,7 @@ enum PerfOracle {
                 let process = Process()
                 let arguments = command(
                     event: request.event, devices: request.devices, tool: request.tool,
-                    scratch: "\(scratch)/\(index).data")
+                    scratch: "\(scratch)/\(index).data", perf: perf)
                 process.executableURL = URL(fileURLWithPath: arguments[0])
                 process.arguments = Array(arguments.dropFirst())
                 var environment = ProcessInfo.processInfo.environment
@@ -171,17 +219,26 @@ enum PerfOracle {
                 continue
             }
             if current != nil {
+                // `  key   value`, where perf 6.12 adds a name after the value (`7 (armv8_cortex_a53)`,
+                // `0x11 (cpu_cycles)`), and `{ a, b }` names one field twice.
                 let text = line.trimmingCharacters(in: .whitespaces)
-                guard let split = text.range(of: " ", options: .backwards) else { continue }
-                var key = text[..<split.lowerBound].trimmingCharacters(in: .whitespaces)
-                if key.hasPrefix("{") {
+                var key: String
+                let rest: Substring
+                if text.hasPrefix("{"), let close = text.firstIndex(of: "}") {
                     // `{ bp_addr, config1 }` → config1; `{ sample_period, sample_freq }` → sample_period.
-                    let names = key.dropFirst().dropLast().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-                    key = names.contains("sample_period") ? "sample_period" : (names.last ?? key)
+                    let names = text[text.index(after: text.startIndex)..<close].split(separator: ",")
+                        .map { $0.trimmingCharacters(in: .whitespaces) }
+                    key = names.contains("sample_period") ? "sample_period" : (names.last ?? "")
+                    rest = text[text.index(after: close)...]
+                } else {
+                    guard let space = text.firstIndex(of: " ") else { continue }
+                    key = String(text[..<space])
+                    rest = text[space...]
                 }
-                let value = String(text[split.upperBound...])
+                let value = String(rest.split(separator: " ").first ?? "")
                 let number = value.hasPrefix("0x") ? UInt64(value.dropFirst(2), radix: 16) : UInt64(value)
-                if let number { current?[key] = number }
+                // perf 6.12 prints some zero fields (type 0, config 0) that 6.1 leaves out: left out.
+                if let number, number != 0 { current?[key] = number }
                 continue
             }
             if line.hasPrefix("sys_perf_event_open:"), let attributes = pending {
@@ -201,11 +258,16 @@ enum PerfOracle {
         // perf 6.1 on a hybrid tree opens probe events (is_event_supported) while it parses, and
         // still refuses the string after them: a syntax error is a refusal whatever was opened.
         if groups.isEmpty || lines.contains(where: { $0.contains("event syntax error") }) {
-            let reasons = lines.filter {
-                $0.contains("event syntax error") || $0.contains("\\___") || $0.contains("not usable")
-                    || $0.contains("No AUX") || $0.contains("invalid or unsupported")
-            }.map { $0.trimmingCharacters(in: .whitespaces) }
-            return .refused(reasons.isEmpty ? String(output.suffix(300)) : reasons.prefix(3).joined(separator: " | "))
+            // Every distinct reason line: perf 6.12 says "Bad event or PMU" first and the
+            // particular reason ("value too big for format", "unknown term") after it.
+            var reasons: [String] = []
+            for line in lines where line.contains("\\___") || line.contains("not usable") || line.contains("No AUX")
+                || line.contains("invalid or unsupported") || line.contains("Cannot find PMU") || line.contains("Unable to find")
+                || line.contains("Attempting to add event pmu") {
+                let reason = line.trimmingCharacters(in: .whitespaces)
+                if !reasons.contains(reason) { reasons.append(reason) }
+            }
+            return .refused(reasons.isEmpty ? String(output.suffix(300)) : reasons.joined(separator: " | "))
         }
         // Identical groups (one per CPU of an uncore PMU's cpumask) are kept: the comparison
         // counts each once, and a shared run's cases may well open the same event.
