@@ -138,8 +138,12 @@ def budget(path, rows, cores, write_margin=None):
             f.write('\n')
         print(f'lab-bench: wrote the budget {path}')
         return 0
-    with open(path) as f:
-        baseline = json.load(f)
+    try:
+        with open(path) as f:
+            baseline = json.load(f)
+    except (OSError, ValueError) as e:
+        print(f'lab-bench: budget: no baseline at {path} ({e})')
+        return 1
     margin = baseline['margin']
     failed = 0
     for name, allowed in baseline['swift_minus_c_per_op'].items():

@@ -116,20 +116,30 @@ struct BenchRows {
         var sum: UInt64 = 0
         var slow: UInt64 = 1
         let slowdown = plan.slowdown
+        let expectUserSpace = how == "mrs"
         for _ in 0..<plan.batches {
+            var fellBack = false
             let start = cpe_monotonic_raw_ns()
             do {
-                for _ in 0..<plan.userReadOps {
+                // What C's loop does: read, stop if the page refused, add up the count and times.
+                var remaining = plan.userReadOps
+                while remaining > 0 && !fellBack {
                     let reading = try counter.readInUserSpace()
-                    if reading.method == .userSpace { inUserSpace += 1 }
+                    if case .userSpace = reading.method {} else if expectUserSpace { fellBack = true }
                     sum &+= reading.value.raw &+ (reading.value.timeEnabled ^ reading.value.timeRunning)
-                    for _ in 0..<slowdown { slow = slow &* 31 &+ 1 }
+                    if slowdown > 0 { for _ in 0..<slowdown { slow = slow &* 31 &+ 1 } }
+                    remaining &-= 1
                 }
             } catch {
                 Out.error("bench-userread", [("pmu", pmu.name)], msg: error.description)
                 return
             }
             let end = cpe_monotonic_raw_ns()
+            if fellBack {
+                Out.error("bench-userread", [("pmu", pmu.name)], msg: "a user-space read fell back to read(2) mid-batch")
+                return
+            }
+            if expectUserSpace { inUserSpace &+= plan.userReadOps }
             swift.append(end &- start)
             if how == "mrs" {
                 var cSum: UInt64 = 0
