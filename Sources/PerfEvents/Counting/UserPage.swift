@@ -223,20 +223,22 @@ public enum UserPage {
 
             let index = page.load(fromByteOffset: Offset.index, as: UInt32.self)
             let offset = page.load(fromByteOffset: Offset.offset, as: Int64.self)
-            let userAccess = capabilities & Capability.userRDPMC != 0
-            var width: UInt16 = 64
-            var register: UInt64 = 0
-            if userAccess && index != 0 {
-                width = page.load(fromByteOffset: Offset.pmcWidth, as: UInt16.self)
-                register = readCounter(index &- 1)
+            // No register to read: the answer is a fallback once the page held still.
+            guard capabilities & Capability.userRDPMC != 0 && index != 0 else {
+                barrier()
+                if page.load(fromByteOffset: Offset.lock, as: UInt32.self) == sequence && sequence & 1 == 0 {
+                    return .fallBack(capabilities & Capability.userRDPMC == 0 ? .noUserAccess : .notOnCounter)
+                }
+                attempts &-= 1
+                continue
             }
+            let width = page.load(fromByteOffset: Offset.pmcWidth, as: UInt16.self)
+            let register = readCounter(index &- 1)
             barrier()
             let after = page.load(fromByteOffset: Offset.lock, as: UInt32.self)
             // An odd lock is an update in progress; a changed one, an update in between.
             if after == sequence && sequence & 1 == 0 {
-                guard userAccess else { return .fallBack(.noUserAccess) }
-                guard index != 0 else { return .fallBack(.notOnCounter) }
-                guard width &- 1 < 64 else { return .fallBack(.invalidCounterWidth(width)) }
+                guard UInt(bitPattern: Int(width) &- 1) < 64 else { return .fallBack(.invalidCounterWidth(width)) }
                 let unused = UInt64(64 &- width)
                 let count = UInt64(bitPattern: offset &+ (Int64(bitPattern: register &<< unused) &>> unused))
                 if extrapolate, let clock {
