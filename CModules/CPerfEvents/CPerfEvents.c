@@ -164,57 +164,8 @@ int32_t cpe_online_cpu_count(void) { return (int32_t)sysconf(_SC_NPROCESSORS_ONL
 
 uint64_t cpe_page_size(void) { return (uint64_t)sysconf(_SC_PAGESIZE); }
 
-void cpe_compiler_barrier(void) { __asm__ __volatile__("" ::: "memory"); }
-
-#if defined(__x86_64__)
-uint64_t cpe_read_timestamp(void) {
-    uint32_t low, high;
-    __asm__ __volatile__("rdtsc" : "=a"(low), "=d"(high));
-    return ((uint64_t)high << 32) | low;
-}
-#elif defined(__aarch64__)
-uint64_t cpe_read_timestamp(void) {
-    uint64_t value;
-    __asm__ __volatile__("isb; mrs %0, cntvct_el0" : "=r"(value) :: "memory");
-    return value;
-}
-#else
-uint64_t cpe_read_timestamp(void) { return 0; }
-#endif
-
-#if defined(__x86_64__)
-uint64_t cpe_read_user_counter(uint32_t index) {
-    uint32_t low, high;
-    __asm__ __volatile__("rdpmc" : "=a"(low), "=d"(high) : "c"(index));
-    return ((uint64_t)high << 32) | low;
-}
-int32_t cpe_user_counter_supported(void) { return 1; }
-#elif defined(__aarch64__)
-// The arm64 PMU exposes counters to EL0 when perf_user_access is 1 and the
-// event was opened with config1:1 (rdpmc). Index 31 is the cycle counter.
-#define CPE_READ_EVCNTR(n) case n: __asm__ __volatile__("mrs %0, pmevcntr" #n "_el0" : "=r"(value)); break;
-uint64_t cpe_read_user_counter(uint32_t index) {
-    uint64_t value = 0;
-    switch (index) {
-    CPE_READ_EVCNTR(0) CPE_READ_EVCNTR(1) CPE_READ_EVCNTR(2) CPE_READ_EVCNTR(3)
-    CPE_READ_EVCNTR(4) CPE_READ_EVCNTR(5) CPE_READ_EVCNTR(6) CPE_READ_EVCNTR(7)
-    CPE_READ_EVCNTR(8) CPE_READ_EVCNTR(9) CPE_READ_EVCNTR(10) CPE_READ_EVCNTR(11)
-    CPE_READ_EVCNTR(12) CPE_READ_EVCNTR(13) CPE_READ_EVCNTR(14) CPE_READ_EVCNTR(15)
-    CPE_READ_EVCNTR(16) CPE_READ_EVCNTR(17) CPE_READ_EVCNTR(18) CPE_READ_EVCNTR(19)
-    CPE_READ_EVCNTR(20) CPE_READ_EVCNTR(21) CPE_READ_EVCNTR(22) CPE_READ_EVCNTR(23)
-    CPE_READ_EVCNTR(24) CPE_READ_EVCNTR(25) CPE_READ_EVCNTR(26) CPE_READ_EVCNTR(27)
-    CPE_READ_EVCNTR(28) CPE_READ_EVCNTR(29) CPE_READ_EVCNTR(30)
-    case 31: __asm__ __volatile__("mrs %0, pmccntr_el0" : "=r"(value)); break;
-    default: break;
-    }
-    return value;
-}
-#undef CPE_READ_EVCNTR
-int32_t cpe_user_counter_supported(void) { return 1; }
-#else
-uint64_t cpe_read_user_counter(uint32_t index) { (void)index; return 0; }
-int32_t cpe_user_counter_supported(void) { return 0; }
-#endif
+// cpe_compiler_barrier, cpe_read_timestamp, cpe_read_user_counter and
+// cpe_user_counter_supported are static inline in the header: the user-space read's hot path.
 
 // The KVM module lays these out in Swift; the header pins them.
 #if defined(__x86_64__)

@@ -7,8 +7,13 @@
 # the newest arm64 kernel Debian ships, resolved at lab time, its version in every report),
 # LAB_PARALLEL (default 1: boot the kernels at once; each QEMU is one TCG thread under
 # -icount, so on 2 cores three of them take about half the time they take in turn; 0: in turn),
-# LAB_BENCH=1 (also measure per-PMU read and guest-exit latency and write
-# .build/pmu-bench-lab.json with Tests/Lab/lab-bench.py; first kernel only),
+# LAB_BENCH=1 (also measure per-PMU read and guest-exit latency, the library against its C
+# references, and write .build/pmu-bench-lab.json with Tests/Lab/lab-bench.py; first kernel only),
+# LAB_BUDGET_KERNEL (default 6.12): when that kernel runs without LAB_BENCH it runs the bench rows
+# in short form (LAB_BENCH=short), and on it lab-bench.py checks each row's Swift - C
+# instructions per operation against Benchmarks/lab-instructions-baseline.json (make test's
+# instruction budget; LAB_BUDGET_KERNEL=none skips it; LAB_BREAK_BENCH_SLOW=N slows the Swift
+# user-space read loops by N loop turns per read, to see it fail),
 # LAB_TIMEOUT (default 240 s per boot: a ceiling; three boots at once beside make test's other jobs take longer than one alone), LAB_DIR (the cache, see lab.sh).
 # The runner and its outputs go to <repo>/.build-lab/runner.
 #
@@ -37,9 +42,24 @@ eval "$(Tests/Lab/lab.sh paths)"
 dts=${LAB_DTB%.dtb}.dts
 
 # boot KERNEL FIRST: run the runner on KERNEL; its status in $out_dir/status-KERNEL.
+budget_kernel=${LAB_BUDGET_KERNEL:-6.12}
+budget_file=Benchmarks/lab-instructions-baseline.json
+
+# bench_args KERNEL FIRST: the runner's bench environment on KERNEL.
+bench_args() {
+  if [ "$2" = 1 ] && [ ${#bench_env[@]} -gt 0 ]; then
+    printf '%s\n' "${bench_env[@]}"
+  elif [ "$1" = "$budget_kernel" ]; then
+    printf '%s\n' -E LAB_BENCH=short
+  fi
+}
+
 boot() {
   local kernel=$1 first=$2 rc=0 env_args=(-E LIBPFM_FORCE_PMU=arm_ac53)
-  [ "$first" = 1 ] && env_args+=("${bench_env[@]+"${bench_env[@]}"}")
+  local bench
+  mapfile -t bench < <(bench_args "$kernel" "$first")
+  env_args+=("${bench[@]+"${bench[@]}"}")
+  [ -n "${LAB_BREAK_BENCH_SLOW:-}" ] && env_args+=(-E "LAB_BREAK_BENCH_SLOW=$LAB_BREAK_BENCH_SLOW")
   rm -f "$out_dir/output-$kernel.txt"
   LAB_KERNEL=$kernel Tests/Lab/lab.sh run -q -o "$out_dir/output-$kernel.txt" "${env_args[@]}" "$runner" || rc=$?
   echo "$rc" > "$out_dir/status-$kernel"
@@ -79,6 +99,10 @@ for kernel in $kernels; do
   if [ ${#bench_env[@]} -gt 0 ] && [ "$first" = 1 ]; then
     mkdir -p .build
     python3 Tests/Lab/lab-bench.py "$output" .build/pmu-bench-lab.json || failed+=("$kernel(bench)")
+  fi
+  if [ "$kernel" = "$budget_kernel" ]; then
+    echo "lab: Linux $kernel: the instruction budget (Swift - C per operation, $budget_file)"
+    python3 Tests/Lab/lab-bench.py --budget "$budget_file" "$output" || failed+=("$kernel(budget)")
   fi
   first=0
 done

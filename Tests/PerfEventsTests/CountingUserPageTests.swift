@@ -45,6 +45,12 @@ final class PageImage {
         UserPage.read(page: UnsafeRawPointer(memory), readCounter: counter, readClock: clock,
                       barrier: {}, maximumAttempts: attempts)
     }
+
+    /// The loop as Counter.readInUserSpace() inlines it: the clock fields only when needed.
+    func readAsCounter(counter: @escaping (UInt32) -> UInt64, clock: @escaping () -> UInt64 = { 0 }) -> UserPageOutcome {
+        UserPage.read(page: UnsafeRawPointer(memory), readCounter: counter, readClock: clock,
+                      barrier: {}, clockAlways: false)
+    }
 }
 
 @Suite(.timeLimit(.minutes(1))) struct CountingUserPageTests {
@@ -172,5 +178,78 @@ final class PageImage {
         #expect(UserPageClock.multiplyShift(UInt64.max, UInt32.max, 32) == UInt64.max - (1 << 32))
         #expect(UserPageClock.multiplyShift(1 << 40, 1 << 31, 70) == 2)
         #expect(UserPageClock.multiplyShift(5, 7, 200) == 0)
+    }
+
+    /// Counter.readInUserSpace()'s form of the loop (`rdpmc` on x86_64, `mrs` on arm64 in
+    /// place of the closures) counts as the full one does; it skips the clock fields when
+    /// the times need no extrapolating, so its outcome has no clock then.
+    @Test func theCountersFormCountsAsTheFullReadDoes() {
+        let steady = PageImage.onCounter(index: 32, width: 64, offset: -5)
+        steady.capabilities |= PageImage.time | PageImage.timeShort
+        steady.timeMult = 7
+        steady.timeMask = 0xFF
+        let multiplexed = PageImage.onCounter(index: 2, width: 40, offset: 1 << 41)
+        multiplexed.capabilities |= PageImage.time | PageImage.timeZero | PageImage.timeShort
+        multiplexed.timeRunning = 400
+        multiplexed.timeMult = 5 << 3
+        multiplexed.timeShift = 3
+        multiplexed.timeCycles = 0xF0
+        multiplexed.timeMask = 0xFF
+        let noTime = PageImage.onCounter(index: 1, width: 48, offset: 0)
+        noTime.timeRunning = 10   // multiplexed, but the page has no clock: times as they are
+        let software = PageImage.onCounter(index: 0, width: 0, offset: 3)
+        software.capabilities = PageImage.bit0IsDeprecated
+        let badWidth = PageImage.onCounter(index: 1, width: 0, offset: 0)
+        for page in [steady, multiplexed, noTime, software, badWidth] {
+            var asked: [UInt32] = []
+            let full = page.read(counter: { asked.append($0); return 0xFF_FFFF_FFFF }, clock: { 0x10 })
+            let lean = page.readAsCounter(counter: { asked.append($0); return 0xFF_FFFF_FFFF }, clock: { 0x10 })
+            switch (full, lean) {
+            case (.counted(let expected, let clock), .counted(let count, let leanClock)):
+                #expect(count == expected)
+                let extrapolated = page.capabilities & PageImage.time != 0 && page.timeEnabled != page.timeRunning
+                #expect(leanClock == (extrapolated ? clock : nil))
+            default:
+                #expect(lean == full)
+            }
+            #expect(asked.count % 2 == 0 && asked.prefix(asked.count / 2) == asked.suffix(asked.count / 2))
+        }
+        // The counts themselves: 64 bits at index 32 (the arm64 cycle counter, register 31).
+        #expect(count(steady.readAsCounter(counter: { $0 == 31 ? 100 : 0 }))?.value == 95)
+        // 40 bits sign-extended, offset added; times extrapolated by the short clock widened
+        // past its 8-bit wrap (0x10 read after 0xF0: 0x110 cycles) x 5 ns = 1360 ns.
+        let counted = count(multiplexed.readAsCounter(counter: { _ in 0xFF_FFFF_FFFF }, clock: { 0x10 }))
+        #expect(counted?.value == (1 << 41) - 1)
+        #expect(counted?.timeEnabled == 1000 + 1360 && counted?.timeRunning == 400 + 1360)
+        #expect(count(noTime.readAsCounter(counter: { _ in 1 }))?.timeRunning == 10)
+    }
+
+    /// A counter whose mapped page is an image (the mmap seam): readInUserSpace() reads it
+    /// through the inlined loop and falls back to read(2) saying why; the page's register is
+    /// never read here (no `rdpmc` on a host without a PMU).
+    @Test func aCounterReadsItsPageOrSaysWhyItCannot() throws {
+        let cases: [(PageImage, UserReadFallback)] = [
+            ({ let p = PageImage.onCounter(index: 1, width: 48, offset: 0); p.capabilities = PageImage.bit0IsDeprecated; return p }(),
+             .noUserAccess),
+            (PageImage.onCounter(index: 0, width: 48, offset: 0), .notOnCounter),
+            ({ let p = PageImage.onCounter(index: 1, width: 48, offset: 0); p.capabilities = PageImage.rdpmc; return p }(),
+             .noUserAccess),
+            ({ let p = PageImage.onCounter(index: 0, width: 48, offset: 0); p.lock = 3; return p }(), .pageUnstable),
+        ]
+        for (page, reason) in cases {
+            var system = SystemCalls.live
+            let address = Int64(Int(bitPattern: page.memory))
+            system.mmap = { _, _, _, _, _ in address }
+            system.munmap = { _, _ in 0 }
+            var options = CounterOptions()
+            options.userSpaceReads = true
+            let counter = try Counter(CounterEvent(label: "task-clock", attributes: EventAttributes(type: LegacyType.software, config: 1)),
+                                      options: options, system: system)
+            try counter.enable()
+            let reading = try counter.readInUserSpace()
+            #expect(reading.method == .systemCall(reason))
+            #expect(reading.value.status == .counted && reading.value.raw > 0)   // read(2) of the live task-clock
+            withExtendedLifetime(page) {}
+        }
     }
 }

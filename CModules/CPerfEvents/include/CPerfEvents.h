@@ -118,19 +118,64 @@ static inline uint64_t cpe_monotonic_ns(void) {
     clock_gettime(CLOCK_MONOTONIC, &now);
     return (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
 }
+/// The size of a memory page (what mmap lengths are multiples of).
+uint64_t cpe_page_size(void);
+
+// MARK: the user-space read (perf_event_mmap_page): inline, as cpe_read is, so that
+// Counter.readInUserSpace() costs the seqlock loop and one register read, as C does.
 /// A compiler-only barrier, for the mmap page seqlock.
-void cpe_compiler_barrier(void);
+static inline void cpe_compiler_barrier(void) { __asm__ __volatile__("" ::: "memory"); }
+#if defined(__x86_64__)
+/// The clock the perf mmap page's time_{mult,shift,offset} convert from:
+/// rdtsc on x86_64, CNTVCT_EL0 on arm64; 0 elsewhere.
+static inline uint64_t cpe_read_timestamp(void) {
+    uint32_t low, high;
+    __asm__ __volatile__("rdtsc" : "=a"(low), "=d"(high));
+    return ((uint64_t)high << 32) | low;
+}
 /// Reads hardware counter `index` (the perf mmap page's index - 1) from user space:
 /// rdpmc on x86_64, PMEVCNTR<n>_EL0 / PMCCNTR_EL0 (index 31) on arm64.
 /// Only call when the mmap page says cap_user_rdpmc; returns 0 elsewhere.
-uint64_t cpe_read_user_counter(uint32_t index);
-/// The clock the perf mmap page's time_{mult,shift,offset} convert from:
-/// rdtsc on x86_64, CNTVCT_EL0 on arm64; 0 elsewhere.
-uint64_t cpe_read_timestamp(void);
-/// The size of a memory page (what mmap lengths are multiples of).
-uint64_t cpe_page_size(void);
+static inline __attribute__((always_inline)) uint64_t cpe_read_user_counter(uint32_t index) {
+    uint32_t low, high;
+    __asm__ __volatile__("rdpmc" : "=a"(low), "=d"(high) : "c"(index));
+    return ((uint64_t)high << 32) | low;
+}
 /// 1 when cpe_read_user_counter is implemented for this architecture.
-int32_t cpe_user_counter_supported(void);
+static inline int32_t cpe_user_counter_supported(void) { return 1; }
+#elif defined(__aarch64__)
+static inline uint64_t cpe_read_timestamp(void) {
+    uint64_t value;
+    __asm__ __volatile__("isb; mrs %0, cntvct_el0" : "=r"(value) :: "memory");
+    return value;
+}
+// The arm64 PMU exposes counters to EL0 when perf_user_access is 1 and the
+// event was opened with config1:1 (rdpmc). Index 31 is the cycle counter.
+#define CPE_READ_EVCNTR(n) case n: __asm__ __volatile__("mrs %0, pmevcntr" #n "_el0" : "=r"(value)); break;
+// always_inline: Swift's -Osize would otherwise keep the switch a call.
+static inline __attribute__((always_inline)) uint64_t cpe_read_user_counter(uint32_t index) {
+    uint64_t value = 0;
+    switch (index) {
+    CPE_READ_EVCNTR(0) CPE_READ_EVCNTR(1) CPE_READ_EVCNTR(2) CPE_READ_EVCNTR(3)
+    CPE_READ_EVCNTR(4) CPE_READ_EVCNTR(5) CPE_READ_EVCNTR(6) CPE_READ_EVCNTR(7)
+    CPE_READ_EVCNTR(8) CPE_READ_EVCNTR(9) CPE_READ_EVCNTR(10) CPE_READ_EVCNTR(11)
+    CPE_READ_EVCNTR(12) CPE_READ_EVCNTR(13) CPE_READ_EVCNTR(14) CPE_READ_EVCNTR(15)
+    CPE_READ_EVCNTR(16) CPE_READ_EVCNTR(17) CPE_READ_EVCNTR(18) CPE_READ_EVCNTR(19)
+    CPE_READ_EVCNTR(20) CPE_READ_EVCNTR(21) CPE_READ_EVCNTR(22) CPE_READ_EVCNTR(23)
+    CPE_READ_EVCNTR(24) CPE_READ_EVCNTR(25) CPE_READ_EVCNTR(26) CPE_READ_EVCNTR(27)
+    CPE_READ_EVCNTR(28) CPE_READ_EVCNTR(29) CPE_READ_EVCNTR(30)
+    case 31: __asm__ __volatile__("mrs %0, pmccntr_el0" : "=r"(value)); break;
+    default: break;
+    }
+    return value;
+}
+#undef CPE_READ_EVCNTR
+static inline int32_t cpe_user_counter_supported(void) { return 1; }
+#else
+static inline uint64_t cpe_read_timestamp(void) { return 0; }
+static inline uint64_t cpe_read_user_counter(uint32_t index) { (void)index; return 0; }
+static inline int32_t cpe_user_counter_supported(void) { return 0; }
+#endif
 
 // MARK: ring buffers (sampling)
 /// Loads the perf ring buffer's data_head with acquire ordering: the records

@@ -32,7 +32,7 @@ public final class Counter: @unchecked Sendable {
     public let descriptors: [Int32]
     let system: SystemCalls
     /// The mapped metadata page and its length, for user-space reads.
-    private let userPage: UnsafeMutableRawPointer?
+    @usableFromInline let userPage: UnsafeMutableRawPointer?
     private let userPageLength: Int
     /// Where the words of one descriptor's read sit (fixed for the counter's life).
     private let singleLayout: SingleReadLayout
@@ -270,24 +270,39 @@ public final class Counter: @unchecked Sendable {
     /// page and the counter register, no system call), else with `read(2)`;
     /// the result says which. Only counters of the calling thread alone opened
     /// with ``CounterOptions/userSpaceReads`` have a page to read.
+    ///
+    /// Inlined into the caller with the register read (`rdpmc`, `mrs`) as inline
+    /// C: a read costs the page's seqlock loop and one register, as C's does. The
+    /// fallbacks to `read(2)` are out of line.
+    @inlinable @inline(__always)
     public func readInUserSpace() throws(CounterError) -> UserSpaceReading {
-        guard let userPage else {
-            return UserSpaceReading(value: try read(), method: .systemCall(.notMapped))
-        }
-        guard cpe_user_counter_supported() != 0 else {
-            return UserSpaceReading(value: try read(), method: .systemCall(.unsupportedArchitecture))
-        }
+        #if arch(x86_64) || arch(arm64)
+        guard let userPage else { return try readFallingBack(.notMapped) }
         let outcome = UserPage.read(
             page: UnsafeRawPointer(userPage),
             readCounter: { cpe_read_user_counter($0) },
             readClock: { cpe_read_timestamp() },
-            barrier: { cpe_compiler_barrier() })
+            barrier: { cpe_compiler_barrier() },
+            clockAlways: false)
+        guard case .counted(let count, _) = outcome else { return try readFallingBack(outcome) }
+        return UserSpaceReading(value: CounterValue(count), method: .userSpace)
+        #else
+        return try readFallingBack(userPage == nil ? .notMapped : .unsupportedArchitecture)
+        #endif
+    }
+
+    /// ``readInUserSpace()`` when the page refused: `read(2)`, and why.
+    @inline(never) @usableFromInline
+    func readFallingBack(_ outcome: UserPageOutcome) throws(CounterError) -> UserSpaceReading {
         switch outcome {
-        case .counted(let count, _):
-            return UserSpaceReading(value: CounterValue(count), method: .userSpace)
-        case .fallBack(let reason):
-            return UserSpaceReading(value: try read(), method: .systemCall(reason))
+        case .counted(let count, _): return UserSpaceReading(value: CounterValue(count), method: .userSpace)
+        case .fallBack(let reason): return try readFallingBack(reason)
         }
+    }
+
+    @inline(never) @usableFromInline
+    func readFallingBack(_ reason: UserReadFallback) throws(CounterError) -> UserSpaceReading {
+        UserSpaceReading(value: try read(), method: .systemCall(reason))
     }
 
     @usableFromInline
@@ -306,4 +321,10 @@ public final class Counter: @unchecked Sendable {
 public struct UserSpaceReading: Hashable, Sendable {
     public var value: CounterValue
     public var method: ReadMethod
+
+    @inlinable
+    public init(value: CounterValue, method: ReadMethod) {
+        self.value = value
+        self.method = method
+    }
 }

@@ -11,6 +11,7 @@ public struct RawCount: Hashable, Sendable {
     /// Lost samples (with `PERF_FORMAT_LOST`).
     public var lost: UInt64?
 
+    @inlinable
     public init(value: UInt64, timeEnabled: UInt64, timeRunning: UInt64, id: UInt64? = nil, lost: UInt64? = nil) {
         self.value = value
         self.timeEnabled = timeEnabled

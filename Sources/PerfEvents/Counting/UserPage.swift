@@ -115,21 +115,36 @@ public enum UserPageOutcome: Hashable, Sendable {
 /// seqlock protocol that reads it, as `linux/perf_event.h` describes and libperf's
 /// `perf_mmap__read_self` does. Pure: it works on any memory laid out as the page
 /// (an in-memory image in tests) with the counter register, clock and barrier given.
+///
+/// One loop serves both callers: ``read(page:readCounter:readClock:barrier:maximumAttempts:)``
+/// (the page's clock returned too) and ``Counter/readInUserSpace()``, which inlines it
+/// with the register, clock and barrier as inline C (`rdpmc` on x86_64, `mrs` on arm64)
+/// and loads the clock fields only when the times need extrapolating, as C does.
 public enum UserPage {
     /// Byte offsets of the fields (pinned by `_Static_assert`s in CPerfEvents.c).
-    enum Offset {
-        static let lock = 8, index = 12, offset = 16, timeEnabled = 24, timeRunning = 32
-        static let capabilities = 40, pmcWidth = 48, timeShift = 50, timeMultiplier = 52
-        static let timeOffset = 56, timeZero = 64, timeCycles = 80, timeMask = 88
+    @usableFromInline enum Offset {
+        @inlinable static var lock: Int { 8 }
+        @inlinable static var index: Int { 12 }
+        @inlinable static var offset: Int { 16 }
+        @inlinable static var timeEnabled: Int { 24 }
+        @inlinable static var timeRunning: Int { 32 }
+        @inlinable static var capabilities: Int { 40 }
+        @inlinable static var pmcWidth: Int { 48 }
+        @inlinable static var timeShift: Int { 50 }
+        @inlinable static var timeMultiplier: Int { 52 }
+        @inlinable static var timeOffset: Int { 56 }
+        @inlinable static var timeZero: Int { 64 }
+        @inlinable static var timeCycles: Int { 80 }
+        @inlinable static var timeMask: Int { 88 }
     }
 
     /// `capabilities` bits.
-    enum Capability {
-        static let bit0IsDeprecated: UInt64 = 1 << 1
-        static let userRDPMC: UInt64 = 1 << 2
-        static let userTime: UInt64 = 1 << 3
-        static let userTimeZero: UInt64 = 1 << 4
-        static let userTimeShort: UInt64 = 1 << 5
+    @usableFromInline enum Capability {
+        @inlinable static var bit0IsDeprecated: UInt64 { 1 << 1 }
+        @inlinable static var userRDPMC: UInt64 { 1 << 2 }
+        @inlinable static var userTime: UInt64 { 1 << 3 }
+        @inlinable static var userTimeZero: UInt64 { 1 << 4 }
+        @inlinable static var userTimeShort: UInt64 { 1 << 5 }
     }
 
     /// How often to retry when the kernel updates the page under the reader.
@@ -146,6 +161,7 @@ public enum UserPage {
     /// Times are extrapolated to now from the page's clock when `cap_user_time`
     /// is set and enabled ≠ running (the documented algorithm). Kernels before
     /// 3.12 (no `cap_bit0_is_deprecated`) are treated as offering nothing.
+    @inline(never)
     public static func read(
         page: UnsafeRawPointer,
         readCounter: (UInt32) -> UInt64,
@@ -153,7 +169,25 @@ public enum UserPage {
         barrier: () -> Void,
         maximumAttempts: Int = maximumAttempts
     ) -> UserPageOutcome {
-        for _ in 0..<max(1, maximumAttempts) {
+        read(page: page, readCounter: readCounter, readClock: readClock, barrier: barrier,
+             maximumAttempts: maximumAttempts, clockAlways: true)
+    }
+
+    /// The seqlock loop: each field loaded once per attempt. With `clockAlways` false (the
+    /// inlined form) the clock fields are not loaded and the outcome has no clock; a page
+    /// whose times need extrapolating is read by the full loop, out of line. Always inlined,
+    /// so that a caller's closures become the instructions themselves.
+    @inlinable @inline(__always)
+    static func read(
+        page: UnsafeRawPointer,
+        readCounter: (UInt32) -> UInt64,
+        readClock: () -> UInt64,
+        barrier: () -> Void,
+        maximumAttempts: Int = maximumAttempts,
+        clockAlways: Bool
+    ) -> UserPageOutcome {
+        var attempts = max(1, maximumAttempts)
+        repeat {
             let sequence = page.load(fromByteOffset: Offset.lock, as: UInt32.self)
             barrier()
             var enabled = page.load(fromByteOffset: Offset.timeEnabled, as: UInt64.self)
@@ -163,7 +197,14 @@ public enum UserPage {
 
             var clock: UserPageClock?
             var cycles: UInt64 = 0
-            if capabilities & Capability.userTime != 0 {
+            let extrapolate = capabilities & Capability.userTime != 0 && enabled != running
+            // The inlined form leaves extrapolating (a multiplexed event) to the full loop, out
+            // of line: its own loop keeps no clock state.
+            if !clockAlways && extrapolate {
+                return read(page: page, readCounter: readCounter, readClock: readClock, barrier: barrier,
+                            maximumAttempts: attempts)
+            }
+            if capabilities & Capability.userTime != 0 && clockAlways {
                 var pageClock = UserPageClock(
                     timeMultiplier: page.load(fromByteOffset: Offset.timeMultiplier, as: UInt32.self),
                     timeShift: page.load(fromByteOffset: Offset.timeShift, as: UInt16.self),
@@ -176,35 +217,39 @@ public enum UserPage {
                         cycles: page.load(fromByteOffset: Offset.timeCycles, as: UInt64.self),
                         mask: page.load(fromByteOffset: Offset.timeMask, as: UInt64.self))
                 }
-                if enabled != running { cycles = readClock() }
+                if extrapolate { cycles = readClock() }
                 clock = pageClock
             }
 
             let index = page.load(fromByteOffset: Offset.index, as: UInt32.self)
             let offset = page.load(fromByteOffset: Offset.offset, as: Int64.self)
-            let userAccess = capabilities & Capability.userRDPMC != 0
-            var width: UInt16 = 64
-            var register: UInt64 = 0
-            if userAccess && index != 0 {
-                width = page.load(fromByteOffset: Offset.pmcWidth, as: UInt16.self)
-                register = readCounter(index - 1)
+            // No register to read: the answer is a fallback once the page held still.
+            guard capabilities & Capability.userRDPMC != 0 && index != 0 else {
+                barrier()
+                if page.load(fromByteOffset: Offset.lock, as: UInt32.self) == sequence && sequence & 1 == 0 {
+                    return .fallBack(capabilities & Capability.userRDPMC == 0 ? .noUserAccess : .notOnCounter)
+                }
+                attempts &-= 1
+                continue
             }
+            let width = page.load(fromByteOffset: Offset.pmcWidth, as: UInt16.self)
+            let register = readCounter(index &- 1)
             barrier()
             let after = page.load(fromByteOffset: Offset.lock, as: UInt32.self)
             // An odd lock is an update in progress; a changed one, an update in between.
-            if after != sequence || sequence & 1 != 0 { continue }
-
-            guard userAccess else { return .fallBack(.noUserAccess) }
-            guard index != 0 else { return .fallBack(.notOnCounter) }
-            guard width >= 1 && width <= 64 else { return .fallBack(.invalidCounterWidth(width)) }
-            let count = UInt64(bitPattern: offset &+ signExtend(register, width: width))
-            if let clock, enabled != running {
-                let delta = clock.delta(cycles: cycles)
-                enabled &+= delta
-                running &+= delta  // index != 0 here: the event is on a counter
+            if after == sequence && sequence & 1 == 0 {
+                guard UInt(bitPattern: Int(width) &- 1) < 64 else { return .fallBack(.invalidCounterWidth(width)) }
+                let unused = UInt64(64 &- width)
+                let count = UInt64(bitPattern: offset &+ (Int64(bitPattern: register &<< unused) &>> unused))
+                if extrapolate, let clock {
+                    let delta = clock.delta(cycles: cycles)
+                    enabled &+= delta
+                    running &+= delta  // index != 0 here: the event is on a counter
+                }
+                return .counted(RawCount(value: count, timeEnabled: enabled, timeRunning: running), clock: clock)
             }
-            return .counted(RawCount(value: count, timeEnabled: enabled, timeRunning: running), clock: clock)
-        }
+            attempts &-= 1
+        } while attempts > 0
         return .fallBack(.pageUnstable)
     }
 

@@ -35,7 +35,7 @@ struct Runner {
         lab.showCorePMUComparison()
         lab.showUserSpaceReads()
         if PMUDiscovery.processEnvironment("LAB_BENCH").map({ !$0.isEmpty && $0 != "0" }) ?? false {
-            Bench(lab: lab).run()
+            Bench(lab: lab, plan: BenchPlan.fromEnvironment()).run()
         }
         Out.line("done errors=\(Out.errors)")
     }
