@@ -217,6 +217,25 @@ private func failure(_ text: String) -> EventSyntaxError? {
 
     // MARK: errors: each names the input, the offset and the offending part
 
+    /// perf's lexer skips spaces between tokens (`cycles, instructions`, `cpu/ event=1 /`,
+    /// `cs :u`), not inside a name (`cs faults`) or before a breakpoint's `:`.
+    @Test(arguments: [("cycles, instructions", "cycles,instructions"), (" cs ", "cs"), ("task-clock: u", "task-clock:u"),
+                      ("{cs, faults}:u", "{cs,faults}:u"), ("msr/ tsc, event=0 /", "msr/tsc,event=0/"), ("r1a :u", "r1a:u"),
+                      ("cs u", "cs:u"), ("cycles uk,cs", "cycles:uk,cs"),
+                      ("mem:0x1000/8:wk", "mem:0x1000/8:w:k"), ("mem:0x1000:rwu", "mem:0x1000:rw:u"),
+                      ("sched:sched_switch Ippp", "sched:sched_switch:Ippp"), ("7:9 I", "7:9:I")])
+    func spacesBetweenTokens(input: String, same: String) throws {
+        let parsed = try EventParser.parse(input)
+        let plain = try EventParser.parse(same)
+        #expect(parsed.groups.map { $0.members.map(\.kind) } == plain.groups.map { $0.members.map(\.kind) })
+        #expect(parsed.groups.map { $0.members.map(\.modifiers) } == plain.groups.map { $0.members.map(\.modifiers) })
+    }
+
+    @Test(arguments: ["cs faults", "task-clock:u k", "mem:0x1000 :w", "mem :0x1000", "cs ux"])
+    func spacesInsideATokenAreRefused(input: String) {
+        #expect(throws: EventSyntaxError.self) { try EventParser.parse(input) }
+    }
+
     /// perf takes an empty modifier list after an event (`cs:`, `mem:0x1000:w:`, `1:3:`) as none;
     /// not after a group (`{cs}:`) or a PMU event (`msr/tsc/:`).
     @Test(arguments: [("cycles:", "cycles"), ("mem:0x1000:w:", "mem:0x1000:w"), ("1:3:", "1:3"),

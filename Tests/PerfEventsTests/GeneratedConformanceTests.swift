@@ -86,6 +86,12 @@ struct GeneratedConformanceTests {
                 report[item.tree, default: (0, 0, 0, 0, 0)].agree += 1
                 continue
             }
+            if case .perfCrashed = why {
+                // No answer to compare (counted, and a crash of perf 6.1 on most strings would
+                // fail the count below).
+                byRow["perf 6.1 crashed: not compared", default: 0] += 1
+                continue
+            }
             let deliberate = DeliberateDifference.table.first {
                 $0.holds(for: .debian) && $0.explains(item) && $0.expect(why)
             }
@@ -94,7 +100,8 @@ struct GeneratedConformanceTests {
             var backportExplained = true
             if let answer = backportOutcomes[index],
                 case .differ(let whyThere) = Conformance.compare(
-                    item, perf: answer, ours: ours[index], oracle: backports, refusalClasses: false) {
+                    item, perf: answer, ours: ours[index], oracle: backports, refusalClasses: false),
+                whyThere != .perfCrashed(answer.crashLine ?? "") {
                 backportExplained = DeliberateDifference.table.contains {
                     $0.holds(for: backports) && $0.explains(item) && $0.expect(whyThere)
                 } || OpenDifference.table.contains { $0.explains(item, whyThere) }
@@ -142,6 +149,8 @@ struct GeneratedConformanceTests {
         }
         for (row, count) in byRow.sorted(by: { $0.key < $1.key }) { print("  \(row): \(count)") }
         #expect(cases.count >= Self.count)
+        // The oracle answered: a perf that crashes on more than one string in a hundred is broken here.
+        #expect((byRow["perf 6.1 crashed: not compared"] ?? 0) * 100 <= cases.count)
     }
 
     /// The generator is deterministic: the same seed gives the same strings.
@@ -166,69 +175,15 @@ struct OpenDifference: Sendable {
     func explains(_ item: ConformanceCase, _ difference: Conformance.Difference) -> Bool { matches(item, difference) }
 
     static let table: [OpenDifference] = [
-        OpenDifference(
-            id: "breakpoint access glued to modifiers", issue: "#23",
-            perf61: "reads mem:0x1000/0:xk as access x with modifier k (its lexer's [rwx]{1,3} token, then modifiers without ':')",
-            ours: "refuses it: unknown modifier 'x'",
-            matches: { item, difference in
-                guard case .weRefusedPerfAccepted = difference else { return false }
-                return item.event.split(separator: ",").contains { piece in
-                    guard let start = piece.range(of: "mem:") else { return false }
-                    return piece[start.lowerBound...].split(separator: ":").dropFirst(2).contains { field in
-                        let access = field.prefix { "rwx".contains($0) }
-                        return (1...3).contains(access.count) && access.count < field.count
-                            && field.dropFirst(access.count).allSatisfy { EventStringGenerator.modifierLetters.contains($0) || $0 == "}" }
-                    }
-                }
-            }),
-        OpenDifference(
-            id: "P with S under perf record", issue: "#23",
-            perf61: "perf record leaves precise_ip 0 for a P event in a group that samples its members' values (g{a,b:PS}:HS)",
-            ours: "the comparison gives perf record's precise_ip 3 to every P event",
-            matches: { item, difference in
-                guard item.tool == .record, isAttributes(difference) else { return false }
-                return item.event.split(whereSeparator: { ",/{}".contains($0) }).contains { token in
-                    guard let colon = token.lastIndex(of: ":") else { return false }
-                    let letters = token[token.index(after: colon)...]
-                    return letters.contains("P") || letters.contains("S")
-                } && item.event.contains("S") && item.event.contains("P")
-            }),
-        OpenDifference(
-            id: "uncore PMU in a group", issue: "#23",
-            perf61: "a {…} group mixing an uncore PMU (one with a cpumask) with per-thread events opens each event alone",
-            ours: "keeps the group",
-            matches: { item, difference in
-                guard isAttributes(difference) else { return false }
-                let uncore = uncorePMUs(item.tree)
-                let devices = (item.tree == "live" ? "/sys" : SysfsFixtures.root(item.tree)) + "/bus/event_source/devices"
-                return (try? EventParser.parse(item.event))?.groups.contains { group in
-                    group.isGroup && group.members.contains {
-                        switch $0.kind {
-                        case .pmu(let name, _): return uncore.contains(name)
-                        case .name(let alias):
-                            return uncore.contains { FileManager.default.fileExists(atPath: "\(devices)/\($0)/events/\(alias)") }
-                        default: return false
-                        }
-                    }
-                } ?? false
-            }),
-        OpenDifference(
-            id: "stray characters perf's lexer skips", issue: "#23",
-            perf61: "takes a space before an event or after ':' (' cache-misses:G', 'task-clock: peu'), and a '/' before an event ('/mem:010/0:rx:hu')",
-            ours: "refuses them",
-            matches: { item, difference in
-                guard case .weRefusedPerfAccepted = difference else { return false }
-                return item.event.contains(" ") || item.event.hasPrefix("/") || item.event.contains(",/")
-                    || item.event.contains("{/")
-            }),
     ]
 
     /// The same events, grouped otherwise (flattened, in any order, they are equal).
     static func sameEventsRegrouped(_ difference: Conformance.Difference) -> Bool {
         guard case .attributes(let perf, let ours) = difference else { return false }
-        func events(_ text: String) -> [String] {
-            text.split(whereSeparator: { "{};".contains($0) }).map { $0.trimmingCharacters(in: .whitespaces) }
-                .filter { !$0.isEmpty && $0 != "," }.sorted()
+        // (A set: canonical() keeps identical groups once.)
+        func events(_ text: String) -> Set<String> {
+            Set(text.split(whereSeparator: { "{};".contains($0) }).map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { !$0.isEmpty && $0 != "," })
         }
         return events(perf) == events(ours)
     }

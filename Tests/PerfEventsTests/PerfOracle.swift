@@ -35,6 +35,12 @@ enum PerfOracle {
         case accepted([[Attributes]])
         /// perf refused the string; its message.
         case refused(String)
+        /// perf died (a segmentation fault under the injected descriptors: perf 6.1's perf record
+        /// with an uncore event in a group): no answer.
+        case crashed(String)
+
+        /// The crash's line, where perf crashed.
+        var crashLine: String? { if case .crashed(let line) = self { return line } else { return nil } }
     }
 
     /// One perf the oracle asks: Debian's own (6.1, installed) or bookworm-backports' (6.12,
@@ -205,6 +211,11 @@ enum PerfOracle {
     /// Reads perf's `-vv` output: each `perf_event_attr:` block and the `sys_perf_event_open`
     /// line after it (its `group_fd` says leader or member).
     static func parse(_ output: String) -> Outcome {
+        if let line = output.split(separator: "\n").first(where: {
+            $0.hasSuffix("Segmentation fault") || $0.hasSuffix("Aborted") || $0.contains("core dumped")
+        }) {
+            return .crashed(String(line))
+        }
         var groups: [[Attributes]] = []
         var current: Attributes?
         var pending: Attributes?

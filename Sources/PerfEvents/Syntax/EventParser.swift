@@ -18,11 +18,67 @@
 /// or every letter is a modifier; otherwise it is a tracepoint. Errors carry
 /// the byte offset of the offending part.
 public enum EventParser {
-    /// Parses `input` into groups of events.
+    /// Parses `input` into groups of events. Spaces and tabs around `,`, `{`, `}`, `/`, `=` and
+    /// `:` (not before a breakpoint's `:`) and at either end are dropped first, as perf's lexer skips them
+    /// (`cycles, instructions`, `cpu/event=0x3c, umask=0/`); before modifier letters that end
+    /// an event without any (`cs u`) they are its ':'; anywhere else (`cs faults`) they stay,
+    /// and are refused.
     public static func parse(_ input: String) throws(EventSyntaxError) -> EventListSyntax {
-        var parser = Parser(input: input)
-        return EventListSyntax(input: input, groups: try parser.parseList())
+        let text = withoutSeparatorSpaces(input)
+        var parser = Parser(input: text)
+        return EventListSyntax(input: text, groups: try parser.parseList())
     }
+
+    /// `input` without the spaces and tabs perf's lexer skips (see ``parse(_:)``).
+    static func withoutSeparatorSpaces(_ input: String) -> String {
+        let bytes = Array(input.utf8)
+        guard bytes.contains(where: isSpace) else { return input }
+        let attaches: [UInt8] = Array(",{}/=".utf8)
+        var kept: [UInt8] = []
+        kept.reserveCapacity(bytes.count)
+        var index = 0
+        while index < bytes.count {
+            guard isSpace(bytes[index]) else {
+                kept.append(bytes[index])
+                index += 1
+                continue
+            }
+            var end = index
+            while end < bytes.count && isSpace(bytes[end]) { end += 1 }
+            let before = kept.last
+            let after = end < bytes.count ? bytes[end] : nil
+            // Before a ':' too, but in a breakpoint (perf's lexer reads `mem:…` in a state of
+            // its own, which refuses `mem :0x1000` and `mem:0x1000 :w`).
+            let eventStart = (kept.lastIndex { $0 == comma || $0 == openBrace }).map { $0 + 1 } ?? 0
+            let inBreakpoint = kept[eventStart...].starts(with: "mem".utf8)
+            let skipped = before == nil || after == nil
+                || before.map { attaches.contains($0) || $0 == colon } == true
+                || after.map { attaches.contains($0) || ($0 == colon && !inBreakpoint) } == true
+            if !skipped {
+                // `cs u`: modifier letters after a space, up to the event's end, are its modifiers
+                // (perf's lexer reads them so), where the event has none yet.
+                var letters = end
+                while letters < bytes.count && EventModifiers.letters.contains(bytes[letters]) { letters += 1 }
+                let atEventEnd = letters == bytes.count || bytes[letters] == comma || bytes[letters] == closeBrace
+                    || isSpace(bytes[letters])
+                // (A ':' already there may be a tracepoint's or TYPE:CONFIG's: the event has
+                // modifiers only when what follows its last ':' is all modifier letters.)
+                let lastColon = kept[eventStart...].lastIndex(of: colon)
+                let hasModifiers = lastColon.map { colonIndex in
+                    colonIndex + 1 < kept.count && kept[(colonIndex + 1)...].allSatisfy { EventModifiers.letters.contains($0) }
+                } ?? false
+                if letters > end && atEventEnd && !hasModifiers && !inBreakpoint {
+                    kept.append(colon)
+                } else {
+                    kept.append(contentsOf: bytes[index..<end])
+                }
+            }
+            index = end
+        }
+        return String(decoding: kept, as: UTF8.self)
+    }
+
+    private static func isSpace(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
 }
 
 private let comma = UInt8(ascii: ",")
@@ -409,6 +465,19 @@ private struct Parser {
         var access: BreakpointAccess = []
         var modifiers = EventModifiers()
         var next = 1
+        // Access letters with modifiers glued on, as the last field (`mem:0x1000:wk`): perf's
+        // lexer reads one to three of r, w, x, then modifiers without a ':'.
+        var gluedModifiers: Range<Int>?
+        if next == fields.count - 1, !isAccess(fields[next]) {
+            let field = fields[next]
+            var end = field.lowerBound
+            while end < field.upperBound && end - field.lowerBound < 3 && isAccess(end..<end + 1) { end += 1 }
+            if end > field.lowerBound && end < field.upperBound
+                && bytes[end..<field.upperBound].allSatisfy({ EventModifiers.letters.contains($0) }) {
+                fields[next] = field.lowerBound..<end
+                gluedModifiers = end..<field.upperBound
+            }
+        }
         if next < fields.count, isAccess(fields[next]) {
             let field = fields[next]
             for index in field {
@@ -428,7 +497,9 @@ private struct Parser {
             }
             next += 1
         }
-        if next < fields.count {
+        if let gluedModifiers {
+            modifiers = try EventModifiers.parse(bytes[gluedModifiers], offset: gluedModifiers.lowerBound, input: input)
+        } else if next < fields.count {
             modifiers = try EventModifiers.parse(
                 bytes[fields[next]], offset: fields[next].lowerBound, input: input, allowingEmpty: true)
             next += 1
