@@ -16,6 +16,9 @@ final class MockKernel: @unchecked Sendable {
     var preferredTarget: UInt32 = 5
     /// PMU attributes `KVM_HAS_DEVICE_ATTR` answers ENXIO for (a kernel without them).
     var missingAttributes: Set<ARM64PMUAttribute> = []
+    /// When set, exactly the PMU attribute numbers `KVM_HAS_DEVICE_ATTR` answers 0 for
+    /// (a kernel's whole group 0, including numbers this library has no case for).
+    var offeredAttributes: Set<UInt64>?
     /// `KVM_CREATE_DEVICE` calls: (VM fd, device type) and the descriptors returned.
     var createdDevices: [(vm: Int32, type: UInt32, fd: Int32)] = []
     /// SET_DEVICE_ATTR value bytes (as many as the kernel reads), in call order.
@@ -107,6 +110,9 @@ final class MockKernel: @unchecked Sendable {
             guard let pointer,
                   let attribute = DeviceAttribute(bytes: Array(UnsafeRawBufferPointer(start: pointer, count: 24))) else {
                 return -Errno.badAddress.rawValue
+            }
+            if attribute.group == ARM64PMUAttribute.group, let offeredAttributes {
+                return offeredAttributes.contains(attribute.attribute) ? 0 : -Errno.noSuchDeviceOrAddress.rawValue
             }
             if attribute.group == ARM64PMUAttribute.group, let known = ARM64PMUAttribute(rawValue: attribute.attribute),
                !missingAttributes.contains(known) {

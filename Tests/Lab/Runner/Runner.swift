@@ -241,6 +241,8 @@ extension PMUChoiceError.Reason {
         case .straddles: return "straddles"
         case .uncovered: return "uncovered"
         case .ambiguous: return "ambiguous"
+        case .unknownPMU: return "unknownPMU"
+        case .requestedOutside: return "requestedOutside"
         }
     }
 }
