@@ -15,7 +15,8 @@ line per check (`ok` or `FAIL` with why) and a final `N passed, M failed`.
 Exit status: 0 when every check passed, 1 when one failed or an item is
 missing, 64 on a usage error.
 
-Usage: check-lab.py RUNNER_OUTPUT [--kernel 6.12|6.1|5.10] [--dts PATCHED.dts]
+Usage: check-lab.py RUNNER_OUTPUT [--kernel 6.12|6.1|5.10|newest] [--dts PATCHED.dts]
+                     [--attribute-names PMU-ATTRIBUTES.h]  (lab.sh prepare's extract of the kernel's uapi header)
        check-lab.py --table OUTPUT...   (the kernel x scenario table, Markdown)
 """
 import re
@@ -53,6 +54,36 @@ GUEST_HOST_RELATIVE = 0.02
 GUEST_HOST_ABSOLUTE = 2000
 # A multiplexed event's scaled value against the same event counted alone over the same work.
 MULTIPLEX_TOLERANCE = 0.10
+
+
+# The attribute numbers of the PMU control group the runner asks KVM_HAS_DEVICE_ATTR about.
+PROBED_ATTRIBUTES = range(16)
+FIXED_COUNTERS_ONLY = 'KVM_ARM_VCPU_PMU_V3_FIXED_COUNTERS_ONLY'
+
+
+def header_names(path):
+    """The PMU control group's names in lab.sh's extract of the kernel's uapi header (read here,
+    not through the library): the indented `#define KVM_ARM_VCPU_PMU_V3_*` lines after
+    `#define KVM_ARM_VCPU_PMU_V3_CTRL`. Returns (names by number, first line, or None: unavailable)."""
+    with open(path, encoding='utf-8', errors='replace') as f:
+        text = f.read()
+    first = text.split('\n', 1)[0]
+    if 'unavailable' in first:
+        return {}, first, first
+    names, group = {}, False
+    for line in text.splitlines():
+        m = re.match(r'#define([ \t]+)(\w+)[ \t]+(\w+)', line)
+        if not m:
+            continue
+        if m.group(2) == 'KVM_ARM_VCPU_PMU_V3_CTRL':
+            group = True
+            continue
+        if len(m.group(1)) <= 1:
+            group = False
+            continue
+        if group and m.group(2).startswith('KVM_ARM_VCPU_PMU_V3_'):
+            names[int(m.group(3), 0)] = m.group(2)
+    return names, first, None
 
 
 def parse(text):
@@ -125,11 +156,12 @@ def decode_alias(alias, formats):
 
 
 class Checker:
-    def __init__(self, facts, done, kernel=None, dts=None):
+    def __init__(self, facts, done, kernel=None, dts=None, names=None):
         self.facts = facts
         self.done = done
         self.kernel = kernel
         self.dts = dts
+        self.names = names  # header_names(...) of --attribute-names
         self.passed = 0
         self.failed = 0
 
@@ -186,6 +218,10 @@ class Checker:
         if self.dts:
             self.check('discovery.matches-patched-device-tree', self.matches_device_tree)
         self.check('kvm.has-device-attr-matches-kernel', self.features_match_kernel)
+        if self.names is not None:
+            self.check('kvm.attributes-0-15-named-from-the-kernels-headers', self.attributes_named)
+            self.check('ladder.answers-follow-the-rule', self.ladder_answers)
+            self.check('ladder.all-cpus-answer-counts', self.ladder_counts)
         self.check('resolve.a72-alias', lambda: self.alias('cpu_cycles', big))
         self.check('resolve.a53-alias', lambda: self.alias('inst_retired', little))
         self.check('resolve.cycles-extended-type', self.cycles_extended)
@@ -541,6 +577,89 @@ class Checker:
                 problems.append(f"{attribute}={self.features().get(attribute)} on {release[0]}.{release[1]},"
                                 f" expected {expected} (added in {since[0]}.{since[1]})")
         return '; '.join(problems) or None
+
+    def offered(self):
+        """Attribute number -> 'yes'/'no' from the kvm-attribute facts."""
+        return {int(f['number']): f['offered'] for f in self.all('kvm-attribute')}
+
+    def attributes_named(self):
+        """Every number 0-15 asked, the library agreeing with the runner's own ioctl, each
+        named exactly as this kernel's headers name it (else "unknown attribute N"), and every
+        attribute the kernel offers named in its headers."""
+        names, origin, unavailable = self.names
+        if unavailable:
+            return f"no uapi header for this kernel: {unavailable}"
+        problems = []
+        facts = {int(f['number']): f for f in self.all('kvm-attribute')}
+        if sorted(facts) != list(PROBED_ATTRIBUTES):
+            return f"attributes asked: {sorted(facts)}, expected 0-15"
+        for number, f in facts.items():
+            want = names.get(number, f'unknown attribute {number}')
+            if f.get('msg') != want:
+                problems.append(f"{number} named {f.get('msg')!r}, the headers say {want!r}")
+            if f['offered'] != f['raw']:
+                problems.append(f"{number}: the library says {f['offered']}, KVM_HAS_DEVICE_ATTR says {f['raw']}")
+            if f['offered'] == 'yes' and number not in names:
+                problems.append(f"KVM offers attribute {number}, which this kernel's headers do not name")
+        named = self.one('kvm-attribute-names')
+        if int(named['count']) != len(names) or named.get('msg') != origin.strip()[3:-3].strip():
+            problems.append(f"the runner read {named['count']} names from {named.get('msg')!r}, "
+                            f"the file has {len(names)} ({origin})")
+        return '; '.join(problems) or None
+
+    def ladder_expected(self, cpus):
+        """The ladder recomputed here: covering PMU, else fixed counters only (named and offered),
+        else the PMU with the most of the CPUs, then the lower type (no caller's PMU in the lab)."""
+        names = self.names[0]
+        offered = {n for n, v in self.offered().items() if v == 'yes'}
+        if 1 not in offered:
+            return 'none', '-', set(), []
+        cores = [(p['name'], int(p['type']), cpulist(p['cpus'])) for p in (self.little, self.big)]
+        set_pmu = lambda t: [f"{names.get(3, 'KVM_ARM_VCPU_PMU_V3_SET_PMU')}={t}"] if 3 in offered else []
+        for name, type_, own in cores:
+            if cpus <= own:
+                return 'covering', name, cpus, set_pmu(type_)
+        fixed = [n for n, v in names.items() if v == FIXED_COUNTERS_ONLY]
+        if fixed and fixed[0] in offered:
+            return 'fixed-counters-only', '-', cpus, [FIXED_COUNTERS_ONLY]
+        ranked = sorted(((len(own & cpus), -type_, name, type_, own) for name, type_, own in cores if own & cpus), reverse=True)
+        if not ranked:
+            return 'none', '-', set(), []
+        _, _, name, type_, own = ranked[0]
+        return 'restricted', name, own & cpus, set_pmu(type_)
+
+    def ladder_answers(self):
+        problems = []
+        answers = self.all('ladder')
+        if sorted(a['set'] for a in answers) != ['across', 'all', 'big', 'little']:
+            return f"ladder sets {[a['set'] for a in answers]}"
+        rungs = set()
+        for a in answers:
+            cpus = cpulist(a['cpus'])
+            rung, pmu, on, settings = self.ladder_expected(cpus)
+            got = (a['rung'], a['pmu'], cpulist(a['vcpu_cpus']) if a['vcpu_cpus'] != '-' else set(),
+                   [x for x in a['settings'].split(',') if x and x != '-'])
+            if got != (rung, pmu, on, settings):
+                problems.append(f"CPUs {a['cpus']}: {got}, expected {(rung, pmu, on, settings)}")
+            if not a.get('msg'):
+                problems.append(f"CPUs {a['cpus']}: no reason")
+            rungs.add(a['rung'])
+        if not problems and not ('covering' in rungs and rungs & {'restricted', 'fixed-counters-only'}):
+            problems.append(f"rungs seen {sorted(rungs)}: the lab's clusters should give covering and one of the lower rungs")
+        return '; '.join(problems) or None
+
+    def ladder_counts(self):
+        """Where the all-CPUs answer sets SET_PMU, a VCPU thread on its CPUs counts."""
+        answer = self.one('ladder', set='all')
+        if not any(x.startswith('KVM_ARM_VCPU_PMU_V3_SET_PMU=') for x in answer['settings'].split(',')):
+            if self.all('guestpmu-vm', case='ladder-all'):
+                return 'the all-CPUs answer sets no SET_PMU, yet it ran'
+            return None
+        vm = self.one('guestpmu-vm', case='ladder-all')
+        if vm['result'] != 'ok' or f"KVM_ARM_VCPU_PMU_V3_SET_PMU={vm['set_pmu']}" not in answer['settings'] \
+                or vm['pmu'] != answer['pmu']:
+            return f"the VM was {vm['result']} with SET_PMU {vm['set_pmu']} on {vm['pmu']}; the answer: {answer['settings']}"
+        return self.guest_event_counters('ladder-all', 0)
 
     def pin_refused(self, pmu):
         """Before 5.18 the library refuses SET_PMU up front, saying what that means."""
@@ -1019,7 +1138,9 @@ def dts_pmus(path):
 
 def table(paths):
     """The kernel x scenario table from several runner outputs (Markdown)."""
-    rows = [('SET_PMU (KVM_HAS_DEVICE_ATTR)', 'set-pmu'),
+    rows = [('PMU attributes offered, 0-15 (names: the kernel\'s uapi header)', 'attributes'),
+            ('PMU choice ladder, all CPUs', 'ladder'),
+            ('SET_PMU (KVM_HAS_DEVICE_ATTR)', 'set-pmu'),
             ('VCPU at home (LITTLE), one round', 'home'),
             ('VCPU moved to big mid-run', 'moved'),
             ('moved back to LITTLE', 'back'),
@@ -1039,6 +1160,14 @@ def table(paths):
         except Missing:
             continue
         cells = {}
+        offered = [f for f in c.all('kvm-attribute') if f['offered'] == 'yes']
+        cells['attributes'] = ', '.join(f"{f['number']} {f.get('msg', '').replace('KVM_ARM_VCPU_PMU_V3_', '')}"
+                                        for f in offered) or 'missing'
+        try:
+            a = c.one('ladder', set='all')
+            cells['ladder'] = f"{a['rung']} {a['pmu']} on CPUs {a['vcpu_cpus']}" + (f", {a['settings']}" if a['settings'] != '-' else '')
+        except Missing:
+            cells['ladder'] = 'missing'
         for key in ('set-pmu',):
             try:
                 s = c.one('migration', step='set-pmu')
@@ -1114,6 +1243,17 @@ def main(argv):
             return 64
         dts = args[at + 1]
         del args[at:at + 2]
+    names = None
+    if '--attribute-names' in args:
+        at = args.index('--attribute-names')
+        if at + 1 >= len(args):
+            print(__doc__, file=sys.stderr)
+            return 64
+        try:
+            names = header_names(args[at + 1])
+        except OSError as error:
+            names = ({}, '', f'cannot read {args[at + 1]}: {error}')
+        del args[at:at + 2]
     if '--kernel' in args:
         at = args.index('--kernel')
         if at + 1 >= len(args):
@@ -1131,7 +1271,7 @@ def main(argv):
         print(f'check-lab: cannot read {args[0]}: {error}', file=sys.stderr)
         return 64
     facts, done = parse(text)
-    checker = Checker(facts, done, kernel, dts)
+    checker = Checker(facts, done, kernel, dts, names)
     if not facts:
         print('check runner.output FAIL no fact lines: did the runner start? (see the console log)')
         checker.failed += 1

@@ -37,11 +37,14 @@ eval "$(Tests/Lab/lab.sh paths)"
 dts=${LAB_DTB%.dtb}.dts
 
 # boot KERNEL FIRST: run the runner on KERNEL; its status in $out_dir/status-KERNEL.
+# The kernel's PMU attribute names (from its own uapi header, lab.sh prepare) go in as /lab/pmu-attributes.h.
+names_of() { (eval "$(LAB_KERNEL=$1 Tests/Lab/lab.sh paths)"; printf '%s\n' "$LAB_PMU_ATTRIBUTE_NAMES"); }
 boot() {
   local kernel=$1 first=$2 rc=0 env_args=(-E LIBPFM_FORCE_PMU=arm_ac53)
   [ "$first" = 1 ] && env_args+=("${bench_env[@]+"${bench_env[@]}"}")
   rm -f "$out_dir/output-$kernel.txt"
-  LAB_KERNEL=$kernel Tests/Lab/lab.sh run -q -o "$out_dir/output-$kernel.txt" "${env_args[@]}" "$runner" || rc=$?
+  LAB_KERNEL=$kernel Tests/Lab/lab.sh run -q -o "$out_dir/output-$kernel.txt" "${env_args[@]}" \
+    -f "$(names_of "$kernel"):/lab/pmu-attributes.h" "$runner" || rc=$?
   echo "$rc" > "$out_dir/status-$kernel"
 }
 
@@ -72,7 +75,7 @@ for kernel in $kernels; do
   fi
   [ "$rc" = 0 ] || echo "lab: Linux $kernel: the runner exited with status $rc; checking what it printed" >&2
   echo "lab: Linux $kernel: checking $output"
-  if ! python3 Tests/Lab/check-lab.py --kernel "$kernel" --dts "$dts" "$output"; then
+  if ! python3 Tests/Lab/check-lab.py --kernel "$kernel" --dts "$dts" --attribute-names "$(names_of "$kernel")" "$output"; then
     failed+=("$kernel")
   fi
   outputs+=("$output")

@@ -28,6 +28,7 @@ struct Runner {
         lab.showFilterAndCounterCount(features: features)
         lab.showTwoVCPUs(features: features)
         lab.showDefaultPMUTrap(features: features)
+        lab.showLadder(features: features)
         lab.showMultiplexing()
         lab.showSampling()  // Sampling.swift (issue #16)
         lab.showUnknownType()
