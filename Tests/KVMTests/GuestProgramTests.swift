@@ -164,7 +164,9 @@ struct GuestProgramTests {
         #expect(layout.count(counter: 0, value: 199_000) == 200_000)
         #expect(layout.count(counter: 0, value: UInt64(layout.preload)) == 0)
         #expect(layout.count(counter: 1, value: 5) == 5)
-        #expect(layout.program.userspaceExits == 6)
+        #expect(layout.program.userspaceExits == 7)
+        // Every event counter asked for after the run, and what KVM kept read back.
+        #expect(code.contains(A64.mrs(x: 13, .pmcntensetEL0)))
         // Report addresses decode back to their slots.
         for slot in ARM64EventCounterProgram.Slot.allCases {
             let address = ARM64EventCounterProgram.address(of: slot)

@@ -41,6 +41,8 @@ BACKPORTED = {'filter'}
 # counts at home (about 40,000), at least 16 (the emulated PMU's own jitter is +1).
 MOVED_WITHOUT_SET_PMU_FRACTION = 0.01
 MOVED_WITHOUT_SET_PMU_FLOOR = 16
+# Linux 6.7 let userspace write PMCR_EL0.N (KVM_SET_ONE_REG) before the first run.
+PMCR_N_WRITABLE_SINCE = (6, 7)
 # Linux 6.7 chose the default guest PMU (no SET_PMU) from the CPU running KVM_ARM_VCPU_INIT.
 DEFAULT_PMU_AT_INIT_SINCE = (6, 7)
 # The lab's name for the newest kernel Debian ships (trixie-backports' linux-image-arm64).
@@ -832,11 +834,15 @@ class Checker:
         if 'exit' in by or 'sync_exception' in by:
             return f"{case} VCPU {vcpu}: the guest stopped early: {by.get('exit') or by.get('sync_exception')}"
         problems = []
-        for key in ('counter0:0x8', 'counter1:0x11', 'pmccntr', 'interrupts_taken', 'pmcr', 'vcpu_index'):
+        for key in ('counter0:0x8', 'counter1:0x11', 'pmccntr', 'interrupts_taken', 'pmcr', 'vcpu_index', 'enabled_counters'):
             if key not in by:
                 problems.append(f'no {key} report')
         if problems:
             return '; '.join(problems)
+        # The guest asked for every event counter: KVM keeps exactly those below PMCR_EL0.N.
+        n = (int(by['pmcr']['value']) >> 11) & 0x1f
+        if int(by['enabled_counters']['value']) != (1 << n) - 1:
+            return f"PMCR_EL0.N is {n} but the guest could enable {int(by['enabled_counters']['value']):#x}"
         if int(by['counter0:0x8']['value']) <= 0 or int(by['counter1:0x11']['value']) <= 0:
             return f"INST_RETIRED {by['counter0:0x8']['value']} CPU_CYCLES {by['counter1:0x11']['value']}"
         if int(by['vcpu_index']['value']) != vcpu:
@@ -966,14 +972,32 @@ class Checker:
         return None
 
     def nr_counters_case(self):
+        """Three event counters: through SET_NR_COUNTERS where KVM offers it, else through
+        PMCR_EL0.N (KVM_SET_ONE_REG; userspace's to write from 6.7), else refused naming both;
+        the library says which. The guest reads PMCR_EL0.N = 3 and can enable counters 0-2 only."""
+        fact = self.one('nr-counters')
+        route, writable = fact['route'], fact['pmcr_n_writable']
+        if writable != ('yes' if self.release() >= PMCR_N_WRITABLE_SINCE else 'no'):
+            return f"PMCR_EL0.N writable={writable} on {self.release()} (userspace's from 6.7)"
+        want = 'SET_NR_COUNTERS' if self.has('set_nr_counters') else 'PMCR_EL0.N' if writable == 'yes' else 'none'
+        if route != want:
+            return f"the library chose {route}, expected {want} (SET_NR_COUNTERS={self.features().get('set_nr_counters')})"
         v = self.one('guestpmu-vm', case='nr-counters')
-        if not self.has('set_nr_counters'):
-            if v['result'] != 'refused' or v.get('reason') != 'attributeUnsupported' or '6.16' not in v.get('msg', ''):
-                return f"SET_NR_COUNTERS on a kernel without it: {v['result']} {v.get('reason')} {v.get('msg', '')}"
+        if route == 'none':
+            msg = v.get('msg', '')
+            if v['result'] != 'refused' or v.get('reason') != 'attributeUnsupported' or '6.16' not in msg or '6.7' not in msg:
+                return f"no way to limit the counters, yet: {v['result']} {v.get('reason')} {msg}"
             return None
+        if v['result'] != 'ok':
+            return f"refused through {route}: {v.get('reason')} {v.get('msg', '')}"
         by = self.reports('nr-counters', 0)
         n = (int(by['pmcr']['value']) >> 11) & 0x1f
-        return None if n == 3 else f'PMCR_EL0.N is {n}, expected 3'
+        enabled = int(by['enabled_counters']['value'])
+        if n != 3:
+            return f'PMCR_EL0.N is {n}, expected 3 (through {route})'
+        if enabled != 0b111:
+            return f"the guest asked for counters 0-30 and KVM kept {enabled:#x}, expected 0x7 (counters 0-2)"
+        return None
 
     def two_vcpus(self):
         problem = self.guestpmu_vm('two-vcpus', vcpus='2')
@@ -1148,7 +1172,7 @@ def table(paths):
             ('guest vs host instructions (LITTLE)', 'agree'),
             ('guest vs host cycles (LITTLE)', 'agree-cycles'),
             ('FILTER deny INST_RETIRED', 'filter'),
-            ('SET_NR_COUNTERS', 'nr'),
+            ('3 event counters (SET_NR_COUNTERS, else PMCR_EL0.N)', 'nr'),
             ('no SET_PMU: INIT on big, run on LITTLE / INIT on a LITTLE VCPUThread', 'defaultpmu')]
     columns = []
     for path in paths:
@@ -1205,13 +1229,16 @@ def table(paths):
             try:
                 v = c.one('guestpmu-vm', case=case)
                 if v['result'] != 'ok':
-                    cells[key] = 'refused: not in this kernel'
+                    cells[key] = ('refused: not in this kernel' if key == 'filter'
+                                  else 'refused: neither SET_NR_COUNTERS (6.16) nor a writable PMCR_EL0.N (6.7)')
                 elif key == 'filter':
                     by = c.reports('filter', 0)
                     cells[key] = f"INST_RETIRED {by['counter0:0x8']['value']}, CPU_CYCLES {by['counter1:0x11']['value']}"
                 else:
-                    n = (int(c.reports('nr-counters', 0)['pmcr']['value']) >> 11) & 0x1f
-                    cells[key] = f'set to 3: the guest reads PMCR_EL0.N = {n}'
+                    by = c.reports('nr-counters', 0)
+                    n = (int(by['pmcr']['value']) >> 11) & 0x1f
+                    cells[key] = (f"set to 3 through {c.one('nr-counters')['route']}: the guest reads PMCR_EL0.N = {n}"
+                                  f", can enable {int(by['enabled_counters']['value']):#x}")
             except (Missing, KeyError):
                 cells[key] = 'missing'
         try:
