@@ -274,6 +274,9 @@ class Checker:
         self.check('vcpus.two-on-one-cluster-both-count', self.two_vcpus)
         self.check('default-pmu.init-cpu-chooses-it-vcpu-thread-counts', self.default_pmu)
         self.check('vcpus.both-clusters-refused-naming-both-pmus', self.two_vcpus_straddle)
+        for pmu in (little, big):
+            self.check(f'exits.{pmu["name"]}.guest-timed-batches-counted-by-kvm-tracepoints',
+                       lambda pmu=pmu: self.guest_timed_exits(pmu))
         self.check('multiplex.time-running-below-enabled', self.multiplexed)
         self.check('multiplex.scaled-matches-counted-alone', self.multiplex_scaled)
         self.check('kvmerror.unknown-type-enxio', self.enxio)
@@ -999,6 +1002,49 @@ class Checker:
             return f"the guest asked for counters 0-30 and KVM kept {enabled:#x}, expected 0x7 (counters 0-2)"
         return None
 
+    def guest_timed_exits(self, pmu):
+        """The exits kvm-unit-tests' micro-bench times, timed by the guest with CNTVCT_EL0 in
+        batches on a VCPU thread pinned to `pmu`'s cluster; each batch's exits counted by the kvm
+        tracepoints on that thread (from the VCPU's re-entry after the last report to this
+        batch's report, itself one user-space MMIO write):
+        hvc: kvm_hvc_arm64 = n; mmio_user: n reads completed by the VMM, kvm_userspace_exit = n + 1;
+        every read traced twice by kvm_mmio (at the fault and at its completion), the report once;
+        eoi: no exit per EOI (kvm_exit well below n). Timing: an in-kernel vGIC read costs less than
+        a read completed in user space, and an EOI (no exit) a tenth of an HVC or less."""
+        batches = self.all('guest-exit', cluster=pmu['name'])
+        if not batches:
+            raise Missing(f"no guest-exit facts for {pmu['name']}")
+        if any(b['cpu'] == '-' or int(b['cpu']) not in cpulist(pmu['cpus']) for b in batches):
+            return f"batches ran on CPUs {sorted({b['cpu'] for b in batches})}, not within {pmu['cpus']}"
+        kinds = {}
+        problems = []
+        for b in batches:
+            n = int(b['operations'])
+            kind = b['kind']
+            kinds.setdefault(kind, []).append(int(b['ticks']) / n)
+            reads = n if kind == 'mmio_user' else 0
+            want = {'kvm_userspace_exit': 1 + reads, 'kvm_hvc_arm64': n if kind == 'hvc' else 0,
+                    'kvm_mmio': 1 + (2 * n if kind in ('mmio_user', 'mmio_vgic') else 0)}
+            got = {k: int(b.get(k, -1)) for k in want}
+            if int(b['user_reads']) != reads:
+                problems.append(f"{kind} batch {b['batch']}: {b['user_reads']} reads reached the VMM, expected {reads}")
+            if got != want:
+                problems.append(f"{kind} batch {b['batch']}: tracepoints {got}, expected {want}")
+            exits = int(b.get('kvm_exit', -1))
+            trapped = n if kind in ('hvc', 'mmio_user', 'mmio_vgic') else 0
+            if exits < 1 + trapped or (kind == 'eoi' and exits >= 1 + n // 2):
+                problems.append(f"{kind} batch {b['batch']}: kvm_exit {exits} for {trapped} trapped operations")
+        if sorted(kinds) != ['eoi', 'hvc', 'mmio_user', 'mmio_vgic'] or any(len(v) != 5 for v in kinds.values()):
+            problems.append(f"batches per kind: { {k: len(v) for k, v in kinds.items()} }, expected 5 of each of 4")
+        elif not problems:
+            median = {k: sorted(v)[len(v) // 2] for k, v in kinds.items()}
+            if not median['mmio_vgic'] < median['mmio_user']:
+                problems.append(f"a vGIC read ({median['mmio_vgic']:.1f} ticks) is not cheaper than one to user space"
+                                f" ({median['mmio_user']:.1f})")
+            if not median['eoi'] * 10 <= median['hvc']:
+                problems.append(f"an EOI ({median['eoi']:.2f} ticks) is not a tenth of an HVC ({median['hvc']:.1f})")
+        return '; '.join(problems) or None
+
     def two_vcpus(self):
         problem = self.guestpmu_vm('two-vcpus', vcpus='2')
         if problem:
@@ -1173,6 +1219,7 @@ def table(paths):
             ('guest vs host cycles (LITTLE)', 'agree-cycles'),
             ('FILTER deny INST_RETIRED', 'filter'),
             ('3 event counters (SET_NR_COUNTERS, else PMCR_EL0.N)', 'nr'),
+            ('guest-timed exits, ns each (CNTVCT_EL0, median of 5 batches of 64): LITTLE / big', 'exits'),
             ('no SET_PMU: INIT on big, run on LITTLE / INIT on a LITTLE VCPUThread', 'defaultpmu')]
     columns = []
     for path in paths:
@@ -1192,6 +1239,16 @@ def table(paths):
             cells['ladder'] = f"{a['rung']} {a['pmu']} on CPUs {a['vcpu_cpus']}" + (f", {a['settings']}" if a['settings'] != '-' else '')
         except Missing:
             cells['ladder'] = 'missing'
+        rates = []
+        for cluster in [p['name'] for p in c.all('pmu') if p['kind'] == 'core']:
+            clock = c.all('guest-exit-clock', cluster=cluster)
+            per = {}
+            for b in c.all('guest-exit', cluster=cluster):
+                per.setdefault(b['kind'], []).append(int(b['ticks']) / int(b['operations']))
+            if clock and per:
+                ns = 1e9 / int(clock[0]['cntfrq'])
+                rates.append(', '.join(f"{k} {sorted(v)[len(v) // 2] * ns:.0f}" for k, v in sorted(per.items())))
+        cells['exits'] = ' / '.join(rates) or 'missing'
         for key in ('set-pmu',):
             try:
                 s = c.one('migration', step='set-pmu')

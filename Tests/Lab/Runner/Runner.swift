@@ -29,6 +29,7 @@ struct Runner {
         lab.showTwoVCPUs(features: features)
         lab.showDefaultPMUTrap(features: features)
         lab.showLadder(features: features)
+        lab.showGuestTimedExits()  // GuestTimedExits.swift (issue #24, deliverable 6)
         lab.showMultiplexing()
         lab.showSampling()  // Sampling.swift (issue #16)
         lab.showUnknownType()
