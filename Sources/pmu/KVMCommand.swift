@@ -11,19 +11,40 @@ struct KVMCommand: ParsableCommand {
         discussion: """
             One row per core PMU with KVM's verdict: on arm64 a trial KVM_ARM_VCPU_PMU_V3_SET_PMU on a \
             scratch VM (after KVM_HAS_DEVICE_ATTR); on x86 KVM's vPMU state (kvm.enable_pmu, and KVM \
-            disables the vPMU on hybrid hosts). --cpus LIST names the CPUs the VCPU threads may run on \
-            and shows the one PMU that covers them (a VM has one PMU). With --sysfs-root the PMUs and \
-            the selection come from the recorded tree, while the verdicts are this host's KVM's.
+            disables the vPMU on hybrid hosts). On arm64 every attribute number 0-15 of the PMU control \
+            group is asked with KVM_HAS_DEVICE_ATTR and named only from the kernel's uapi header \
+            (--kvm-header; a number it does not name is "unknown attribute N").
+
+            --cpus LIST names the CPUs the VCPU threads may run on; the PMU choice ladder answers, with \
+            why and the attributes it sets: the caller's PMU (--pmu); else a PMU covering every CPU in \
+            LIST; else fixed counters only, where the header names KVM_ARM_VCPU_PMU_V3_FIXED_COUNTERS_ONLY \
+            and KVM offers it; else the CPUs of one PMU (the one with the most CPUs in LIST, then the \
+            lower type); else no PMU. With --sysfs-root the PMUs come from the recorded tree, while the \
+            verdicts are this host's KVM's; --kvm-attributes says what another kernel's KVM offers.
 
             Examples:
               pmu kvm
               pmu kvm --cpus 4-5 --json
+              pmu kvm --sysfs-root rk3399 --cpus 0-5 --kvm-attributes 0-4 --kvm-header kvm.h
             """)
 
     @OptionGroup var options: CommonOptions
 
     @Option(name: .long, help: ArgumentHelp("CPUs the VCPU threads may run on, such as 4-5 or 0,2.", valueName: "LIST"))
     var cpus: String?
+
+    @Option(name: .long, help: ArgumentHelp("The caller's PMU for --cpus (the ladder's first rung).", valueName: "NAME"))
+    var pmu: String?
+
+    @Option(name: .customLong("kvm-header"), help: ArgumentHelp(
+        "The target kernel's arm64 uapi asm/kvm.h, naming the PMU attributes (default on arm64: "
+            + "/usr/include/aarch64-linux-gnu/asm/kvm.h when present).", valueName: "FILE"))
+    var kvmHeader: String?
+
+    @Option(name: .customLong("kvm-attributes"), help: ArgumentHelp(
+        "The PMU attribute numbers the target kernel's KVM_HAS_DEVICE_ATTR offers (such as 0-4), for a recorded "
+            + "tree judged on another host; default: asked of this host's arm64 KVM.", valueName: "LIST"))
+    var kvmAttributes: String?
 
     @Option(name: .customLong("kvm-device"), help: .hidden)
     var kvmDevice: String?
@@ -69,17 +90,41 @@ struct KVMCommand: ParsableCommand {
         enum CodingKeys: String, CodingKey { case name, type, cpus, kvm, reason, attributes = "kvm_attributes" }
     }
 
+    /// The ladder's answer for --cpus.
     struct Selection: Encodable {
-        var name: String
-        var type: UInt32
+        var rung: String
+        @ExplicitNull var name: String?
+        @ExplicitNull var type: UInt32?
         @ExplicitNull var cpus: String?
+        var allowedCPUs: String
         var vcpuCPUs: String
+        var settings: [String]
         var kvm: String
         var reason: String
 
         enum CodingKeys: String, CodingKey {
-            case name, type, cpus, kvm, reason
+            case rung, name, type, cpus, settings, kvm, reason
+            case allowedCPUs = "allowed_cpus"
             case vcpuCPUs = "vcpu_cpus"
+        }
+    }
+
+    /// KVM_HAS_DEVICE_ATTR for each number of the PMU control group.
+    struct Attribute: Encodable {
+        var number: UInt64
+        var name: String
+        var offered: Bool
+    }
+
+    struct Attributes: Encodable {
+        var asked: String
+        var namesFrom: String
+        var attributes: [Attribute]
+        var summary: String
+
+        enum CodingKeys: String, CodingKey {
+            case asked, attributes, summary
+            case namesFrom = "names_from"
         }
     }
 
@@ -101,9 +146,13 @@ struct KVMCommand: ParsableCommand {
     struct Report: Encodable {
         var host: Host
         var pmus: [Row]
+        @ExplicitNull var pmuAttributes: Attributes?
         @ExplicitNull var selected: Selection?
 
-        enum CodingKeys: String, CodingKey { case host, pmus, selected }
+        enum CodingKeys: String, CodingKey {
+            case host, pmus, selected
+            case pmuAttributes = "pmu_attributes"
+        }
     }
 
     func run() throws {
@@ -116,18 +165,19 @@ struct KVMCommand: ParsableCommand {
                 throw CLIError("--cpus \(cpus): \(error.description)")
             }
         }
+        if pmu != nil, wanted == nil { throw CLIError("--pmu \(pmu ?? ""): needs --cpus (the CPUs the VCPU threads may run on)") }
+        var assumed: ARM64PMUFeatures?
+        if let kvmAttributes {
+            do {
+                assumed = ARM64PMUFeatures(offered: Set(try CPUSet(parsing: kvmAttributes).map { UInt64($0) }))
+            } catch {
+                throw CLIError("--kvm-attributes \(kvmAttributes): \(error.description)")
+            }
+        }
+        let names = try attributeNames()
         let inventory = try options.inventory()
         let cores = inventory.corePMUs
         if let wanted { try checkExist(wanted, cores: cores) }
-
-        var binding: PMUBinding?
-        if let wanted {
-            do {
-                binding = try PMUBinding.choose(from: inventory.pmus, for: wanted)
-            } catch {
-                throw CLIError("--cpus \(wanted): \(error.description)")
-            }
-        }
 
         // KVM must be there and usable: open it once (closed again at once) for a clear error.
         do {
@@ -137,7 +187,21 @@ struct KVMCommand: ParsableCommand {
             throw CLIError("\(devicePath): " + error.description)
         }
 
-        let report = makeReport(cores: cores, binding: binding)
+        var (report, asked) = makeReport(cores: cores, assumed: assumed, names: names)
+        if let wanted {
+            let answer: PMUChoice.Answer
+            do {
+                answer = try PMUChoice.ladder(from: inventory.pmus, for: wanted, requested: pmu, kernel: asked, names: names)
+            } catch {
+                throw CLIError("--cpus \(wanted)" + (pmu.map { " --pmu \($0)" } ?? "") + ": \(error.description)")
+            }
+            let row = answer.pmu.flatMap { pmu in report.pmus.first { $0.name == pmu.name } }
+            report.selected = Selection(rung: answer.rung.rawValue, name: answer.pmu?.name, type: answer.pmu?.type,
+                                        cpus: answer.pmu?.cpus?.description, allowedCPUs: wanted.description,
+                                        vcpuCPUs: answer.cpus.isEmpty ? wanted.description : answer.cpus.description,
+                                        settings: answer.settings.map(\.description), kvm: row?.kvm ?? "not-applicable",
+                                        reason: answer.reason)
+        }
         if options.json {
             try printJSON(report)
             return
@@ -148,14 +212,40 @@ struct KVMCommand: ParsableCommand {
             }))
             print("")
         }
+        if let attributes = report.pmuAttributes {
+            print("PMU control group, KVM_HAS_DEVICE_ATTR \(attributes.asked) (names from \(attributes.namesFrom)):")
+            print("  \(attributes.summary)")
+        }
         if let selected = report.selected {
-            print("selected for CPUs \(selected.vcpuCPUs): \(selected.name) (type \(selected.type)"
-                + (selected.cpus.map { ", CPUs \($0)" } ?? "") + "), KVM: \(selected.kvm)")
+            let pmuText = selected.name.map { name in
+                "\(name) (type \(selected.type.map { String($0) } ?? "?")" + (selected.cpus.map { ", CPUs \($0)" } ?? "") + ")"
+            }
+            print("ladder for CPUs \(selected.allowedCPUs): \(selected.rung)" + (pmuText.map { ": \($0)" } ?? "")
+                + "; VCPU threads on CPUs \(selected.vcpuCPUs); KVM: \(selected.kvm)")
+            print("  sets: " + (selected.settings.isEmpty ? "no PMU attribute" : selected.settings.joined(separator: ", ")))
             print("  why: \(selected.reason)")
         }
         let host = report.host
         print("host: " + (host.cpuPMU ? "CPU PMU present" : "no CPU PMU") + "; KVM (\(host.kvm)) vPMU: \(host.kvmVPMU)")
         print("  why: \(host.reason)")
+    }
+
+    /// The PMU attribute names: --kvm-header, else on arm64 the installed uapi header, else none.
+    func attributeNames() throws -> ARM64PMUAttributeNames {
+        var path = kvmHeader
+        if path == nil, Self.hostArchitecture == "arm64", FileSystem().exists("/usr/include/aarch64-linux-gnu/asm/kvm.h") {
+            path = "/usr/include/aarch64-linux-gnu/asm/kvm.h"
+        }
+        guard let path else {
+            return .none("no arm64 asm/kvm.h (--kvm-header FILE names one)")
+        }
+        let text: String
+        do {
+            text = try FileSystem().readText(path)
+        } catch {
+            throw CLIError("--kvm-header \(path): cannot read it (\(error.description))")
+        }
+        return ARM64PMUAttributeNames(header: text, source: path)
     }
 
     /// Fails when `wanted` names CPUs the (recorded) machine does not have: the union of
@@ -182,7 +272,9 @@ struct KVMCommand: ParsableCommand {
         }
     }
 
-    func makeReport(cores: [PMU], binding: PMUBinding?) -> Report {
+    /// The report without a selection, and the PMU attributes KVM offered (asked of this
+    /// host's arm64 KVM, or `assumed` from --kvm-attributes; nil when neither).
+    func makeReport(cores: [PMU], assumed: ARM64PMUFeatures?, names: ARM64PMUAttributeNames) -> (Report, ARM64PMUFeatures?) {
         let hostArchitecture = Self.hostArchitecture
         let devices = options.root + "/bus/event_source/devices"
         var rows: [Row] = []
@@ -196,9 +288,17 @@ struct KVMCommand: ParsableCommand {
         let native = cores.filter { Self.architecture(of: $0) == hostArchitecture }
         var verdicts: [String: (String, String)] = [:]
         var attributes: [String: String] = [:]
+        var asked = assumed
+        var askedHow = assumed.map { "as --kvm-attributes says, numbers \($0.probed.lowerBound)-\($0.probed.upperBound - 1)" }
         if hostArchitecture == "arm64" {
             for trial in VirtualPMUReport.arm64Trials(corePMUs: native, devicePath: devicePath) {
-                if let features = trial.features { attributes[trial.pmu.name] = features.summary }
+                if let features = trial.features {
+                    attributes[trial.pmu.name] = features.report(names: names)
+                    if asked == nil {
+                        asked = features
+                        askedHow = "on a scratch VCPU, numbers \(features.probed.lowerBound)-\(features.probed.upperBound - 1)"
+                    }
+                }
                 switch trial.verdict {
                 case .accepted:
                     verdicts[trial.pmu.name] = ("accepted", "KVM_ARM_VCPU_PMU_V3_SET_PMU with type \(trial.pmu.type) succeeded on a scratch VM")
@@ -253,13 +353,12 @@ struct KVMCommand: ParsableCommand {
                         reason: "pmu kvm knows x86 and arm64 KVM only")
         }
 
-        var selection: Selection?
-        if let binding {
-            let row = rows.first { $0.name == binding.pmu.name }
-            selection = Selection(name: binding.pmu.name, type: binding.type, cpus: binding.pmu.cpus?.description,
-                                  vcpuCPUs: binding.cpus.description, kvm: row?.kvm ?? "not-applicable",
-                                  reason: binding.reason)
+        var pmuAttributes: Attributes?
+        if let asked, let askedHow {
+            pmuAttributes = Attributes(asked: askedHow, namesFrom: names.source, attributes: asked.probed.map { number in
+                Attribute(number: number, name: names.label(of: number), offered: asked.offers(number))
+            }, summary: asked.report(names: names))
         }
-        return Report(host: host, pmus: rows, selected: selection)
+        return (Report(host: host, pmus: rows, pmuAttributes: pmuAttributes, selected: nil), asked)
     }
 }

@@ -109,15 +109,68 @@ struct ARM64PMUConfigurationTests {
         do { try vm.setARMPMU(type: 8) } catch { #expect(error.reason == .noPMUv3) }
     }
 
+    /// The counter limit goes through SET_NR_COUNTERS where KVM offers it (6.16+), else through
+    /// PMCR_EL0.N with KVM_SET_ONE_REG after SET_PMU and INIT (6.7+), read back; the library says which.
+    @Test func counterLimitThroughTheAttributeOrTheRegister() throws {
+        let newest = MockKernel()
+        let configuration = ARM64PMUConfiguration(pmuType: 8, counterCount: 3)
+        let vm = try VirtualMachine(system: newest.system)
+        let features = try vm.prepareARM64(vcpuCount: 2, entry: 0, pmu: configuration)
+        #expect(configuration.counterCountRoute(features: features, pmcrWritable: true) == .attribute)
+        #expect(newest.deviceAttributes.map(\.attribute) == [3, 4, 1, 1])
+        #expect(newest.deviceAttributes[1].value == 3)
+        #expect(!newest.oneRegisters.contains { $0.id == ARM64Register.pmcrEL0 })
+
+        let older = MockKernel()
+        older.missingAttributes = [.setCounterCount]  // 6.12
+        older.extensions[KVMCapability.armSupportedRegisterMaskRanges] = 1  // 6.7+
+        let second = try VirtualMachine(system: older.system)
+        let olderFeatures = try second.prepareARM64(vcpuCount: 2, entry: 0, pmu: configuration)
+        #expect(try second.userspaceSetsPMCRCounterCount())
+        #expect(configuration.counterCountRoute(features: olderFeatures, pmcrWritable: true) == .register)
+        #expect(older.deviceAttributes.map(\.attribute) == [3, 1, 1])
+        let writes = older.oneRegisters.filter { $0.id == ARM64Register.pmcrEL0 }
+        #expect(writes.map(\.value) == [3 << 11, 3 << 11])
+        // After SET_PMU (which resets N) and INIT; read before and after.
+        let order = older.requests.map(\.request).filter {
+            [KVMIoctl.setDeviceAttribute.rawValue, KVMIoctl.setOneRegister.rawValue, KVMIoctl.getOneRegister.rawValue].contains($0)
+        }
+        #expect(Array(order.prefix(6)) == [KVMIoctl.setDeviceAttribute.rawValue, KVMIoctl.setDeviceAttribute.rawValue,
+                                           KVMIoctl.setDeviceAttribute.rawValue, KVMIoctl.getOneRegister.rawValue,
+                                           KVMIoctl.setOneRegister.rawValue, KVMIoctl.setOneRegister.rawValue])
+        #expect(order.dropFirst(6).first == KVMIoctl.getOneRegister.rawValue)
+        #expect(ARM64PMUConfiguration(pmuType: 8).counterCountRoute(features: olderFeatures, pmcrWritable: true) == nil)
+
+        // Before 6.7 (no KVM_CAP_ARM_SUPPORTED_REG_MASK_RANGES): neither way; refused before any call.
+        let oldest = MockKernel()
+        oldest.missingAttributes = [.setCounterCount]  // 6.1
+        let third = try VirtualMachine(system: oldest.system)
+        do {
+            try third.prepareARM64(entry: 0, pmu: configuration)
+            Issue.record("no error")
+        } catch {
+            #expect(error.description.contains("PMCR_EL0.N is not userspace's to write before Linux 6.7"))
+        }
+        #expect(oldest.deviceAttributes.isEmpty && !oldest.oneRegisters.contains { $0.id == ARM64Register.pmcrEL0 })
+        #expect(configuration.counterCountRoute(features: olderFeatures, pmcrWritable: false) == ARM64PMUConfiguration.CounterCountRoute.none)
+    }
+
     @Test func nrCountersAndInterruptInputChecks() throws {
         let kernel = MockKernel()
-        kernel.missingAttributes = [.setCounterCount]  // 6.1 / 6.12
+        kernel.missingAttributes = [.setCounterCount]  // 6.7 … 6.15: the register instead
+        kernel.extensions[KVMCapability.armSupportedRegisterMaskRanges] = 1
         let vm = try VirtualMachine(system: kernel.system)
         do {
+            kernel.ignoredRegisterWrites = [ARM64Register.pmcrEL0]  // a kernel that keeps its N
             try vm.prepareARM64(entry: 0, pmu: ARM64PMUConfiguration(pmuType: 8, counterCount: 2))
             Issue.record("no error")
         } catch {
             #expect(error.description.contains("KVM_ARM_VCPU_PMU_V3_SET_NR_COUNTERS (added in Linux 6.16)"))
+            #expect(error.description.contains("PMCR_EL0.N written with KVM_SET_ONE_REG reads back 6, not 2"))
+        }
+        kernel.ignoredRegisterWrites = []
+        #expect(throws: KVMError.self) {
+            try VirtualMachine(system: kernel.system).prepareARM64(entry: 0, pmu: ARM64PMUConfiguration(counterCount: 32))
         }
         let noGIC = try VirtualMachine(system: kernel.system)
         do {

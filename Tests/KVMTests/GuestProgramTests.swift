@@ -164,7 +164,9 @@ struct GuestProgramTests {
         #expect(layout.count(counter: 0, value: 199_000) == 200_000)
         #expect(layout.count(counter: 0, value: UInt64(layout.preload)) == 0)
         #expect(layout.count(counter: 1, value: 5) == 5)
-        #expect(layout.program.userspaceExits == 6)
+        #expect(layout.program.userspaceExits == 7)
+        // Every event counter asked for after the run, and what KVM kept read back.
+        #expect(code.contains(A64.mrs(x: 13, .pmcntensetEL0)))
         // Report addresses decode back to their slots.
         for slot in ARM64EventCounterProgram.Slot.allCases {
             let address = ARM64EventCounterProgram.address(of: slot)
@@ -172,5 +174,40 @@ struct GuestProgramTests {
         }
         #expect(ARM64EventCounterProgram.slot(at: ARM64EventCounterProgram.address(of: .counter0, counter: 1))! == (.counter0, 1))
         #expect(ARM64EventCounterProgram.slot(at: UInt64(ARM64Programs.mmioAddress) + 3) == nil)
+    }
+}
+
+/// The exit-timing guest: encodings checked against GNU as (aarch64-linux-gnu-as 2.40),
+/// the loop structure and the report addresses.
+@Suite struct ExitTimingProgramTests {
+    @Test func encodingsMatchTheAssembler() {
+        #expect(A64.ldr(x: 1, base: 23) == 0xF940_02E1)             // ldr x1, [x23]
+        #expect(A64.ldr(w: 1, base: 24, offset: 8) == 0xB940_0B01)  // ldr w1, [x24, #8]
+        #expect(A64.sub(x: 26, 26, x: 25) == 0xCB19_035A)           // sub x26, x26, x25
+        #expect(A64.mrs(x: 25, .cntvctEL0) == 0xD53B_E059)          // mrs x25, cntvct_el0
+        #expect(A64.msr(.iccEOIR1EL1, x: 27) == 0xD518_CC3B)        // msr icc_eoir1_el1, x27
+    }
+
+    @Test func eachKindIsTimedInBatchesAndReported() {
+        let layout = ARM64ExitTimingProgram(operations: 10, batches: 3)
+        let program = layout.program
+        let code = stride(from: 0, to: program.code.count, by: 4).map { index in
+            program.code[index..<index + 4].enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) }
+        }
+        // Four kinds: each reads the counter twice and stores its batch's ticks to its own slot.
+        #expect(code.filter { $0 == A64.mrs(x: 25, .cntvctEL0) }.count == 4)
+        #expect(code.filter { $0 == A64.mrs(x: 26, .cntvctEL0) }.count == 4)
+        for kind in ARM64ExitTimingProgram.Kind.allCases {
+            #expect(code.contains(A64.str(x: 26, base: 20, offset: 8 * kind.rawValue)))
+            #expect(ARM64ExitTimingProgram.kind(reportedAt: ARM64ExitTimingProgram.reportAddress(kind)) == kind)
+        }
+        #expect(ARM64ExitTimingProgram.kind(reportedAt: ARM64ExitTimingProgram.userReadAddress) == nil)
+        // The inner loop of the user-space read: ldr, subs, b.ne back to the ldr.
+        let load = code.firstIndex(of: A64.ldr(x: 1, base: 23))!
+        #expect(code[load + 1] == A64.subs(x: 19, 19, 1) && code[load + 2] == A64.bne(offset: -8))
+        #expect(code.contains(A64.mrs(x: 26, .cntfrqEL0)) && ARM64ExitTimingProgram.frequencyReportAddress == 0x1000_0038)
+        #expect(ARM64ExitTimingProgram.kind(reportedAt: ARM64ExitTimingProgram.frequencyReportAddress) == nil)
+        #expect(program.userspaceExits == 1 + 4 * 3 + 3 * 10 && program.kernelExits == 2 * 3 * 10)
+        #expect(code.suffix(3).contains(A64.hvc()))  // SYSTEM_OFF last
     }
 }

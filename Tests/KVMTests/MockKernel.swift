@@ -16,6 +16,9 @@ final class MockKernel: @unchecked Sendable {
     var preferredTarget: UInt32 = 5
     /// PMU attributes `KVM_HAS_DEVICE_ATTR` answers ENXIO for (a kernel without them).
     var missingAttributes: Set<ARM64PMUAttribute> = []
+    /// When set, exactly the PMU attribute numbers `KVM_HAS_DEVICE_ATTR` answers 0 for
+    /// (a kernel's whole group 0, including numbers this library has no case for).
+    var offeredAttributes: Set<UInt64>?
     /// `KVM_CREATE_DEVICE` calls: (VM fd, device type) and the descriptors returned.
     var createdDevices: [(vm: Int32, type: UInt32, fd: Int32)] = []
     /// SET_DEVICE_ATTR value bytes (as many as the kernel reads), in call order.
@@ -24,6 +27,11 @@ final class MockKernel: @unchecked Sendable {
     var deviceAttributes: [(fd: Int32, group: UInt32, attribute: UInt64, value: Int32?)] = []
     var requests: [(fd: Int32, request: UInt64)] = []
     var oneRegisters: [(id: UInt64, value: UInt64)] = []
+    /// What KVM_GET_ONE_REG reads: the last value set, else this (PMCR_EL0: N = 6).
+    var registerDefaults: [UInt64: UInt64] = [ARM64Register.pmcrEL0: 6 << 11]
+    /// Register ids whose KVM_SET_ONE_REG is accepted but ignored (a kernel keeping its value).
+    var ignoredRegisterWrites: Set<UInt64> = []
+    private var registers: [UInt64: UInt64] = [:]
     var vcpuInits: [ARM64VCPUInit] = []
     var affinity: [(tid: Int32, mask: [UInt64])] = []
     var affinityErrno: Errno?
@@ -90,6 +98,14 @@ final class MockKernel: @unchecked Sendable {
             let valueAddress = pointer.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
             let value = UnsafeRawPointer(bitPattern: UInt(valueAddress))?.loadUnaligned(as: UInt64.self) ?? 0
             oneRegisters.append((id, value))
+            if !ignoredRegisterWrites.contains(id) { registers[id] = value }
+            return 0
+        case KVMIoctl.getOneRegister:
+            guard let pointer else { return -Errno.badAddress.rawValue }
+            let id = pointer.loadUnaligned(as: UInt64.self)
+            let valueAddress = pointer.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+            guard let target = UnsafeMutableRawPointer(bitPattern: UInt(valueAddress)) else { return -Errno.badAddress.rawValue }
+            target.storeBytes(of: registers[id] ?? registerDefaults[id] ?? 0, as: UInt64.self)
             return 0
         case KVMIoctl.setDeviceAttribute:
             guard let pointer,
@@ -107,6 +123,9 @@ final class MockKernel: @unchecked Sendable {
             guard let pointer,
                   let attribute = DeviceAttribute(bytes: Array(UnsafeRawBufferPointer(start: pointer, count: 24))) else {
                 return -Errno.badAddress.rawValue
+            }
+            if attribute.group == ARM64PMUAttribute.group, let offeredAttributes {
+                return offeredAttributes.contains(attribute.attribute) ? 0 : -Errno.noSuchDeviceOrAddress.rawValue
             }
             if attribute.group == ARM64PMUAttribute.group, let known = ARM64PMUAttribute(rawValue: attribute.attribute),
                !missingAttributes.contains(known) {

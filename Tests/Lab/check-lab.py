@@ -15,7 +15,8 @@ line per check (`ok` or `FAIL` with why) and a final `N passed, M failed`.
 Exit status: 0 when every check passed, 1 when one failed or an item is
 missing, 64 on a usage error.
 
-Usage: check-lab.py RUNNER_OUTPUT [--kernel 6.12|6.1|5.10] [--dts PATCHED.dts]
+Usage: check-lab.py RUNNER_OUTPUT [--kernel 6.12|6.1|5.10|newest] [--dts PATCHED.dts]
+                     [--attribute-names PMU-ATTRIBUTES.h]  (lab.sh prepare's extract of the kernel's uapi header)
        check-lab.py --table OUTPUT...   (the kernel x scenario table, Markdown)
 """
 import re
@@ -40,6 +41,8 @@ BACKPORTED = {'filter'}
 # counts at home (about 40,000), at least 16 (the emulated PMU's own jitter is +1).
 MOVED_WITHOUT_SET_PMU_FRACTION = 0.01
 MOVED_WITHOUT_SET_PMU_FLOOR = 16
+# Linux 6.7 let userspace write PMCR_EL0.N (KVM_SET_ONE_REG) before the first run.
+PMCR_N_WRITABLE_SINCE = (6, 7)
 # Linux 6.7 chose the default guest PMU (no SET_PMU) from the CPU running KVM_ARM_VCPU_INIT.
 DEFAULT_PMU_AT_INIT_SINCE = (6, 7)
 # The lab's name for the newest kernel Debian ships (trixie-backports' linux-image-arm64).
@@ -53,6 +56,36 @@ GUEST_HOST_RELATIVE = 0.02
 GUEST_HOST_ABSOLUTE = 2000
 # A multiplexed event's scaled value against the same event counted alone over the same work.
 MULTIPLEX_TOLERANCE = 0.10
+
+
+# The attribute numbers of the PMU control group the runner asks KVM_HAS_DEVICE_ATTR about.
+PROBED_ATTRIBUTES = range(16)
+FIXED_COUNTERS_ONLY = 'KVM_ARM_VCPU_PMU_V3_FIXED_COUNTERS_ONLY'
+
+
+def header_names(path):
+    """The PMU control group's names in lab.sh's extract of the kernel's uapi header (read here,
+    not through the library): the indented `#define KVM_ARM_VCPU_PMU_V3_*` lines after
+    `#define KVM_ARM_VCPU_PMU_V3_CTRL`. Returns (names by number, first line, or None: unavailable)."""
+    with open(path, encoding='utf-8', errors='replace') as f:
+        text = f.read()
+    first = text.split('\n', 1)[0]
+    if 'unavailable' in first:
+        return {}, first, first
+    names, group = {}, False
+    for line in text.splitlines():
+        m = re.match(r'#define([ \t]+)(\w+)[ \t]+(\w+)', line)
+        if not m:
+            continue
+        if m.group(2) == 'KVM_ARM_VCPU_PMU_V3_CTRL':
+            group = True
+            continue
+        if len(m.group(1)) <= 1:
+            group = False
+            continue
+        if group and m.group(2).startswith('KVM_ARM_VCPU_PMU_V3_'):
+            names[int(m.group(3), 0)] = m.group(2)
+    return names, first, None
 
 
 def parse(text):
@@ -125,11 +158,12 @@ def decode_alias(alias, formats):
 
 
 class Checker:
-    def __init__(self, facts, done, kernel=None, dts=None):
+    def __init__(self, facts, done, kernel=None, dts=None, names=None):
         self.facts = facts
         self.done = done
         self.kernel = kernel
         self.dts = dts
+        self.names = names  # header_names(...) of --attribute-names
         self.passed = 0
         self.failed = 0
 
@@ -186,6 +220,10 @@ class Checker:
         if self.dts:
             self.check('discovery.matches-patched-device-tree', self.matches_device_tree)
         self.check('kvm.has-device-attr-matches-kernel', self.features_match_kernel)
+        if self.names is not None:
+            self.check('kvm.attributes-0-15-named-from-the-kernels-headers', self.attributes_named)
+            self.check('ladder.answers-follow-the-rule', self.ladder_answers)
+            self.check('ladder.all-cpus-answer-counts', self.ladder_counts)
         self.check('resolve.a72-alias', lambda: self.alias('cpu_cycles', big))
         self.check('resolve.a53-alias', lambda: self.alias('inst_retired', little))
         self.check('resolve.cycles-extended-type', self.cycles_extended)
@@ -236,6 +274,9 @@ class Checker:
         self.check('vcpus.two-on-one-cluster-both-count', self.two_vcpus)
         self.check('default-pmu.init-cpu-chooses-it-vcpu-thread-counts', self.default_pmu)
         self.check('vcpus.both-clusters-refused-naming-both-pmus', self.two_vcpus_straddle)
+        for pmu in (little, big):
+            self.check(f'exits.{pmu["name"]}.guest-timed-batches-counted-by-kvm-tracepoints',
+                       lambda pmu=pmu: self.guest_timed_exits(pmu))
         self.check('multiplex.time-running-below-enabled', self.multiplexed)
         self.check('multiplex.scaled-matches-counted-alone', self.multiplex_scaled)
         self.check('kvmerror.unknown-type-enxio', self.enxio)
@@ -542,6 +583,89 @@ class Checker:
                                 f" expected {expected} (added in {since[0]}.{since[1]})")
         return '; '.join(problems) or None
 
+    def offered(self):
+        """Attribute number -> 'yes'/'no' from the kvm-attribute facts."""
+        return {int(f['number']): f['offered'] for f in self.all('kvm-attribute')}
+
+    def attributes_named(self):
+        """Every number 0-15 asked, the library agreeing with the runner's own ioctl, each
+        named exactly as this kernel's headers name it (else "unknown attribute N"), and every
+        attribute the kernel offers named in its headers."""
+        names, origin, unavailable = self.names
+        if unavailable:
+            return f"no uapi header for this kernel: {unavailable}"
+        problems = []
+        facts = {int(f['number']): f for f in self.all('kvm-attribute')}
+        if sorted(facts) != list(PROBED_ATTRIBUTES):
+            return f"attributes asked: {sorted(facts)}, expected 0-15"
+        for number, f in facts.items():
+            want = names.get(number, f'unknown attribute {number}')
+            if f.get('msg') != want:
+                problems.append(f"{number} named {f.get('msg')!r}, the headers say {want!r}")
+            if f['offered'] != f['raw']:
+                problems.append(f"{number}: the library says {f['offered']}, KVM_HAS_DEVICE_ATTR says {f['raw']}")
+            if f['offered'] == 'yes' and number not in names:
+                problems.append(f"KVM offers attribute {number}, which this kernel's headers do not name")
+        named = self.one('kvm-attribute-names')
+        if int(named['count']) != len(names) or named.get('msg') != origin.strip()[3:-3].strip():
+            problems.append(f"the runner read {named['count']} names from {named.get('msg')!r}, "
+                            f"the file has {len(names)} ({origin})")
+        return '; '.join(problems) or None
+
+    def ladder_expected(self, cpus):
+        """The ladder recomputed here: covering PMU, else fixed counters only (named and offered),
+        else the PMU with the most of the CPUs, then the lower type (no caller's PMU in the lab)."""
+        names = self.names[0]
+        offered = {n for n, v in self.offered().items() if v == 'yes'}
+        if 1 not in offered:
+            return 'none', '-', set(), []
+        cores = [(p['name'], int(p['type']), cpulist(p['cpus'])) for p in (self.little, self.big)]
+        set_pmu = lambda t: [f"{names.get(3, 'KVM_ARM_VCPU_PMU_V3_SET_PMU')}={t}"] if 3 in offered else []
+        for name, type_, own in cores:
+            if cpus <= own:
+                return 'covering', name, cpus, set_pmu(type_)
+        fixed = [n for n, v in names.items() if v == FIXED_COUNTERS_ONLY]
+        if fixed and fixed[0] in offered:
+            return 'fixed-counters-only', '-', cpus, [FIXED_COUNTERS_ONLY]
+        ranked = sorted(((len(own & cpus), -type_, name, type_, own) for name, type_, own in cores if own & cpus), reverse=True)
+        if not ranked:
+            return 'none', '-', set(), []
+        _, _, name, type_, own = ranked[0]
+        return 'restricted', name, own & cpus, set_pmu(type_)
+
+    def ladder_answers(self):
+        problems = []
+        answers = self.all('ladder')
+        if sorted(a['set'] for a in answers) != ['across', 'all', 'big', 'little']:
+            return f"ladder sets {[a['set'] for a in answers]}"
+        rungs = set()
+        for a in answers:
+            cpus = cpulist(a['cpus'])
+            rung, pmu, on, settings = self.ladder_expected(cpus)
+            got = (a['rung'], a['pmu'], cpulist(a['vcpu_cpus']) if a['vcpu_cpus'] != '-' else set(),
+                   [x for x in a['settings'].split(',') if x and x != '-'])
+            if got != (rung, pmu, on, settings):
+                problems.append(f"CPUs {a['cpus']}: {got}, expected {(rung, pmu, on, settings)}")
+            if not a.get('msg'):
+                problems.append(f"CPUs {a['cpus']}: no reason")
+            rungs.add(a['rung'])
+        if not problems and not ('covering' in rungs and rungs & {'restricted', 'fixed-counters-only'}):
+            problems.append(f"rungs seen {sorted(rungs)}: the lab's clusters should give covering and one of the lower rungs")
+        return '; '.join(problems) or None
+
+    def ladder_counts(self):
+        """Where the all-CPUs answer sets SET_PMU, a VCPU thread on its CPUs counts."""
+        answer = self.one('ladder', set='all')
+        if not any(x.startswith('KVM_ARM_VCPU_PMU_V3_SET_PMU=') for x in answer['settings'].split(',')):
+            if self.all('guestpmu-vm', case='ladder-all'):
+                return 'the all-CPUs answer sets no SET_PMU, yet it ran'
+            return None
+        vm = self.one('guestpmu-vm', case='ladder-all')
+        if vm['result'] != 'ok' or f"KVM_ARM_VCPU_PMU_V3_SET_PMU={vm['set_pmu']}" not in answer['settings'] \
+                or vm['pmu'] != answer['pmu']:
+            return f"the VM was {vm['result']} with SET_PMU {vm['set_pmu']} on {vm['pmu']}; the answer: {answer['settings']}"
+        return self.guest_event_counters('ladder-all', 0)
+
     def pin_refused(self, pmu):
         """Before 5.18 the library refuses SET_PMU up front, saying what that means."""
         refused = self.all('pin-refused', pmu=pmu['name'])
@@ -713,11 +837,15 @@ class Checker:
         if 'exit' in by or 'sync_exception' in by:
             return f"{case} VCPU {vcpu}: the guest stopped early: {by.get('exit') or by.get('sync_exception')}"
         problems = []
-        for key in ('counter0:0x8', 'counter1:0x11', 'pmccntr', 'interrupts_taken', 'pmcr', 'vcpu_index'):
+        for key in ('counter0:0x8', 'counter1:0x11', 'pmccntr', 'interrupts_taken', 'pmcr', 'vcpu_index', 'enabled_counters'):
             if key not in by:
                 problems.append(f'no {key} report')
         if problems:
             return '; '.join(problems)
+        # The guest asked for every event counter: KVM keeps exactly those below PMCR_EL0.N.
+        n = (int(by['pmcr']['value']) >> 11) & 0x1f
+        if int(by['enabled_counters']['value']) != (1 << n) - 1:
+            return f"PMCR_EL0.N is {n} but the guest could enable {int(by['enabled_counters']['value']):#x}"
         if int(by['counter0:0x8']['value']) <= 0 or int(by['counter1:0x11']['value']) <= 0:
             return f"INST_RETIRED {by['counter0:0x8']['value']} CPU_CYCLES {by['counter1:0x11']['value']}"
         if int(by['vcpu_index']['value']) != vcpu:
@@ -847,14 +975,75 @@ class Checker:
         return None
 
     def nr_counters_case(self):
+        """Three event counters: through SET_NR_COUNTERS where KVM offers it, else through
+        PMCR_EL0.N (KVM_SET_ONE_REG; userspace's to write from 6.7), else refused naming both;
+        the library says which. The guest reads PMCR_EL0.N = 3 and can enable counters 0-2 only."""
+        fact = self.one('nr-counters')
+        route, writable = fact['route'], fact['pmcr_n_writable']
+        if writable != ('yes' if self.release() >= PMCR_N_WRITABLE_SINCE else 'no'):
+            return f"PMCR_EL0.N writable={writable} on {self.release()} (userspace's from 6.7)"
+        want = 'SET_NR_COUNTERS' if self.has('set_nr_counters') else 'PMCR_EL0.N' if writable == 'yes' else 'none'
+        if route != want:
+            return f"the library chose {route}, expected {want} (SET_NR_COUNTERS={self.features().get('set_nr_counters')})"
         v = self.one('guestpmu-vm', case='nr-counters')
-        if not self.has('set_nr_counters'):
-            if v['result'] != 'refused' or v.get('reason') != 'attributeUnsupported' or '6.16' not in v.get('msg', ''):
-                return f"SET_NR_COUNTERS on a kernel without it: {v['result']} {v.get('reason')} {v.get('msg', '')}"
+        if route == 'none':
+            msg = v.get('msg', '')
+            if v['result'] != 'refused' or v.get('reason') != 'attributeUnsupported' or '6.16' not in msg or '6.7' not in msg:
+                return f"no way to limit the counters, yet: {v['result']} {v.get('reason')} {msg}"
             return None
+        if v['result'] != 'ok':
+            return f"refused through {route}: {v.get('reason')} {v.get('msg', '')}"
         by = self.reports('nr-counters', 0)
         n = (int(by['pmcr']['value']) >> 11) & 0x1f
-        return None if n == 3 else f'PMCR_EL0.N is {n}, expected 3'
+        enabled = int(by['enabled_counters']['value'])
+        if n != 3:
+            return f'PMCR_EL0.N is {n}, expected 3 (through {route})'
+        if enabled != 0b111:
+            return f"the guest asked for counters 0-30 and KVM kept {enabled:#x}, expected 0x7 (counters 0-2)"
+        return None
+
+    def guest_timed_exits(self, pmu):
+        """The exits kvm-unit-tests' micro-bench times, timed by the guest with CNTVCT_EL0 in
+        batches on a VCPU thread pinned to `pmu`'s cluster; each batch's exits counted by the kvm
+        tracepoints on that thread (from the VCPU's re-entry after the last report to this
+        batch's report, itself one user-space MMIO write):
+        hvc: kvm_hvc_arm64 = n; mmio_user: n reads completed by the VMM, kvm_userspace_exit = n + 1;
+        every read traced twice by kvm_mmio (at the fault and at its completion), the report once;
+        eoi: no exit per EOI (kvm_exit well below n). Timing: an in-kernel vGIC read costs less than
+        a read completed in user space, and an EOI (no exit) a tenth of an HVC or less."""
+        batches = self.all('guest-exit', cluster=pmu['name'])
+        if not batches:
+            raise Missing(f"no guest-exit facts for {pmu['name']}")
+        if any(b['cpu'] == '-' or int(b['cpu']) not in cpulist(pmu['cpus']) for b in batches):
+            return f"batches ran on CPUs {sorted({b['cpu'] for b in batches})}, not within {pmu['cpus']}"
+        kinds = {}
+        problems = []
+        for b in batches:
+            n = int(b['operations'])
+            kind = b['kind']
+            kinds.setdefault(kind, []).append(int(b['ticks']) / n)
+            reads = n if kind == 'mmio_user' else 0
+            want = {'kvm_userspace_exit': 1 + reads, 'kvm_hvc_arm64': n if kind == 'hvc' else 0,
+                    'kvm_mmio': 1 + (2 * n if kind in ('mmio_user', 'mmio_vgic') else 0)}
+            got = {k: int(b.get(k, -1)) for k in want}
+            if int(b['user_reads']) != reads:
+                problems.append(f"{kind} batch {b['batch']}: {b['user_reads']} reads reached the VMM, expected {reads}")
+            if got != want:
+                problems.append(f"{kind} batch {b['batch']}: tracepoints {got}, expected {want}")
+            exits = int(b.get('kvm_exit', -1))
+            trapped = n if kind in ('hvc', 'mmio_user', 'mmio_vgic') else 0
+            if exits < 1 + trapped or (kind == 'eoi' and exits >= 1 + n // 2):
+                problems.append(f"{kind} batch {b['batch']}: kvm_exit {exits} for {trapped} trapped operations")
+        if sorted(kinds) != ['eoi', 'hvc', 'mmio_user', 'mmio_vgic'] or any(len(v) != 5 for v in kinds.values()):
+            problems.append(f"batches per kind: { {k: len(v) for k, v in kinds.items()} }, expected 5 of each of 4")
+        elif not problems:
+            median = {k: sorted(v)[len(v) // 2] for k, v in kinds.items()}
+            if not median['mmio_vgic'] < median['mmio_user']:
+                problems.append(f"a vGIC read ({median['mmio_vgic']:.1f} ticks) is not cheaper than one to user space"
+                                f" ({median['mmio_user']:.1f})")
+            if not median['eoi'] * 10 <= median['hvc']:
+                problems.append(f"an EOI ({median['eoi']:.2f} ticks) is not a tenth of an HVC ({median['hvc']:.1f})")
+        return '; '.join(problems) or None
 
     def two_vcpus(self):
         problem = self.guestpmu_vm('two-vcpus', vcpus='2')
@@ -1019,7 +1208,9 @@ def dts_pmus(path):
 
 def table(paths):
     """The kernel x scenario table from several runner outputs (Markdown)."""
-    rows = [('SET_PMU (KVM_HAS_DEVICE_ATTR)', 'set-pmu'),
+    rows = [('PMU attributes offered, 0-15 (names: the kernel\'s uapi header)', 'attributes'),
+            ('PMU choice ladder, all CPUs', 'ladder'),
+            ('SET_PMU (KVM_HAS_DEVICE_ATTR)', 'set-pmu'),
             ('VCPU at home (LITTLE), one round', 'home'),
             ('VCPU moved to big mid-run', 'moved'),
             ('moved back to LITTLE', 'back'),
@@ -1027,7 +1218,8 @@ def table(paths):
             ('guest vs host instructions (LITTLE)', 'agree'),
             ('guest vs host cycles (LITTLE)', 'agree-cycles'),
             ('FILTER deny INST_RETIRED', 'filter'),
-            ('SET_NR_COUNTERS', 'nr'),
+            ('3 event counters (SET_NR_COUNTERS, else PMCR_EL0.N)', 'nr'),
+            ('guest-timed exits, ns each (CNTVCT_EL0, median of 5 batches of 64): LITTLE / big', 'exits'),
             ('no SET_PMU: INIT on big, run on LITTLE / INIT on a LITTLE VCPUThread', 'defaultpmu')]
     columns = []
     for path in paths:
@@ -1039,6 +1231,24 @@ def table(paths):
         except Missing:
             continue
         cells = {}
+        offered = [f for f in c.all('kvm-attribute') if f['offered'] == 'yes']
+        cells['attributes'] = ', '.join(f"{f['number']} {f.get('msg', '').replace('KVM_ARM_VCPU_PMU_V3_', '')}"
+                                        for f in offered) or 'missing'
+        try:
+            a = c.one('ladder', set='all')
+            cells['ladder'] = f"{a['rung']} {a['pmu']} on CPUs {a['vcpu_cpus']}" + (f", {a['settings']}" if a['settings'] != '-' else '')
+        except Missing:
+            cells['ladder'] = 'missing'
+        rates = []
+        for cluster in [p['name'] for p in c.all('pmu') if p['kind'] == 'core']:
+            clock = c.all('guest-exit-clock', cluster=cluster)
+            per = {}
+            for b in c.all('guest-exit', cluster=cluster):
+                per.setdefault(b['kind'], []).append(int(b['ticks']) / int(b['operations']))
+            if clock and per:
+                ns = 1e9 / int(clock[0]['cntfrq'])
+                rates.append(', '.join(f"{k} {sorted(v)[len(v) // 2] * ns:.0f}" for k, v in sorted(per.items())))
+        cells['exits'] = ' / '.join(rates) or 'missing'
         for key in ('set-pmu',):
             try:
                 s = c.one('migration', step='set-pmu')
@@ -1076,13 +1286,16 @@ def table(paths):
             try:
                 v = c.one('guestpmu-vm', case=case)
                 if v['result'] != 'ok':
-                    cells[key] = 'refused: not in this kernel'
+                    cells[key] = ('refused: not in this kernel' if key == 'filter'
+                                  else 'refused: neither SET_NR_COUNTERS (6.16) nor a writable PMCR_EL0.N (6.7)')
                 elif key == 'filter':
                     by = c.reports('filter', 0)
                     cells[key] = f"INST_RETIRED {by['counter0:0x8']['value']}, CPU_CYCLES {by['counter1:0x11']['value']}"
                 else:
-                    n = (int(c.reports('nr-counters', 0)['pmcr']['value']) >> 11) & 0x1f
-                    cells[key] = f'set to 3: the guest reads PMCR_EL0.N = {n}'
+                    by = c.reports('nr-counters', 0)
+                    n = (int(by['pmcr']['value']) >> 11) & 0x1f
+                    cells[key] = (f"set to 3 through {c.one('nr-counters')['route']}: the guest reads PMCR_EL0.N = {n}"
+                                  f", can enable {int(by['enabled_counters']['value']):#x}")
             except (Missing, KeyError):
                 cells[key] = 'missing'
         try:
@@ -1114,6 +1327,17 @@ def main(argv):
             return 64
         dts = args[at + 1]
         del args[at:at + 2]
+    names = None
+    if '--attribute-names' in args:
+        at = args.index('--attribute-names')
+        if at + 1 >= len(args):
+            print(__doc__, file=sys.stderr)
+            return 64
+        try:
+            names = header_names(args[at + 1])
+        except OSError as error:
+            names = ({}, '', f'cannot read {args[at + 1]}: {error}')
+        del args[at:at + 2]
     if '--kernel' in args:
         at = args.index('--kernel')
         if at + 1 >= len(args):
@@ -1131,7 +1355,7 @@ def main(argv):
         print(f'check-lab: cannot read {args[0]}: {error}', file=sys.stderr)
         return 64
     facts, done = parse(text)
-    checker = Checker(facts, done, kernel, dts)
+    checker = Checker(facts, done, kernel, dts, names)
     if not facts:
         print('check runner.output FAIL no fact lines: did the runner start? (see the console log)')
         checker.failed += 1

@@ -254,6 +254,59 @@ prepare_kernel() {
     mv "$tmp" "$kd"
 }
 
+# prepare_headers: the PMU attribute names of the kernel's own uapi header, from the Debian package
+# of the same version as the cached kernel: linux-libc-dev (arm64, or arch all since trixie), else
+# linux-headers-<abi>-common (bookworm's 6.12 has no linux-libc-dev of its own version). The lines
+# of the PMU control group (`#define KVM_ARM_VCPU_PMU_V3_CTRL` and its indented attributes) go to
+# $kd/pmu-attributes.h, headed by a comment naming the package; when no package has the header,
+# $kd/pmu-attributes.h says why instead (the lab then fails its attribute-names check, naming it).
+prepare_headers() {
+    local kd pkg version abi tmp candidate deb header why=""
+    kd=$(KDIR)
+    [ -f "$kd/pmu-attributes.h" ] && return 0
+    read -r pkg version _ < "$kd/package.txt" || die "$kd/package.txt unreadable"
+    abi=${pkg%%:*}; abi=${abi#linux-image-}; abi=${abi#linux-binary-unsigned-}; abi=${abi%-arm64}
+    if [ "$LAB_KERNEL" = 5.10 ] && [ -z "${LAB_KERNEL_PKG:-}" ]; then
+        lab_apt bullseye
+    elif [ "$LAB_KERNEL" = newest ] && [ -z "${LAB_KERNEL_PKG:-}" ]; then
+        lab_apt trixie-backports
+    fi
+    tmp=$kd/headers.tmp
+    for candidate in "linux-libc-dev:arm64=$version" "linux-libc-dev=$version" "linux-headers-$abi-common=$version"; do
+        rm -rf "$tmp"; mkdir -p "$tmp"
+        if ! (cd "$tmp" && apt-get "${APT_OPTS[@]+"${APT_OPTS[@]}"}" download -qq -o APT::Sandbox::User=root "$candidate" >/dev/null 2>&1); then
+            why+="${why:+; }$candidate: not in the archive"
+            continue
+        fi
+        deb=$(ls -1 "$tmp"/*.deb | sed -n 1p)
+        dpkg-deb -x "$deb" "$tmp/root" || die "cannot unpack $deb"
+        header=$(find "$tmp/root" -type f \( -path '*/arm64/include/uapi/asm/kvm.h' -o -path '*/uapi/arm64/asm/kvm.h' \
+                  -o -path '*/aarch64-linux-gnu/asm/kvm.h' \) | sed -n 1p)
+        if [ -z "$header" ]; then
+            why+="${why:+; }$candidate: has no arm64 asm/kvm.h"
+            continue
+        fi
+        {
+            printf '/* The PMU control group of %s, from Debian %s %s */\n' "${header#"$tmp/root"}" \
+                "$(dpkg-deb -f "$deb" Package)" "$(dpkg-deb -f "$deb" Version)"
+            awk '/^#define[ \t]+KVM_ARM_VCPU_PMU_V3_CTRL[ \t]/ { on = 1; print; next }
+                 on && /^#define[ \t][ \t]+/ { print; next }
+                 on && /^#define/ { exit }' "$header"
+        } > "$tmp/pmu-attributes.h"
+        grep -q KVM_ARM_VCPU_PMU_V3_CTRL "$tmp/pmu-attributes.h" || die "$header has no KVM_ARM_VCPU_PMU_V3_CTRL group"
+        mv "$tmp/pmu-attributes.h" "$kd/pmu-attributes.h"
+        log "PMU attribute names of Linux $version: $(grep -c '^#define[[:space:]][[:space:]]' "$kd/pmu-attributes.h") from $candidate"
+        rm -rf "$tmp"
+        APT_OPTS=(); APT_UPDATED=0
+        return 0
+    done
+    rm -rf "$tmp"
+    APT_OPTS=(); APT_UPDATED=0
+    log "no uapi header for Linux $version: $why"
+    printf '/* unavailable: no Debian package of version %s has an arm64 asm/kvm.h (%s) */\n' "$version" "$why" \
+        > "$kd/pmu-attributes.h"
+}
+
 prepare_busybox() {
     local bd=$LAB_DIR/busybox tmp deb
     [ -f "$bd/.done" ] && [ -x "$bd/busybox" ] && return 0
@@ -319,6 +372,7 @@ cmd_prepare() {
     exec 9>"$LAB_DIR/.lock"
     flock 9
     prepare_kernel
+    prepare_headers
     prepare_busybox
     prepare_libpfm
     prepare_dtb
@@ -333,6 +387,7 @@ LAB_DIR='$LAB_DIR'
 LAB_KERNEL='$LAB_KERNEL'
 LAB_KERNEL_IMAGE='$kd/Image'
 LAB_KERNEL_CONFIG='$kd/config'
+LAB_PMU_ATTRIBUTE_NAMES='$kd/pmu-attributes.h'
 LAB_DTB='$(DTB_PATH)'
 LAB_BUSYBOX='$LAB_DIR/busybox/busybox'
 LAB_LIBPFM_A='$LAB_DIR/libpfm4/lib/libpfm.a'

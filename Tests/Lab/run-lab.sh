@@ -54,6 +54,8 @@ bench_args() {
   fi
 }
 
+# The kernel's PMU attribute names (from its own uapi header, lab.sh prepare) go in as /lab/pmu-attributes.h.
+names_of() { (eval "$(LAB_KERNEL=$1 Tests/Lab/lab.sh paths)"; printf '%s\n' "$LAB_PMU_ATTRIBUTE_NAMES"); }
 boot() {
   local kernel=$1 first=$2 rc=0 env_args=(-E LIBPFM_FORCE_PMU=arm_ac53)
   local bench
@@ -61,7 +63,8 @@ boot() {
   env_args+=("${bench[@]+"${bench[@]}"}")
   [ -n "${LAB_BREAK_BENCH_SLOW:-}" ] && env_args+=(-E "LAB_BREAK_BENCH_SLOW=$LAB_BREAK_BENCH_SLOW")
   rm -f "$out_dir/output-$kernel.txt"
-  LAB_KERNEL=$kernel Tests/Lab/lab.sh run -q -o "$out_dir/output-$kernel.txt" "${env_args[@]}" "$runner" || rc=$?
+  LAB_KERNEL=$kernel Tests/Lab/lab.sh run -q -o "$out_dir/output-$kernel.txt" "${env_args[@]}" \
+    -f "$(names_of "$kernel"):/lab/pmu-attributes.h" "$runner" || rc=$?
   echo "$rc" > "$out_dir/status-$kernel"
 }
 
@@ -92,7 +95,7 @@ for kernel in $kernels; do
   fi
   [ "$rc" = 0 ] || echo "lab: Linux $kernel: the runner exited with status $rc; checking what it printed" >&2
   echo "lab: Linux $kernel: checking $output"
-  if ! python3 Tests/Lab/check-lab.py --kernel "$kernel" --dts "$dts" "$output"; then
+  if ! python3 Tests/Lab/check-lab.py --kernel "$kernel" --dts "$dts" --attribute-names "$(names_of "$kernel")" "$output"; then
     failed+=("$kernel")
   fi
   outputs+=("$output")

@@ -6,7 +6,9 @@ import PerfEvents
 ///    it resets the counter count and is refused (EBUSY) once a filter for another
 ///    PMU exists, so it comes first;
 /// 2. `FILTER` (VM-wide), one call per ``PMUEventFilter``, in order;
-/// 3. `SET_NR_COUNTERS` (VM-wide);
+/// 3. `SET_NR_COUNTERS` (VM-wide); on a kernel without it (before 6.16) the same limit
+///    goes through PMCR_EL0.N with `KVM_SET_ONE_REG` after the steps (6.7+ lets
+///    userspace write N before the first run), see ``counterCountRoute(features:)``;
 /// 4. `IRQ` on every VCPU (needs the in-kernel vGIC);
 /// 5. `INIT` on every VCPU (with a vGIC: after `KVM_DEV_ARM_VGIC_CTRL_INIT`).
 ///
@@ -30,8 +32,29 @@ public struct ARM64PMUConfiguration: Hashable, Sendable {
     public var pmuCPUs: CPUSet?
     /// Event filters, applied in order (the first sets the default for the others).
     public var filters: [PMUEventFilter]
-    /// `SET_NR_COUNTERS`: how many event counters the guest sees (PMCR_EL0.N).
+    /// How many event counters the guest sees (PMCR_EL0.N): `SET_NR_COUNTERS`, or the register.
     public var counterCount: UInt32?
+
+    /// How ``counterCount`` reaches KVM.
+    public enum CounterCountRoute: String, Hashable, Sendable {
+        /// `KVM_ARM_VCPU_PMU_V3_SET_NR_COUNTERS` (Linux 6.16+).
+        case attribute = "SET_NR_COUNTERS"
+        /// PMCR_EL0.N written with `KVM_SET_ONE_REG` after SET_PMU and INIT, before the first
+        /// run, and read back (Linux 6.7+).
+        case register = "PMCR_EL0.N"
+        /// Neither: before 6.7 PMCR_EL0.N is not userspace's (the library refuses).
+        case none = "none"
+    }
+
+    /// The way ``VirtualMachine/prepareARM64(vcpuCount:entry:pmu:vgic:)`` applies
+    /// ``counterCount`` (nil: no limit asked): the attribute where KVM_HAS_DEVICE_ATTR offers
+    /// it, else the register where `pmcrWritable` (the VM's
+    /// ``VirtualMachine/userspaceSetsPMCRCounterCount()``), else none.
+    public func counterCountRoute(features: ARM64PMUFeatures, pmcrWritable: Bool) -> CounterCountRoute? {
+        guard counterCount != nil else { return nil }
+        if features.has(.setCounterCount) { return .attribute }
+        return pmcrWritable ? .register : CounterCountRoute.none
+    }
     /// The overflow interrupt's INTID (``VGICv3/pmuInterrupt``); needs a vGIC.
     public var interrupt: UInt32?
 
@@ -91,7 +114,12 @@ public struct ARM64PMUConfiguration: Hashable, Sendable {
         guard features.has(.initialise) else {
             throw KVMError(.noPMUv3, call: "KVM_HAS_DEVICE_ATTR " + ARM64PMUAttribute.initialise.name)
         }
-        for attribute in optionalAttributes where !features.has(attribute) {
+        if let counterCount, counterCount > 31 {
+            throw KVMError(.invalidConfiguration("\(counterCount) event counters: PMCR_EL0.N has 5 bits (at most 31)"),
+                           call: ARM64PMUAttribute.setCounterCount.name)
+        }
+        // A missing SET_NR_COUNTERS is not refused: the limit then goes through PMCR_EL0.N.
+        for attribute in optionalAttributes where !features.has(attribute) && attribute != .setCounterCount {
             throw KVMError(.attributeUnsupported(attribute, explanation: ARM64PMUFeatures.missingExplanation(
                 attribute, pmu: pmuName ?? pmuType.map { "PMU type \($0)" }, cpus: pmuCPUs?.description)),
                 call: "KVM_HAS_DEVICE_ATTR " + attribute.name)

@@ -1,17 +1,39 @@
-/// Which optional VCPU PMU attributes this kernel's KVM has, from
-/// `KVM_HAS_DEVICE_ATTR` on a VCPU initialised with ``ARM64VCPUInit/pmuV3Feature``
-/// (KVM answers ENXIO for an attribute it does not know, and for every attribute of
-/// a VCPU without a PMU).
+/// Which VCPU PMU attributes this kernel's KVM has, from `KVM_HAS_DEVICE_ATTR` on a
+/// VCPU initialised with ``ARM64VCPUInit/pmuV3Feature`` (KVM answers ENXIO for an
+/// attribute it does not know, and for every attribute of a VCPU without a PMU).
+///
+/// Every number in ``probed`` is asked, not only those this library has a meaning
+/// for: a kernel may offer attributes newer than the library (name them from the
+/// kernel's own headers, ``ARM64PMUAttributeNames``).
 public struct ARM64PMUFeatures: Hashable, Sendable {
-    /// The attributes KVM said it has.
-    public var available: Set<ARM64PMUAttribute>
+    /// The attribute numbers of the PMU control group (0) that ``VCPU/armPMUFeatures()`` asks about.
+    public static let probedAttributes: Range<UInt64> = 0..<16
 
-    public init(available: Set<ARM64PMUAttribute>) {
-        self.available = available
+    /// The attribute numbers asked about.
+    public var probed: Range<UInt64>
+    /// Those KVM said it has.
+    public var offered: Set<UInt64>
+
+    public init(offered: Set<UInt64>, probed: Range<UInt64> = ARM64PMUFeatures.probedAttributes) {
+        self.offered = offered
+        self.probed = probed
     }
 
+    /// Features from the attributes this library knows (as if only those were asked).
+    public init(available: Set<ARM64PMUAttribute>) {
+        self.init(offered: Set(available.map { $0.rawValue }), probed: 0..<UInt64(ARM64PMUAttribute.allCases.count))
+    }
+
+    /// The offered attributes this library knows.
+    public var available: Set<ARM64PMUAttribute> {
+        Set(offered.compactMap { ARM64PMUAttribute(rawValue: $0) })
+    }
+
+    /// Whether KVM offers attribute number `number` (known to this library or not).
+    public func offers(_ number: UInt64) -> Bool { offered.contains(number) }
+
     /// Whether KVM has `attribute`.
-    public func has(_ attribute: ARM64PMUAttribute) -> Bool { available.contains(attribute) }
+    public func has(_ attribute: ARM64PMUAttribute) -> Bool { offered.contains(attribute.rawValue) }
 
     /// `SET_PMU`: the VMM can choose the host PMU behind the guest's (Linux 5.18+).
     public var canPinPMU: Bool { has(.setPMU) }
@@ -21,6 +43,27 @@ public struct ARM64PMUFeatures: Hashable, Sendable {
         ARM64PMUAttribute.allCases.map { attribute in
             attribute.name.replacingPrefix("KVM_ARM_VCPU_PMU_V3_") + "=" + (has(attribute) ? "yes" : "no")
         }.joined(separator: " ")
+    }
+
+    /// Every probed number with what KVM said, named only from `names` (the kernel's
+    /// headers): `0 KVM_ARM_VCPU_PMU_V3_IRQ=yes … 5 unknown attribute 5=yes`; the
+    /// numbers neither offered nor named are summed up as one range at the end.
+    public func report(names: ARM64PMUAttributeNames) -> String {
+        var words: [String] = []
+        var quiet: [UInt64] = []
+        for number in probed {
+            if offers(number) || names.name(of: number) != nil {
+                words.append("\(number) \(names.label(of: number))=" + (offers(number) ? "yes" : "no"))
+            } else {
+                quiet.append(number)
+            }
+        }
+        if let first = quiet.first, let last = quiet.last {
+            let contiguous = last - first + 1 == UInt64(quiet.count)
+            words.append((contiguous && quiet.count > 1 ? "\(first)-\(last)" : quiet.map { String($0) }.joined(separator: ","))
+                + " unnamed=no")
+        }
+        return words.joined(separator: " ")
     }
 
     /// Why `attribute` cannot be used on this kernel, naming the release that added it;
@@ -52,14 +95,14 @@ extension String {
 }
 
 extension VCPU {
-    /// `KVM_HAS_DEVICE_ATTR` for every PMU attribute. Call it after `KVM_ARM_VCPU_INIT`
-    /// with the PMUv3 feature (a VCPU without a PMU has none of them).
-    public func armPMUFeatures() throws(KVMError) -> ARM64PMUFeatures {
-        var available: Set<ARM64PMUAttribute> = []
-        for attribute in ARM64PMUAttribute.allCases
-        where try hasDeviceAttribute(group: ARM64PMUAttribute.group, attribute: attribute.rawValue) {
-            available.insert(attribute)
+    /// `KVM_HAS_DEVICE_ATTR` for every attribute number in `probed` of the PMU group.
+    /// Call it after `KVM_ARM_VCPU_INIT` with the PMUv3 feature (a VCPU without a PMU
+    /// has none of them).
+    public func armPMUFeatures(probed: Range<UInt64> = ARM64PMUFeatures.probedAttributes) throws(KVMError) -> ARM64PMUFeatures {
+        var offered: Set<UInt64> = []
+        for number in probed where try hasDeviceAttribute(group: ARM64PMUAttribute.group, attribute: number) {
+            offered.insert(number)
         }
-        return ARM64PMUFeatures(available: available)
+        return ARM64PMUFeatures(offered: offered, probed: probed)
     }
 }

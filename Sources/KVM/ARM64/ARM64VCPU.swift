@@ -54,6 +54,11 @@ public enum ARM64Register {
     public static let pstate: UInt64 = 0x6030_0000_0010_0042
     /// PSTATE for EL1h (M = 0b0101) with D, A, I and F masked (bits 9…6).
     public static let el1hAllMasked: UInt64 = 0x3C5
+    /// PMCR_EL0 as a system register: `KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM64_SYSREG`
+    /// with op0 3, op1 3, CRn 9, CRm 12, op2 0.
+    public static let pmcrEL0: UInt64 = 0x6030_0000_0013_0000 | 3 << 14 | 3 << 11 | 9 << 7 | 12 << 3
+    /// PMCR_EL0.N, the number of event counters: bits 15…11.
+    public static func counterCount(pmcr: UInt64) -> UInt32 { UInt32((pmcr >> 11) & 0x1F) }
 }
 
 extension VirtualMachine {
@@ -109,17 +114,53 @@ extension VirtualMachine {
         if let pmu, let first = vcpus.first {
             features = try first.armPMUFeatures()
             try pmu.check(features: features, hasVGIC: vgic != nil)
-            for step in pmu.steps {
+            let asksRegister = pmu.counterCount != nil && !features.has(.setCounterCount)
+            let route = pmu.counterCountRoute(features: features, pmcrWritable: asksRegister ? try userspaceSetsPMCRCounterCount() : false)
+            if route == ARM64PMUConfiguration.CounterCountRoute.none, let count = pmu.counterCount {
+                throw KVMError(.attributeUnsupported(.setCounterCount, explanation:
+                    ARM64PMUFeatures.missingExplanation(.setCounterCount) + "; and PMCR_EL0.N is not userspace's to write "
+                    + "before Linux 6.7 (KVM_CAP_ARM_SUPPORTED_REG_MASK_RANGES = 0), so the guest cannot be limited to \(count)"),
+                    call: "KVM_HAS_DEVICE_ATTR " + ARM64PMUAttribute.setCounterCount.name)
+            }
+            var applied = pmu
+            if route == .register { applied.counterCount = nil }
+            for step in applied.steps {
                 for vcpu in step.everyVCPU ? vcpus : [first] {
                     try vcpu.setPMUAttribute(step.attribute, bytes: step.value)
                 }
             }
+            if route == .register, let count = pmu.counterCount { try limitCountersThroughPMCR(count) }
         }
         for vcpu in vcpus {
             try vcpu.setOneRegister(ARM64Register.pc, entry)
             try vcpu.setOneRegister(ARM64Register.pstate, ARM64Register.el1hAllMasked)
         }
         return features
+    }
+
+    /// Whether userspace may write PMCR_EL0.N (Linux 6.7+): no attribute says so, so this asks
+    /// `KVM_CHECK_EXTENSION(KVM_CAP_ARM_SUPPORTED_REG_MASK_RANGES)`, which came in the same release.
+    public func userspaceSetsPMCRCounterCount() throws(KVMError) -> Bool {
+        try checkExtension(KVMCapability.armSupportedRegisterMaskRanges) > 0
+    }
+
+    /// The guest's event counters limited to `count` through PMCR_EL0.N (``ARM64PMUConfiguration/CounterCountRoute/register``):
+    /// read on the first VCPU, written with N = `count` on every VCPU (after SET_PMU, which
+    /// resets N; before the first run), then read back. Linux 6.7+ takes an N up to the
+    /// host PMU's and silently keeps the old one otherwise; the read-back says which.
+    func limitCountersThroughPMCR(_ count: UInt32) throws(KVMError) {
+        guard let first = vcpus.first else { return }
+        let before = try first.getOneRegister(ARM64Register.pmcrEL0)
+        let value = (before & ~(UInt64(0x1F) << 11)) | UInt64(count & 0x1F) << 11
+        for vcpu in vcpus { try vcpu.setOneRegister(ARM64Register.pmcrEL0, value) }
+        let after = ARM64Register.counterCount(pmcr: try first.getOneRegister(ARM64Register.pmcrEL0))
+        guard after == count else {
+            throw KVMError(.attributeUnsupported(.setCounterCount, explanation:
+                "this kernel has no \(ARM64PMUAttribute.setCounterCount.name) (added in Linux 6.16), and PMCR_EL0.N "
+                + "written with KVM_SET_ONE_REG reads back \(after), not \(count): Linux 6.7+ keeps the old N when the "
+                + "new one is above the host PMU's counters"),
+                call: "KVM_SET_ONE_REG PMCR_EL0")
+        }
     }
 
     /// ``prepareARM64(vcpuCount:entry:pmu:vgic:)`` without a vGIC: `withPMU` false gives
@@ -169,6 +210,22 @@ extension VCPU {
                 throw error.refinedForARM64("KVM_SET_ONE_REG")
             }
         }
+    }
+
+    /// `KVM_GET_ONE_REG` of a 64-bit register.
+    public func getOneRegister(_ id: UInt64) throws(KVMError) -> UInt64 {
+        var storage: UInt64 = 0
+        try withUnsafeMutableBytes(of: &storage) { (raw) throws(KVMError) in
+            var bytes = [UInt8](repeating: 0, count: 16)
+            ByteImage.store(id, at: 0, in: &bytes)
+            ByteImage.store(ioctlArgument(raw.baseAddress), at: 8, in: &bytes)
+            do throws(KVMError) {
+                _ = try ioctl(KVMIoctl.getOneRegister, bytes: &bytes)
+            } catch {
+                throw error.refinedForARM64("KVM_GET_ONE_REG")
+            }
+        }
+        return storage
     }
 
     /// `KVM_HAS_DEVICE_ATTR`: whether the VCPU knows `attribute` of `group`.

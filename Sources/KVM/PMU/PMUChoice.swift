@@ -39,6 +39,10 @@ public struct PMUChoiceError: Error, Hashable, Sendable, CustomStringConvertible
         case uncovered(cpus: CPUSet, pmus: [PMU])
         /// More than one PMU claims all the CPUs.
         case ambiguous(cpus: CPUSet, pmus: [PMU])
+        /// The caller named a PMU that is no core PMU of the machine.
+        case unknownPMU(name: String, pmus: [PMU])
+        /// The caller's PMU has none of the allowed CPUs.
+        case requestedOutside(cpus: CPUSet, pmu: PMU)
     }
 
     public var reason: Reason
@@ -61,6 +65,11 @@ public struct PMUChoiceError: Error, Hashable, Sendable, CustomStringConvertible
         case .ambiguous(let cpus, let pmus):
             return "CPUs \(cpus) are covered by \(pmus.count) PMUs without CPU lists ("
                 + pmus.map { $0.name }.joined(separator: ", ") + "); name the PMU explicitly"
+        case .unknownPMU(let name, let pmus):
+            return "no core PMU is named \(name) (core PMUs: " + Self.list(pmus, within: nil) + ")"
+        case .requestedOutside(let cpus, let pmu):
+            return "\(pmu.name) (type \(pmu.type), \(Self.cpuText(pmu))) has none of CPUs \(cpus): "
+                + "allow some of its CPUs, or ask for another PMU"
         }
     }
 

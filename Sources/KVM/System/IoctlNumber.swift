@@ -125,4 +125,7 @@ public enum KVMCapability {
     public static let pmuCapability: UInt64 = 212
     /// `KVM_CAP_IMMEDIATE_EXIT` (136): `kvm_run.immediate_exit` is honoured.
     public static let immediateExit: UInt64 = 136
+    /// `KVM_CAP_ARM_SUPPORTED_REG_MASK_RANGES` (230, Linux 6.7): writable ID registers. It
+    /// came in the release that let userspace write PMCR_EL0.N, which no attribute announces.
+    public static let armSupportedRegisterMaskRanges: UInt64 = 230
 }

@@ -45,6 +45,10 @@ public enum A64 {
         public static let iccIAR1EL1 = SystemRegister(op0: 3, op1: 0, crn: 12, crm: 12, op2: 0)
         /// ICC_EOIR1_EL1 (3, 0, c12, c12, 1): end of a group 1 interrupt.
         public static let iccEOIR1EL1 = SystemRegister(op0: 3, op1: 0, crn: 12, crm: 12, op2: 1)
+        /// CNTFRQ_EL0 (3, 3, c14, c0, 0): the counter's frequency in Hz.
+        public static let cntfrqEL0 = SystemRegister(op0: 3, op1: 3, crn: 14, crm: 0, op2: 0)
+        /// CNTVCT_EL0 (3, 3, c14, c0, 2): the virtual count (QEMU's `virt`: 62.5 MHz, 16 ns a tick).
+        public static let cntvctEL0 = SystemRegister(op0: 3, op1: 3, crn: 14, crm: 0, op2: 2)
         /// ICC_IGRPEN1_EL1 (3, 0, c12, c12, 7): bit 0 enables group 1 interrupts.
         public static let iccIGRPEN1EL1 = SystemRegister(op0: 3, op1: 0, crn: 12, crm: 12, op2: 7)
 
@@ -96,6 +100,21 @@ public enum A64 {
     /// `STR Wt, [Xn, #offset]` (32-bit store, unsigned offset, a multiple of 4): GIC registers.
     public static func str(w rt: UInt32, base rn: UInt32, offset: UInt32 = 0) -> UInt32 {
         0xB900_0000 | (offset / 4 & 0xFFF) << 10 | (rn & 31) << 5 | (rt & 31)
+    }
+
+    /// `LDR Xt, [Xn, #offset]` (unsigned offset, a multiple of 8): an MMIO read with a valid syndrome.
+    public static func ldr(x rt: UInt32, base rn: UInt32, offset: UInt32 = 0) -> UInt32 {
+        0xF940_0000 | (offset / 8 & 0xFFF) << 10 | (rn & 31) << 5 | (rt & 31)
+    }
+
+    /// `LDR Wt, [Xn, #offset]` (32-bit load, unsigned offset, a multiple of 4): GIC registers.
+    public static func ldr(w rt: UInt32, base rn: UInt32, offset: UInt32 = 0) -> UInt32 {
+        0xB940_0000 | (offset / 4 & 0xFFF) << 10 | (rn & 31) << 5 | (rt & 31)
+    }
+
+    /// `SUB Xd, Xn, Xm`.
+    public static func sub(x rd: UInt32, _ rn: UInt32, x rm: UInt32) -> UInt32 {
+        0xCB00_0000 | (rm & 31) << 16 | (rn & 31) << 5 | (rd & 31)
     }
 
     /// `ADD Xd, Xn, #imm12`.

@@ -17,8 +17,11 @@ import KVM
 ///    overflow interrupt enabled (PMINTENSET_EL1), so it overflows once; all of them
 ///    enabled (not PMCCNTR_EL0: see below); IRQs unmasked;
 /// 3. a loop of `iterations` × (SUBS, B.NE): 2 instructions each;
-/// 4. reads every counter, disables them all (PMCNTENCLR_EL0), then reports them, the
-///    interrupts taken, PMCR_EL0 and its VCPU index; SYSTEM_OFF.
+/// 4. reads every counter, disables them all (PMCNTENCLR_EL0), then writes PMCNTENSET_EL0
+///    with every event counter's bit (0…30), reads back which KVM kept (only those below
+///    PMCR_EL0.N: the guest cannot use a counter above its limit) and disables them again;
+///    then reports the counters, PMCR_EL0, its VCPU index, the bits kept and the
+///    interrupts taken; SYSTEM_OFF.
 ///
 /// The IRQ handler (VBAR + 0x280) acknowledges (ICC_IAR1_EL1), reports the INTID
 /// (slot ``Slot/interrupt``, one exit per interrupt), clears the overflow flag, ends
@@ -39,6 +42,8 @@ public struct ARM64EventCounterProgram: Hashable, Sendable {
         case vcpu = 4
         /// ESR_EL1 of an unexpected synchronous exception (then SYSTEM_OFF).
         case syncException = 5
+        /// PMCNTENSET_EL0 read back after writing bits 0…30: the event counters KVM let the guest enable.
+        case enabledCounters = 6
         /// Event counter 0; counter i is at slot 8 + i.
         case counter0 = 8
     }
@@ -144,11 +149,16 @@ public struct ARM64EventCounterProgram: Hashable, Sendable {
         stores += [A64.str(x: 10, base: 20, offset: 8 * Slot.cycleCounter.rawValue),
                    A64.str(x: 12, base: 20, offset: 8 * Slot.control.rawValue),
                    A64.str(x: 22, base: 20, offset: 8 * Slot.vcpu.rawValue),
+                   A64.str(x: 13, base: 20, offset: 8 * Slot.enabledCounters.rawValue),
                    A64.str(x: 21, base: 20, offset: 8 * Slot.interruptsTaken.rawValue)]
         // Stop counting before the reports: KVM then disables the host events behind the
         // guest's counters, so another VCPU on the same host thread gets the PMU's counters.
         let stop: [UInt32] = [A64.movn(x: 0, 0), A64.msr(.pmcntenclrEL0, x: 0), A64.isb]
-        main += reads + stop + stores + ARM64Programs.systemOff
+        // Ask for every event counter; KVM keeps the bits below PMCR_EL0.N (their event
+        // types are 0, SW_INCR, for which KVM makes no host event). Then off again.
+        let probe: [UInt32] = A64.load32(x: 0, 0x7FFF_FFFF)
+            + [A64.msr(.pmcntensetEL0, x: 0), A64.isb, A64.mrs(x: 13, .pmcntensetEL0)] + stop
+        main += reads + stop + probe + stores + ARM64Programs.systemOff
 
         let sync: [UInt32] = [A64.mrs(x: 9, .esrEL1), A64.str(x: 9, base: 20, offset: 8 * Slot.syncException.rawValue)]
             + ARM64Programs.systemOff
@@ -164,7 +174,7 @@ public struct ARM64EventCounterProgram: Hashable, Sendable {
         for (offset, code) in [(0x200, sync), (0x280, irq)] {
             for (index, word) in code.enumerated() { words[vectorWord + offset / 4 + index] = word }
         }
-        let exits = events.count + 4  // counters, then cycle, control, vcpu, interrupts taken
+        let exits = events.count + 5  // counters, then cycle, control, vcpu, enabled counters, interrupts taken
         return GuestProgram(name: "arm64 event counters \(events.map { "0x" + String($0, radix: 16) }) + overflow IRQ",
                             code: A64.bytes(words), loadAddress: base, userspaceExits: exits)
     }

@@ -224,8 +224,15 @@ extension Lab {
             runGuestPMU(case: "filter", vcpu: vm.vcpus[0], index: 0, binding: binding, program: program)
             vm.close()
         }
-        if let vm = makeGuestPMUVM(case: "nr-counters", binding: binding, vcpus: 1,
-                                   configuration: configuration(for: binding, features: features, counterCount: 3),
+        // Three event counters: SET_NR_COUNTERS where KVM offers it, else PMCR_EL0.N (the library says which).
+        let limited = configuration(for: binding, features: features, counterCount: 3)
+        let writable = (try? VirtualMachine()).map { vm in
+            defer { vm.close() }
+            return (try? vm.userspaceSetsPMCRCounterCount()) ?? false
+        } ?? false
+        Out.fact("nr-counters", [("count", "3"), ("pmcr_n_writable", writable ? "yes" : "no"),
+                                 ("route", limited.counterCountRoute(features: features, pmcrWritable: writable)?.rawValue ?? "-")])
+        if let vm = makeGuestPMUVM(case: "nr-counters", binding: binding, vcpus: 1, configuration: limited,
                                    program: program) {
             runGuestPMU(case: "nr-counters", vcpu: vm.vcpus[0], index: 0, binding: binding, program: program)
             vm.close()
@@ -310,6 +317,7 @@ extension ARM64EventCounterProgram.Slot {
         case .control: return "pmcr"
         case .vcpu: return "vcpu_index"
         case .syncException: return "sync_exception"
+        case .enabledCounters: return "enabled_counters"
         case .counter0: return "counter"
         }
     }

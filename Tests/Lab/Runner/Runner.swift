@@ -28,6 +28,8 @@ struct Runner {
         lab.showFilterAndCounterCount(features: features)
         lab.showTwoVCPUs(features: features)
         lab.showDefaultPMUTrap(features: features)
+        lab.showLadder(features: features)
+        lab.showGuestTimedExits()  // GuestTimedExits.swift (issue #24, deliverable 6)
         lab.showMultiplexing()
         lab.showSampling()  // Sampling.swift (issue #16)
         lab.showUnknownType()
@@ -241,6 +243,8 @@ extension PMUChoiceError.Reason {
         case .straddles: return "straddles"
         case .uncovered: return "uncovered"
         case .ambiguous: return "ambiguous"
+        case .unknownPMU: return "unknownPMU"
+        case .requestedOutside: return "requestedOutside"
         }
     }
 }

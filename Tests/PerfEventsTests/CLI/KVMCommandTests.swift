@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import PerfEvents
 
 /// `pmu kvm` as a user runs it: this machine's KVM, recorded machines for the PMU choice.
 @Suite(.timeLimit(.minutes(2))) struct KVMCommandTests {
@@ -43,10 +44,11 @@ import Testing
         #expect(text.stdout.contains("nothing to virtualise"))
         if parameter == "N" { #expect(text.stdout.contains("enable_pmu=N")) }
 
-        // Asking for a PMU on a host that has none is refused.
-        let refused = try CLI.run(["kvm", "--cpus", "0"])
-        #expect(refused.status != 0)
-        #expect(refused.stderr.contains("no CPU PMU"))
+        // Asking for a PMU on a host that has none: the ladder's last rung, no PMU, and why.
+        let none = try object(["--cpus", "0"])
+        let selected = try #require(none["selected"] as? [String: Any])
+        #expect(selected["rung"] as? String == "none" && selected["name"] is NSNull)
+        #expect((selected["reason"] as? String)?.contains("no CPU PMU") == true)
     }
 
     /// The working path of the test above: a host with core PMUs (read from its sysfs
@@ -74,7 +76,8 @@ import Testing
         #expect(selected["type"] as? Int == type)
         #expect(selected["cpus"] as? String == pmuCPUs)
         #expect(selected["vcpu_cpus"] as? String == cpus)
-        #expect((selected["reason"] as? String)?.contains(cpus.count == 1 ? "CPU \(cpus) belongs to \(name)" : "CPUs \(cpus) all belong to \(name)") == true)
+        #expect(selected["rung"] as? String == "covering")
+        #expect((selected["reason"] as? String)?.contains("\(name) (type \(type), CPUs \(pmuCPUs)) covers every allowed CPU (\(cpus))") == true)
         let rows = try #require(report["pmus"] as? [[String: Any]])
         #expect(rows.map { $0["name"] as? String } == ["armv8_cortex_a53", "armv8_cortex_a72"])
         #expect(rows.map { $0["type"] as? Int } == [7, 8])
@@ -88,15 +91,73 @@ import Testing
         #endif
     }
 
+    /// The PMU choice ladder on recorded big.LITTLE trees, for CPUs inside one cluster,
+    /// across both and all CPUs, with the KVM_HAS_DEVICE_ATTR answers and header of
+    /// 5.10, 7.3 and a hypothetical kernel with fixed counters only (attribute 5).
+    @Test(.enabled(if: kvmUsable, "no usable /dev/kvm"), arguments: [
+        // (tree, CPUs, offered, header, rung, PMU, VCPU CPUs, settings, words of the reason)
+        ("rk3399", "4-5", "0-2", "5.10", "covering", "armv8_cortex_a72", "4-5", [String](), "offers no SET_PMU"),
+        ("rk3399", "4-5", "0-4", "7.3", "covering", "armv8_cortex_a72", "4-5", ["KVM_ARM_VCPU_PMU_V3_SET_PMU=8"], "covers every allowed CPU (4-5)"),
+        ("rk3399", "3-4", "0-4", "7.3", "restricted", "armv8_cortex_a53", "3", ["KVM_ARM_VCPU_PMU_V3_SET_PMU=7"],
+         "a tie with armv8_cortex_a72: the lower type"),
+        ("rk3399", "0-5", "0-4", "7.3", "restricted", "armv8_cortex_a53", "0-3", ["KVM_ARM_VCPU_PMU_V3_SET_PMU=7"],
+         "name no KVM_ARM_VCPU_PMU_V3_FIXED_COUNTERS_ONLY"),
+        ("rk3399", "0-5", "0-3,5", "fixed-counters", "fixed-counters-only", nil, "0-5", ["KVM_ARM_VCPU_PMU_V3_FIXED_COUNTERS_ONLY"],
+         "the guest gets the cycle counter only"),
+        ("juno", "0-5", "0-4", "7.3", "restricted", "armv8_cortex_a53", "0,3-5", ["KVM_ARM_VCPU_PMU_V3_SET_PMU=8"], "has 4"),
+        ("juno", "1-2", "0-3", "6.12", "covering", "armv8_cortex_a72", "1-2", ["KVM_ARM_VCPU_PMU_V3_SET_PMU=7"], "covers every allowed CPU"),
+    ] as [(String, String, String, String, String, String?, String, [String], String)])
+    func ladder(tree: String, cpus: String, offered: String, header: String, rung: String, pmu: String?, vcpuCPUs: String,
+                settings: [String], reason: String) throws {
+        let arguments = ["--sysfs-root", CLI.fixture(tree), "--cpus", cpus, "--kvm-attributes", offered,
+                         "--kvm-header", CLI.fixture("../uapi/arm64-kvm-\(header).h")]
+        let report = try object(arguments)
+        let selected = try #require(report["selected"] as? [String: Any])
+        #expect(selected["rung"] as? String == rung)
+        #expect(selected["name"] as? String == pmu)
+        #expect(selected["allowed_cpus"] as? String == cpus)
+        #expect(selected["vcpu_cpus"] as? String == vcpuCPUs)
+        #expect(selected["settings"] as? [String] == settings)
+        #expect((selected["reason"] as? String)?.contains(reason) == true, "\(selected)")
+        let attributes = try #require((report["pmu_attributes"] as? [String: Any])?["attributes"] as? [[String: Any]])
+        #expect(attributes.count == 16)
+        #expect(attributes.filter { $0["offered"] as? Bool == true }.compactMap { $0["number"] as? Int }
+                == (try CPUSet(parsing: offered)).map { $0 })
+
+        let text = try CLI.run(["kvm"] + arguments)
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(text.stdout.contains("ladder for CPUs \(cpus): \(rung)" + (pmu.map { ": \($0) (type" } ?? ";")), "\(text.stdout)")
+        #expect(text.stdout.contains("VCPU threads on CPUs \(vcpuCPUs);"))
+        #expect(text.stdout.contains("  sets: " + (settings.isEmpty ? "no PMU attribute" : settings.joined(separator: ", "))))
+        #expect(text.stdout.contains("  why: ") && text.stdout.contains(reason))
+    }
+
+    /// Numbers the header does not name are "unknown attribute N", never given a meaning.
     @Test(.enabled(if: kvmUsable, "no usable /dev/kvm"))
-    func straddlingCPUsFailNamingBothPMUs() throws {
-        for json in [true, false] {
-            let result = try CLI.run(["kvm", "--sysfs-root", CLI.fixture("rk3399"), "--cpus", "3-4"] + (json ? ["--json"] : []))
-            #expect(result.status != 0)
-            #expect(result.stderr.contains("armv8_cortex_a53") && result.stderr.contains("armv8_cortex_a72"), "\(result.stderr)")
-            #expect(result.stderr.contains("straddle"))
-            #expect(result.stdout.isEmpty)
-        }
+    func attributesAreNamedOnlyFromTheHeader() throws {
+        let base = ["kvm", "--sysfs-root", CLI.fixture("rk3399"), "--kvm-attributes", "0-4"]
+        let old = try CLI.run(base + ["--kvm-header", CLI.fixture("../uapi/arm64-kvm-5.10.h")])
+        #expect(old.status == 0, "\(old.stderr)")
+        #expect(old.stdout.contains("2 KVM_ARM_VCPU_PMU_V3_FILTER=yes 3 unknown attribute 3=yes 4 unknown attribute 4=yes"), "\(old.stdout)")
+        let none = try CLI.run(base)
+        #expect(none.stdout.contains("0 unknown attribute 0=yes"))
+        #expect(none.stdout.contains("names from no arm64 asm/kvm.h"))
+        let missing = try CLI.run(base + ["--kvm-header", "/nonexistent/kvm.h"])
+        #expect(missing.status != 0 && missing.stderr.contains("--kvm-header /nonexistent/kvm.h"))
+    }
+
+    @Test(.enabled(if: kvmUsable, "no usable /dev/kvm"))
+    func theCallersPMUAndItsErrors() throws {
+        let base = ["--sysfs-root", CLI.fixture("rk3399"), "--kvm-attributes", "0-4"]
+        let report = try object(base + ["--cpus", "0-5", "--pmu", "armv8_cortex_a72"])
+        let selected = try #require(report["selected"] as? [String: Any])
+        #expect(selected["rung"] as? String == "callers-pmu" && selected["vcpu_cpus"] as? String == "4-5")
+        let outside = try CLI.run(["kvm"] + base + ["--cpus", "0-3", "--pmu", "armv8_cortex_a72"])
+        #expect(outside.status != 0 && outside.stderr.contains("has none of CPUs 0-3"), "\(outside.stderr)")
+        let unknown = try CLI.run(["kvm"] + base + ["--cpus", "0-3", "--pmu", "cpu"])
+        #expect(unknown.status != 0 && unknown.stderr.contains("no core PMU is named cpu"))
+        let noCPUs = try CLI.run(["kvm"] + base + ["--pmu", "armv8_cortex_a72"])
+        #expect(noCPUs.status != 0 && noCPUs.stderr.contains("needs --cpus"))
     }
 
     @Test(.enabled(if: kvmUsable, "no usable /dev/kvm"))
@@ -116,9 +177,11 @@ import Testing
         }
         #expect(selected["kvm"] as? String == "rejected")
         #endif
-        let straddle = try CLI.run(["kvm", "--sysfs-root", CLI.fixture("alderlake"), "--cpus", "15-16"])
-        #expect(straddle.status != 0)
-        #expect(straddle.stderr.contains("cpu_core") && straddle.stderr.contains("cpu_atom"))
+        // Straddling both: the ladder restricts to one (a tie: the lower type, cpu_core).
+        let straddle = try object(["--sysfs-root", CLI.fixture("alderlake"), "--cpus", "15-16"])
+        let restricted = try #require(straddle["selected"] as? [String: Any])
+        #expect(restricted["rung"] as? String == "restricted" && restricted["name"] as? String == "cpu_core")
+        #expect((restricted["reason"] as? String)?.contains("span cpu_core (15) and cpu_atom (16)") == true)
     }
 
     @Test(arguments: [
