@@ -53,10 +53,17 @@ public struct EventModifiers: Hashable, Sendable {
     /// Parses modifier letters; `offset` is where `text` starts in `input`, for errors. An empty
     /// list is no modifiers where `allowingEmpty` (perf takes `cs:` as `cs`, but not `{cs}:`).
     static func parse(
-        _ text: ArraySlice<UInt8>, offset: Int, input: String, allowingEmpty: Bool = false
+        _ text: ArraySlice<UInt8>, offset: Int, input: String, allowingEmpty: Bool
+    ) throws(EventSyntaxError) -> EventModifiers {
+        if text.isEmpty && allowingEmpty { return EventModifiers() }
+        return try parse(text, offset: offset, input: input)
+    }
+
+    /// Parses modifier letters (at least one); `offset` is where `text` starts in `input`, for errors.
+    static func parse(
+        _ text: ArraySlice<UInt8>, offset: Int, input: String
     ) throws(EventSyntaxError) -> EventModifiers {
         var modifiers = EventModifiers()
-        if text.isEmpty && allowingEmpty { return modifiers }
         if text.isEmpty {
             throw EventSyntaxError(
                 input: input, offset: offset, part: "",
