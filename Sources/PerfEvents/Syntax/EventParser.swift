@@ -23,23 +23,39 @@ public enum EventParser {
     /// (`cycles, instructions`, `cpu/event=0x3c, umask=0/`); before modifier letters that end
     /// an event without any (`cs u`) they are its ':'; anywhere else (`cs faults`) they stay,
     /// and are refused.
+    /// The syntax (its `input`, texts and offsets) is of that text; an error names the input as
+    /// given, at the offset there.
     public static func parse(_ input: String) throws(EventSyntaxError) -> EventListSyntax {
-        let text = withoutSeparatorSpaces(input)
+        let (text, origin) = withoutSeparatorSpaces(mapping: input)
         var parser = Parser(input: text)
-        return EventListSyntax(input: text, groups: try parser.parseList())
+        do {
+            return EventListSyntax(input: text, groups: try parser.parseList())
+        } catch {
+            guard let origin else { throw error }
+            throw EventSyntaxError(
+                input: input, offset: origin[min(max(error.offset, 0), origin.count - 1)], part: error.part,
+                problem: error.problem)
+        }
     }
 
     /// `input` without the spaces and tabs perf's lexer skips (see ``parse(_:)``).
-    static func withoutSeparatorSpaces(_ input: String) -> String {
+    static func withoutSeparatorSpaces(_ input: String) -> String { withoutSeparatorSpaces(mapping: input).text }
+
+    /// The text without skipped spaces and, where any were dropped, each of its byte offsets'
+    /// offset in `input` (one more entry: the end).
+    static func withoutSeparatorSpaces(mapping input: String) -> (text: String, origin: [Int]?) {
         let bytes = Array(input.utf8)
-        guard bytes.contains(where: isSpace) else { return input }
+        guard bytes.contains(where: isSpace) else { return (input, nil) }
         let attaches: [UInt8] = Array(",{}/=".utf8)
         var kept: [UInt8] = []
+        var origin: [Int] = []
         kept.reserveCapacity(bytes.count)
+        origin.reserveCapacity(bytes.count + 1)
         var index = 0
         while index < bytes.count {
             guard isSpace(bytes[index]) else {
                 kept.append(bytes[index])
+                origin.append(index)
                 index += 1
                 continue
             }
@@ -69,13 +85,16 @@ public enum EventParser {
                 } ?? false
                 if letters > end && atEventEnd && !hasModifiers && !inBreakpoint {
                     kept.append(colon)
+                    origin.append(index)
                 } else {
                     kept.append(contentsOf: bytes[index..<end])
+                    origin.append(contentsOf: index..<end)
                 }
             }
             index = end
         }
-        return String(decoding: kept, as: UTF8.self)
+        origin.append(bytes.count)
+        return (String(decoding: kept, as: UTF8.self), origin)
     }
 
     private static func isSpace(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
