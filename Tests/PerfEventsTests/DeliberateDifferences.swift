@@ -83,6 +83,16 @@ struct DeliberateDifference: Sendable {
         if case .attributes = difference { return true } else { return false }
     }
 
+    /// The resolver refuses what perf accepts.
+    static func weRefused(_ difference: Conformance.Difference) -> Bool {
+        if case .weRefusedPerfAccepted = difference { return true } else { return false }
+    }
+
+    /// perf refuses what the resolver accepts.
+    static func perfRefused(_ difference: Conformance.Difference) -> Bool {
+        if case .perfRefusedWeAccepted = difference { return true } else { return false }
+    }
+
     /// Whether `event` names a raw event (rNNNN) outside `pmu/…/`.
     static func namesRaw(_ event: String) -> Bool {
         guard let list = try? EventParser.parse(event) else { return false }
@@ -222,7 +232,7 @@ struct DeliberateDifference: Sendable {
             since: "perf 6.10 (\"perf parse-events: Improvements to modifier parsing\", April 2024: W only on a group); kept from perf 6.1 so that existing command lines go on working",
             perfSeries: ["6.12"],
             cases: { _ in false },  // found by the generated strings; no hand-written case
-            direction: { if case .perfRefusedWeAccepted = $0 { return true } else { return false } },
+            direction: perfRefused,
             generated: { item in weakOnAnEvent(item.event) }),
         DeliberateDifference(
             id: "generic name inside pmu/…/",
@@ -231,7 +241,7 @@ struct DeliberateDifference: Sendable {
             since: "perf 6.5 (5ea8f2ccffb2: legacy event names as terms of any core PMU)",
             perfSeries: ["6.1"],
             cases: { item in ["cpu/cycles/", "armv8_cortex_a72/cycles/"].contains(item.event) },
-            direction: { if case .perfRefusedWeAccepted = $0 { return true } else { return false } },
+            direction: perfRefused,
             generated: { item in
                 guard let list = try? EventParser.parse(item.event) else { return false }
                 return list.groups.flatMap(\.members).contains { member in
@@ -246,7 +256,7 @@ struct DeliberateDifference: Sendable {
             since: "perf 6.4 (config3 term; the kernel field came in 6.3, 09519ec3b19e)",
             perfSeries: ["6.1"],
             cases: { item in item.event.contains("config3=") },
-            direction: { if case .perfRefusedWeAccepted = $0 { return true } else { return false } }),
+            direction: perfRefused),
         DeliberateDifference(
             id: "breakpoint length",
             perf61: "passes any mem:ADDR/LEN length to the kernel, which refuses what the architecture cannot watch",
@@ -256,7 +266,7 @@ struct DeliberateDifference: Sendable {
             cases: { item in
                 item.event == "mem:0x1000/16:w" || (item.event == "mem:0x1000/3" && !heterogeneousARM.contains(item.tree))
             },
-            direction: { if case .weRefusedPerfAccepted = $0 { return true } else { return false } },
+            direction: weRefused,
             generated: { item in
                 let architecture: MachineArchitecture = heterogeneousARM.contains(item.tree) ? .arm64 : .x86
                 return breakpointLengths(item.event).contains { architecture.breakpointLengthProblem($0) != nil }
@@ -268,7 +278,7 @@ struct DeliberateDifference: Sendable {
             since: "not a perf change: the kernel's rule (arch_build_bp_info takes X alone), checked early",
             perfSeries: ["6.1", "6.12"],
             cases: { _ in false },  // found by the generated strings; no hand-written case
-            direction: { if case .weRefusedPerfAccepted = $0 { return true } else { return false } },
+            direction: weRefused,
             generated: { item in
                 item.event.split(separator: ",").contains { piece in
                     guard let start = piece.range(of: "mem:") else { return false }
@@ -285,7 +295,7 @@ struct DeliberateDifference: Sendable {
             since: "perf 6.5 (hybrid rework, \"Remove now unused hybrid logic\": pmu/…/ parsed against that PMU only); counting on a PMU other than the one named is the silent error this library exists to prevent",
             perfSeries: ["6.1"],
             cases: { item in item.tree == "alderlake" && item.event == "cpu_atom/slots/" },
-            direction: { if case .weRefusedPerfAccepted = $0 { return true } else { return false } }),
+            direction: weRefused),
         DeliberateDifference(
             id: "D or e on a group member",
             perf61: "sets pinned or exclusive on every member the modifier reaches ({a,b:D}, {a,b}:e), which the kernel refuses; perf 6.12 still on a member with D or e in its own modifiers ({a,b:D}: each is its own leader when its modifiers are read)",
@@ -293,7 +303,7 @@ struct DeliberateDifference: Sendable {
             since: "not a perf change: the kernel's rule (perf_event_open: \"Only a group leader can be exclusive or pinned\"); perf 6.10 (\"perf parse-events: Improvements to modifier parsing\") applies a group's D and e to its leader only",
             perfSeries: ["6.1", "6.12"],
             cases: { _ in false },  // found by the generated strings; no hand-written case
-            direction: { if case .attributes = $0 { return true } else { return false } },
+            direction: isAttributes,
             generated: { item in pinsAGroup(item.event) }),
         DeliberateDifference(
             id: "call-graph= value perf cannot read",
@@ -302,7 +312,7 @@ struct DeliberateDifference: Sendable {
             since: "not a perf change: a mistyped value is an error here, not a quiet fall back to another setting",
             perfSeries: ["6.1", "6.12"],
             cases: { _ in false },  // found by the generated strings; no hand-written case
-            direction: { if case .weRefusedPerfAccepted = $0 { return true } else { return false } },
+            direction: weRefused,
             generated: { item in
                 item.event.components(separatedBy: "call-graph=").dropFirst().contains { rest in
                     let value = rest.prefix { $0 != "," && $0 != "/" }
@@ -362,7 +372,7 @@ struct DeliberateDifference: Sendable {
             since: "perf 6.10's modifier rework: perf 6.12 refuses it too",
             perfSeries: ["6.1"],
             cases: { _ in false },  // found by the generated strings; no hand-written case
-            direction: { if case .weRefusedPerfAccepted = $0 { return true } else { return false } },
+            direction: weRefused,
             generated: { item in
                 item.event.split(whereSeparator: { ",{}".contains($0) }).contains { token in
                     (EventStringGenerator.hardware + EventStringGenerator.software).contains { name in
@@ -378,7 +388,7 @@ struct DeliberateDifference: Sendable {
             since: "a perf 6.12 change; kept from perf 6.1 so that existing command lines go on working",
             perfSeries: ["6.12"],
             cases: { _ in false },  // found by the generated strings; no hand-written case
-            direction: { if case .perfRefusedWeAccepted = $0 { return true } else { return false } },
+            direction: perfRefused,
             generated: { item in
                 let root = item.tree == "live" ? "/sys" : SysfsFixtures.root(item.tree)
                 guard let pmus = try? PMUDiscovery(root: root).discover().pmus else { return false }
@@ -419,7 +429,7 @@ struct DeliberateDifference: Sendable {
             since: "not a perf change: a typo perf silently skips (spaces between tokens are skipped here as perf skips them)",
             perfSeries: ["6.1", "6.12"],
             cases: { _ in false },  // found by the generated strings; no hand-written case
-            direction: { if case .weRefusedPerfAccepted = $0 { return true } else { return false } },
+            direction: weRefused,
             generated: { item in
                 let text = EventParser.withoutSeparatorSpaces(item.event)
                 return text.hasPrefix("/") || text.contains(",/") || text.contains("{/")
@@ -445,7 +455,7 @@ struct DeliberateDifference: Sendable {
             since: "not a perf change: a Cortex-A5 is another core than a Cortex-A53, and naming the wrong core PMU is the silent error this library prevents",
             perfSeries: ["6.1", "6.12"],
             cases: { _ in false },  // found by the generated strings; no hand-written case
-            direction: { if case .weRefusedPerfAccepted = $0 { return true } else { return false } },
+            direction: weRefused,
             generated: { item in
                 let devices = (item.tree == "live" ? "/sys" : SysfsFixtures.root(item.tree)) + "/bus/event_source/devices"
                 let names = (try? FileManager.default.contentsOfDirectory(atPath: devices)) ?? []
@@ -461,7 +471,7 @@ struct DeliberateDifference: Sendable {
             since: "not a perf change: a typo perf silently reinterprets",
             perfSeries: ["6.1", "6.12"],
             cases: { item in item.event == "{cs" },
-            direction: { if case .weRefusedPerfAccepted = $0 { return true } else { return false } },
+            direction: weRefused,
             generated: { item in
                 // '}cs' too: perf's lexer drops a lone brace of either kind.
                 item.event.filter { $0 == "{" }.count != item.event.filter { $0 == "}" }.count
