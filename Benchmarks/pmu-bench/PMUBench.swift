@@ -237,10 +237,9 @@ struct Measure: ParsableCommand {
 func hardwareUnavailableReason(_ inventory: PMUInventory) -> String {
     var reason = "no core PMU in \(inventory.devicesPath): this machine exposes no hardware PMU (a VM without a vPMU?)"
     let resolver = Resolver(pmus: inventory.pmus, libpfm: nil)
-    if let cycles = try? resolver.resolve("cycles").first?.events.first {
+    if let cycles = try? resolver.events(.cycles).first {
         do {
-            _ = try Counter(label: "cycles", attributes: cycles.attributes,
-                            options: CounterOptions(machineHasCorePMU: inventory.hasCorePMU))
+            _ = try Counter(cycles, options: CounterOptions(machineHasCorePMU: inventory.hasCorePMU))
             reason += "; yet opening cycles succeeded"
         } catch {
             reason += "; opening cycles: \(error.description)"

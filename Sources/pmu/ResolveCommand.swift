@@ -153,10 +153,10 @@ struct ResolveCommand: ParsableCommand {
 }
 
 extension ResolveCommand.Row {
-    init(_ input: String, _ event: ResolvedEvent, group: String?) {
+    init(_ input: String, _ event: Event, group: String?) {
         let attributes = event.attributes
         self.init(
-            input: input, event: event.displayName, pmu: event.pmu.name, type: attributes.type,
+            input: input, event: event.label, pmu: event.pmu.name, type: attributes.type,
             config: hex(attributes.config), config1: hex(attributes.config1),
             config2: hex(attributes.config2), config3: hex(attributes.config3),
             bp_type: attributes.type == LegacyType.breakpoint ? attributes.breakpointType : nil,
@@ -171,7 +171,7 @@ extension ResolveCommand.Row {
             name: event.name, modifiers: Self.unencodedModifiers(event.modifiers),
             settings: Self.settings(event.settings), group: group,
             source: event.source.label, note: event.note, warnings: event.warnings.isEmpty ? nil : event.warnings,
-            fallback: event.ownTypeEquivalent.map {
+            fallback: event.fallback.map {
                 ResolveCommand.Fallback(alias: $0.alias, type: $0.attributes.type, config: hex($0.attributes.config))
             })
     }

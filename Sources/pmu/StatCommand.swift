@@ -169,7 +169,7 @@ struct StatCommand: ParsableCommand {
         }
         // Strings perf reads the same way but that may not mean what was meant (overlapping terms).
         for event in groups.flatMap(\.events) {
-            for warning in event.warnings { printError("warning: \(event.displayName): \(warning)") }
+            for warning in event.warnings { printError("warning: \(event.label): \(warning)") }
         }
         // Counting, like perf stat: the terms only sampling uses are refused, and a period=
         // term does not make the event sample.

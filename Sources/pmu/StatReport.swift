@@ -3,7 +3,7 @@ import PerfEvents
 
 /// One counted event of one `pmu stat` run (on one CPU with -A).
 struct StatResult {
-    var event: ResolvedEvent
+    var event: Event
     var value: CounterValue
     /// The CPU of a per-CPU (-A) count; nil for a total.
     var cpu: Int?
@@ -12,7 +12,7 @@ struct StatResult {
 /// One line of the report: an event (on one CPU with -A), its value averaged over
 /// the runs, each run's count, and the metric perf prints beside it.
 struct StatRow {
-    var event: ResolvedEvent
+    var event: Event
     var cpu: Int?
     /// The value (raw count and times averaged over the runs; the status of the first run).
     var value: CounterValue
@@ -132,7 +132,7 @@ struct StatReport {
     static func jsonEvents(_ rows: [StatRow], runs: Int) -> [JSONEvent] {
         rows.map { row in
             JSONEvent(
-                event: row.event.displayName, pmu: row.event.pmu.name, type: row.event.attributes.type,
+                event: row.event.label, pmu: row.event.pmu.name, type: row.event.attributes.type,
                 config: hex(row.event.attributes.config), cpu: row.cpu, count: row.count,
                 unit: row.event.unit, time_enabled_ns: row.value.timeEnabled,
                 time_running_ns: row.value.timeRunning, status: status(of: row.value),
@@ -210,7 +210,7 @@ struct StatReport {
             case .notCounted: continue
             }
             if events[text] == nil { order.append(text) }
-            let name = row.event.displayName
+            let name = row.event.label
             if events[text]?.contains(name) != true { events[text, default: []].append(name) }
         }
         guard !order.isEmpty else { return [] }
@@ -289,7 +289,7 @@ struct PerfStatFormat {
         var line = ""
         if let prefix = intervalPrefix { line += prefix + " " }
         if let cpu = row.cpu { line += "CPU" + String(cpu).padding(7) + " " }
-        line += pad(countText(row), 18) + " " + unit(row).padding(4) + " " + row.event.displayName.padding(32)
+        line += pad(countText(row), 18) + " " + unit(row).padding(4) + " " + row.event.label.padding(32)
         switch row.value.status {
         case .notSupported, .notCounted:
             return line + String(repeating: " ", count: 28)
@@ -324,7 +324,7 @@ struct PerfStatFormat {
         if let cpu = row.cpu { fields.append("CPU\(cpu)") }
         var plain = self
         plain.thousands = ""  // perf's CSV never groups digits
-        fields += [plain.countText(row), unit(row), row.event.displayName]
+        fields += [plain.countText(row), unit(row), row.event.label]
         if runs > 1 { fields.append(fixed(row.noisePercent, digits: 2) + "%") }
         fields += [String(row.value.timeRunning), percentRunning(row)]
         if row.value.scaled != nil, let metric = row.metric {
@@ -343,7 +343,7 @@ struct PerfStatFormat {
         let counter = row.value.scaled == nil ? countText(row) : fixed(displayed(row), digits: 6)
         pairs.append("\"counter-value\" : \"\(counter)\"")
         pairs.append("\"unit\" : \(jsonString(unit(row)))")
-        pairs.append("\"event\" : \(jsonString(row.event.displayName))")
+        pairs.append("\"event\" : \(jsonString(row.event.label))")
         if runs > 1 { pairs.append("\"variance\" : " + fixed(row.noisePercent, digits: 2)) }
         pairs.append("\"event-runtime\" : \(row.value.timeRunning)")
         pairs.append("\"pcnt-running\" : " + percentRunning(row))

@@ -178,7 +178,7 @@ func fuzzEventString(_ bytes: UnsafeBufferPointer<UInt8>) {
 }
 
 /// What must hold for every resolved event, whatever the string was.
-func checkResolved(_ event: ResolvedEvent, syntax: EventSyntax?, machine: [PMU]) {
+func checkResolved(_ event: Event, syntax: EventSyntax?, machine: [PMU]) {
     let attributes = event.attributes
     precondition(attributes.precise <= 3, "precise_ip above 3")
     let pmu = event.pmu.name.flatMap { name in machine.first { $0.name == name } }

@@ -44,12 +44,14 @@ struct PMUBindingTests {
 
         // The host counters name the same PMU: its own type and its sysfs alias's config.
         let resolver = Resolver(pmus: pmus, libpfm: nil)
-        #expect(VCPUCounterEvent.cycles(.both).eventString(binding: binding) == "armv8_cortex_a72/cpu_cycles/")
-        #expect(VCPUCounterEvent.instructions(.guestOnly).eventString(binding: binding) == "armv8_cortex_a72/inst_retired/G")
-        let cycles = try #require(try resolver.resolve("armv8_cortex_a72/cpu_cycles/H").first?.events.first)
+        #expect(try VCPUCounterEvent.cycles(.both).event(binding: binding, resolver: resolver).text == "armv8_cortex_a72/cpu_cycles/")
+        let instructions = try VCPUCounterEvent.instructions(.guestOnly).event(binding: binding, resolver: resolver)
+        #expect(instructions.text == "armv8_cortex_a72/inst_retired/G")
+        #expect(instructions == (try resolver.resolve("armv8_cortex_a72/inst_retired/G").first?.events.first))
+        let cycles = try VCPUCounterEvent.cycles(.hostOnly).event(binding: binding, resolver: resolver)
         #expect(cycles.attributes.type == 8 && cycles.attributes.config == 0x11)
         #expect(cycles.attributes.excludeGuest && !cycles.attributes.excludeHost)
-        let guest = try #require(try resolver.resolve(VCPUCounterEvent.cycles(.guestOnly).eventString(binding: binding)).first?.events.first)
+        let guest = try VCPUCounterEvent.cycles(.guestOnly).event(binding: binding, resolver: resolver)
         #expect(guest.attributes.excludeHost && !guest.attributes.excludeGuest)
     }
 
@@ -67,9 +69,8 @@ struct PMUBindingTests {
         let pmus = try SysfsFixture.pmus("alderlake")
         let binding = try PMUBinding.choose(from: pmus, for: cpus("16-23"))
         #expect(binding.pmu.name == "cpu_atom" && binding.type == 10)
-        let text = VCPUCounterEvent.cycles(.both).eventString(binding: binding)
-        #expect(text == "cpu_atom/cpu-cycles/")
-        let event = try #require(try Resolver(pmus: pmus, libpfm: nil).resolve(text).first?.events.first)
+        let event = try VCPUCounterEvent.cycles(.both).event(binding: binding, resolver: Resolver(pmus: pmus, libpfm: nil))
+        #expect(event.text == "cpu_atom/cpu-cycles/")
         #expect(event.attributes.type == 10 && event.attributes.config == 0x3c)
     }
 
@@ -78,22 +79,22 @@ struct PMUBindingTests {
     @Test func withoutAnAliasTheExtendedTypeNamesThePMU() throws {
         let pmus = [PMUChoiceTests.core("big", 9, "4-5"), PMUChoiceTests.core("little", 8, "0-3")]
         let binding = try PMUBinding.choose(from: pmus, for: cpus("4"))
-        let text = VCPUCounterEvent.instructions(.both).eventString(binding: binding)
-        #expect(text == "big/instructions/")
-        let event = try #require(try Resolver(pmus: pmus, libpfm: nil).resolve(text).first?.events.first)
+        let event = try VCPUCounterEvent.instructions(.both).event(binding: binding, resolver: Resolver(pmus: pmus, libpfm: nil))
+        #expect(event.text == "big/instructions/")
         #expect(event.attributes.type == LegacyType.hardware)
         #expect(event.attributes.config == 9 << 32 | 1)
         // Homogeneous: the plain legacy id (the kernel routes it to the only core PMU).
         let single = [PMUChoiceTests.core("cpu", 4, nil)]
-        let plain = try #require(try Resolver(pmus: single, libpfm: nil)
-            .resolve(VCPUCounterEvent.cycles(.both).eventString(binding: PMUBinding.choose(from: single, for: cpus("0-3"))))
-            .first?.events.first)
+        let plain = try VCPUCounterEvent.cycles(.both)
+            .event(binding: PMUBinding.choose(from: single, for: cpus("0-3")), resolver: Resolver(pmus: single, libpfm: nil))
         #expect(plain.attributes.type == LegacyType.hardware && plain.attributes.config == 0)
     }
 
-    @Test func withoutAPMUTheGenericNamesAreUsed() {
-        #expect(VCPUCounterEvent.cycles(.hostOnly).eventString(binding: nil) == "cycles:H")
-        #expect(VCPUCounterEvent.kvmTracepoint("kvm_pio").eventString(binding: nil) == "kvm:kvm_pio")
+    @Test func withoutAPMUTheGenericNamesAreUsed() throws {
+        let noCores = Resolver(pmus: [PMU(legacyType: LegacyType.software)], libpfm: nil)
+        let cycles = try VCPUCounterEvent.cycles(.hostOnly).event(binding: nil, resolver: noCores)
+        #expect(cycles.text == "cycles:H" && cycles.pmu == .noCorePMU && cycles.note != nil)
+        #expect(cycles.attributes.type == LegacyType.hardware && cycles.attributes.excludeGuest)
         #expect(VCPUCounterEvent.standard.count == 6 + 2 + VCPUCounterEvent.standardTracepoints.count)
         #expect(Set(VCPUCounterEvent.standard.map(\.label)).count == VCPUCounterEvent.standard.count)
     }

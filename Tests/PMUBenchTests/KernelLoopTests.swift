@@ -71,7 +71,7 @@ func softwareCounterReadsRunInSwiftAndC(method: LatencyMethod) throws {
     let tracepoint = try #require(pmus.first { $0.kind == .tracepoint })
     let events = try EventCatalog.events(for: tracepoint, resolver: resolver).get()
     #expect(events[0].name == "syscalls:sys_enter_getppid")
-    let counter = try Counter(events[0].counterEvent, options: CounterOptions(startDisabled: false))
+    let counter = try Counter(events[0].event, options: CounterOptions(startDisabled: false))
     let samples = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: 100)
     defer { samples.deallocate() }
     let before = try counter.read().raw

@@ -103,7 +103,7 @@ func exitRowsAgreeWithTheKernelsTracepoints() throws {
     let single = Resolver(pmus: [PMU(name: "cpu", type: 4, kind: .core)], tracefs: Tracefs(root: "/nonexistent"), libpfm: nil)
     let plain = try EventCatalog.events(for: PMU(name: "cpu", type: 4, kind: .core), resolver: single).get()
     #expect(plain[0].attributes.config == 0)
-    let wrong = ResolvedEvent(text: "x", pmu: .pmu(little), attributes: EventAttributes(type: 0, config: UInt64(8) << 32),
+    let wrong = Event(text: "x", pmu: .pmu(little), attributes: EventAttributes(type: 0, config: UInt64(8) << 32),
                               source: .extendedTypeGeneric)
     #expect(EventCatalog.typeProblem(wrong, pmu: little)?.contains("extended type 8") == true)
 }

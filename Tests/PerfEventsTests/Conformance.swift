@@ -124,7 +124,7 @@ enum Conformance {
     }
 
     /// One resolved event as perf prints its attributes (zero fields left out).
-    static func attributes(_ event: ResolvedEvent, groupModifiers: EventModifiers? = nil) -> PerfOracle.Attributes {
+    static func attributes(_ event: Event, groupModifiers: EventModifiers? = nil) -> PerfOracle.Attributes {
         let a = event.attributes
         var fields: PerfOracle.Attributes = [
             "type": UInt64(a.type), "config": a.config, "config1": a.config1, "config2": a.config2,
@@ -154,7 +154,7 @@ enum Conformance {
     /// never fail).
     /// A member of a group whose leader reads it (`S`) gets no default frequency (its period of
     /// 1, set when a tracepoint or breakpoint is parsed, stays).
-    static func perfRecordDefaults(_ event: ResolvedEvent, _ fields: inout PerfOracle.Attributes, followsReadingLeader: Bool = false) {
+    static func perfRecordDefaults(_ event: Event, _ fields: inout PerfOracle.Attributes, followsReadingLeader: Bool = false) {
         if event.attributes.sampling == nil {
             // Period 1 where perf's evsel says so: tracepoints, breakpoints and bpf-output.
             let periodOne: Bool
@@ -176,7 +176,7 @@ enum Conformance {
     /// default when the event has no modifiers; a modifier list recomputes it (`u`, `p` and `H`
     /// set it unless an earlier `G`/`H` decided, `G` clears it, the other letters leave it
     /// clear); a group's list starts from the member's value.
-    static func perf61ExcludeGuest(_ event: ResolvedEvent, groupModifiers: EventModifiers?) -> Bool {
+    static func perf61ExcludeGuest(_ event: Event, groupModifiers: EventModifiers?) -> Bool {
         let own = (try? EventParser.parse(event.text))?.groups.first?.members.first?.modifiers ?? event.modifiers
         func apply(_ modifiers: EventModifiers, start: Bool, decided: Bool) -> Bool {
             if decided { return modifiers.guest ? false : start }

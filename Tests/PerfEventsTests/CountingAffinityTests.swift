@@ -19,11 +19,11 @@ import Testing
     @Test func openWarnsFromTheMockedAffinity() throws {
         var system = mockKernel(openResult: { _ in 1000 })
         system.getAffinity = { tid in tid == 42 ? .success(CPUSet([0, 1]).mask) : .failure(.noSuchProcess) }
-        let counter = try Counter(label: "cycles", attributes: EventAttributes(type: 10), pmu: big,
+        let counter = try Counter(Event(label: "cycles", attributes: EventAttributes(type: 10), pmu: big),
                                   options: CounterOptions(target: .threads([42, 43])), system: system)
         #expect(counter.warnings.count == 1)
         #expect(counter.warnings.first?.description.contains("thread 42 may run only on CPUs 0-1") == true)
-        let cpuWide = try Counter(label: "cycles", attributes: EventAttributes(type: 10), pmu: big,
+        let cpuWide = try Counter(Event(label: "cycles", attributes: EventAttributes(type: 10), pmu: big),
                                   options: CounterOptions(target: .cpus(CPUSet([3, 4]))), system: system)
         #expect(cpuWide.warnings == [.cpusOutsidePMU(pmu: "armv8_cortex_a76", cpus: CPUSet([3]), pmuCPUs: CPUSet([4, 5, 6, 7]))])
     }

@@ -13,7 +13,7 @@ import Foundation
         let options = CounterOptions(target: target, machineHasCorePMU: hasCorePMU, procRoot: proc)
         let system = mockKernel(openResult: { _ in -errno.rawValue })
         do {
-            _ = try Counter(label: "the-event", attributes: attributes, options: options, system: system)
+            _ = try Counter(Event(label: "the-event", attributes: attributes), options: options, system: system)
         } catch {
             return error
         }
@@ -116,7 +116,7 @@ import Foundation
         let system = mockKernel(openResult: { _ in
             attempts.update { $0 += 1; return $0 == 1 ? -Errno.interrupted.rawValue : 1000 }
         }, calls: calls)
-        let counter = try Counter(label: "task-clock", attributes: Software.taskClock, system: system)
+        let counter = try Counter(Event(label: "task-clock", attributes: Software.taskClock), system: system)
         #expect(counter.descriptors == [1000])
         #expect(calls.current.count == 2)
         #expect(calls.current.allSatisfy { $0.openFlags == 8 /* PERF_FLAG_FD_CLOEXEC */ })
@@ -132,8 +132,8 @@ import Foundation
             call.readFormat & ReadFormat.lost.rawValue != 0 ? -Errno.invalidArgument.rawValue : 1000
         }, calls: calls)
         let group = try CounterGroup([
-            CounterEvent(label: "a", attributes: Software.taskClock),
-            CounterEvent(label: "b", attributes: Software.pageFaults),
+            Event(label: "a", attributes: Software.taskClock),
+            Event(label: "b", attributes: Software.pageFaults),
         ], system: system)
         #expect(group.readFormat == ReadFormat.counting.union(.group))
         // Leader tried with LOST, again without; the member went straight to the accepted format.
@@ -153,7 +153,7 @@ import Foundation
         var options = CounterOptions(target: .cpus(CPUSet([0, 1, 2, 3])))
         options.procRoot = "/nonexistent"
         #expect(throws: CounterError.self) {
-            _ = try Counter(label: "x", attributes: Software.taskClock, options: options, system: system)
+            _ = try Counter(Event(label: "x", attributes: Software.taskClock), options: options, system: system)
         }
         #expect(closed.current.sorted() == [1001, 1002])
     }
@@ -165,8 +165,8 @@ import Foundation
         }, closed: closed)
         do {
             _ = try CounterGroup([
-                CounterEvent(label: "leader", attributes: Software.taskClock),
-                CounterEvent(label: "member", attributes: Software.pageFaults),
+                Event(label: "leader", attributes: Software.taskClock),
+                Event(label: "member", attributes: Software.pageFaults),
             ], system: system)
             Issue.record("the group opened")
         } catch {
@@ -181,10 +181,10 @@ import Foundation
         let system = mockKernel(openResult: { _ in 1000 }, calls: calls)
         var precise = Software.taskClock
         precise.precise = 4
-        #expect(throws: CounterError.self) { _ = try Counter(label: "p", attributes: precise, system: system) }
+        #expect(throws: CounterError.self) { _ = try Counter(Event(label: "p", attributes: precise), system: system) }
         let nobody = CounterOptions(target: .threads([]))
         #expect(throws: CounterError.self) {
-            _ = try Counter(label: "p", attributes: Software.taskClock, options: nobody, system: system)
+            _ = try Counter(Event(label: "p", attributes: Software.taskClock), options: nobody, system: system)
         }
         #expect(throws: CounterError.self) { _ = try CounterGroup([], system: system) }
         #expect(calls.current.isEmpty)
@@ -194,7 +194,7 @@ import Foundation
         var system = mockKernel(openResult: { _ in 1000 })
         system.read = { _, _ in -Int(Errno.badFileDescriptor.rawValue) }
         system.ioctl = { _, _, _ in -Errno.notTTY.rawValue }
-        let counter = try Counter(label: "task-clock", attributes: Software.taskClock, system: system)
+        let counter = try Counter(Event(label: "task-clock", attributes: Software.taskClock), system: system)
         do {
             _ = try counter.read()
             Issue.record("read succeeded")
@@ -220,7 +220,7 @@ import Foundation
             buffer.copyBytes(from: data)
             return data.count
         }
-        let counter = try Counter(label: "task-clock", attributes: Software.taskClock, system: system)
+        let counter = try Counter(Event(label: "task-clock", attributes: Software.taskClock), system: system)
         #expect(throws: CounterError.self) { _ = try counter.read() }
         answer.update { $0 = [] }
         #expect(try counter.read().status == .notCounted)

@@ -30,8 +30,8 @@ import CPerfEvents
 
     @Test func tracepointCountsExactlyTheSystemCallsMade() throws {
         let id = try getppidTracepoint()
-        let counter = try Counter(label: "syscalls:sys_enter_getppid",
-                                  attributes: EventAttributes(type: LegacyType.tracepoint, config: id))
+        let counter = try Counter(Event(label: "syscalls:sys_enter_getppid",
+                                  attributes: EventAttributes(type: LegacyType.tracepoint, config: id)))
         makeGetppidCalls(50)  // disabled: not counted
         #expect(try counter.read().status == .notCounted)
         try counter.enable()
@@ -60,7 +60,7 @@ import CPerfEvents
         let address = UInt64(UInt(bitPattern: variable))
         let watchpoint = EventAttributes(type: LegacyType.breakpoint, config1: address,
                                          config2: 8 /* HW_BREAKPOINT_LEN_8 */, breakpointType: 2 /* W */)
-        let counter = try Counter(label: "mem:\(address):w8", attributes: watchpoint)
+        let counter = try Counter(Event(label: "mem:\(address):w8", attributes: watchpoint))
         try counter.enable()
         for value in 1...500 {
             variable.pointee = UInt64(value)
@@ -79,7 +79,7 @@ import CPerfEvents
         let type = try #require(UInt32(try FileSystem().readAttribute("/sys/bus/event_source/devices/msr/type")))
         var options = CounterOptions()
         options.startDisabled = false
-        let counter = try Counter(label: "msr/tsc/", attributes: EventAttributes(type: type, config: 0), options: options)
+        let counter = try Counter(Event(label: "msr/tsc/", attributes: EventAttributes(type: type, config: 0)), options: options)
         let first = try counter.read()
         makeGetppidCalls(1000)
         let second = try counter.read()
@@ -89,10 +89,10 @@ import CPerfEvents
     }
 
     @Test func softwareEventsCount() throws {
-        let clock = try Counter(label: "task-clock", attributes: Software.taskClock)
-        let faults = try Counter(label: "page-faults", attributes: Software.pageFaults)
-        let switches = try Counter(label: "context-switches", attributes: Software.contextSwitches)
-        let migrations = try Counter(label: "cpu-migrations", attributes: Software.cpuMigrations)
+        let clock = try Counter(Event(label: "task-clock", attributes: Software.taskClock))
+        let faults = try Counter(Event(label: "page-faults", attributes: Software.pageFaults))
+        let switches = try Counter(Event(label: "context-switches", attributes: Software.contextSwitches))
+        let migrations = try Counter(Event(label: "cpu-migrations", attributes: Software.cpuMigrations))
         for counter in [clock, faults, switches, migrations] { try counter.enable() }
         let pages = try FreshPages(count: 16)
         pages.touch()
@@ -109,9 +109,9 @@ import CPerfEvents
     @Test func groupIsReadAtOnce() throws {
         let id = try getppidTracepoint()
         let group = try CounterGroup([
-            CounterEvent(label: "task-clock", attributes: Software.taskClock),
-            CounterEvent(label: "page-faults", attributes: Software.pageFaults),
-            CounterEvent(label: "getppid", attributes: EventAttributes(type: LegacyType.tracepoint, config: id)),
+            Event(label: "task-clock", attributes: Software.taskClock),
+            Event(label: "page-faults", attributes: Software.pageFaults),
+            Event(label: "getppid", attributes: EventAttributes(type: LegacyType.tracepoint, config: id)),
         ])
         #expect(group.readFormat.contains(.group))
         try group.enable()
@@ -136,7 +136,7 @@ import CPerfEvents
         let id = try getppidTracepoint()
         var options = CounterOptions()
         options.inherit = true
-        let counter = try Counter(label: "getppid", attributes: EventAttributes(type: LegacyType.tracepoint, config: id),
+        let counter = try Counter(Event(label: "getppid", attributes: EventAttributes(type: LegacyType.tracepoint, config: id)),
                                   options: options)
         try counter.enable()
         makeGetppidCalls(10)
@@ -150,8 +150,8 @@ import CPerfEvents
         var options = CounterOptions()
         options.inherit = true
         let group = try CounterGroup([
-            CounterEvent(label: "task-clock", attributes: Software.taskClock),
-            CounterEvent(label: "getppid", attributes: EventAttributes(type: LegacyType.tracepoint, config: id)),
+            Event(label: "task-clock", attributes: Software.taskClock),
+            Event(label: "getppid", attributes: EventAttributes(type: LegacyType.tracepoint, config: id)),
         ], options: options)
         try group.enable()
         makeGetppidCalls(5)
@@ -169,7 +169,7 @@ import CPerfEvents
         let cycles = EventAttributes(type: LegacyType.hardware, config: 0)
         let options = CounterOptions(machineHasCorePMU: inventory.hasCorePMU)
         do {
-            _ = try Counter(label: "cycles", attributes: cycles, options: options)
+            _ = try Counter(Event(label: "cycles", attributes: cycles), options: options)
             Issue.record("cycles opened although this host's sysfs lists no hardware CPU PMU")
         } catch {
             #expect(error.errno == .noSuchFileOrDirectory || error.errno == .notSupported)
@@ -189,7 +189,7 @@ import CPerfEvents
         #expect(events.compactMap(\.pmu.name) == inventory.corePMUs.map(\.name))
         let options = CounterOptions(machineHasCorePMU: inventory.hasCorePMU)
         let counters = try events.map { event in
-            try Counter(CounterEvent(event), options: options)
+            try Counter(event, options: options)
         }
         for counter in counters { try counter.enable() }
         var sum: UInt64 = 0
@@ -206,9 +206,9 @@ import CPerfEvents
         let id = try getppidTracepoint()
         var options = CounterOptions()
         options.userSpaceReads = true
-        let counter = try Counter(label: "getppid", attributes: EventAttributes(type: LegacyType.tracepoint, config: id),
+        let counter = try Counter(Event(label: "getppid", attributes: EventAttributes(type: LegacyType.tracepoint, config: id)),
                                   options: options)
-        let clock = try Counter(label: "task-clock", attributes: Software.taskClock, options: options)
+        let clock = try Counter(Event(label: "task-clock", attributes: Software.taskClock), options: options)
         try counter.enable()
         try clock.enable()
         makeGetppidCalls(42)
@@ -220,7 +220,7 @@ import CPerfEvents
         #expect(reading.value.raw == 42)
         #expect(clockReading.value.raw > 0)
         // Without the page, the method says so.
-        let plain = try Counter(label: "getppid", attributes: EventAttributes(type: LegacyType.tracepoint, config: id))
+        let plain = try Counter(Event(label: "getppid", attributes: EventAttributes(type: LegacyType.tracepoint, config: id)))
         #expect(try plain.readInUserSpace().method == .systemCall(.notMapped))
     }
 
@@ -228,7 +228,7 @@ import CPerfEvents
         var options = CounterOptions()
         options.userSpaceReads = true
         options.startDisabled = false
-        let counter = try Counter(label: "task-clock", attributes: Software.taskClock, options: options)
+        let counter = try Counter(Event(label: "task-clock", attributes: Software.taskClock), options: options)
         let descriptor = try #require(counter.descriptors.first)
         // Map it a second time and decode it with the pure reader: the kernel's own page.
         let length = Int(cpe_page_size())
@@ -251,7 +251,7 @@ import CPerfEvents
         exclusive.exclusive = true
         exclusive.pinned = true
         let counters = try (0..<12).map { index in
-            try Counter(label: "task-clock:De#\(index)", attributes: exclusive)
+            try Counter(Event(label: "task-clock:De#\(index)", attributes: exclusive))
         }
         for counter in counters { try counter.enable() }
         makeGetppidCalls(200)
@@ -264,7 +264,7 @@ import CPerfEvents
     }
 
     @Test func aDisabledCounterThatNeverRanIsNotCounted() throws {
-        let counter = try Counter(label: "page-faults", attributes: Software.pageFaults)
+        let counter = try Counter(Event(label: "page-faults", attributes: Software.pageFaults))
         let value = try counter.read()
         #expect(value.status == .notCounted)
         #expect(value.scaled == nil)
@@ -277,11 +277,11 @@ import CPerfEvents
         let elsewhere = CPUSet([CPUSet.maximumCPU])
         let core = PMU(name: "cpu_far", type: LegacyType.software, kind: .core, cpus: elsewhere)
         // The event itself is a software one, so the open works; the PMU says where it could count.
-        let counter = try Counter(label: "cpu_far/task-clock/", attributes: Software.taskClock, pmu: core)
+        let counter = try Counter(Event(label: "cpu_far/task-clock/", attributes: Software.taskClock, pmu: core))
         #expect(counter.warnings == [.threadOutsidePMU(pmu: "cpu_far", thread: 0, threadCPUs: current, pmuCPUs: elsewhere)])
         #expect(counter.warnings[0].description.contains("will count nothing"))
         let here = PMU(name: "cpu_here", type: LegacyType.software, kind: .core, cpus: current)
-        #expect(try Counter(label: "ok", attributes: Software.taskClock, pmu: here).warnings.isEmpty)
+        #expect(try Counter(Event(label: "ok", attributes: Software.taskClock, pmu: here)).warnings.isEmpty)
     }
 
     @Test func tenThousandOpenReadCloseCyclesLeakNoDescriptor() throws {
@@ -303,7 +303,7 @@ import CPerfEvents
             var options = CounterOptions()
             options.startDisabled = cycle % 2 == 0
             options.userSpaceReads = cycle % 3 == 0
-            let counter = try Counter(label: "task-clock", attributes: Software.taskClock, options: options, system: system)
+            let counter = try Counter(Event(label: "task-clock", attributes: Software.taskClock), options: options, system: system)
             _ = try counter.read()
         }
         // Exact: every descriptor the kernel gave was closed once.

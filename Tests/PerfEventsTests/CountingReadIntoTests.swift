@@ -4,8 +4,8 @@ import Testing
 /// The non-allocating read paths give what the allocating ones give.
 @Suite(.timeLimit(.minutes(1))) struct CountingReadIntoTests {
     static let software = [
-        CounterEvent(label: "task-clock", attributes: EventAttributes(type: LegacyType.software, config: 1)),
-        CounterEvent(label: "page-faults", attributes: EventAttributes(type: LegacyType.software, config: 2)),
+        Event(label: "task-clock", attributes: EventAttributes(type: LegacyType.software, config: 1)),
+        Event(label: "page-faults", attributes: EventAttributes(type: LegacyType.software, config: 2)),
     ]
 
     @Test func readIntoAGroupReadingGivesWhatReadGives() throws {

@@ -247,7 +247,7 @@ final class PageImage {
             system.munmap = { _, _ in 0 }
             var options = CounterOptions()
             options.userSpaceReads = true
-            let counter = try Counter(CounterEvent(label: "task-clock", attributes: EventAttributes(type: LegacyType.software, config: 1)),
+            let counter = try Counter(Event(label: "task-clock", attributes: EventAttributes(type: LegacyType.software, config: 1)),
                                       options: options, system: system)
             try counter.enable()
             let reading = try counter.readInUserSpace()

@@ -6,14 +6,14 @@ import Testing
 /// `type 0, config = pmu << 32 | id`) still count a generic event on the right
 /// PMU: its own sysfs alias, opened with its own type.
 @Suite(.timeLimit(.minutes(1))) struct OwnTypeFallbackTests {
-    func resolve(_ text: String, on pmus: [PMU]) throws -> [ResolvedEvent] {
+    func resolve(_ text: String, on pmus: [PMU]) throws -> [Event] {
         try Resolver(pmus: pmus, tracefs: Tracefs(root: "/nonexistent"), libpfm: nil).resolve(text).flatMap { $0.events }
     }
 
     @Test func bigLittleCyclesCarryEachPMUsOwnAlias() throws {
         let events = try resolve("cycles:u", on: RecordedMachines.rk3399)
-        #expect(events.map { $0.ownTypeEquivalent?.alias } == ["cpu_cycles", "cpu_cycles"])
-        let fallbacks = events.compactMap { $0.fallbackAttributes }
+        #expect(events.map { $0.fallback?.alias } == ["cpu_cycles", "cpu_cycles"])
+        let fallbacks = events.compactMap { $0.fallbackEvent?.attributes }
         #expect(fallbacks.map { $0.type } == [7, 8])
         #expect(fallbacks.map { $0.config } == [0x11, 0x11])
         // The modifiers stay: only the type and config words change.
@@ -24,17 +24,17 @@ import Testing
         // The recorded Alder Lake tree: cpu_core and cpu_atom publish events/instructions (event=0xc0).
         let pmus = try PMUDiscovery(root: SysfsFixtures.root("alderlake")).discover().pmus
         let events = try resolve("instructions", on: pmus)
-        #expect(events.map { $0.ownTypeEquivalent?.alias } == ["instructions", "instructions"])
-        #expect(events.compactMap { $0.fallbackAttributes }.map { $0.type }.sorted() == [4, 10])
-        #expect(events.compactMap { $0.fallbackAttributes }.allSatisfy { $0.config == 0xc0 })
+        #expect(events.map { $0.fallback?.alias } == ["instructions", "instructions"])
+        #expect(events.compactMap { $0.fallbackEvent?.attributes }.map { $0.type }.sorted() == [4, 10])
+        #expect(events.compactMap { $0.fallbackEvent?.attributes }.allSatisfy { $0.config == 0xc0 })
     }
 
     @Test func noFallbackWithoutHybridOrAlias() throws {
         // One core PMU: the plain legacy id needs no extended type.
         let single = RecordedMachines.rk3399.filter { $0.name != "armv8_cortex_a72" }
-        #expect(try resolve("cycles", on: single).allSatisfy { $0.ownTypeEquivalent == nil })
+        #expect(try resolve("cycles", on: single).allSatisfy { $0.fallback == nil })
         // Cache events have no alias to fall back to.
-        #expect(try resolve("L1-dcache-load-misses", on: RecordedMachines.rk3399).allSatisfy { $0.fallbackAttributes == nil })
+        #expect(try resolve("L1-dcache-load-misses", on: RecordedMachines.rk3399).allSatisfy { $0.fallbackEvent?.attributes == nil })
     }
 
     @Test func refusedExtendedTypeOpensTheOwnTypeAlias() throws {
@@ -46,7 +46,7 @@ import Testing
         }, calls: calls)
         let pmus = RecordedMachines.rk3399
         let resolved = try #require(try resolve("cycles", on: pmus).first)
-        let counter = try Counter(CounterEvent(resolved), system: system)
+        let counter = try Counter(resolved, system: system)
         #expect(calls.current.map { $0.type } == [0, 7])
         #expect(calls.current.last?.config == 0x11)
         #expect(counter.attributes.type == 7)
@@ -60,7 +60,7 @@ import Testing
         let calls = Recorder<[OpenCall]>([])
         let system = mockKernel(openResult: { _ in -Errno.permissionDenied.rawValue }, calls: calls)
         let resolved = try #require(try resolve("cycles", on: RecordedMachines.rk3399).first)
-        #expect(throws: CounterError.self) { try Counter(CounterEvent(resolved), system: system) }
+        #expect(throws: CounterError.self) { try Counter(resolved, system: system) }
         #expect(calls.current.count == 1)
     }
 }

@@ -122,7 +122,7 @@ struct PerfParseEventsVectorTests {
         for (text, expected) in modified {
             let event = try resolve(text)[0].events[0]
             #expect(excludes(event.attributes) == expected, "\(text)")
-            #expect(event.displayName == text)
+            #expect(event.label == text)
         }
     }
 
@@ -204,7 +204,7 @@ struct PerfParseEventsVectorTests {
         // 1: name=
         let named = try resolve("cpu/config=1,name=krava/u,cpu/config=2/u").flatMap(\.events)
         #expect(named.map(\.attributes.config) == [1, 2])
-        #expect(named.map(\.displayName) == ["krava", "cpu/config=2/u"])
+        #expect(named.map(\.label) == ["krava", "cpu/config=2/u"])
         // 2: call-graph, time, period per event
         let graphs = try resolve("cpu/config=1,call-graph=fp,time,period=100000/,cpu/config=2,call-graph=no,time=0,period=2000/")
             .flatMap(\.events)

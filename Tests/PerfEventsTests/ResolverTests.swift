@@ -6,7 +6,7 @@ private func resolve(_ text: String, on pmus: [PMU]) throws -> [ResolvedGroup] {
 }
 
 /// The events of a one-item string.
-private func events(_ text: String, on pmus: [PMU]) throws -> [ResolvedEvent] {
+private func events(_ text: String, on pmus: [PMU]) throws -> [Event] {
     let groups = try resolve(text, on: pmus)
     try #require(groups.count == 1)
     return groups[0].events
@@ -142,7 +142,7 @@ private func failure(_ text: String, on pmus: [PMU]) -> ResolutionError? {
     @Test func nonFormatTermsAreTakenAsPerfTakesThem() throws {
         let sampled = try events("armv8_cortex_a53/cpu_cycles,period=100000,name=little/", on: RecordedMachines.rk3399)[0]
         #expect(sampled.attributes.sampling == .period(100000))
-        #expect(sampled.name == "little" && sampled.displayName == "little")
+        #expect(sampled.name == "little" && sampled.label == "little")
         #expect(sampled.attributes.config == 0x11)
         #expect(try events("armv8_cortex_a53/cpu_cycles,freq=4000/", on: RecordedMachines.rk3399)[0].attributes.sampling == .frequency(4000))
         let typed = try events(

@@ -23,13 +23,13 @@ import CPerfEvents
     static let tracefs = Tracefs()
 
     /// syscalls:sys_enter_getppid with a sampling period of 1.
-    func getppidEvent() throws -> (event: CounterEvent, format: TracepointFormat) {
+    func getppidEvent() throws -> (event: Event, format: TracepointFormat) {
         _ = try CountingKernelTests().getppidTracepoint()  // mounts tracefs when it is not
         let format = try TracepointFormat(subsystem: "syscalls", event: "sys_enter_getppid", tracefs: Self.tracefs)
         let id = try Self.tracefs.id(subsystem: "syscalls", event: "sys_enter_getppid")
         #expect(format.id == id)
         let attributes = EventAttributes(type: LegacyType.tracepoint, config: id, sampling: .period(1))
-        return (CounterEvent(label: "syscalls:sys_enter_getppid", attributes: attributes), format)
+        return (Event(label: "syscalls:sys_enter_getppid", attributes: attributes), format)
     }
 
     func makeGetppidCalls(_ count: Int) {
@@ -90,7 +90,7 @@ import CPerfEvents
         let address = UInt64(UInt(bitPattern: variable))
         let watchpoint = EventAttributes(type: LegacyType.breakpoint, config1: address, config2: 8, breakpointType: 2,
                                          sampling: .period(1))
-        let sampler = try Sampler([CounterEvent(label: "mem:\(address):w8", attributes: watchpoint)],
+        let sampler = try Sampler([Event(label: "mem:\(address):w8", attributes: watchpoint)],
                                   options: SamplingOptions(sampleType: [.ip, .tid, .addr]))
         try sampler.enable()
         for value in 1...300 {
@@ -112,9 +112,9 @@ import CPerfEvents
     @Test func cpuClockAtAFrequencySamplesAtThatRate() throws {
         let hertz: UInt64 = 1000
         let cpuClock = EventAttributes(type: LegacyType.software, config: 0, sampling: .frequency(hertz))
-        let sampler = try Sampler([CounterEvent(label: "cpu-clock", attributes: cpuClock)],
+        let sampler = try Sampler([Event(label: "cpu-clock", attributes: cpuClock)],
                                   options: SamplingOptions(sampleType: [.tid, .time, .period], dataPages: 16))
-        let taskClock = try Counter(label: "task-clock", attributes: EventAttributes(type: LegacyType.software, config: 1))
+        let taskClock = try Counter(Event(label: "task-clock", attributes: EventAttributes(type: LegacyType.software, config: 1)))
         try taskClock.enable()
         try sampler.enable()
         var sum: UInt64 = 0
@@ -143,8 +143,8 @@ import CPerfEvents
         let (event, _) = try getppidEvent()
         let sampler = try Sampler([event], options: SamplingOptions(
             sampleType: [.tid, .time, .raw], wakeup: .events(1_000_000), dataPages: 1))
-        let counter = try Counter(label: "syscalls:sys_enter_getppid",
-                                  attributes: EventAttributes(type: LegacyType.tracepoint, config: event.attributes.config))
+        let counter = try Counter(Event(label: "syscalls:sys_enter_getppid",
+                                  attributes: EventAttributes(type: LegacyType.tracepoint, config: event.attributes.config)))
         try counter.enable()
         try sampler.enable()
         makeGetppidCalls(5000)
@@ -239,7 +239,7 @@ import CPerfEvents
         let (event, _) = try getppidEvent()
         var quietAttributes = EventAttributes(type: LegacyType.software, config: 3)  // context switches, on this thread
         quietAttributes.sampling = .period(1_000_000)
-        let quiet = try Sampler([CounterEvent(label: "context-switches", attributes: quietAttributes)], options: SamplingOptions(wakeup: .events(1)))
+        let quiet = try Sampler([Event(label: "context-switches", attributes: quietAttributes)], options: SamplingOptions(wakeup: .events(1)))
         let busy = try Sampler([event], options: SamplingOptions(sampleType: [.tid], wakeup: .events(1)))
         try quiet.enable()
         try busy.enable()
@@ -254,7 +254,7 @@ import CPerfEvents
     /// the leader's count at the k-th sample being k.
     @Test func aGroupSamplesOnTheLeaderAndReadsTheMembers() throws {
         let (event, _) = try getppidEvent()
-        let member = CounterEvent(label: "task-clock", attributes: EventAttributes(type: LegacyType.software, config: 1))
+        let member = Event(label: "task-clock", attributes: EventAttributes(type: LegacyType.software, config: 1))
         let sampler = try Sampler([event, member], options: SamplingOptions(sampleType: [.tid, .id], dataPages: 16))
         #expect(sampler.format.sampleType.contains(.read) && sampler.format.readFormat.contains(.group))
         try sampler.enable()
@@ -304,7 +304,7 @@ import CPerfEvents
     }
 
     @Test func aCountingEventIsRefusedWithAdvice() throws {
-        let event = CounterEvent(label: "task-clock", attributes: EventAttributes(type: LegacyType.software, config: 1))
+        let event = Event(label: "task-clock", attributes: EventAttributes(type: LegacyType.software, config: 1))
         #expect(throws: SamplingError.notSampling(label: "task-clock")) { try Sampler([event]) }
         var sampling = event
         sampling.attributes.sampling = .period(1000)

@@ -67,7 +67,7 @@ import CPerfEvents
     static func cycle(_ index: Int, system: SystemCalls) throws {
         var options = CounterOptions()
         options.userSpaceReads = index % 2 == 0
-        let counter = try Counter(label: "task-clock", attributes: taskClock, options: options, system: system)
+        let counter = try Counter(Event(label: "task-clock", attributes: taskClock), options: options, system: system)
         try counter.enable()
         let value = try counter.read()
         let again = try counter.readInUserSpace().value
@@ -123,9 +123,9 @@ import CPerfEvents
         let id = try CountingKernelTests().getppidTracepoint()
         var options = CounterOptions()
         options.inherit = true  // counts the reader threads, created after the open
-        let getppid = try Counter(label: "getppid", attributes: EventAttributes(type: LegacyType.tracepoint, config: id),
+        let getppid = try Counter(Event(label: "getppid", attributes: EventAttributes(type: LegacyType.tracepoint, config: id)),
                                   options: options)
-        let taskClock = try Counter(label: "task-clock", attributes: Self.taskClock, options: options)
+        let taskClock = try Counter(Event(label: "task-clock", attributes: Self.taskClock), options: options)
         try getppid.enable()
         try taskClock.enable()
 

@@ -209,23 +209,22 @@ struct BenchRunner {
     private func hostCycleCounter(_ pmu: PMU?, into results: inout Results) -> Counter? {
         guard let pmu else { return nil }
         let what = "host cycles on the VCPU thread"
-        guard let alias = Resolver.ownAlias(forHardwareEvent: 0, on: pmu)?.name else {
+        guard let alias = HardwareEvent.cycles.nativeAlias(on: pmu)?.name else {
             results.unavailable.append(UnavailableRow(
                 pmu: pmu.name, what: what, reason: "\(pmu.name) has no cycles alias in sysfs (events/cpu-cycles)",
                 condition: .eventNotOnHost))
             return nil
         }
         do {
-            guard let event = try resolver.resolve("\(pmu.name)/\(alias)/").first?.events.first,
-                  event.attributes.type == pmu.type else {
+            let event = try resolver.event(alias: alias, on: pmu)
+            guard event.attributes.type == pmu.type else {
                 results.unavailable.append(UnavailableRow(
-                    pmu: pmu.name, what: what, reason: "\(pmu.name)/\(alias)/ did not resolve to type \(pmu.type)",
+                    pmu: pmu.name, what: what, reason: "\(event.text) did not resolve to type \(pmu.type)",
                     condition: nil))
                 return nil
             }
-            return try Counter(label: "\(pmu.name)/\(alias)/", attributes: event.attributes, pmu: pmu,
-                               options: CounterOptions(target: .callingThread, startDisabled: false,
-                                                       machineHasCorePMU: true))
+            return try Counter(event, options: CounterOptions(target: .callingThread, startDisabled: false,
+                                                              machineHasCorePMU: true))
         } catch let error as ResolutionError {
             results.unavailable.append(UnavailableRow(pmu: pmu.name, what: what, reason: error.description,
                                                       condition: HostCondition.of(error)))

@@ -1,32 +1,55 @@
-// Which events pmu-bench reads on each kind of PMU, as event strings the
-// library's Resolver turns into attributes (types from discovery, tracepoint
-// ids from tracefs, breakpoint addresses from the bench's own variables).
+// Which events pmu-bench reads on each kind of PMU, asked of the library by value
+// (the PMU from discovery, hardware and software events by case, tracepoint names,
+// breakpoint addresses from the bench's own variables): no event text is built
+// and parsed back.
 import PerfEvents
 import PMUBenchCore
 
 enum EventCatalog {
-    /// The event strings read on `pmu` (four where the PMU has them; fewer are
-    /// repeated so that groups of 2 and 4 can still be formed), or why none.
-    static func eventStrings(for pmu: PMU) -> Result<[(name: String, text: String)], BenchFailure> {
+    /// Up to four events to open on `pmu` (fewer are repeated so that groups of 2
+    /// and 4 can still be formed), or why there are none.
+    static func events(for pmu: PMU, resolver: Resolver) -> Result<[EventSpec], BenchFailure> {
+        var events: [EventSpec] = []
+        var problems: [BenchFailure] = []
+        func add(_ make: () throws(ResolutionError) -> Event) {
+            guard events.count < 4 else { return }
+            do {
+                let event = try make()
+                if let problem = typeProblem(event, pmu: pmu) {
+                    // Resolution and discovery disagree: the benchmark's (or the library's) fault.
+                    problems.append(BenchFailure(problem))
+                } else {
+                    events.append(EventSpec(event: event))
+                }
+            } catch {
+                problems.append(BenchFailure(error.description, condition: HostCondition.of(error)))
+            }
+        }
         switch pmu.kind {
         case .software:
-            return .success(["task-clock", "page-faults", "context-switches", "cpu-migrations"].map { ($0, $0) })
+            for software in [SoftwareEvent.taskClock, .pageFaults, .contextSwitches, .cpuMigrations] {
+                add { .software(software) }
+            }
         case .tracepoint:
-            return .success(["syscalls:sys_enter_getppid", "sched:sched_switch", "sched:sched_wakeup",
-                             "sched:sched_process_fork"].map { ($0, $0) })
+            for (subsystem, name) in [("syscalls", "sys_enter_getppid"), ("sched", "sched_switch"),
+                                      ("sched", "sched_wakeup"), ("sched", "sched_process_fork")] {
+                add { () throws(ResolutionError) in try resolver.event(tracepoint: subsystem, name) }
+            }
         case .breakpoint:
             // Write watchpoints (8 bytes) on words of this program nobody writes.
             // Named by word, not address, so that names match across runs (ASLR).
-            return .success((0..<watchedWordCount).map { index in
-                let address = UInt(bitPattern: watchedWords.advanced(by: index))
-                return ("mem:watched[\(index)]:w", "mem:0x\(String(address, radix: 16))/8:w")
-            })
+            for index in 0..<watchedWordCount {
+                var watchpoint = Event.breakpoint(
+                    address: UInt64(UInt(bitPattern: watchedWords.advanced(by: index))), length: 8, access: .write)
+                watchpoint.name = "mem:watched[\(index)]:w"
+                add { watchpoint }
+            }
         case .core:
-            // `pmu/generic/`: this core PMU's cycles etc. With several core PMUs
-            // (hybrid, big.LITTLE) the Resolver uses the extended type (PMU type << 32).
-            return .success(["cycles", "instructions", "branches", "branch-misses"].map {
-                ("\(pmu.name)/\($0)/", "\(pmu.name)/\($0)/")
-            })
+            // This core PMU's cycles etc. (`pmu/cycles/`): with several core PMUs
+            // (hybrid, big.LITTLE) the extended type (PMU type << 32).
+            for hardware in [HardwareEvent.cycles, .instructions, .branchInstructions, .branchMisses] {
+                add { () throws(ResolutionError) in try resolver.event(hardware, on: pmu) }
+            }
         case .uncore:
             return .failure(BenchFailure("uncore PMU: counts per CPU (pid -1), not per thread; not measured",
                                          condition: .pmuCountsPerCPUOnly))
@@ -35,34 +58,8 @@ enum EventCatalog {
                 return .failure(BenchFailure("no events in sysfs (\(pmu.name) needs a probe or parameters)",
                                              condition: .pmuNeedsParameters))
             }
-            return .success(pmu.aliases.map { ("\(pmu.name)/\($0.name)/", "\(pmu.name)/\($0.name)/") })
-        }
-    }
-
-    /// Up to four resolved events to open on `pmu`, or why there are none.
-    static func events(for pmu: PMU, resolver: Resolver) -> Result<[EventSpec], BenchFailure> {
-        let strings: [(name: String, text: String)]
-        switch eventStrings(for: pmu) {
-        case .success(let found): strings = found
-        case .failure(let failure): return .failure(failure)
-        }
-        var events: [EventSpec] = []
-        var problems: [BenchFailure] = []
-        for (name, text) in strings where events.count < 4 {
-            let resolved: [ResolvedEvent]
-            do {
-                resolved = try resolver.resolve(text).flatMap(\.events)
-            } catch {
-                problems.append(BenchFailure(error.description, condition: HostCondition.of(error)))
-                continue
-            }
-            for event in resolved where events.count < 4 {
-                if let problem = typeProblem(event, pmu: pmu) {
-                    // Resolution and discovery disagree: the benchmark's (or the library's) fault.
-                    problems.append(BenchFailure(problem))
-                    continue
-                }
-                events.append(EventSpec(name: name, attributes: event.attributes, pmu: pmu))
+            for alias in pmu.aliases {
+                add { () throws(ResolutionError) in try resolver.event(alias: alias.name, on: pmu) }
             }
         }
         guard !events.isEmpty else {
@@ -79,7 +76,7 @@ enum EventCatalog {
     /// Why a resolved event does not belong to `pmu` as discovery describes it, or nil.
     /// Hardware events of a core PMU use the legacy type 0 (with the PMU's type in
     /// config's upper half on hybrid machines); everything else uses the PMU's own type.
-    static func typeProblem(_ event: ResolvedEvent, pmu: PMU) -> String? {
+    static func typeProblem(_ event: Event, pmu: PMU) -> String? {
         if pmu.kind == .core {
             guard event.pmu.name == pmu.name else {
                 return "\(event.text) resolved to PMU \(event.pmu.name ?? "none (no core PMU)"), not \(pmu.name)"

@@ -46,14 +46,15 @@ enum LatencyMethod: String, CaseIterable {
     }
 }
 
-/// One event as resolution made it: the name the rows show, what to count and its PMU.
+/// One event the rows read: the library's ``Event``, named in the rows by its label.
 struct EventSpec {
-    var name: String
-    var attributes: EventAttributes
-    /// The PMU from discovery (lets the counter warn about CPUs a core PMU does not cover).
-    var pmu: PMU?
+    var event: Event
 
-    var counterEvent: CounterEvent { CounterEvent(label: name, attributes: attributes, pmu: pmu) }
+    /// The name the rows show (`task-clock`, `cpu/cycles/`, `mem:watched[0]:w`).
+    var name: String { event.label }
+    var attributes: EventAttributes { event.attributes }
+    /// The PMU from discovery (lets the counter warn about CPUs a core PMU does not cover).
+    var pmu: PMU? { event.pmu.value }
 }
 
 /// A read operation ready to time: the Swift loop, the C reference loop
@@ -111,7 +112,7 @@ enum ReadOperations {
         case .group2, .group4:
             let group: CounterGroup
             do {
-                group = try CounterGroup(members.map(\.counterEvent), options: running)
+                group = try CounterGroup(members.map(\.event), options: running)
             } catch {
                 throw BenchFailure("group \(members.map(\.name).joined(separator: ",")): \(error.description)",
                                    condition: HostCondition.of(error))
@@ -230,7 +231,7 @@ enum ReadOperations {
     /// A counter on the calling thread, any CPU.
     static func open(_ event: EventSpec, options: CounterOptions) throws(BenchFailure) -> Counter {
         do {
-            return try Counter(event.counterEvent, options: options)
+            return try Counter(event.event, options: options)
         } catch {
             throw BenchFailure(error.description, condition: HostCondition.of(error))
         }

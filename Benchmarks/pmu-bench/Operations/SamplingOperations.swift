@@ -23,14 +23,10 @@ extension BenchRunner {
     /// Decode throughput and drain round trip, measured where `pmu` is the tracepoint PMU.
     func measureSampling(on pmu: PMU, into results: inout Results) {
         guard pmu.kind == .tracepoint else { return }
-        let event: CounterEvent
+        var event: Event
         do {
-            guard let resolved = try resolver.resolve("syscalls:sys_enter_getppid").first?.events.first else {
-                throw BenchFailure("syscalls:sys_enter_getppid resolved to no event")
-            }
-            var counterEvent = CounterEvent(resolved)
-            counterEvent.attributes.sampling = .period(1)
-            event = counterEvent
+            event = try resolver.event(tracepoint: "syscalls", "sys_enter_getppid")
+            event.attributes.sampling = .period(1)
         } catch {
             results.unavailable.append(UnavailableRow(pmu: pmu.name, what: "sampling", reason: "\(error)",
                                                       condition: HostCondition.of(error)))
@@ -41,7 +37,7 @@ extension BenchRunner {
     }
 
     /// The records a kernel-filled buffer holds, laid into a circular area so that they wrap.
-    private func filledArea(_ event: CounterEvent, records: Int) throws -> (area: [UInt8], tail: UInt64, head: UInt64) {
+    private func filledArea(_ event: Event, records: Int) throws -> (area: [UInt8], tail: UInt64, head: UInt64) {
         let sampler = try Sampler([event], options: SamplingOptions(
             sampleType: Self.benchSampleType, wakeup: .events(UInt32(records) + 1), dataPages: 64))
         try sampler.enable()
@@ -67,7 +63,7 @@ extension BenchRunner {
         return (area, tail, tail + UInt64(bytes.count))
     }
 
-    private func measureDecoding(_ event: CounterEvent, pmu: String, into results: inout Results) {
+    private func measureDecoding(_ event: Event, pmu: String, into results: inout Results) {
         let records = 3000
         let method = "decode-\(records)-records"
         let filled: (area: [UInt8], tail: UInt64, head: UInt64)
@@ -130,7 +126,7 @@ extension BenchRunner {
         // Records per second are said once, from the merged rows (DecodeThroughput, in the table).
     }
 
-    private func measureDrain(_ event: CounterEvent, pmu: String, into results: inout Results) {
+    private func measureDrain(_ event: Event, pmu: String, into results: inout Results) {
         let method = "drain-round-trip"
         let sampler: Sampler
         do {

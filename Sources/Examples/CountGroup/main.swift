@@ -6,10 +6,24 @@
 //   swift run count-group-example armv8_cortex_a72 cpu_cycles inst_retired
 //
 // Arguments: PMU EVENT... (events are that PMU's aliases or generic names).
+//   swift run count-group-example --cycles armv8_cortex_a72   # CountOnPMU.swift, the README's example
 import Glibc
 import PerfEvents
 
 let arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.first == "--cycles" {
+    do {
+        try countOnPMU(named: arguments.count > 1 ? arguments[1] : "cpu") {
+            var pages: [[UInt8]] = []
+            for index in 0..<256 { pages.append([UInt8](repeating: UInt8(truncatingIfNeeded: index), count: 4096)) }
+            _ = pages.count
+        }
+        exit(0)
+    } catch {
+        print("error: \(error)")
+        exit(1)
+    }
+}
 let pmuName = arguments.first ?? "software"
 let eventNames = arguments.count > 1 ? Array(arguments.dropFirst()) : ["task-clock", "page-faults", "context-switches"]
 
@@ -24,17 +38,18 @@ do {
     exit(2)
 }
 
-// 2. Resolve every event on that PMU: `pmu/event/` names it explicitly, so the
-//    attr carries that PMU's own type (never "the first PMU that accepts it").
+// 2. Every event on that PMU, asked for by value: the attr carries that PMU's own
+//    type (never "the first PMU that accepts it"), and no text is parsed back.
 let resolver = Resolver(pmus: inventory.pmus)
-var events: [CounterEvent] = []
+var events: [Event] = []
 for name in eventNames {
-    let text = pmu.kind == .software ? name : "\(pmu.name)/\(name)/"
     do {
-        for group in try resolver.resolve(text) {
-            for event in group.events {
-                events.append(CounterEvent(event))
-            }
+        if let software = SoftwareEvent.allCases.first(where: { $0.names.contains(name) }) {
+            events.append(.software(software))
+        } else if let hardware = HardwareEvent.allCases.first(where: { $0.names.contains(name) }) {
+            events.append(try resolver.event(hardware, on: pmu))
+        } else {
+            events.append(try resolver.event(alias: name, on: pmu))
         }
     } catch {
         print("error: \(error)")

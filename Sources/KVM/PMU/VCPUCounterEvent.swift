@@ -10,6 +10,15 @@ public enum GuestHostScope: Hashable, Sendable, CaseIterable {
     /// Guest only: `exclude_host` (`:G`).
     case guestOnly
 
+    /// The modifiers that say it (`:H`, `:G`, none).
+    public var modifiers: EventModifiers {
+        switch self {
+        case .both: return EventModifiers()
+        case .hostOnly: return .hostOnly
+        case .guestOnly: return .guestOnly
+        }
+    }
+
     /// The perf modifier letter, empty for ``both``.
     public var modifier: String {
         switch self {
@@ -22,7 +31,7 @@ public enum GuestHostScope: Hashable, Sendable, CaseIterable {
 
 /// One event a VCPU thread counts about itself (see ``VCPUCounters``).
 ///
-/// How each becomes a perf event string (``eventString(binding:)``), resolved by ``Resolver``:
+/// How each becomes an ``Event`` (``event(binding:resolver:)``, typed requests to ``Resolver``):
 ///
 /// - **cycles / instructions** on the bound PMU, named explicitly so that a heterogeneous
 ///   host cannot count them on the wrong core type:
@@ -89,33 +98,31 @@ public enum VCPUCounterEvent: Hashable, Sendable {
         }
     }
 
-    /// `PERF_COUNT_HW_*` of this hardware event (cycles 0, instructions 1).
-    var hardwareID: UInt64 {
+    /// The hardware event (cycles or instructions), nil for the others.
+    public var hardware: HardwareEvent? {
         switch self {
-        case .instructions: return 1
-        default: return 0
+        case .cycles: return .cycles
+        case .instructions: return .instructions
+        default: return nil
         }
     }
 
-    /// The perf event string to resolve for this event on `binding`'s PMU (nil: no core PMU).
-    public func eventString(binding: PMUBinding?) -> String {
+    /// This event for `binding`'s PMU (nil: the host has no core PMU), resolved by `resolver`.
+    public func event(binding: PMUBinding?, resolver: Resolver) throws(ResolutionError) -> Event {
         switch self {
         case .cycles(let scope), .instructions(let scope):
-            let generic = self.generic
-            guard let pmu = binding?.pmu else {
-                return generic + (scope == .both ? "" : ":" + scope.modifier)
+            let hardware: HardwareEvent = self.hardware ?? .cycles
+            if let pmu = binding?.pmu { return try resolver.nativeEvent(hardware, on: pmu, modifiers: scope.modifiers) }
+            // No core PMU: the legacy generic event, which the kernel refuses with a reason.
+            let events = try resolver.events(hardware, modifiers: scope.modifiers)
+            guard let only = events.first, events.count == 1 else {
+                throw .invalidTerm(input: label, pmu: "", term: hardware.name,
+                                   problem: "no core PMU bound, yet it resolves to \(events.count) events: bind a PMU")
             }
-            let name = Resolver.ownAlias(forHardwareEvent: hardwareID, on: pmu)?.name ?? generic
-            return pmu.name + "/" + name + "/" + scope.modifier
-        case .taskClock, .contextSwitches, .kvmTracepoint:
-            return label
-        }
-    }
-
-    private var generic: String {
-        switch self {
-        case .instructions: return "instructions"
-        default: return "cycles"
+            return only
+        case .taskClock: return .software(.taskClock)
+        case .contextSwitches: return .software(.contextSwitches)
+        case .kvmTracepoint(let name): return try resolver.event(tracepoint: "kvm", name)
         }
     }
 }

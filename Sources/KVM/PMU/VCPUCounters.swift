@@ -26,10 +26,10 @@ public final class VCPUCounters: @unchecked Sendable {
     public struct Entry: Sendable {
         /// What was asked for.
         public let event: VCPUCounterEvent
-        /// The event string resolved (see ``VCPUCounterEvent/eventString(binding:)``).
+        /// What was opened, in perf's syntax (``Event/text``; see ``VCPUCounterEvent/event(binding:resolver:)``).
         public let eventString: String
         /// What resolution made of it (PMU, attributes), when it resolved.
-        public let resolved: ResolvedEvent?
+        public let resolved: Event?
         /// The open counter, nil when unavailable.
         public let counter: Counter?
         /// Why the event is not counted, nil when it is.
@@ -64,10 +64,15 @@ public final class VCPUCounters: @unchecked Sendable {
         self.binding = binding
         var options = CounterOptions(target: .callingThread, machineHasCorePMU: !resolver.corePMUs.isEmpty)
         options.startDisabled = true
-        var resolutions: [(event: VCPUCounterEvent, text: String, outcome: Result<ResolvedEvent, Unresolved>)] = []
+        var resolutions: [(event: VCPUCounterEvent, text: String, outcome: Result<Event, Unresolved>)] = []
         for event in events {
-            let text = event.eventString(binding: binding)
-            resolutions.append((event, text, Self.resolveOne(text, resolver: resolver)))
+            do {
+                let resolved = try event.event(binding: binding, resolver: resolver)
+                resolutions.append((event, resolved.text, .success(resolved)))
+            } catch {
+                let text = event.label + (binding.map { " on " + $0.pmu.name } ?? "")
+                resolutions.append((event, text, .failure(Unresolved(reason: .unresolved(input: text, error)))))
+            }
         }
         var groups: [ResolvedGroup] = []
         for resolution in resolutions {
@@ -104,21 +109,6 @@ public final class VCPUCounters: @unchecked Sendable {
     /// Why a request did not resolve to exactly one event.
     private struct Unresolved: Error {
         var reason: UnavailableReason
-    }
-
-    /// Resolves `text` to exactly one event, or says why not.
-    private static func resolveOne(_ text: String, resolver: Resolver) -> Result<ResolvedEvent, Unresolved> {
-        let groups: [ResolvedGroup]
-        do {
-            groups = try resolver.resolve(text)
-        } catch {
-            return .failure(Unresolved(reason: .unresolved(input: text, error)))
-        }
-        let events = groups.flatMap { $0.events }
-        guard events.count == 1, let only = events.first else {
-            return .failure(Unresolved(reason: .severalPMUs(input: text, pmus: events.compactMap { $0.pmu.name })))
-        }
-        return .success(only)
     }
 
     /// The open counters.

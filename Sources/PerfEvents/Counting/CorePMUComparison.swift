@@ -42,22 +42,22 @@ public struct CorePMUComparison: Sendable {
             }
         }
 
-        /// `PERF_COUNT_HW_*` of a hardware quantity (nil for task-clock).
-        public var hardwareID: UInt64? {
+        /// The hardware event of a hardware quantity (nil for task-clock).
+        public var hardware: HardwareEvent? {
             switch self {
             case .taskClock: return nil
-            case .cycles: return 0
-            case .instructions: return 1
-            case .branches: return 4
-            case .branchMisses: return 5
+            case .cycles: return .cycles
+            case .instructions: return .instructions
+            case .branches: return .branchInstructions
+            case .branchMisses: return .branchMisses
             }
         }
 
-        /// The event string for this quantity on `pmu`: its own alias when it has one.
-        public func eventString(on pmu: PMU) -> String {
-            guard let id = hardwareID else { return label }
-            let name = Resolver.ownAlias(forHardwareEvent: id, on: pmu)?.name ?? label
-            return pmu.name + "/" + name + "/"
+        /// This quantity on `pmu`: its own alias when it has one, else the generic
+        /// event on it (``Resolver/nativeEvent(_:on:modifiers:)``); task-clock is software.
+        public func event(on pmu: PMU, resolver: Resolver) throws(ResolutionError) -> Event {
+            guard let hardware else { return .software(.taskClock) }
+            return try resolver.nativeEvent(hardware, on: pmu)
         }
     }
 
@@ -89,27 +89,25 @@ public struct CorePMUComparison: Sendable {
                      work: (PMU) -> Void) throws(CorePMUComparisonError) -> [CorePMUMeasurement] {
         guard repetitions > 0 else { throw .noRepetitions(repetitions) }
         // Every PMU's events, resolved and opened (disabled) once.
-        var lists: [(list: EventList, unresolved: [Quantity: UnavailableReason])] = []
+        var lists: [(list: EventList, unresolved: [Quantity: UnavailableReason], labels: [String])] = []
         for pmu in pmus {
             var groups: [ResolvedGroup] = []
             var unresolved: [Quantity: UnavailableReason] = [:]
+            var labels: [String] = []
             for quantity in Quantity.allCases {
-                let text = quantity.eventString(on: pmu)
                 do {
-                    let resolved = try resolver.resolve(text).flatMap { $0.events }
-                    if resolved.count == 1 {
-                        groups.append(ResolvedGroup(text: text, isGroup: false, events: resolved))
-                    } else {
-                        unresolved[quantity] = .severalPMUs(input: text, pmus: resolved.compactMap { $0.pmu.name })
-                    }
+                    let event = try quantity.event(on: pmu, resolver: resolver)
+                    groups.append(ResolvedGroup(text: event.text, isGroup: false, events: [event]))
+                    labels.append(event.text)
                 } catch {
-                    unresolved[quantity] = .unresolved(input: text, error)
+                    unresolved[quantity] = .unresolved(input: "\(quantity.label) on \(pmu.name)", error)
+                    labels.append("\(quantity.label) on \(pmu.name)")
                 }
             }
             var options = CounterOptions(target: .callingThread, machineHasCorePMU: true)
             options.inherit = true
             options.startDisabled = true
-            lists.append((EventList(groups, options: options, system: system), unresolved))
+            lists.append((EventList(groups, options: options, system: system), unresolved, labels))
         }
         var runs = [[CorePMUMeasurement.Run]](repeating: [], count: pmus.count)
         for _ in 0..<repetitions {
@@ -143,7 +141,7 @@ public struct CorePMUComparison: Sendable {
             }
         }
         return pmus.enumerated().map { index, pmu in
-            CorePMUMeasurement(pmu: pmu, events: Quantity.allCases.map { $0.eventString(on: pmu) }, runs: runs[index])
+            CorePMUMeasurement(pmu: pmu, events: lists[index].labels, runs: runs[index])
         }
     }
 }
@@ -162,7 +160,7 @@ public struct CorePMUMeasurement: Sendable {
     }
 
     public var pmu: PMU
-    /// The event string counted for each quantity (`armv8_cortex_a72/cpu_cycles/`, …).
+    /// What was counted for each quantity, in perf's syntax (`armv8_cortex_a72/cpu_cycles/`, …).
     public var events: [String]
     public var runs: [Run]
 

@@ -5,8 +5,7 @@ import CPerfEvents
 /// if mapped) are closed when the counter goes away.
 ///
 /// ```swift
-/// let taskClock = EventAttributes(type: LegacyType.software, config: 1)  // from resolution
-/// let counter = try Counter(label: "task-clock", attributes: taskClock)  // calling thread, disabled
+/// let counter = try Counter(.software(.taskClock))  // calling thread, disabled
 /// try counter.enable()
 /// work()
 /// try counter.disable()
@@ -18,7 +17,7 @@ import CPerfEvents
 /// kernel allows concurrent `read`/`ioctl` on a descriptor.
 public final class Counter: @unchecked Sendable {
     /// The event.
-    public let event: CounterEvent
+    public let event: Event
     /// How it was opened.
     public let options: CounterOptions
     /// The `(thread, cpu)` pair of each descriptor, in the order of ``readEach()``.
@@ -50,69 +49,27 @@ public final class Counter: @unchecked Sendable {
     /// the only one, when the kernel's own `ioctl(2)` is in use; else -1.
     @usableFromInline let directControlDescriptor: Int32
 
-    /// Opens `attributes` on the options' target; throws a ``CounterError``
-    /// that says what to do when the kernel refuses.
-    ///
-    /// - Parameters:
-    ///   - label: the caller's name for the event, used in errors.
-    ///   - pmu: the event's PMU, when known: a core PMU with a CPU list lets the
-    ///     open warn (``warnings``) when the target's threads cannot run there.
-    public convenience init(
-        label: String, attributes: EventAttributes, pmu: PMU? = nil, options: CounterOptions = CounterOptions()
-    ) throws(CounterError) {
-        try self.init(CounterEvent(label: label, attributes: attributes, pmu: pmu), options: options, system: .live)
-    }
-
-    /// The same, through `system` (the package's test seam).
-    package convenience init(
-        label: String, attributes: EventAttributes, pmu: PMU? = nil, options: CounterOptions = CounterOptions(),
-        system: SystemCalls
-    ) throws(CounterError) {
-        try self.init(CounterEvent(label: label, attributes: attributes, pmu: pmu), options: options, system: system)
-    }
-
-    /// Opens `event` on the options' target.
-    public convenience init(_ event: CounterEvent, options: CounterOptions = CounterOptions()) throws(CounterError) {
+    /// Opens `event` on the options' target; throws a ``CounterError`` that says
+    /// what to do when the kernel refuses. A core PMU with a CPU list lets the
+    /// open warn (``warnings``) when the target's threads cannot run there.
+    public convenience init(_ event: Event, options: CounterOptions = CounterOptions()) throws(CounterError) {
         try self.init(event, options: options, system: .live)
     }
 
     /// The same, through `system` (the package's test seam).
-    package convenience init(_ event: CounterEvent, options: CounterOptions = CounterOptions(),
+    package convenience init(_ event: Event, options: CounterOptions = CounterOptions(),
                              system: SystemCalls) throws(CounterError) {
-        var flags = AttributeFlags(event.attributes)
-        if options.startDisabled || options.enableOnExec { flags.insert(.disabled) }
-        if options.inherit { flags.insert(.inherit) }
-        if options.enableOnExec { flags.insert(.enableOnExec) }
-        var format = ReadFormat.counting
-        if options.requestLostCount { format.insert(.lost) }
-        try self.init(event, options: options, flags: flags, readFormat: format, leaders: nil, system: system)
+        try self.init(event, options: options, flags: options.flags(for: event, isLeader: true),
+                      readFormat: options.readFormat(group: false), leaders: nil, system: system)
     }
 
     /// Opens `event` with exactly these flags and read format, as a member of
     /// the group whose leader has `leaders` (one descriptor per slot), or alone.
-    init(_ event: CounterEvent, options: CounterOptions, flags: AttributeFlags, readFormat: ReadFormat,
+    init(_ event: Event, options: CounterOptions, flags: AttributeFlags, readFormat: ReadFormat,
          leaders: [Int32]?, system: SystemCalls) throws(CounterError) {
-        var event = event
-        var opener = DescriptorOpener(event: event, options: options, system: system)
-        let slots = options.target.slots
-        var fallbackWarning: CounterWarning?
-        let opened: DescriptorOpener.Opened
-        do {
-            opened = try opener.open(slots: slots, flags: flags, readFormat: readFormat, leaders: leaders)
-        } catch {
-            // A PMU driver older than the extended type says ENOENT/EINVAL/EOPNOTSUPP:
-            // open the same event with the PMU's own type rather than fail.
-            guard let fallback = event.fallback, event.usesExtendedType, let errno = error.errno,
-                  errno == .noSuchFileOrDirectory || errno == .invalidArgument || errno == .notSupported
-            else { throw error }
-            event.attributes = fallback
-            event.fallback = nil
-            opener = DescriptorOpener(event: event, options: options, system: system)
-            // The fallback differs only in type and config words: the flags stay.
-            opened = try opener.open(slots: slots, flags: flags, readFormat: readFormat, leaders: leaders)
-            fallbackWarning = .extendedTypeRefused(
-                pmu: event.pmu?.name ?? "the core PMU", errno: errno, type: fallback.type, config: fallback.config)
-        }
+        let opened = try DescriptorOpener(options: options, system: system)
+            .open(event, flags: flags, readFormat: readFormat, leaders: leaders)
+        let event = opened.event
         var page: UnsafeMutableRawPointer?
         var pageLength = 0
         if options.userSpaceReads && leaders == nil && options.target.isCallingThreadOnly, let descriptor = opened.descriptors.first {
@@ -131,12 +88,12 @@ public final class Counter: @unchecked Sendable {
         }
         self.event = event
         self.options = options
-        self.slots = slots
+        self.slots = options.target.slots
         self.readFormat = opened.readFormat
         self.singleLayout = SingleReadLayout(opened.readFormat.subtracting(.group))
         self.descriptors = opened.descriptors
         self.onlyDescriptor = opened.descriptors.count == 1 ? opened.descriptors[0] : -1
-        self.warnings = opener.warnings() + (fallbackWarning.map { [$0] } ?? [])
+        self.warnings = opened.warnings
         self.system = system
         self.readsTheKernel = system.readsTheKernel
         let standard = opened.readFormat == .counting || opened.readFormat == ReadFormat.counting.union(.lost)
@@ -153,7 +110,7 @@ public final class Counter: @unchecked Sendable {
         for descriptor in descriptors { _ = system.close(descriptor) }
     }
 
-    /// The caller's label for the event.
+    /// The event's label.
     public var label: String { event.label }
     /// The event's attributes.
     public var attributes: EventAttributes { event.attributes }

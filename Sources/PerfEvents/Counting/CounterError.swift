@@ -7,7 +7,7 @@
 ///
 /// ```swift
 /// do {
-///     let counter = try Counter(label: "cycles", attributes: attributes)
+///     let counter = try Counter(resolver.event(.cycles, on: pmu))
 /// } catch {
 ///     print(error)                      // "cannot open cycles (type 0, config 0x0) for …: ENOENT …"
 ///     if error.isNotSupported { … }    // show "<not supported>" and go on, like perf stat

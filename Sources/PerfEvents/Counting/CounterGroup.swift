@@ -7,8 +7,8 @@ import CPerfEvents
 ///
 /// ```swift
 /// let group = try CounterGroup([
-///     CounterEvent(label: "task-clock", attributes: EventAttributes(type: LegacyType.software, config: 1)),
-///     CounterEvent(label: "page-faults", attributes: EventAttributes(type: LegacyType.software, config: 2)),
+///     .software(.taskClock),
+///     .software(.pageFaults),
 /// ])
 /// try group.enable()
 /// work()
@@ -42,33 +42,26 @@ public final class CounterGroup: @unchecked Sendable {
     private let readsTheKernel: Bool
 
     /// Opens `events` (the first is the leader) as one group on the options' target.
-    public convenience init(_ events: [CounterEvent], options: CounterOptions = CounterOptions()) throws(CounterError) {
+    public convenience init(_ events: [Event], options: CounterOptions = CounterOptions()) throws(CounterError) {
         try self.init(events, options: options, system: .live)
     }
 
     /// The same, through `system` (the package's test seam).
-    package init(_ events: [CounterEvent], options: CounterOptions = CounterOptions(),
+    package init(_ events: [Event], options: CounterOptions = CounterOptions(),
                  system: SystemCalls) throws(CounterError) {
         guard let first = events.first else {
             throw CounterError(operation: .open, errno: nil, label: "(empty group)", attributes: nil,
                                message: "a group needs at least one event")
         }
-        var leaderFlags = AttributeFlags(first.attributes)
-        if options.startDisabled || options.enableOnExec { leaderFlags.insert(.disabled) }
-        if options.inherit { leaderFlags.insert(.inherit) }
-        if options.enableOnExec { leaderFlags.insert(.enableOnExec) }
-        var format = ReadFormat.counting.union(.group)
-        if options.requestLostCount { format.insert(.lost) }
         var memberOptions = options
         memberOptions.userSpaceReads = false
-        let leader = try Counter(first, options: memberOptions, flags: leaderFlags, readFormat: format,
-                                 leaders: nil, system: system)
+        let leader = try Counter(first, options: memberOptions, flags: options.flags(for: first, isLeader: true),
+                                 readFormat: options.readFormat(group: true), leaders: nil, system: system)
         var counters = [leader]
         for event in events.dropFirst() {
-            var flags = AttributeFlags(event.attributes)
-            if options.inherit { flags.insert(.inherit) }
             // Members take the leader's read format: the kernel accepted it once.
-            counters.append(try Counter(event, options: memberOptions, flags: flags, readFormat: leader.readFormat,
+            counters.append(try Counter(event, options: memberOptions, flags: options.flags(for: event, isLeader: false),
+                                        readFormat: leader.readFormat,
                                         leaders: leader.descriptors, system: system))
         }
         self.counters = counters
@@ -86,7 +79,7 @@ public final class CounterGroup: @unchecked Sendable {
     }
 
     /// The events, leader first, in the order of ``read()``.
-    public var events: [CounterEvent] { counters.map { $0.event } }
+    public var events: [Event] { counters.map { $0.event } }
     /// The `(thread, cpu)` pairs every event is open on.
     public var slots: [CounterSlot] { counters[0].slots }
     /// The read format of the group.

@@ -52,4 +52,23 @@ public struct CounterOptions: Hashable, Sendable {
         self.machineHasCorePMU = machineHasCorePMU
         self.procRoot = procRoot
     }
+
+    /// The flag bits of `event` opened with these options: its own filter and
+    /// scheduling bits, `inherit`, and for a group leader (or an event alone)
+    /// `disabled` and `enable_on_exec` (members follow their leader).
+    func flags(for event: Event, isLeader: Bool) -> AttributeFlags {
+        var flags = AttributeFlags(event.attributes)
+        if inherit { flags.insert(.inherit) }
+        guard isLeader else { return flags }
+        if startDisabled || enableOnExec { flags.insert(.disabled) }
+        if enableOnExec { flags.insert(.enableOnExec) }
+        return flags
+    }
+
+    /// The read format a leader asks for (``requestLostCount`` adds `lost`; a group, `group`).
+    func readFormat(group: Bool) -> ReadFormat {
+        var format = group ? ReadFormat.counting.union(.group) : ReadFormat.counting
+        if requestLostCount { format.insert(.lost) }
+        return format
+    }
 }

@@ -18,7 +18,7 @@ public enum MetricRole: Hashable, Sendable {
     /// The role of `event`: a software clock, or one of the generic hardware events
     /// whatever way resolution chose to name it (legacy type 0, extended type
     /// `pmu << 32 | id`, or the core PMU's own sysfs alias).
-    public init(_ event: ResolvedEvent) {
+    public init(_ event: Event) {
         let attributes = event.attributes
         switch attributes.type {
         case LegacyType.software:
@@ -31,8 +31,8 @@ public enum MetricRole: Hashable, Sendable {
             self = MetricRole(hardwareID: attributes.config & 0xffff_ffff)
         default:
             if case .sysfsAlias(let alias) = event.source, let pmu = event.pmu.value, pmu.kind == .core,
-               let id = Resolver.ownAliases.first(where: { $0.value.contains(alias) })?.key {
-                self = MetricRole(hardwareID: id)
+               let hardware = HardwareEvent(nativeAlias: alias) {
+                self = MetricRole(hardwareID: hardware.rawValue)
             } else {
                 self = .other
             }

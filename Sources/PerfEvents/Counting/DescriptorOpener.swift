@@ -1,28 +1,55 @@
 import CPerfEvents
 
-/// Opens one event on every slot of a target (libperf's `perf_evsel__open`):
-/// closes what it opened when any slot fails, and turns the failure into a
-/// ``CounterError`` with advice.
+/// The one opener of counting and sampling events (libperf's `perf_evsel__open`):
+/// opens one event on every slot of a target, falls back to the PMU's own type
+/// when the kernel refuses an extended-type generic event, closes what it opened
+/// when any slot fails, and turns the failure into a ``CounterError`` with advice.
 struct DescriptorOpener {
-    var event: CounterEvent
     var options: CounterOptions
     var system: SystemCalls
     /// `sample_type` and the wakeup word, for a sampling event (see ``Sampler``).
     var sampleType: SampleType = []
     var wakeup: UInt32 = 0
 
-    /// The descriptors, one per slot, and the read format the kernel took.
+    /// What was opened: the event (its fallback when the kernel refused the
+    /// extended type), the descriptors, one per slot, the read format the kernel
+    /// took, the attributes it got, and what the open found to warn about.
     struct Opened {
+        var event: Event
         var descriptors: [Int32]
         var readFormat: ReadFormat
+        var attributes: KernelEventAttributes
+        var warnings: [CounterWarning]
     }
 
-    /// Opens `event` on `slots`. Group members pass their leader's descriptors
+    /// Opens `event` on the target's slots; when the kernel refuses an
+    /// extended-type generic event (`ENOENT`, `EINVAL`, `EOPNOTSUPP`: a PMU driver
+    /// older than the extended type), opens ``Event/fallbackEvent`` instead, with
+    /// the same flags, and says so in a warning.
+    func open(
+        _ event: Event, flags: AttributeFlags, readFormat: ReadFormat, leaders: [Int32]?
+    ) throws(CounterError) -> Opened {
+        do {
+            return try openExactly(event, flags: flags, readFormat: readFormat, leaders: leaders)
+        } catch {
+            guard let fallback = event.fallbackEvent, event.usesExtendedType, let errno = error.errno,
+                  errno == .noSuchFileOrDirectory || errno == .invalidArgument || errno == .notSupported
+            else { throw error }
+            var opened = try openExactly(fallback, flags: flags, readFormat: readFormat, leaders: leaders)
+            opened.warnings.append(.extendedTypeRefused(
+                pmu: event.pmu.name ?? "the core PMU", errno: errno, type: fallback.attributes.type,
+                config: fallback.attributes.config))
+            return opened
+        }
+    }
+
+    /// Opens `event` as given. Group members pass their leader's descriptors
     /// (one per slot) and read format; a leader passes nil and asks for
     /// `PERF_FORMAT_LOST` when the options do, dropping it if the kernel says `EINVAL`.
-    func open(
-        slots: [CounterSlot], flags: AttributeFlags, readFormat requested: ReadFormat, leaders: [Int32]?
+    private func openExactly(
+        _ event: Event, flags: AttributeFlags, readFormat requested: ReadFormat, leaders: [Int32]?
     ) throws(CounterError) -> Opened {
+        let slots = options.target.slots
         guard !slots.isEmpty else {
             throw CounterError(operation: .open, errno: nil, label: event.label, attributes: event.attributes,
                                message: "the target names no thread or CPU to count on")
@@ -37,25 +64,31 @@ struct DescriptorOpener {
         descriptors.reserveCapacity(slots.count)
         for (index, slot) in slots.enumerated() {
             let leader = leaders?[index] ?? -1
-            var result = openOne(slot: slot, flags: flags, format: format, leader: leader)
+            var result = openOne(attributes(event, flags, format), slot: slot, leader: leader)
             if result == -Errno.invalidArgument.rawValue && index == 0 && format.contains(.lost) && leaders == nil {
                 // PERF_FORMAT_LOST is Linux 6.0+; older kernels reject the unknown bit.
                 format.remove(.lost)
-                result = openOne(slot: slot, flags: flags, format: format, leader: leader)
+                result = openOne(attributes(event, flags, format), slot: slot, leader: leader)
             }
             if result < 0 {
                 for descriptor in descriptors { _ = system.close(descriptor) }
-                throw failure(errno: Errno(rawValue: -result))
+                throw failure(event, errno: Errno(rawValue: -result))
             }
             descriptors.append(result)
         }
-        return Opened(descriptors: descriptors, readFormat: format)
+        return Opened(event: event, descriptors: descriptors, readFormat: format,
+                      attributes: attributes(event, flags, format), warnings: warnings(event))
     }
 
-    private func openOne(slot: CounterSlot, flags: AttributeFlags, format: ReadFormat, leader: Int32) -> Int32 {
+    /// Everything `perf_event_attr` gets for `event` with these flags and read format.
+    private func attributes(_ event: Event, _ flags: AttributeFlags, _ format: ReadFormat) -> KernelEventAttributes {
         var attributes = KernelEventAttributes(event: event.attributes, flags: flags, readFormat: format)
         attributes.sampleType = sampleType
         attributes.wakeup = wakeup
+        return attributes
+    }
+
+    private func openOne(_ attributes: KernelEventAttributes, slot: CounterSlot, leader: Int32) -> Int32 {
         let system = self.system
         return retryingInterrupts {
             attributes.withKernelAttributes { attr in
@@ -65,7 +98,7 @@ struct DescriptorOpener {
     }
 
     /// The error for a refused open, reading `perf_event_paranoid` when it is about permission.
-    func failure(errno: Errno) -> CounterError {
+    func failure(_ event: Event, errno: Errno) -> CounterError {
         let path = joinPath(options.procRoot, "sys/kernel/perf_event_paranoid")
         var paranoid: Int?
         if errno == .permissionDenied || errno == .notPermitted {
@@ -79,8 +112,8 @@ struct DescriptorOpener {
     }
 
     /// Warnings about the target and the event's PMU (see ``Affinity/check(pmu:thread:threadCPUs:)``).
-    func warnings() -> [CounterWarning] {
-        guard let pmu = event.pmu, let pmuCPUs = pmu.cpus else { return [] }
+    func warnings(_ event: Event) -> [CounterWarning] {
+        guard let pmu = event.pmu.value, let pmuCPUs = pmu.cpus else { return [] }
         let target = options.target
         if target.isCPUWide {
             let outside = CPUSet(target.cpus.filter { $0 >= 0 && !pmuCPUs.contains(Int($0)) }.map { Int($0) })

@@ -2,7 +2,7 @@
 ///
 /// Resolved groups go in (``Resolver/resolve(_:)``), open counters come out: a
 /// `{…}` group becomes one ``CounterGroup``, every other event a ``Counter`` of its
-/// own, each on the PMU resolution chose (``ResolvedEvent/pmu``). On a CPU-wide
+/// own, each on the PMU resolution chose (``Event/pmu``). On a CPU-wide
 /// target a core PMU's events open only on the CPUs that PMU covers (one rule:
 /// the target's CPUs ∩ the PMU's). An event the kernel refuses, or whose PMU covers
 /// none of the target's CPUs, stays in the list with its typed reason and reads as
@@ -15,7 +15,7 @@
 /// try list.enable()
 /// work()
 /// try list.disable()
-/// for reading in list.read() { print(reading.event.displayName, reading.value.scaled ?? 0, reading.value.status) }
+/// for reading in list.read() { print(reading.event.label, reading.value.scaled ?? 0, reading.value.status) }
 /// ```
 public final class EventList: @unchecked Sendable {
     /// What one entry holds: open counters, or why there are none.
@@ -31,7 +31,7 @@ public final class EventList: @unchecked Sendable {
     /// One event, or one group, and what became of it.
     public struct Entry: Sendable {
         /// The events, in order (one for a single event, the members for a group).
-        public let events: [ResolvedEvent]
+        public let events: [Event]
         /// The open counter or group, or the reason there is none.
         public let member: Member
     }
@@ -59,7 +59,7 @@ public final class EventList: @unchecked Sendable {
                     continue
                 }
                 do {
-                    let opened = try CounterGroup(group.events.map { CounterEvent($0) }, options: options, system: system)
+                    let opened = try CounterGroup(group.events, options: options, system: system)
                     entries.append(Entry(events: group.events, member: .group(opened)))
                 } catch {
                     entries.append(Entry(events: group.events, member: .unavailable(.refused(error))))
@@ -75,7 +75,7 @@ public final class EventList: @unchecked Sendable {
                 }
                 do {
                     entries.append(Entry(events: [resolved],
-                                         member: .counter(try Counter(CounterEvent(resolved), options: options, system: system))))
+                                         member: .counter(try Counter(resolved, options: options, system: system))))
                 } catch {
                     entries.append(Entry(events: [resolved], member: .unavailable(.refused(error))))
                 }
@@ -87,7 +87,7 @@ public final class EventList: @unchecked Sendable {
 
     /// On a CPU-wide target, a core PMU with a CPU list counts on the target's CPUs
     /// it covers; nil when that leaves some, else why none.
-    static func narrow(_ options: inout CounterOptions, for events: [ResolvedEvent]) -> UnavailableReason? {
+    static func narrow(_ options: inout CounterOptions, for events: [Event]) -> UnavailableReason? {
         guard options.target.isCPUWide,
               let pmu = events.lazy.compactMap({ $0.pmu.value }).first(where: { $0.kind == .core }),
               let pmuCPUs = pmu.cpus
@@ -100,7 +100,7 @@ public final class EventList: @unchecked Sendable {
     }
 
     /// Every event, in entry order (what ``read()`` returns values for).
-    public var events: [ResolvedEvent] { entries.flatMap { $0.events } }
+    public var events: [Event] { entries.flatMap { $0.events } }
 
     /// The counters opened alone.
     public var counters: [Counter] {
@@ -161,10 +161,10 @@ public final class EventList: @unchecked Sendable {
 /// One event's value from an ``EventList`` read.
 public struct EventReading: Hashable, Sendable {
     /// The event as resolved (its PMU, attributes and display name).
-    public var event: ResolvedEvent
+    public var event: Event
     public var value: CounterValue
 
-    public init(event: ResolvedEvent, value: CounterValue) {
+    public init(event: Event, value: CounterValue) {
         self.event = event
         self.value = value
     }

@@ -39,6 +39,18 @@ public struct PMU: Hashable, Sendable {
         self.path = path
     }
 
+    /// The kernel's fixed PMU of a legacy type (`software` 1, `tracepoint` 2,
+    /// `breakpoint` 5), as sysfs names it, or one called `type N` for any other
+    /// type: for events given by their attributes, with no discovery at hand.
+    public init(legacyType type: UInt32) {
+        switch type {
+        case LegacyType.software: self.init(name: "software", type: type, kind: .software)
+        case LegacyType.tracepoint: self.init(name: "tracepoint", type: type, kind: .tracepoint)
+        case LegacyType.breakpoint: self.init(name: "breakpoint", type: type, kind: .breakpoint)
+        default: self.init(name: "type \(type)", type: type, kind: .other)
+        }
+    }
+
     /// The format field called `name`, if the PMU has one.
     public func format(named name: String) -> FormatField? {
         formats.first { $0.name == name }

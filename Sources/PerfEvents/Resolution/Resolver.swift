@@ -1,4 +1,4 @@
-/// Turns perf event strings into ``ResolvedEvent``s for the PMUs of one machine.
+/// Turns perf event strings into ``Event``s for the PMUs of one machine.
 ///
 /// ```swift
 /// let resolver = Resolver(pmus: pmus)          // pmus from sysfs discovery
@@ -86,7 +86,7 @@ public struct Resolver: Sendable {
 
     /// Resolves one item: a single event (possibly expanding to several) or a `{…}` group.
     public func resolve(_ item: EventGroupSyntax) throws(ResolutionError) -> [ResolvedGroup] {
-        var expansions: [[ResolvedEvent]] = []
+        var expansions: [[Event]] = []
         for (index, member) in item.members.enumerated() {
             var events = try resolve(member, isLeader: !item.isGroup || index == 0)
             if item.isGroup && !item.modifiers.isEmpty {
@@ -114,7 +114,7 @@ public struct Resolver: Sendable {
     }
 
     /// One group, or one per core PMU when a member expanded over several core PMUs.
-    private func splitByCorePMU(_ text: String, _ expansions: [[ResolvedEvent]]) -> [ResolvedGroup] {
+    private func splitByCorePMU(_ text: String, _ expansions: [[Event]]) -> [ResolvedGroup] {
         let cores = corePMUs.map { $0.name }
         let spread = expansions.contains { members in
             members.count > 1 && members.allSatisfy { event in event.pmu.name.map { cores.contains($0) } ?? false }
@@ -122,7 +122,7 @@ public struct Resolver: Sendable {
         guard spread else { return [ResolvedGroup(text: text, isGroup: true, events: expansions.flatMap { $0 })] }
         var groups: [ResolvedGroup] = []
         for core in cores {
-            var events: [ResolvedEvent] = []
+            var events: [Event] = []
             for members in expansions {
                 let onCore = members.filter { $0.pmu.name == core }
                 if !onCore.isEmpty {
@@ -139,8 +139,8 @@ public struct Resolver: Sendable {
     }
 
     /// Resolves one event, with its own modifiers applied.
-    public func resolve(_ event: EventSyntax, isLeader: Bool = true) throws(ResolutionError) -> [ResolvedEvent] {
-        var events: [ResolvedEvent]
+    public func resolve(_ event: EventSyntax, isLeader: Bool = true) throws(ResolutionError) -> [Event] {
+        var events: [Event]
         switch event.kind {
         case .name(let name):
             events = try resolveName(name, event: event)
@@ -168,7 +168,7 @@ public struct Resolver: Sendable {
         case .numeric(let type, let config):
             let pmu = pmus.first { $0.type == type }
                 ?? PMU(name: "type \(type)", type: type, kind: type == LegacyType.software ? .software : .other)
-            events = [ResolvedEvent(
+            events = [Event(
                 text: event.text, pmu: .pmu(pmu), attributes: EventAttributes(type: type, config: config), source: .raw)]
         case .tracepoint(let system, let name):
             events = []
@@ -180,7 +180,7 @@ public struct Resolver: Sendable {
                     throw .tracepoint(input: event.text, error)
                 }
                 let text = Glob.isPattern(event.text) ? "\(system):\(name)" + modifierSuffix(event) : event.text
-                events.append(ResolvedEvent(
+                events.append(Event(
                     text: text, pmu: .pmu(legacyPMU("tracepoint", type: LegacyType.tracepoint, kind: .tracepoint)),
                     attributes: EventAttributes(type: LegacyType.tracepoint, config: id), source: .tracepoint(id)))
             }
@@ -194,12 +194,18 @@ public struct Resolver: Sendable {
             let attributes = EventAttributes(
                 type: LegacyType.breakpoint, config1: address, config2: length ?? defaultLength,
                 breakpointType: access.rawValue)
-            events = [ResolvedEvent(
+            events = [Event(
                 text: event.text, pmu: .pmu(legacyPMU("breakpoint", type: LegacyType.breakpoint, kind: .breakpoint)),
                 attributes: attributes, source: .breakpoint)]
         case .libpfm(let text):
             events = [try resolveLibpfm(text, event: event)]
         }
+        applyOwnModifiers(to: &events, of: event, isLeader: isLeader)
+        return events
+    }
+
+    /// Applies the event's own modifiers (not a group's) to what it resolved to.
+    func applyOwnModifiers(to events: inout [Event], of event: EventSyntax, isLeader: Bool) {
         for index in events.indices where !event.modifiers.isEmpty {
             // Parsing limits an event's own 'p's to three and attributes start at precise 0.
             _ = event.modifiers.apply(
@@ -207,12 +213,11 @@ public struct Resolver: Sendable {
             events[index].modifiers = event.modifiers
             Self.noteUserOnlyTracepoint(&events[index], syntax: event)
         }
-        return events
     }
 
     /// A kernel tracepoint fires in kernel mode only: with `exclude_kernel` (`:u`) it
     /// opens fine and counts 0, so say so (uprobes, which fire in user mode, excepted).
-    private static func noteUserOnlyTracepoint(_ event: inout ResolvedEvent, syntax: EventSyntax) {
+    private static func noteUserOnlyTracepoint(_ event: inout Event, syntax: EventSyntax) {
         guard event.attributes.type == LegacyType.tracepoint, event.attributes.excludeKernel else { return }
         if case .tracepoint(let system, _) = syntax.kind, system == "uprobes" { return }
         let note = "tracepoints fire in the kernel: excluding kernel space (':u') counts nothing here unless it is a uprobe;"
@@ -223,11 +228,11 @@ public struct Resolver: Sendable {
 
     // MARK: - Generic names and aliases
 
-    private func resolveName(_ name: String, event: EventSyntax) throws(ResolutionError) -> [ResolvedEvent] {
+    private func resolveName(_ name: String, event: EventSyntax) throws(ResolutionError) -> [Event] {
         if let generic = GenericEvent(named: name) {
             return try genericEvents(generic, on: nil, event: event, label: nil)
         }
-        var events: [ResolvedEvent] = []
+        var events: [Event] = []
         for pmu in pmus where pmu.alias(named: name) != nil {
             events.append(try resolveTerms([EventTerm(name: name, value: .implicit)], on: pmu, event: event))
         }
@@ -239,16 +244,16 @@ public struct Resolver: Sendable {
         return events
     }
 
-    private func genericEvents(
+    func genericEvents(
         _ generic: GenericEvent, on pmu: PMU?, event: EventSyntax, label: String?
-    ) throws(ResolutionError) -> [ResolvedEvent] {
+    ) throws(ResolutionError) -> [Event] {
         if !generic.needsCorePMU {
             if let pmu, pmu.kind != .software {
                 throw .invalidTerm(
                     input: event.text, pmu: pmu.name, term: event.text,
                     problem: "a software event belongs to no hardware PMU; write it without the PMU")
             }
-            return [ResolvedEvent(
+            return [Event(
                 text: event.text, pmu: .pmu(legacyPMU("software", type: LegacyType.software, kind: .software)),
                 attributes: EventAttributes(type: generic.legacyType, config: generic.config),
                 source: .legacyGeneric, name: label)]
@@ -267,7 +272,7 @@ public struct Resolver: Sendable {
             targets = cores
         }
         if targets.isEmpty {
-            return [ResolvedEvent(
+            return [Event(
                 text: event.text, pmu: .noCorePMU,
                 attributes: EventAttributes(type: generic.legacyType, config: generic.config),
                 source: .legacyGeneric, name: label,
@@ -276,63 +281,37 @@ public struct Resolver: Sendable {
         }
         let hybrid = cores.count > 1
         return targets.map { core in
-            ResolvedEvent(
+            Event(
                 text: event.text, pmu: .pmu(core),
                 attributes: EventAttributes(
                     type: generic.legacyType,
                     config: hybrid ? UInt64(core.type) << 32 | generic.config : generic.config),
                 source: hybrid ? .extendedTypeGeneric : .legacyGeneric, name: label,
-                ownTypeEquivalent: hybrid ? ownTypeEquivalent(of: generic, on: core, event: event) : nil)
+                fallback: hybrid ? fallback(for: generic, on: core, event: event) : nil)
         }
-    }
-
-    /// The sysfs aliases core PMUs publish for the generic hardware events, in the
-    /// order to try: arm's PMUv3 names (the events the kernel's armv8 map uses) and
-    /// Intel's hybrid names.
-    static let ownAliases: [UInt64: [String]] = [
-        0: ["cpu_cycles", "cpu-cycles", "cycles"],
-        1: ["inst_retired", "instructions"],
-        2: ["l1d_cache", "cache-references"],
-        3: ["l1d_cache_refill", "cache-misses"],
-        4: ["br_retired", "branch-instructions"],
-        5: ["br_mis_pred_retired", "br_mis_pred", "branch-misses"],
-        6: ["bus_cycles", "bus-cycles"],
-        7: ["stall_frontend", "stalled-cycles-frontend"],
-        8: ["stall_backend", "stalled-cycles-backend"],
-        9: ["ref-cycles"],
-    ]
-
-    /// The sysfs alias `core` publishes for generic hardware event `id` (0 cycles,
-    /// 1 instructions, … as `PERF_COUNT_HW_*`), if any: the one table the counting
-    /// layer, KVM's host counters and the benchmark use to name a core PMU's own event.
-    public static func ownAlias(forHardwareEvent id: UInt64, on core: PMU) -> EventAlias? {
-        for name in ownAliases[id] ?? [] {
-            if let alias = core.alias(named: name) { return alias }
-        }
-        return nil
     }
 
     /// `generic` as `core`'s own alias, when the PMU publishes one that resolves.
-    private func ownTypeEquivalent(of generic: GenericEvent, on core: PMU, event: EventSyntax) -> OwnTypeEquivalent? {
-        guard case .hardware(let id) = generic, let names = Self.ownAliases[id] else { return nil }
-        for name in names where core.alias(named: name) != nil {
+    private func fallback(for generic: GenericEvent, on core: PMU, event: EventSyntax) -> Event.Fallback? {
+        guard case .hardware(let id) = generic, let hardware = HardwareEvent(rawValue: id) else { return nil }
+        for name in hardware.nativeAliases where core.alias(named: name) != nil {
             guard let resolved = try? resolveTerms([EventTerm(name: name, value: .implicit)], on: core, event: event)
             else { continue }
-            return OwnTypeEquivalent(alias: name, attributes: resolved.attributes)
+            return Event.Fallback(alias: name, attributes: resolved.attributes)
         }
         return nil
     }
 
-    private func resolveRaw(_ config: UInt64, event: EventSyntax) -> [ResolvedEvent] {
+    private func resolveRaw(_ config: UInt64, event: EventSyntax) -> [Event] {
         let cores = corePMUs
         if cores.isEmpty {
-            return [ResolvedEvent(
+            return [Event(
                 text: event.text, pmu: .noCorePMU, attributes: EventAttributes(type: LegacyType.raw, config: config),
                 source: .raw,
                 note: "no core PMU in sysfs: kept PERF_TYPE_RAW (4), which the kernel refuses without a hardware PMU")]
         }
         return cores.map { core in
-            ResolvedEvent(
+            Event(
                 text: event.text, pmu: .pmu(core),
                 attributes: EventAttributes(type: core.type, config: config), source: .raw)
         }
@@ -364,7 +343,7 @@ public struct Resolver: Sendable {
     /// `cycles/period=1000/`, `r1a/name=x/`: a generic or raw event with perf's own terms.
     private func resolveWithOwnTerms(
         _ name: String, _ terms: [EventTerm], event: EventSyntax
-    ) throws(ResolutionError) -> [ResolvedEvent] {
+    ) throws(ResolutionError) -> [Event] {
         let fixed = try FixedTerms(terms) { term, problem in
             .invalidTerm(input: event.text, pmu: name, term: term, problem: problem)
         }
@@ -373,7 +352,7 @@ public struct Resolver: Sendable {
                 input: event.text, pmu: name, term: other.name,
                 problem: "'\(name)' is no PMU: between its slashes only perf's own terms go (\(FixedTerms.names.sorted().joined(separator: ", ")))")
         }
-        var events: [ResolvedEvent]
+        var events: [Event]
         if let generic = GenericEvent(named: name) {
             events = try genericEvents(generic, on: nil, event: event, label: nil)
         } else {
@@ -388,7 +367,7 @@ public struct Resolver: Sendable {
     }
 
     /// The tracepoints `system:name` names: itself, or every match of a glob, sorted.
-    private func tracepoints(
+    func tracepoints(
         _ system: String, _ name: String, event: EventSyntax
     ) throws(ResolutionError) -> [(String, String)] {
         guard Glob.isPattern(system) || Glob.isPattern(name) else { return [(system, name)] }
@@ -413,9 +392,9 @@ public struct Resolver: Sendable {
         event.modifiers.isEmpty ? "" : ":" + event.modifiers.text
     }
 
-    private func resolveTerms(
+    func resolveTerms(
         _ userTerms: [EventTerm], on pmu: PMU, event: EventSyntax
-    ) throws(ResolutionError) -> ResolvedEvent {
+    ) throws(ResolutionError) -> Event {
         let fixed = try FixedTerms(userTerms) { term, problem in
             .invalidTerm(input: event.text, pmu: pmu.name, term: term, problem: problem)
         }
@@ -507,7 +486,7 @@ public struct Resolver: Sendable {
             attributes[field.word] |= bits
         }
         let onlyWords = alias == nil && merged.isEmpty
-        var resolved = ResolvedEvent(
+        var resolved = Event(
             text: event.text, pmu: .pmu(pmu), attributes: attributes,
             source: alias.map { .sysfsAlias($0.name) } ?? (onlyWords ? .raw : .formatTerms),
             name: nil, scale: alias?.scale, unit: alias?.unit)
@@ -555,7 +534,7 @@ public struct Resolver: Sendable {
 
     // MARK: - libpfm4
 
-    private func resolveLibpfm(_ text: String, event: EventSyntax) throws(ResolutionError) -> ResolvedEvent {
+    private func resolveLibpfm(_ text: String, event: EventSyntax) throws(ResolutionError) -> Event {
         guard let libpfm else {
             throw .libpfm(input: text, LibpfmError(input: text, code: 0, message: "libpfm4 is disabled in this resolver"))
         }
@@ -585,7 +564,7 @@ public struct Resolver: Sendable {
                   attributes.type == LegacyType.hardware || attributes.type == LegacyType.hardwareCache {
             pmu = .pmu(core)
         }
-        return ResolvedEvent(
+        return Event(
             text: event.text, pmu: pmu, attributes: attributes,
             source: .libpfm(encoding.qualifiedName), note: note)
     }

@@ -13,7 +13,7 @@ import CPerfEvents
 /// ```swift
 /// var attributes = EventAttributes(type: LegacyType.tracepoint, config: id)
 /// attributes.sampling = .period(1)
-/// let sampler = try Sampler([CounterEvent(label: "sys_enter_getppid", attributes: attributes)],
+/// let sampler = try Sampler([Event(label: "sys_enter_getppid", attributes: attributes)],
 ///                           options: SamplingOptions(sampleType: [.tid, .time, .raw]))
 /// try sampler.enable()
 /// work()
@@ -22,7 +22,7 @@ import CPerfEvents
 /// ```
 public final class Sampler: @unchecked Sendable {
     /// The events, leader first.
-    public let events: [CounterEvent]
+    public let events: [Event]
     public let options: SamplingOptions
     /// The `(thread, cpu)` pairs; one ring buffer each.
     public let slots: [CounterSlot]
@@ -48,12 +48,12 @@ public final class Sampler: @unchecked Sendable {
     private let system: SystemCalls
 
     /// Opens `events` (the first samples, the others are read with it) on the options' target.
-    public convenience init(_ events: [CounterEvent], options: SamplingOptions = SamplingOptions()) throws(SamplingError) {
+    public convenience init(_ events: [Event], options: SamplingOptions = SamplingOptions()) throws(SamplingError) {
         try self.init(events, options: options, system: .live)
     }
 
     /// The same, through `system` (the package's test seam).
-    package init(_ events: [CounterEvent], options: SamplingOptions, system: SystemCalls) throws(SamplingError) {
+    package init(_ events: [Event], options: SamplingOptions, system: SystemCalls) throws(SamplingError) {
         guard let first = events.first else {
             throw .open(CounterError(operation: .open, errno: nil, label: "(no event)", attributes: nil,
                                      message: "a sampler needs at least one event"))
@@ -69,11 +69,8 @@ public final class Sampler: @unchecked Sendable {
         var readFormat = ReadFormat.counting.union(.lost)
         if isGroup { readFormat.insert(.group) }
 
-        let counterOptions = options.counterOptions
-        var leaderFlags = AttributeFlags(first.attributes)
-        if options.startDisabled || options.enableOnExec { leaderFlags.insert(.disabled) }
-        if options.inherit { leaderFlags.insert(.inherit) }
-        if options.enableOnExec { leaderFlags.insert(.enableOnExec) }
+        let counterOptions = options.counting
+        var leaderFlags = counterOptions.flags(for: first, isLeader: true)
         if options.sampleIDAll { leaderFlags.insert(.sampleIDAll) }
         if options.overwrite { leaderFlags.insert(.writeBackward) }
         let wakeupWord: UInt32
@@ -85,15 +82,16 @@ public final class Sampler: @unchecked Sendable {
         }
 
         var opened: [[Int32]] = []
-        var openedEvents: [CounterEvent] = []
+        var openedEvents: [Event] = []
         var warnings: [CounterWarning] = []
         var attributes: [KernelEventAttributes] = []
         func closeAll() {
             for descriptors in opened.reversed() { for descriptor in descriptors { _ = system.close(descriptor) } }
         }
         do {
-            let leader = try Self.open(first, options: counterOptions, flags: leaderFlags, readFormat: readFormat,
-                                       leaders: nil, sampleType: sampleType, wakeup: wakeupWord, system: system)
+            let leader = try DescriptorOpener(options: counterOptions, system: system, sampleType: sampleType,
+                                              wakeup: wakeupWord)
+                .open(first, flags: leaderFlags, readFormat: readFormat, leaders: nil)
             opened.append(leader.descriptors)
             openedEvents.append(leader.event)
             warnings += leader.warnings
@@ -102,11 +100,9 @@ public final class Sampler: @unchecked Sendable {
             for member in events.dropFirst() {
                 var counting = member
                 counting.attributes.sampling = nil
-                counting.fallback?.sampling = nil
-                var flags = AttributeFlags(counting.attributes)
-                if options.inherit { flags.insert(.inherit) }
-                let opening = try Self.open(counting, options: counterOptions, flags: flags, readFormat: readFormat,
-                                            leaders: leader.descriptors, sampleType: [], wakeup: 0, system: system)
+                let opening = try DescriptorOpener(options: counterOptions, system: system)
+                    .open(counting, flags: counterOptions.flags(for: counting, isLeader: false), readFormat: readFormat,
+                          leaders: leader.descriptors)
                 opened.append(opening.descriptors)
                 openedEvents.append(opening.event)
                 warnings += opening.warnings
@@ -132,16 +128,14 @@ public final class Sampler: @unchecked Sendable {
         // leader's buffers: the leader's lost count is then samples only.
         var tracking: (descriptors: [Int32], attributes: KernelEventAttributes)?
         if options.recordTasks {
-            var flags: AttributeFlags = [.comm, .commExec, .task, .mmap, .mmap2]
+            let dummy = Event.software(.dummy)
+            var flags = counterOptions.flags(for: dummy, isLeader: true)
+            flags.formUnion([.comm, .commExec, .task, .mmap, .mmap2])
             if options.sampleIDAll { flags.insert(.sampleIDAll) }
-            if options.startDisabled || options.enableOnExec { flags.insert(.disabled) }
-            if options.inherit { flags.insert(.inherit) }
-            if options.enableOnExec { flags.insert(.enableOnExec) }
             if options.overwrite { flags.insert(.writeBackward) }
-            let dummy = CounterEvent(label: "dummy", attributes: EventAttributes(type: LegacyType.software, config: 9))
             do throws(CounterError) {
-                let opening = try Self.open(dummy, options: counterOptions, flags: flags, readFormat: .counting,
-                                            leaders: nil, sampleType: sampleType, wakeup: 0, system: system)
+                let opening = try DescriptorOpener(options: counterOptions, system: system, sampleType: sampleType)
+                    .open(dummy, flags: flags, readFormat: .counting, leaders: nil)
                 tracking = (opening.descriptors, opening.attributes)
                 let ioctl = system.ioctl
                 for (descriptor, output) in zip(opening.descriptors, opened[0]) {
@@ -161,7 +155,7 @@ public final class Sampler: @unchecked Sendable {
         }
         self.events = openedEvents
         self.options = options
-        self.slots = options.target.slots
+        self.slots = options.counting.target.slots
         self.format = SampleFormat(sampleType: sampleType, readFormat: readFormat, sampleIDAll: options.sampleIDAll)
         self.decoder = RecordDecoder(format: format)
         self.buffers = buffers
@@ -172,38 +166,6 @@ public final class Sampler: @unchecked Sendable {
         self.trackingDescriptors = tracking?.descriptors ?? []
         self.trackingAttributes = tracking?.attributes
         self.system = system
-    }
-
-    /// One event on every slot, with the own-type fallback of an extended-type generic event.
-    private static func open(
-        _ event: CounterEvent, options: CounterOptions, flags: AttributeFlags, readFormat: ReadFormat,
-        leaders: [Int32]?, sampleType: SampleType, wakeup: UInt32, system: SystemCalls
-    ) throws(CounterError) -> (descriptors: [Int32], event: CounterEvent, warnings: [CounterWarning],
-                               readFormat: ReadFormat, attributes: KernelEventAttributes) {
-        var opener = DescriptorOpener(event: event, options: options, system: system, sampleType: sampleType, wakeup: wakeup)
-        func attributes(_ event: CounterEvent, _ format: ReadFormat) -> KernelEventAttributes {
-            var attributes = KernelEventAttributes(event: event.attributes, flags: flags, readFormat: format)
-            attributes.sampleType = sampleType
-            attributes.wakeup = wakeup
-            return attributes
-        }
-        do {
-            let opened = try opener.open(slots: options.target.slots, flags: flags, readFormat: readFormat, leaders: leaders)
-            return (opened.descriptors, event, opener.warnings(), opened.readFormat, attributes(event, opened.readFormat))
-        } catch {
-            guard let fallback = event.fallback, event.usesExtendedType, let errno = error.errno,
-                  errno == .noSuchFileOrDirectory || errno == .invalidArgument || errno == .notSupported
-            else { throw error }
-            var own = event
-            own.attributes = fallback
-            own.fallback = nil
-            opener.event = own
-            let opened = try opener.open(slots: options.target.slots, flags: flags, readFormat: readFormat, leaders: leaders)
-            let warning = CounterWarning.extendedTypeRefused(
-                pmu: event.pmu?.name ?? "the core PMU", errno: errno, type: fallback.type, config: fallback.config)
-            return (opened.descriptors, own, opener.warnings() + [warning], opened.readFormat,
-                    attributes(own, opened.readFormat))
-        }
     }
 
     deinit {

@@ -17,9 +17,12 @@ public struct SamplingOptions: Hashable, Sendable {
         case bytes(UInt32)
     }
 
-    /// Which threads and CPUs to sample. An inherited event (``inherit``) needs a
-    /// CPU per descriptor: the kernel maps no per-thread buffer shared by children.
-    public var target: CountingTarget
+    /// The target and the opening bits sampling shares with counting (target,
+    /// `inherit`, disabled at open, `enable_on_exec`, advice on errors).
+    /// An inherited event needs a CPU per descriptor: the kernel maps no
+    /// per-thread buffer shared by children. `requestLostCount` is always on
+    /// (the kernel's count of dropped samples) and `userSpaceReads` unused.
+    public var counting: CounterOptions
     /// What each sample carries; the ``Sampler`` adds ``SampleType/read`` for a group.
     public var sampleType: SampleType
     public var wakeup: Wakeup
@@ -33,17 +36,9 @@ public struct SamplingOptions: Hashable, Sendable {
     public var dataPages: Int
     /// Overwrite mode (`write_backward`): the newest records survive, read with ``RingBuffer/snapshot(_:)``.
     public var overwrite: Bool
-    /// Sample the target's future children too.
-    public var inherit: Bool
-    /// Open disabled (the default); ``Sampler/enable()`` starts sampling.
-    public var startDisabled: Bool
-    /// Start when the target calls `exec` (implies opening disabled).
-    public var enableOnExec: Bool
-    /// Whether the machine has a core PMU, when known (better errors for hardware events in a VM).
-    public var machineHasCorePMU: Bool?
-    /// Where procfs is, for permission advice.
-    public var procRoot: String
 
+    /// - Parameters: as the properties; `target`, `inherit`, `startDisabled`,
+    ///   `enableOnExec`, `machineHasCorePMU` and `procRoot` go into ``counting``.
     public init(
         target: CountingTarget = .callingThread,
         sampleType: SampleType = [.identifier, .ip, .tid, .time, .id, .cpu, .period],
@@ -58,24 +53,14 @@ public struct SamplingOptions: Hashable, Sendable {
         machineHasCorePMU: Bool? = nil,
         procRoot: String = "/proc"
     ) {
-        self.target = target
+        self.counting = CounterOptions(
+            target: target, inherit: inherit, startDisabled: startDisabled, enableOnExec: enableOnExec,
+            requestLostCount: true, userSpaceReads: false, machineHasCorePMU: machineHasCorePMU, procRoot: procRoot)
         self.sampleType = sampleType
         self.wakeup = wakeup
         self.sampleIDAll = sampleIDAll
         self.recordTasks = recordTasks
         self.dataPages = dataPages
         self.overwrite = overwrite
-        self.inherit = inherit
-        self.startDisabled = startDisabled
-        self.enableOnExec = enableOnExec
-        self.machineHasCorePMU = machineHasCorePMU
-        self.procRoot = procRoot
-    }
-
-    /// The counting options the descriptors are opened with (target, advice).
-    var counterOptions: CounterOptions {
-        CounterOptions(target: target, inherit: inherit, startDisabled: startDisabled, enableOnExec: enableOnExec,
-                       requestLostCount: true, userSpaceReads: false, machineHasCorePMU: machineHasCorePMU,
-                       procRoot: procRoot)
     }
 }

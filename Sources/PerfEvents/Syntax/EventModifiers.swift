@@ -39,6 +39,15 @@ public struct EventModifiers: Hashable, Sendable {
 
     public init() {}
 
+    /// `:u`: user space only.
+    public static var userOnly: EventModifiers { var modifiers = EventModifiers(); modifiers.user = true; return modifiers }
+    /// `:k`: kernel only.
+    public static var kernelOnly: EventModifiers { var modifiers = EventModifiers(); modifiers.kernel = true; return modifiers }
+    /// `:H`: host only (`exclude_guest`).
+    public static var hostOnly: EventModifiers { var modifiers = EventModifiers(); modifiers.host = true; return modifiers }
+    /// `:G`: guest only (`exclude_host`).
+    public static var guestOnly: EventModifiers { var modifiers = EventModifiers(); modifiers.guest = true; return modifiers }
+
     /// No modifier at all.
     public var isEmpty: Bool { self == EventModifiers() }
 

@@ -35,47 +35,17 @@ public enum GenericEvent: Hashable, Sendable {
     /// perf's lexer spells them (`cycles`, `LLC-loads`, `l1d-misses`): perf refuses
     /// `CYCLES` and `Task-Clock`, so this does too.
     public init?(named name: String) {
-        for entry in Self.hardwareNames where entry.names.contains(name) {
-            self = .hardware(entry.id)
+        if let event = HardwareEvent.allCases.first(where: { $0.names.contains(name) }) {
+            self = .hardware(event.rawValue)
             return
         }
-        for entry in Self.softwareNames where entry.names.contains(name) {
-            self = .software(entry.id)
+        if let event = SoftwareEvent.allCases.first(where: { $0.names.contains(name) }) {
+            self = .software(event.rawValue)
             return
         }
         guard let cache = Self.parseCache(name) else { return nil }
         self = .cache(cache)
     }
-
-    /// `PERF_COUNT_HW_*` ids with perf's names and aliases (`linux/perf_event.h`).
-    static let hardwareNames: [(id: UInt64, names: [String])] = [
-        (0, ["cpu-cycles", "cycles"]),
-        (1, ["instructions"]),
-        (2, ["cache-references"]),
-        (3, ["cache-misses"]),
-        (4, ["branch-instructions", "branches"]),
-        (5, ["branch-misses"]),
-        (6, ["bus-cycles"]),
-        (7, ["stalled-cycles-frontend", "idle-cycles-frontend"]),
-        (8, ["stalled-cycles-backend", "idle-cycles-backend"]),
-        (9, ["ref-cycles"]),
-    ]
-
-    /// `PERF_COUNT_SW_*` ids with perf's names and aliases.
-    static let softwareNames: [(id: UInt64, names: [String])] = [
-        (0, ["cpu-clock"]),
-        (1, ["task-clock"]),
-        (2, ["page-faults", "faults"]),
-        (3, ["context-switches", "cs"]),
-        (4, ["cpu-migrations", "migrations"]),
-        (5, ["minor-faults"]),
-        (6, ["major-faults"]),
-        (7, ["alignment-faults"]),
-        (8, ["emulation-faults"]),
-        (9, ["dummy"]),
-        (10, ["bpf-output"]),
-        (11, ["cgroup-switches"]),
-    ]
 
     /// `PERF_COUNT_HW_CACHE_*` caches, with perf's spellings (its lexer's, case and all),
     /// and which operations perf accepts on each (bit 0 read, 1 write, 2 prefetch).
@@ -162,8 +132,8 @@ public enum GenericEvent: Hashable, Sendable {
     /// Every canonical name (no aliases), for suggestions and listings.
     public static var canonicalNames: [String] {
         var names: [String] = []
-        for entry in hardwareNames { names.append(entry.names[0]) }
-        for entry in softwareNames { names.append(entry.names[0]) }
+        for event in HardwareEvent.allCases { names.append(event.names[0]) }
+        for event in SoftwareEvent.allCases { names.append(event.names[0]) }
         let canonicalCaches = ["L1-dcache", "L1-icache", "LLC", "dTLB", "iTLB", "branch", "node"]
         for (index, cache) in caches.enumerated() {
             for (op, words) in cacheOperations.enumerated() where cache.operations & (1 << UInt8(op)) != 0 {
@@ -176,6 +146,6 @@ public enum GenericEvent: Hashable, Sendable {
 
     /// Every accepted spelling of hardware and software names (lowercase), for suggestions.
     static var allSimpleNames: [String] {
-        hardwareNames.flatMap { $0.names } + softwareNames.flatMap { $0.names }
+        HardwareEvent.allCases.flatMap { $0.names } + SoftwareEvent.allCases.flatMap { $0.names }
     }
 }

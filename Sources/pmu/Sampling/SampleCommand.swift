@@ -266,7 +266,7 @@ struct SampleCommand: ParsableCommand {
         for entry in opened {
             let ids = try entry.sampler.identifiers()
             let leader = entry.sampler.kernelAttributes[0]
-            var described = entry.sampler.kernelAttributes.enumerated().map { ($1, entry.plan.events[$0].displayName) }
+            var described = entry.sampler.kernelAttributes.enumerated().map { ($1, entry.plan.events[$0].label) }
             if let tracking = entry.sampler.trackingAttributes { described.append((tracking, "dummy:u")) }
             for (index, (kernelAttributes, name)) in described.enumerated() {
                 var attributes = kernelAttributes
@@ -302,7 +302,7 @@ struct SampleCommand: ParsableCommand {
     }
 
     /// The interval for `event`: its own term, else -c/-F, else perf record's defaults.
-    func interval(for event: ResolvedEvent) -> SamplingInterval {
+    func interval(for event: Event) -> SamplingInterval {
         if let own = event.attributes.sampling { return own }
         if let period { return .period(period) }
         if let frequency { return .frequency(frequency) }

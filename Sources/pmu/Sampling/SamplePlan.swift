@@ -3,27 +3,25 @@ import PerfEvents
 
 /// One sampler to open: a single event, or a group sampled on its leader.
 struct SamplePlan {
-    var events: [ResolvedEvent]
+    var events: [Event]
     /// The tracepoint's field layout, when the leader is one (nil when tracefs has no format for it).
     var tracepoint: TracepointFormat?
 
-    init(events: [ResolvedEvent], tracefs: Tracefs) {
+    init(events: [Event], tracefs: Tracefs) {
         self.events = events
         if let name = tracepointName {
             tracepoint = try? TracepointFormat(subsystem: name.subsystem, event: name.event, tracefs: tracefs)
         }
     }
 
-    var label: String { events.map(\.displayName).joined(separator: ",") }
+    var label: String { events.map(\.label).joined(separator: ",") }
     var pmuName: String { events.first?.pmu.name ?? "legacy" }
 
     /// Opens the sampler on `child` (not yet exec'ed), per CPU of the leader's PMU.
-    func open(child: Int32, online: CPUSet, pages: Int, interval: (ResolvedEvent) -> SamplingInterval,
+    func open(child: Int32, online: CPUSet, pages: Int, interval: (Event) -> SamplingInterval,
               machineHasCorePMU: Bool) throws(SamplingError) -> Sampler {
-        var counterEvents = events.map { CounterEvent($0) }
-        let chosen = interval(events[0])
-        counterEvents[0].attributes.sampling = chosen
-        counterEvents[0].fallback?.sampling = chosen
+        var counterEvents = events
+        counterEvents[0].attributes.sampling = interval(events[0])
         let cpus = self.cpus(online: online)
         // IDENTIFIER says which event wrote a record (ID would repeat it): 8 bytes less a record, more in the buffer.
         var sampleType: SampleType = [.identifier, .ip, .tid, .time, .cpu, .period]
@@ -62,16 +60,15 @@ struct SamplePlan {
         if interval.isFrequency { return "sampled at a frequency, not on every occurrence" }
         if attributes.type == LegacyType.tracepoint { return nil }
         if attributes.type == LegacyType.software && attributes.config > 1 { return nil }
-        return "a sample every \(interval.value) of \(events[0].displayName), not every occurrence"
+        return "a sample every \(interval.value) of \(events[0].label), not every occurrence"
     }
 
     /// A counting event on the leader, on the same threads and CPUs, inherited
     /// and enabled at exec like the sampler: the kernel's own count to check
     /// the samples against.
     func openCounter(child: Int32, online: CPUSet, machineHasCorePMU: Bool) throws(CounterError) -> Counter {
-        var event = CounterEvent(events[0])
+        var event = events[0]
         event.attributes.sampling = nil
-        event.fallback?.sampling = nil
         let options = CounterOptions(target: .threads([child], on: cpus(online: online)), inherit: true, enableOnExec: true,
                                      requestLostCount: false, machineHasCorePMU: machineHasCorePMU)
         return try Counter(event, options: options)
@@ -80,7 +77,7 @@ struct SamplePlan {
     /// The leader as a tracepoint (subsystem, event), when it is one.
     var tracepointName: TracingData.Tracepoint? {
         guard let leader = events.first, case .tracepoint = leader.source else { return nil }
-        let name = leader.displayName
+        let name = leader.label
         guard let colon = name.firstIndex(of: ":") else { return nil }
         return TracingData.Tracepoint(subsystem: String(name[..<colon]), event: String(name[name.index(after: colon)...]))
     }

@@ -59,7 +59,7 @@ struct Bench {
     }
 
     /// The events to read: `<pmu>/cpu_cycles/` (and `inst_retired` for a group of 2).
-    func event(_ text: String, on pmu: PMU) -> CounterEvent? {
+    func event(_ text: String, on pmu: PMU) -> Event? {
         let groups: [ResolvedGroup]
         do {
             groups = try lab.resolver.resolve(text)
@@ -68,7 +68,7 @@ struct Bench {
             return nil
         }
         guard let resolved = groups.first?.events.first else { return nil }
-        return CounterEvent(label: text, attributes: resolved.attributes, pmu: pmu)
+        return Event(label: text, attributes: resolved.attributes, pmu: pmu)
     }
 
     /// The read rows: each batch is `readOps` operations between one clock pair, the Swift

@@ -102,7 +102,7 @@ extension Lab {
             var options = CounterOptions(target: .callingThread)
             options.startDisabled = true
             do {
-                let counter = try Counter(label: text, attributes: attributes, pmu: binding.pmu, options: options)
+                let counter = try Counter(Event(label: text, attributes: attributes, pmu: binding.pmu), options: options)
                 counts.append(HostCount(label: label, text: text, counter: counter, problem: nil))
             } catch {
                 counts.append(HostCount(label: label, text: text, counter: nil, problem: error.description))

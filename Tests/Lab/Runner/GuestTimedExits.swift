@@ -36,7 +36,7 @@ extension Lab {
                 continue
             }
             do {
-                let counter = try Counter(CounterEvent(event), options: CounterOptions(target: .callingThread))
+                let counter = try Counter(event, options: CounterOptions(target: .callingThread))
                 try counter.enable()
                 counters.append((name, counter))
             } catch {

@@ -31,7 +31,7 @@ extension Lab {
 
     /// Opens `texts` (each its own counter) on the calling thread, runs the work, prints each value.
     func measure(_ texts: [String], as name: String) {
-        var events: [ResolvedEvent] = []
+        var events: [Event] = []
         for text in texts {
             guard let resolved = try? resolver.resolve(text), let event = resolved.first?.events.first else {
                 Out.error(name, [("event", text)], msg: "does not resolve")

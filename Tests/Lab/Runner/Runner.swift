@@ -123,7 +123,7 @@ struct Lab {
 
     /// Resolves `text`, printing one `resolve` fact per event; nil (and a fact) when it fails.
     @discardableResult
-    func resolve(_ text: String) -> [ResolvedEvent]? {
+    func resolve(_ text: String) -> [Event]? {
         let groups: [ResolvedGroup]
         do {
             groups = try resolver.resolve(text)
@@ -169,7 +169,7 @@ struct Lab {
 
     /// Opens `events` on the calling thread with the library's EventList (each on its
     /// own PMU), runs some work, prints each value or why it has none.
-    func count(_ events: [ResolvedEvent], as name: String, extra: [(String, String)]) {
+    func count(_ events: [Event], as name: String, extra: [(String, String)]) {
         var options = CounterOptions(target: .callingThread)
         options.startDisabled = true
         let list = EventList([ResolvedGroup(text: name, isGroup: false, events: events)], options: options)

@@ -17,7 +17,7 @@ extension Lab {
     /// One `sample` fact: `target`'s cycles sampled every 100,000 on the calling thread.
     private func sample(_ target: PMU, threadOn pmu: PMU) {
         let fields: [(String, String)] = [("pmu", target.name), ("thread_on", pmu.name)]
-        let resolved: ResolvedEvent
+        let resolved: Event
         do {
             guard let event = try resolver.resolve(target.name + "/cpu_cycles/").first?.events.first else {
                 Out.error("sample", fields, msg: "\(target.name)/cpu_cycles/ resolved to no event")
@@ -28,7 +28,7 @@ extension Lab {
             Out.error("sample", fields, msg: error.description)
             return
         }
-        var event = CounterEvent(resolved)
+        var event = resolved
         event.attributes.sampling = .period(100_000)
         let sampler: Sampler
         do {

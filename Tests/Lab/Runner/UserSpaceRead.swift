@@ -14,7 +14,7 @@ extension Lab {
             // the plain event is asked for a user-space read, and the library says why it cannot.
             var text = pmu.name + "/cpu_cycles,rdpmc=1/"
             var rdpmcTerm = "present"
-            var resolved: ResolvedEvent?
+            var resolved: Event?
             do {
                 resolved = try resolver.resolve(text).first?.events.first
             } catch {
@@ -34,7 +34,7 @@ extension Lab {
             do {
                 var options = CounterOptions()
                 options.userSpaceReads = true
-                let counter = try Counter(CounterEvent(label: text, attributes: resolved.attributes, pmu: pmu), options: options)
+                let counter = try Counter(Event(label: text, attributes: resolved.attributes, pmu: pmu), options: options)
                 try counter.enable()
                 let first = try counter.readInUserSpace()
                 let check = try counter.read()

@@ -69,7 +69,7 @@ extension Lab {
             return nil
         }
         do {
-            return try Counter(label: text, attributes: event.attributes, pmu: pmu)
+            return try Counter(Event(label: text, attributes: event.attributes, pmu: pmu))
         } catch {
             Out.error("host-counter", [("pmu", pmu.name)], msg: error.description)
             return nil

@@ -58,7 +58,7 @@ import Testing
 
     /// The note in the text table names the stop, the PMUs not reached and the runs kept.
     @Test func interruptionNoteInTheTable() throws {
-        let little = Self.measurement("armv8_cortex_a53", type: 7, cpus: CPUSet(0...3),
+        let little = try Self.measurement("armv8_cortex_a53", type: 7, cpus: CPUSet(0...3),
                                       counts: [2_000_000, 2_000_000, 1_000_000, 100_000, 1_000], elapsed: 2_500_000)
         let table = CorePMUComparisonTable(measurements: [little], command: "./work", runs: 3,
                                            interruption: .init(signal: SIGINT, pmu: "armv8_cortex_a53", run: 2),
@@ -73,21 +73,22 @@ import Testing
         #expect(nothing.text.contains("interrupted by SIGTERM") && nothing.text.contains("nothing was counted to the end"))
     }
 
-    static func measurement(_ name: String, type: UInt32, cpus: CPUSet, counts: [UInt64?], elapsed: UInt64) -> CorePMUMeasurement {
+    static func measurement(_ name: String, type: UInt32, cpus: CPUSet, counts: [UInt64?], elapsed: UInt64) throws -> CorePMUMeasurement {
         let pmu = PMU(name: name, type: type, kind: .core, cpus: cpus)
         let values = counts.map { count in
             count.map { CounterValue(raw: $0, timeEnabled: 1000, timeRunning: 1000) }
                 ?? CounterValue(unavailable: .noCoveredCPU(pmu: name, pmuCPUs: cpus, counted: CPUSet([0])))
         }
-        return CorePMUMeasurement(pmu: pmu, events: CorePMUComparison.Quantity.allCases.map { $0.eventString(on: pmu) },
+        return CorePMUMeasurement(pmu: pmu, events: try CorePMUComparison.Quantity.allCases.map { quantity throws(ResolutionError) in
+                                      try quantity.event(on: pmu, resolver: Resolver(pmus: [pmu], libpfm: nil)).text },
                                   runs: [.init(elapsedNanoseconds: elapsed, values: values)])
     }
 
     /// A column per PMU, the ratio last/first, derived values from each PMU's own counts.
     @Test func tableHasAColumnPerPMUAndTheRatio() throws {
-        let little = Self.measurement("armv8_cortex_a53", type: 7, cpus: CPUSet(0...3),
+        let little = try Self.measurement("armv8_cortex_a53", type: 7, cpus: CPUSet(0...3),
                                       counts: [2_000_000, 2_000_000, 1_000_000, 100_000, 1_000], elapsed: 2_500_000)
-        let big = Self.measurement("armv8_cortex_a72", type: 8, cpus: CPUSet(4...5),
+        let big = try Self.measurement("armv8_cortex_a72", type: 8, cpus: CPUSet(4...5),
                                    counts: [1_000_000, 1_500_000, 1_000_000, 100_000, nil], elapsed: 1_200_000)
         let table = CorePMUComparisonTable(measurements: [little, big], command: "./work", runs: 1)
         let text = table.text
