@@ -50,15 +50,22 @@ func fail(_ message: String) -> Never {
     exit(1)
 }
 
-/// Discovers the PMUs, resolves task-clock, counts it on the software PMU; returns the resolver.
+/// Discovers the PMUs, asks for task-clock by value and by text (the same event), counts it on
+/// the software PMU, asks for cycles on every core PMU by value; returns the resolver.
 func countTaskClock() throws -> Resolver {
     let inventory = try PMUDiscovery().discover()
     let software = try inventory.pmu(named: "software")
     let resolver = Resolver(pmus: inventory.pmus)
+    let taskClock = Event.software(.taskClock)
     let resolved = try resolver.resolve("task-clock").flatMap(\.events)
-    guard resolved.count == 1, let taskClock = resolved.first else { fail("task-clock resolved to \(resolved.count) events") }
-    guard taskClock.pmu == .pmu(software) else { fail("task-clock resolved on \(taskClock.pmu), not the software PMU") }
-    let counter = try Counter(CounterEvent(taskClock), options: CounterOptions(target: .callingThread))
+    guard resolved.count == 1, let parsed = resolved.first else { fail("task-clock resolved to \(resolved.count) events") }
+    guard parsed.pmu == .pmu(software) else { fail("task-clock resolved on \(parsed.pmu), not the software PMU") }
+    guard parsed.attributes == taskClock.attributes else { fail("the typed task-clock is not the parsed one") }
+    for core in resolver.corePMUs {
+        let cycles = try resolver.event(.cycles, on: core, modifiers: .userOnly)
+        print("consumer: \(cycles.label) on \(core.name): type \(cycles.attributes.type)")
+    }
+    let counter = try Counter(taskClock, options: CounterOptions(target: .callingThread))
     try counter.enable()
     var sum: UInt64 = 0
     for index in 0..<2_000_000 { sum = sum &+ UInt64(index) &* 2_654_435_761 }
