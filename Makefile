@@ -27,6 +27,8 @@ test: deps
 		.ci/slowest-suites.sh .build/test.log 10 || true; exit $$status'
 	bash -c 'set -o pipefail; $(SWIFT) test $(SWIFT_FLAGS) --skip-build --filter SampleVolumeTests 2>&1 | tee .build/test-volume.log'
 	bash -c 'set -o pipefail; $(SWIFT) test $(SWIFT_FLAGS) --skip-build --filter "$(LEAK_SUITES)" 2>&1 | tee .build/test-leaks.log'
+	@# node_exporter, Prometheus and a Pushgateway on loopback, started and stopped by the script (~15 s).
+	Tests/Prometheus/pipeline-test.sh "$$($(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)"
 	@# The lab's runner build is the Embedded Swift compile of PerfEvents, KVM and
 	@# KVMGuestPrograms for aarch64 (.ci/embedded-build.sh): not run a second time here.
 	@# The lab is single-threaded (swiftc -wmo, then QEMU with -icount), so the fuzz smoke

@@ -215,6 +215,8 @@ struct StatCommand: ParsableCommand {
         var outcome = StopSignals.Outcome()
         var prometheusFailure: Error? = nil
         var prometheusWarned = false
+        // With -I: each event's intervals summed, as printed.
+        var intervalTotals: [StatPrometheus.Total] = []
         for _ in 0..<repeats {
             let child = commandLine.isEmpty ? nil : try spawnWaiting(commandLine)
             let target: CountingTarget
@@ -242,8 +244,10 @@ struct StatCommand: ParsableCommand {
                 printInterval(StatRow.rows(runs: [delta], elapsedNanoseconds: Double(interval)), format: format, count: &intervalCount)
                 // The file holds the counts since the start (Prometheus counters), not this interval's.
                 if let prometheus, prometheusFailure == nil {
+                    if intervalTotals.isEmpty { intervalTotals = delta.map(StatPrometheus.Total.init) }
+                    for index in delta.indices { intervalTotals[index].add(delta[index]) }
                     do {
-                        try StatPrometheus.write(StatPrometheus.exposition(runs: [now], elapsedSeconds: format.interval ?? 0),
+                        try StatPrometheus.write(StatPrometheus.exposition(intervalTotals, elapsedSeconds: format.interval ?? 0),
                                                  to: prometheus, warned: &prometheusWarned)
                     } catch {
                         prometheusFailure = error
@@ -258,6 +262,8 @@ struct StatCommand: ParsableCommand {
                 let delta = previous.map { zip(results, $0).map { $0.since($1) } } ?? results
                 format.interval = Double(ended - started) / 1e9
                 printInterval(StatRow.rows(runs: [delta], elapsedNanoseconds: Double(interval)), format: format, count: &intervalCount)
+                if intervalTotals.isEmpty { intervalTotals = delta.map(StatPrometheus.Total.init) }
+                for index in delta.indices { intervalTotals[index].add(delta[index]) }
             }
             runs.append(results)
             elapsed.append(Double(ended - started) / 1e9)
@@ -266,8 +272,9 @@ struct StatCommand: ParsableCommand {
         }
         if let prometheusFailure { throw prometheusFailure }
         if let prometheus {
-            // The sum of the runs (with -I: of every interval, the last partial one included).
-            try StatPrometheus.write(StatPrometheus.exposition(runs: runs, elapsedSeconds: elapsed.reduce(0, +)),
+            // The sum of the runs (with -I: of every interval printed, the last partial one included).
+            let totals = interval == nil ? StatPrometheus.totals(runs: runs) : intervalTotals
+            try StatPrometheus.write(StatPrometheus.exposition(totals, elapsedSeconds: elapsed.reduce(0, +)),
                                      to: prometheus, warned: &prometheusWarned)
         }
         if interval != nil {
