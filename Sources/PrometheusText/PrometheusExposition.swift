@@ -142,24 +142,20 @@ public struct PrometheusExposition: Sendable {
 
     /// A label value inside double quotes: backslash, double quote and line feed escaped.
     public static func escapeLabelValue(_ value: String) -> String {
-        var out = ""
-        for character in value.unicodeScalars {
-            switch character {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
-            default: out.unicodeScalars.append(character)
-            }
-        }
-        return out
+        escape(value, quote: true)
     }
 
     /// HELP text: backslash and line feed escaped (a double quote stays as it is).
     public static func escapeHelp(_ help: String) -> String {
+        escape(help, quote: false)
+    }
+
+    private static func escape(_ text: String, quote: Bool) -> String {
         var out = ""
-        for character in help.unicodeScalars {
+        for character in text.unicodeScalars {
             switch character {
             case "\\": out += "\\\\"
+            case "\"" where quote: out += "\\\""
             case "\n": out += "\\n"
             default: out.unicodeScalars.append(character)
             }
