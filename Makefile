@@ -1,16 +1,40 @@
 # swift-perf-events: two commands.
 #   make test   builds everything and runs every test (unit, real kernel, Embedded aarch64 compile)
 #   make bench  runs pmu-bench, the main job, and writes JSON + SVG
+# and `make install PREFIX=DIR`: pmu, pmu-bench, their man pages and shell completions.
 SWIFT ?= swift
 SWIFT_FLAGS ?=
 
-.PHONY: test bench bench-check deps build embedded lab lab-bench fuzz fuzz-smoke fuzz-minimize sanitize clean
+.PHONY: test bench bench-check deps build install embedded lab lab-bench fuzz fuzz-smoke fuzz-minimize sanitize clean
 
 deps:
 	@.ci/ensure-deps.sh
 
 build: deps
 	$(SWIFT) build $(SWIFT_FLAGS)
+
+# pmu and pmu-bench, their man pages (swift-argument-parser's generate-manual plugin, from the
+# commands' own definitions) and bash, zsh and fish completions (--generate-completion-script),
+# under $(DESTDIR)$(PREFIX). CONFIGURATION=debug installs the debug build (what make test checks).
+PREFIX ?= /usr/local
+CONFIGURATION ?= release
+install: deps
+	$(SWIFT) build $(SWIFT_FLAGS) -c $(CONFIGURATION) --product pmu
+	$(SWIFT) build $(SWIFT_FLAGS) -c $(CONFIGURATION) --product pmu-bench
+	@# The plugin builds the package's products in that configuration, runs each tool's
+	@# --experimental-dump-help and writes an mdoc page per tool under .build/plugins.
+	$(SWIFT) package $(SWIFT_FLAGS) plugin generate-manual --configuration $(CONFIGURATION)
+	@bash -c 'set -euo pipefail; bin=$$($(SWIFT) build $(SWIFT_FLAGS) -c $(CONFIGURATION) --show-bin-path); \
+		pages=$$bin/../../plugins/GenerateManual/outputs; root="$(DESTDIR)$(PREFIX)"; \
+		install -d "$$root/bin" "$$root/share/man/man1" "$$root/share/bash-completion/completions" \
+			"$$root/share/zsh/site-functions" "$$root/share/fish/vendor_completions.d"; \
+		for tool in pmu pmu-bench; do \
+			install -m 755 "$$bin/$$tool" "$$root/bin/$$tool"; \
+			install -m 644 "$$pages/$$tool/$$tool.1" "$$root/share/man/man1/$$tool.1"; \
+			"$$bin/$$tool" --generate-completion-script bash > "$$root/share/bash-completion/completions/$$tool"; \
+			"$$bin/$$tool" --generate-completion-script zsh > "$$root/share/zsh/site-functions/_$$tool"; \
+			"$$bin/$$tool" --generate-completion-script fish > "$$root/share/fish/vendor_completions.d/$$tool.fish"; \
+		done; echo "installed pmu and pmu-bench, man pages and completions under $$root"'
 
 # Suites that need the machine or the process to themselves, run after the others, each group in
 # a process of its own: the sampling volume tests race the kernel for CPU (a reader must empty a
@@ -27,6 +51,13 @@ test: deps
 		.ci/slowest-suites.sh .build/test.log 10 || true; exit $$status'
 	bash -c 'set -o pipefail; $(SWIFT) test $(SWIFT_FLAGS) --skip-build --filter SampleVolumeTests 2>&1 | tee .build/test-volume.log'
 	bash -c 'set -o pipefail; $(SWIFT) test $(SWIFT_FLAGS) --skip-build --filter "$(LEAK_SUITES)" 2>&1 | tee .build/test-leaks.log'
+	@# node_exporter, Prometheus and a Pushgateway on loopback, started and stopped by the script (~15 s).
+	Tests/Prometheus/pipeline-test.sh "$$($(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)"
+	@# make install of the debug build into a scratch prefix: man -l renders the pages, the bash
+	@# completion loads and completes (Tests/Install/installed-check.sh).
+	@bash -c 'prefix=$$(mktemp -d); trap "rm -rf $$prefix" EXIT; \
+		$(MAKE) --no-print-directory install PREFIX=$$prefix CONFIGURATION=debug > .build/install-check.log 2>&1 \
+			|| { tail -20 .build/install-check.log; exit 1; }; Tests/Install/installed-check.sh $$prefix'
 	@# The lab's runner build is the Embedded Swift compile of PerfEvents, KVM and
 	@# KVMGuestPrograms for aarch64 (.ci/embedded-build.sh): not run a second time here.
 	@# The lab is single-threaded (swiftc -wmo, then QEMU with -icount), so the fuzz smoke

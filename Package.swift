@@ -48,10 +48,14 @@ let package = Package(
             dependencies: ["KVM"],
             path: "Sources/KVMGuestPrograms"
         ),
+        // Prometheus' text format (names, escaping, sample lines) and its atomic file write,
+        // for `pmu stat --prometheus` and `pmu-bench --prometheus`. A target of its own, in no
+        // product: both tools share it, and the library (and its Embedded build) does not gain it.
+        .target(name: "PrometheusText", path: "Sources/PrometheusText"),
         .executableTarget(
             name: "pmu",
             dependencies: [
-                "PerfEvents", "KVM",
+                "PerfEvents", "KVM", "PrometheusText",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/pmu",
@@ -84,13 +88,13 @@ let package = Package(
         // comparison, table/CSV/SVG output), tested without a kernel.
         .target(
             name: "PMUBenchCore",
-            dependencies: [.product(name: "Histogram", package: "hdrhistogram-swift")],
+            dependencies: ["PrometheusText", .product(name: "Histogram", package: "hdrhistogram-swift")],
             path: "Benchmarks/PMUBenchCore"
         ),
         .executableTarget(
             name: "pmu-bench",
             dependencies: [
-                "PerfEvents", "KVM", "KVMGuestPrograms", "CPerfEvents", "CBenchReference", "PMUBenchCore",
+                "PerfEvents", "KVM", "KVMGuestPrograms", "CPerfEvents", "CBenchReference", "PMUBenchCore", "PrometheusText",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
@@ -98,8 +102,13 @@ let package = Package(
         ),
         .testTarget(
             name: "PMUBenchTests",
-            dependencies: ["PMUBenchCore", "pmu-bench", "PerfEvents", "KVMGuestPrograms"],
+            dependencies: ["PMUBenchCore", "pmu-bench", "PerfEvents", "KVMGuestPrograms", "PrometheusText"],
             path: "Tests/PMUBenchTests"
+        ),
+        .testTarget(
+            name: "PrometheusTextTests",
+            dependencies: ["PrometheusText"],
+            path: "Tests/PrometheusTextTests"
         ),
         .testTarget(
             name: "PerfEventsTests",

@@ -14,6 +14,16 @@ command -v valgrind >/dev/null 2>&1 || need+=(valgrind)
 # The event-string conformance suite runs perf under strace (perf_event_open injected).
 command -v strace >/dev/null 2>&1 || need+=(strace)
 command -v unshare >/dev/null 2>&1 || need+=(util-linux)
+# The Prometheus pipeline test (Tests/Prometheus/pipeline-test.sh) starts its own node_exporter,
+# Prometheus server and Pushgateway on loopback; promtool checks the text `--prometheus` writes.
+# Installed, never started as services: see the policy-rc.d below.
+command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
+command -v prometheus-node-exporter >/dev/null 2>&1 || need+=(prometheus-node-exporter)
+command -v prometheus-pushgateway >/dev/null 2>&1 || need+=(prometheus-pushgateway)
+command -v curl >/dev/null 2>&1 || need+=(curl)
+# `make install`'s check renders the man page (man -l) and loads the bash completion.
+command -v man >/dev/null 2>&1 || need+=(man-db)
+command -v groff >/dev/null 2>&1 || need+=(groff)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
@@ -22,6 +32,14 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
   echo "installing: ${need[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
+  # The prometheus packages' maintainer scripts start their services through invoke-rc.d;
+  # a policy-rc.d that answers 101 ("action forbidden") keeps them stopped. One already
+  # there (container images ship one) is left as it was.
+  policy=/usr/sbin/policy-rc.d
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod 755 "$policy"
+    trap 'rm -f "$policy"' EXIT
+  fi
   apt-get update -qq
   apt-get install -y -qq "${need[@]}" >/dev/null
 fi

@@ -6,7 +6,7 @@
 # Two binaries:
 #   pmu-fuzz    the PerfEvents sources + Tests/Fuzz/*.swift + the C shims (parsers, decoders)
 #   bench-fuzz  the PMUBenchCore sources + Tests/Fuzz/Bench/*.swift, with Histogram and
-#               swift-numerics compiled from .build/checkouts (targets named bench-*)
+#               swift-numerics compiled from .build/checkouts and Sources/PrometheusText (targets named bench-*)
 # Everything under test is built with -sanitize=fuzzer,address; the two packages
 # pmu-bench depends on are built with address sanitizing only (not fuzzed).
 #
@@ -64,11 +64,13 @@ if [ $need_bench = 1 ]; then
   module ComplexModule $numerics/ComplexModule/*.swift
   module Numerics $numerics/Numerics/*.swift
   module Histogram $checkouts/hdrhistogram-swift/Sources/Histogram/*.swift
+  # PMUBenchCore's --prometheus output uses it (a target of this package, not fuzzed).
+  module PrometheusText Sources/PrometheusText/*.swift
   quiet swiftc -swift-version 6 -sanitize=fuzzer,address -parse-as-library -O -g -module-name PMUBenchCore \
     -I $numerics/_NumericsShims/include -I $deps -use-ld=lld \
     Benchmarks/PMUBenchCore/*.swift Tests/Fuzz/Bench/*.swift \
     $deps/_NumericsShims.o $deps/RealModule.o $deps/ComplexModule.o $deps/Numerics.o $deps/Histogram.o \
-    -o "$out/bench-fuzz"
+    $deps/PrometheusText.o -o "$out/bench-fuzz"
 fi
 
 if [ $minimize = 1 ]; then

@@ -3,6 +3,7 @@ import Foundation
 import KVM
 import PerfEvents
 import PMUBenchCore
+import PrometheusText
 
 /// pmu-bench: counter-read and guest-exit latency per PMU, Swift next to a C
 /// reference and the raw system call floor, measured in one interleaved run;
@@ -59,6 +60,13 @@ struct Measure: ParsableCommand {
     @Option(help: "Write a self-contained SVG chart to this file.")
     var svg: String?
 
+    @Option(help: ArgumentHelp(
+        "Write the rows in Prometheus' text format to this file (latency summaries in seconds, ratios with their "
+            + "95% intervals, labels host, kernel, commit, pmu, event, method, implementation), to push to a "
+            + "Pushgateway (curl --data-binary @FILE) or for node_exporter's textfile collector.",
+        valueName: "FILE"))
+    var prometheus: String?
+
     @Flag(help: "Exit non-zero, one line per failure, when a Swift/C ratio is over --max-ratio with confidence (the lower end of its 95% interval is), an exit count disagrees with its tracepoint, a PMU row is silently empty, or something could not be measured for a reason that is not a host condition (a failed Swift or C loop, a setup error).")
     var check = false
 
@@ -113,7 +121,7 @@ struct Measure: ParsableCommand {
                 throw ValidationError("--max-regression \(maxRegression): must be a percentage ≥ 0")
             }
         }
-        for (option, path) in [("--json", json), ("--csv", csv), ("--svg", svg)] {
+        for (option, path) in [("--json", json), ("--csv", csv), ("--svg", svg), ("--prometheus", prometheus)] {
             if let path, let problem = OutputFile.problem(writing: path, option: option) {
                 throw ValidationError(problem)
             }
@@ -214,6 +222,13 @@ struct Measure: ParsableCommand {
         if let json { try Data(report.jsonData()).write(to: URL(fileURLWithPath: json)) }
         if let csv { try OutputFile.write(CSVRenderer.render(report), to: csv) }
         if let svg { try OutputFile.write(SVGRenderer.render(report), to: svg) }
+        if let prometheus {
+            let exposition = report.prometheus(hostLabels: HostLabels.current())
+            if let repeated = exposition.duplicates.first {
+                FileHandle.standardError.write(Data("warning: --prometheus: \(repeated) is repeated; the file keeps the first\n".utf8))
+            }
+            try AtomicTextFile.write(exposition.text, to: prometheus)
+        }
 
         var failures: [String] = []
         if check {

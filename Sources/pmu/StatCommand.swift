@@ -72,6 +72,13 @@ struct StatCommand: ParsableCommand {
         "Run the command once on each core PMU's CPUs (big and little cores) and compare them side by side."))
     var eachCorePMU = false
 
+    @Option(name: .customLong("prometheus"), help: ArgumentHelp(
+        "Also write the counts in Prometheus' text format to FILE (for node_exporter's textfile collector, name it "
+            + "*.prom): cumulative counters per event and PMU, with the times enabled and running. With -I it is "
+            + "rewritten after every interval (a temporary file in the same directory, renamed over it); else once at the end.",
+        valueName: "FILE"))
+    var prometheus: String?
+
     @Argument(parsing: .captureForPassthrough, help: "The command to run, after --.")
     var command: [String] = []
 
@@ -92,7 +99,15 @@ struct StatCommand: ParsableCommand {
         if allCPUs && cpuList != nil { throw ValidationError("-a counts every CPU and -C some: give one of them") }
         if perCPU && !isCPUWide { throw ValidationError("-A prints each CPU of -a or -C: add -a or -C LIST") }
         if let cpuList { _ = try requestedCPUs(cpuList) }
+        if let prometheus {
+            let slash = prometheus.lastIndex(of: "/")
+            let directory = slash.map { String(prometheus[..<$0]) } ?? "."
+            if prometheus.hasSuffix("/") || !FileSystem().isDirectory(directory.isEmpty ? "/" : directory) {
+                throw ValidationError("--prometheus \(prometheus): name a file in an existing directory")
+            }
+        }
         if eachCorePMU {
+            if prometheus != nil { throw ValidationError("--each-core-pmu compares runs side by side; --prometheus writes one run's counts: give one of them") }
             if isCPUWide || pid != nil || intervalMilliseconds != nil || separator != nil || perfJSON {
                 throw ValidationError("--each-core-pmu runs a command on each core PMU's CPUs; of the other options it takes -r and --json only")
             }
@@ -198,6 +213,10 @@ struct StatCommand: ParsableCommand {
         var elapsed: [Double] = []
         var exitStatus: Int32 = 0
         var outcome = StopSignals.Outcome()
+        var prometheusFailure: Error? = nil
+        var prometheusWarned = false
+        // With -I: each event's intervals summed, as printed.
+        var intervalTotals: [StatPrometheus.Total] = []
         for _ in 0..<repeats {
             let child = commandLine.isEmpty ? nil : try spawnWaiting(commandLine)
             let target: CountingTarget
@@ -223,6 +242,17 @@ struct StatCommand: ParsableCommand {
                 previous = now
                 format.interval = Double(cpe_monotonic_raw_ns() - started) / 1e9
                 printInterval(StatRow.rows(runs: [delta], elapsedNanoseconds: Double(interval)), format: format, count: &intervalCount)
+                // The file holds the counts since the start (Prometheus counters), not this interval's.
+                if let prometheus, prometheusFailure == nil {
+                    if intervalTotals.isEmpty { intervalTotals = delta.map(StatPrometheus.Total.init) }
+                    for index in delta.indices { intervalTotals[index].add(delta[index]) }
+                    do {
+                        try StatPrometheus.write(StatPrometheus.exposition(intervalTotals, elapsedSeconds: format.interval ?? 0),
+                                                 to: prometheus, warned: &prometheusWarned)
+                    } catch {
+                        prometheusFailure = error
+                    }
+                }
             }
             let ended = cpe_monotonic_raw_ns()
             session.disable()
@@ -232,11 +262,20 @@ struct StatCommand: ParsableCommand {
                 let delta = previous.map { zip(results, $0).map { $0.since($1) } } ?? results
                 format.interval = Double(ended - started) / 1e9
                 printInterval(StatRow.rows(runs: [delta], elapsedNanoseconds: Double(interval)), format: format, count: &intervalCount)
+                if intervalTotals.isEmpty { intervalTotals = delta.map(StatPrometheus.Total.init) }
+                for index in delta.indices { intervalTotals[index].add(delta[index]) }
             }
             runs.append(results)
             elapsed.append(Double(ended - started) / 1e9)
             if let status = outcome.status { exitStatus = status }
             if outcome.signal != nil { break }
+        }
+        if let prometheusFailure { throw prometheusFailure }
+        if let prometheus {
+            // The sum of the runs (with -I: of every interval printed, the last partial one included).
+            let totals = interval == nil ? StatPrometheus.totals(runs: runs) : intervalTotals
+            try StatPrometheus.write(StatPrometheus.exposition(totals, elapsedSeconds: elapsed.reduce(0, +)),
+                                     to: prometheus, warned: &prometheusWarned)
         }
         if interval != nil {
             if exitStatus != 0 { throw ExitCode(exitStatus) }
