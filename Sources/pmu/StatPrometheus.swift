@@ -19,7 +19,7 @@ enum StatPrometheus {
 
     /// One series' worth: an event (on one CPU with -A) and its sums.
     struct Total {
-        var event: ResolvedEvent
+        var event: Event
         var cpu: Int?
         /// The sum of the counts printed (scaled when multiplexed); nil while none was counted.
         var count: UInt64?
@@ -61,7 +61,7 @@ enum StatPrometheus {
         var out = PrometheusExposition(commonLabels: HostLabels.current())
         for total in totals {
             let event = total.event
-            var labels = [Label("pmu", event.pmu.name ?? ""), Label("event", event.displayName)]
+            var labels = [Label("pmu", event.pmu.name ?? ""), Label("event", event.label)]
             if let cpu = total.cpu { labels.append(Label("cpu", String(cpu))) }
             out.add("pmu_event_status", type: .gauge,
                     help: "1 for the event's counting status (first run): counted, multiplexed, not-counted or not-supported.",
