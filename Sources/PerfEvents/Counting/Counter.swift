@@ -147,12 +147,8 @@ public final class Counter: @unchecked Sendable {
     @usableFromInline
     func control(_ operation: CounterError.Operation, request: UInt64, argument: UInt64,
                  on descriptors: [Int32]) throws(CounterError) {
-        // One closure taken out of SystemCalls: copying the whole struct would
-        // retain and release every closure in it, on every call.
-        let ioctl = system.ioctl
-        for descriptor in descriptors {
-            let result = retryingInterrupts { ioctl(descriptor, request, argument) }
-            if result < 0 { throw error(operation, errno: Errno(rawValue: -result)) }
+        if let errno = DescriptorOpener.control(descriptors, request: request, argument: argument, system: system) {
+            throw error(operation, errno: errno)
         }
     }
 

@@ -129,3 +129,19 @@ struct DescriptorOpener {
         return warnings
     }
 }
+
+extension DescriptorOpener {
+    /// Applies a control ioctl (`PERF_EVENT_IOC_ENABLE`, `_DISABLE`, `_RESET`) to every
+    /// descriptor, retrying `EINTR`: the one control loop of counters and samplers.
+    /// Returns the first refusal's errno (the descriptors after it are left as they were), or nil.
+    static func control(_ descriptors: [Int32], request: UInt64, argument: UInt64, system: SystemCalls) -> Errno? {
+        // One closure taken out of SystemCalls: copying the whole struct would
+        // retain and release every closure in it, on every call.
+        let ioctl = system.ioctl
+        for descriptor in descriptors {
+            let result = retryingInterrupts { ioctl(descriptor, request, argument) }
+            if result < 0 { return Errno(rawValue: -result) }
+        }
+        return nil
+    }
+}

@@ -176,46 +176,26 @@ public struct RecordDecoder: Hashable, Sendable {
         var raw: [UInt8]?
         defer { sample.extras = SampleExtras(counts: counts, callchain: callchain, raw: raw) }
         if type.contains(.read) {
+            // The read format's layouts, the same as a counter's and a group's read(2).
             let readFormat = format.readFormat
-            let hasEnabled = readFormat.contains(.totalTimeEnabled)
-            let hasRunning = readFormat.contains(.totalTimeRunning)
-            let hasID = readFormat.contains(.id)
-            let hasLost = readFormat.contains(.lost)
+            let rest = UnsafeRawBufferPointer(start: reader.base + offset, count: reader.size - offset)
             var values: [RawCount] = []
             if readFormat.contains(.group) {
-                let header = 8 * (1 + (hasEnabled ? 1 : 0) + (hasRunning ? 1 : 0))
-                try reader.require(offset + header, "the group read's header")
-                let count = reader.u64(offset)
-                var position = offset + 8
-                let enabled = hasEnabled ? reader.u64(position) : 0
-                if hasEnabled { position += 8 }
-                let running = hasRunning ? reader.u64(position) : 0
-                if hasRunning { position += 8 }
-                let perValue = 8 * (1 + (hasID ? 1 : 0) + (hasLost ? 1 : 0))
+                let layout = GroupReadLayout(readFormat)
+                try reader.require(offset + layout.header, "the group read's header")
+                let count = layout.memberCount(rest)
                 // The count is checked against the bytes there are before anything is allocated.
-                guard count <= UInt64((reader.size - position) / perValue) else {
-                    throw reader.short(end(of: count, perValue, from: position), "\(count) group values")
+                guard count <= UInt64((rest.count - layout.header) / layout.stride) else {
+                    throw reader.short(end(of: count, layout.stride, from: offset + layout.header), "\(count) group values")
                 }
                 values.reserveCapacity(Int(count))
-                for _ in 0..<Int(count) {
-                    var value = RawCount(value: reader.u64(position), timeEnabled: enabled, timeRunning: running)
-                    position += 8
-                    if hasID { value.id = reader.u64(position); position += 8 }
-                    if hasLost { value.lost = reader.u64(position); position += 8 }
-                    values.append(value)
-                }
-                offset = position
+                layout.decode(rest, members: Int(count)) { values.append($0) }
+                offset += layout.size(members: Int(count))
             } else {
-                let length = readFormat.bufferSize()
-                try reader.require(offset + length, "the read values")
-                var position = offset + 8
-                var value = RawCount(value: reader.u64(offset), timeEnabled: 0, timeRunning: 0)
-                if hasEnabled { value.timeEnabled = reader.u64(position); position += 8 }
-                if hasRunning { value.timeRunning = reader.u64(position); position += 8 }
-                if hasID { value.id = reader.u64(position); position += 8 }
-                if hasLost { value.lost = reader.u64(position); position += 8 }
-                values.append(value)
-                offset = position
+                let layout = SingleReadLayout(readFormat)
+                try reader.require(offset + layout.size, "the read values")
+                values.append(layout.decode(rest))
+                offset += layout.size
             }
             counts = SampleCounts(values: values)
         }

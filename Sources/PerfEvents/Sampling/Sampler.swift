@@ -180,20 +180,13 @@ public final class Sampler: @unchecked Sendable {
 
     private func control(_ request: UInt64, _ operation: CounterError.Operation) throws(SamplingError) {
         let argument: UInt64 = descriptors.count > 1 ? cpe_PERF_IOC_FLAG_GROUP : 0
-        let ioctl = system.ioctl
-        for descriptor in descriptors[0] {
-            let result = retryingInterrupts { ioctl(descriptor, request, argument) }
-            if result < 0 {
-                throw .open(CounterError(operation: operation, errno: Errno(rawValue: -result), label: events[0].label,
-                                         attributes: events[0].attributes, message: "the kernel refused (\(Errno(rawValue: -result).summary))"))
-            }
+        if let errno = DescriptorOpener.control(descriptors[0], request: request, argument: argument, system: system) {
+            throw .open(CounterError(operation: operation, errno: errno, label: events[0].label,
+                                     attributes: events[0].attributes, message: "the kernel refused (\(errno.summary))"))
         }
-        for descriptor in trackingDescriptors {
-            let result = retryingInterrupts { ioctl(descriptor, request, 0) }
-            if result < 0 {
-                throw .open(CounterError(operation: operation, errno: Errno(rawValue: -result), label: "dummy",
-                                         attributes: nil, message: "the kernel refused the tracking event (\(Errno(rawValue: -result).summary))"))
-            }
+        if let errno = DescriptorOpener.control(trackingDescriptors, request: request, argument: 0, system: system) {
+            throw .open(CounterError(operation: operation, errno: errno, label: "dummy",
+                                     attributes: nil, message: "the kernel refused the tracking event (\(errno.summary))"))
         }
     }
 
