@@ -30,15 +30,18 @@ let package = Package(
         ),
         // What Swift cannot call directly: variadic syscall/ioctl, affinity masks, rdpmc/mrs.
         .target(name: "CPerfEvents", path: "CModules/CPerfEvents"),
+        // The system layer under PerfEvents and KVM: system calls (the one place they are
+        // made), errno, file reads, CPU sets, thread affinity.
+        .target(name: "LinuxSystem", dependencies: ["CPerfEvents"]),
         .target(
             name: "PerfEvents",
-            dependencies: ["CPerfEvents", .target(name: "CLibpfm", condition: .when(traits: ["Libpfm"]))],
+            dependencies: ["LinuxSystem", "CPerfEvents", .target(name: "CLibpfm", condition: .when(traits: ["Libpfm"]))],
             path: "Sources/PerfEvents"
         ),
         // A KVM driver that knows about PMUs (KVM_ARM_VCPU_PMU_V3_SET_PMU, VCPU pinning).
         .target(
             name: "KVM",
-            dependencies: ["PerfEvents", "CPerfEvents"],
+            dependencies: ["LinuxSystem", "PerfEvents", "CPerfEvents"],
             path: "Sources/KVM"
         ),
         // Tiny x86 and arm64 guests that exit in known ways, for the tests, pmu-bench and
@@ -55,7 +58,8 @@ let package = Package(
         .executableTarget(
             name: "pmu",
             dependencies: [
-                "PerfEvents", "KVM", "PrometheusText",
+                // CPerfEvents: the monotonic clock, child process control and the CPU count.
+                "PerfEvents", "KVM", "CPerfEvents", "PrometheusText",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/pmu",

@@ -22,6 +22,7 @@ build() {  # module-name source-dir
   echo "embedded aarch64: $module OK ($(stat -c %s "$out/$module.o") bytes)"
 }
 
+build LinuxSystem Sources/LinuxSystem
 build PerfEvents Sources/PerfEvents
 if [ -d Sources/KVM ]; then build KVM Sources/KVM; fi
 if [ -d Sources/KVMGuestPrograms ]; then build KVMGuestPrograms Sources/KVMGuestPrograms; fi

@@ -41,9 +41,13 @@ for source in CModules/CPerfEvents/*.c; do
   clang -c -O1 -g -fsanitize=fuzzer-no-link,address "$source" -I CModules/CPerfEvents/include -o "$object"
   c_objects+=("$object")
 done
+# The system layer first, as a module of its own (PerfEvents imports it), instrumented alike.
+quiet swiftc -swift-version 6 -sanitize=fuzzer,address -parse-as-library -O -g -wmo -package-name swift_perf_events \
+  -module-name LinuxSystem -I CModules/CPerfEvents/include -emit-module -emit-module-path "$out/LinuxSystem.swiftmodule" \
+  -c $(find Sources/LinuxSystem -name '*.swift' | sort) -o "$out/LinuxSystem.o"
 quiet swiftc -swift-version 6 -sanitize=fuzzer,address -parse-as-library -O -g -package-name swift_perf_events -module-name PerfEvents \
-  -I CModules/CPerfEvents/include -I CModules/CLibpfm -use-ld=lld \
-  $(find Sources/PerfEvents -name '*.swift' | sort) Tests/Fuzz/*.swift "${c_objects[@]}" \
+  -I CModules/CPerfEvents/include -I CModules/CLibpfm -I "$out" -use-ld=lld \
+  $(find Sources/PerfEvents -name '*.swift' | sort) Tests/Fuzz/*.swift "$out/LinuxSystem.o" "${c_objects[@]}" \
   -o "$out/pmu-fuzz"
 
 if [ $need_bench = 1 ]; then

@@ -19,7 +19,7 @@ mkdir -p "$out_dir"
 # library and runner sources, the C shims, libpfm) hashed; the same key as the last
 # successful build reuses its runner (LAB_REBUILD=1 forces a build).
 key=$( { swiftc --version 2>&1; cat "$0" .ci/embedded-build.sh;
-         find Sources/PerfEvents Sources/KVM Sources/KVMGuestPrograms CModules/CPerfEvents CModules/CLibpfm Tests/Lab/Runner Tests/Lab/Reference \
+         find Sources/LinuxSystem Sources/PerfEvents Sources/KVM Sources/KVMGuestPrograms CModules/CPerfEvents CModules/CLibpfm Tests/Lab/Runner Tests/Lab/Reference \
               -type f | LC_ALL=C sort | xargs sha256sum; sha256sum "$LAB_LIBPFM_A"; } | sha256sum | cut -c1-16)
 if [ "${LAB_REBUILD:-0}" = 0 ] && [ -x "$output" ] && [ "$(cat "$output.key" 2>/dev/null)" = "$key" ]; then
   echo "embedded aarch64 + runner: unchanged inputs (key $key), reusing $output" >&2
@@ -48,7 +48,7 @@ c_objects+=("$out_dir/LabReference.o")
 
 toolchain_bin=$(dirname "$(command -v swiftc)")
 toolchain_lib=$toolchain_bin/../lib/swift/embedded/aarch64-none-none-elf
-objects=("$out_dir/Runner.o" "$out_dir/modules/PerfEvents.o" "${c_objects[@]}")
+objects=("$out_dir/Runner.o" "$out_dir/modules/LinuxSystem.o" "$out_dir/modules/PerfEvents.o" "${c_objects[@]}")
 [ -f "$out_dir/modules/KVM.o" ] && objects+=("$out_dir/modules/KVM.o")
 [ -f "$out_dir/modules/KVMGuestPrograms.o" ] && objects+=("$out_dir/modules/KVMGuestPrograms.o")
 # GNU ld rejects Embedded Swift objects with a copy-relocation error: link with the toolchain's lld.

@@ -75,7 +75,7 @@ public struct FileSystem: Sendable {
 ///
 /// Works on bytes, not Characters: Swift treats "\r\n" as one Character that
 /// equals neither "\r" nor "\n", so a Character-wise trim would keep CRLF endings.
-func trimmed(_ text: String) -> String {
+package func trimmed(_ text: String) -> String {
     func isSpace(_ byte: UInt8) -> Bool { byte == 32 || byte == 9 || byte == 10 || byte == 13 }
     let bytes = text.utf8
     guard let first = bytes.firstIndex(where: { !isSpace($0) }),
@@ -84,7 +84,7 @@ func trimmed(_ text: String) -> String {
 }
 
 /// Joins path components with single slashes.
-func joinPath(_ base: String, _ component: String) -> String {
+package func joinPath(_ base: String, _ component: String) -> String {
     if base.hasSuffix("/") { return base + component }
     return base + "/" + component
 }
