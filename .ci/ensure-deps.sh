@@ -14,6 +14,8 @@ command -v valgrind >/dev/null 2>&1 || need+=(valgrind)
 # The event-string conformance suite runs perf under strace (perf_event_open injected).
 command -v strace >/dev/null 2>&1 || need+=(strace)
 command -v unshare >/dev/null 2>&1 || need+=(util-linux)
+# pmu-bench's peer rows load PAPI at run time (dlopen libpapi.so.7*); never a build dependency.
+compgen -G '/usr/lib/*/libpapi.so.7*' >/dev/null || need+=(libpapi-dev)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

@@ -28,6 +28,47 @@ func timeEach(_ samples: UnsafeMutableBufferPointer<UInt64>, _ operation: () -> 
     return 0
 }
 
+/// As ``timeEach(_:_:)``, with `untimed` run after the clock pair of every sample
+/// (the other half of a start/stop cycle, so that each sample starts from the same state).
+@inline(__always)
+func timeEach(_ samples: UnsafeMutableBufferPointer<UInt64>, then untimed: () -> Int64,
+              _ operation: () -> Int64) -> Int64 {
+    guard let base = samples.baseAddress else { return 0 }
+    var index = 0
+    let count = samples.count
+    while index < count {
+        let start = cpe_monotonic_raw_ns()
+        let result = operation()
+        let end = cpe_monotonic_raw_ns()
+        base[index] = end &- start
+        if result < 0 { return result }
+        let after = untimed()
+        if after < 0 { return after }
+        index &+= 1
+    }
+    return 0
+}
+
+/// As ``timeEach(_:_:)``, with `untimed` run before the clock pair of every sample.
+@inline(__always)
+func timeEach(_ samples: UnsafeMutableBufferPointer<UInt64>, after untimed: () -> Int64,
+              _ operation: () -> Int64) -> Int64 {
+    guard let base = samples.baseAddress else { return 0 }
+    var index = 0
+    let count = samples.count
+    while index < count {
+        let before = untimed()
+        if before < 0 { return before }
+        let start = cpe_monotonic_raw_ns()
+        let result = operation()
+        let end = cpe_monotonic_raw_ns()
+        base[index] = end &- start
+        if result < 0 { return result }
+        index &+= 1
+    }
+    return 0
+}
+
 /// The batch-timed Swift loop: `batch` operations between one clock pair, each
 /// sample the time per operation (the C batch loops have the same shape). The
 /// first failure ends the batch and is returned after the clock is read.
