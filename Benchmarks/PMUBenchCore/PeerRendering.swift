@@ -38,7 +38,8 @@ extension TableRenderer {
     }
 
     static func quantity(_ value: Double, _ unit: String) -> String {
-        unit == "x" ? format(value) + "x" : "\(Int(value.rounded())) \(unit)"
+        // Slowdowns are kept in thousandths, as integers the paired ratio takes.
+        unit == "x1000" ? format(value / 1000) + "x" : "\(Int(value.rounded())) \(unit)"
     }
 
     static func percent(_ share: Double) -> String { "\(Int((share * 100).rounded()))%" }

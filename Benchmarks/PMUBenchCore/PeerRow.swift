@@ -14,7 +14,7 @@ public struct PeerRow: Codable, Hashable, Sendable {
     public var ours: String
     /// The peer's side, as called: `PAPI_read()`, `perf bench internals pmu-scan`.
     public var peer: String
-    /// The unit of the medians: `ns`, `us`, `KiB`, `x` (a ratio to running alone).
+    /// The unit of the medians: `ns`, `us`, `KiB`, `x1000` (a ratio to running alone, in thousandths).
     public var unit: String
     /// Our median and the peer's; nil when not measured.
     public var oursMedian: Double?
@@ -61,8 +61,8 @@ public struct PeerRow: Codable, Hashable, Sendable {
     /// values, the ratio the paired estimate of ``PairedRatio``.
     public static func paired(table: String, subject: String, metric: String, ours: String, peer: String, unit: String,
                               oursValues: [[UInt64]], peerValues: [[UInt64]], goal: Double?, note: String? = nil) -> PeerRow {
-        let flatOurs = oursValues.joined().map(Double.init)
-        let flatPeer = peerValues.joined().map(Double.init)
+        let flatOurs = oursValues.joined().map { Double($0) }
+        let flatPeer = peerValues.joined().map { Double($0) }
         return PeerRow(table: table, subject: subject, metric: metric, ours: ours, peer: peer, unit: unit,
                        oursMedian: flatOurs.isEmpty ? nil : PairedRatio.median(flatOurs),
                        peerMedian: flatPeer.isEmpty ? nil : PairedRatio.median(flatPeer),

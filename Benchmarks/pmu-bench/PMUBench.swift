@@ -192,7 +192,7 @@ struct Measure: ParsableCommand {
         results.readLatency = RepetitionMerge.reads(results.readLatency)
         results.exitLatency = RepetitionMerge.exits(results.exitLatency)
         results.unavailable = RepetitionMerge.unavailable(results.unavailable)
-        let peerRows: [PeerRow]? = peers ? runner.measurePAPI() : nil
+        var peerRows: [PeerRow]? = peers ? runner.measurePAPI() : nil
         if corePMUs.isEmpty && scope != .exits && scope != .sampleKeepUp && scope != .peers && pmus.isEmpty {
             // Said through the library: what opening a hardware event here answers.
             results.unavailable.append(UnavailableRow(
@@ -201,6 +201,10 @@ struct Measure: ParsableCommand {
         }
         // Last, with the CPUs to itself: it runs other programs (pmu, perf) that need them.
         let sampleKeepUp = keepUp ? SampleKeepUp(unpacedCalls: quick ? 100_000 : 1_000_000, progress: progress).measure() : nil
+        if peers {
+            peerRows? += DiscoveryComparison(rounds: quick ? 3 : 10, iterations: quick ? 20 : 100, progress: progress).measure()
+            peerRows? += ToolOverhead(quick: quick, progress: progress).measure()
+        }
         progress.finish()
 
         var environment = EnvironmentProbe.probe(pmus: allPMUs, cpuinfo: cpuinfo, fileSystem: fileSystem)

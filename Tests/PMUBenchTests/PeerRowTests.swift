@@ -15,6 +15,8 @@ private func row(ours: [[UInt64]], peer: [[UInt64]], goal: Double? = 1.00) -> Pe
     let ratio = try #require(fast.oursOverPeer)
     #expect(abs(ratio.value - 0.8) < 1e-9 && abs(ratio.high - 0.8) < 1e-9)
     #expect(fast.pairs == 8)
+    // The medians of every pair's values (1000, 1000, 1100, 1200, 1300, 1500, … → 1150 for the peer).
+    #expect(fast.peerMedian == 1150 && fast.oursMedian == 920)
     #expect(fast.verdict == .met)
     #expect(row(ours: peer.map { $0.map { $0 * 12 / 10 } }, peer: peer).verdict == .missed)
     // Blocks that straddle the goal: this run cannot say.
@@ -71,4 +73,27 @@ private func row(ours: [[UInt64]], peer: [[UInt64]], goal: Double? = 1.00) -> Pe
     // C slower than Swift: nothing left to win, the shares clamped to 1.
     let faster = FloorShare.compute([latency(.swift, 800), latency(.c, 900), latency(.syscallFloor, 300)])
     #expect(faster.first?.leftToWinNs == 0 && faster.first?.kernelShareHigh == 1)
+}
+
+@Test func perfsPMUScanFiguresAreReadEvenBeforeItsCrash() {
+    let crashed = """
+        # Running 'internals/pmu-scan' benchmark:
+        Computing performance of sysfs PMU event scan for 100 times
+          Average core PMU scanning took: 6.820 usec (+- 0.048 usec)
+          Average PMU scanning took: 306.210 usec (+- 79.434 usec)
+        corrupted double-linked list
+        """
+    #expect(PMUScanOutput.parse(crashed) == PMUScanOutput(coreMicroseconds: 6.82, allMicroseconds: 306.21))
+    // Crashed before the all-PMU figure: only the core one.
+    let early = PMUScanOutput.parse("  Average core PMU scanning took: 9.350 usec (+- 0.1 usec)\nmalloc(): smallbin double linked list corrupted\n")
+    #expect(early.coreMicroseconds == 9.35 && early.allMicroseconds == nil)
+    #expect(PMUScanOutput.parse("Unknown collection: 'internals'") == PMUScanOutput())
+}
+
+@Test func aToolsOwnCPUTimeLeavesOutTheWorkloadOnlyWhereItsRusageHoldsIt() {
+    // pmu stat reaps its workload: 1.2 s reaped, 1.0 s of it the workload's.
+    #expect(ToolCPU.own(reaped: 1_200_000, workload: 1_000_000) == 200_000)
+    // perf stat -I: 14 ms in its rusage against a workload of 450 ms: all of it perf's.
+    #expect(ToolCPU.own(reaped: 14_000, workload: 450_000) == 14_000)
+    #expect(ToolCPU.own(reaped: -5, workload: 0) == 0)
 }
