@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 import Testing
 @testable import PMUBenchCore
 
@@ -45,7 +48,13 @@ private func row(ours: [[UInt64]], peer: [[UInt64]], goal: Double? = 1.00) -> Pe
     #expect(table.contains("unavailable: discovery live full scan"))
     #expect(table.contains("[peer-failed]"))
     #expect(table.contains("0.80 [0.80-0.80]"))
-    #expect(SVGRenderer.render(report).contains("ours/peer"))
+    // The peer panel: one bar per measured row, coloured by its verdict, well-formed with odd names.
+    report.peers?[0].subject = "odd <subject> & \"quotes\""
+    let svg = SVGRenderer.render(report)
+    #expect(XMLParser(data: Data(svg.utf8)).parse(), "the SVG with a peer panel is not well-formed")
+    #expect(svg.contains("ours/peer"))
+    #expect(svg.components(separatedBy: "fill=\"#5aa05a\"><title>").count - 1 == 1, "one met bar")
+    #expect(svg.contains("unavailable: discovery live full scan"))
 }
 
 @Test func papiNamesTheSameEventsPmuBenchReads() {

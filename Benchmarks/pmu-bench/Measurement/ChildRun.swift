@@ -17,10 +17,18 @@ struct ChildRun {
     var stdout: String
     var stderr: String
 
-    /// Runs `arguments` (an absolute path first) with `environment` added to this process's.
+    /// Runs `arguments` (an absolute path first) with `environment` added to this process's,
+    /// its output in `scratch` (stdout, stderr) and read back.
     static func run(_ arguments: [String], environment: [String: String] = [:], limitSeconds: Double,
                     scratch: String) -> Result<ChildRun, PeerFailureText> {
-        let out = scratch + "/stdout", err = scratch + "/stderr"
+        run(arguments, environment: environment, limitSeconds: limitSeconds, stdout: scratch + "/stdout",
+            stderr: scratch + "/stderr", readBack: true)
+    }
+
+    /// Runs `arguments` with its standard output and error written to the files `stdout` and
+    /// `stderr` (read back into the result when `readBack`).
+    static func run(_ arguments: [String], environment: [String: String] = [:], limitSeconds: Double,
+                    stdout out: String, stderr err: String, readBack: Bool = false) -> Result<ChildRun, PeerFailureText> {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -66,7 +74,7 @@ struct ChildRun {
         let ended = DispatchTime.now().uptimeNanoseconds
         let micro = { (time: timeval) in Int64(time.tv_sec) * 1_000_000 + Int64(time.tv_usec) }
         let signal = status & 0x7f
-        let read = { (path: String) in (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
+        let read = { (path: String) in readBack ? (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" : "" }
         return .success(ChildRun(status: killed ? nil : (signal == 0 ? (status >> 8) & 0xff : 128 + signal),
                                  signal: signal == 0 ? nil : signal, wallNs: ended - started,
                                  cpuMicroseconds: micro(usage.ru_utime) + micro(usage.ru_stime),
@@ -83,6 +91,23 @@ struct ChildRun {
         guard let status else { return "stopped at the deadline" }
         if let signal { return "killed by signal \(signal)" }
         return "exit \(status)"
+    }
+}
+
+extension ChildRun {
+    /// Compiles C `source` with `cc -O2 -pthread` into `directory/name`; the binary's path.
+    static func compileC(_ source: String, named name: String, in directory: String) throws(PeerFailureText) -> String {
+        let path = directory + "/\(name).c"
+        let binary = directory + "/\(name)"
+        guard FileManager.default.createFile(atPath: path, contents: Data(source.utf8)) else {
+            throw PeerFailureText("cannot write \(path)")
+        }
+        guard let cc = Spawn.which("cc") else { throw PeerFailureText("no cc on PATH") }
+        switch run([cc, "-O2", "-pthread", "-o", binary, path], limitSeconds: 60, scratch: directory) {
+        case .success(let compiled) where compiled.status == 0: return binary
+        case .success(let compiled): throw PeerFailureText("cc -O2 of \(name): \(compiled.ending): \(compiled.lastWords)")
+        case .failure(let why): throw PeerFailureText("cc -O2 of \(name): \(why)")
+        }
     }
 }
 

@@ -169,7 +169,7 @@ struct PAPIPair {
 /// Per sample: `reset()` + `enable()` timed, then `disable()` untimed.
 @inline(never)
 func swiftResetEnableLoop(_ counter: Counter, _ samples: UnsafeMutableBufferPointer<UInt64>) -> Int64 {
-    timeEach(samples, then: {
+    timeEach(samples, before: { 0 }, after: {
         do throws(CounterError) { try counter.disable(); return 0 } catch { return ReadOperations.failureCode(error) }
     }) {
         do throws(CounterError) {
@@ -186,9 +186,9 @@ func swiftResetEnableLoop(_ counter: Counter, _ samples: UnsafeMutableBufferPoin
 @inline(never)
 func swiftDisableReadLoop(_ counter: Counter, _ samples: UnsafeMutableBufferPointer<UInt64>) -> Int64 {
     let out = papiSink
-    return timeEach(samples, after: {
+    return timeEach(samples, before: {
         do throws(CounterError) { try counter.enable(); return 0 } catch { return ReadOperations.failureCode(error) }
-    }) {
+    }, after: { 0 }) {
         do throws(CounterError) {
             try counter.disable()
             out.pointee = try counter.read().raw
@@ -202,7 +202,7 @@ func swiftDisableReadLoop(_ counter: Counter, _ samples: UnsafeMutableBufferPoin
 /// Per sample: the group's `reset()` + `enable()` timed, then `disable()` untimed.
 @inline(never)
 func swiftGroupResetEnableLoop(_ group: CounterGroup, _ samples: UnsafeMutableBufferPointer<UInt64>) -> Int64 {
-    timeEach(samples, then: {
+    timeEach(samples, before: { 0 }, after: {
         do throws(CounterError) { try group.disable(); return 0 } catch { return ReadOperations.failureCode(error) }
     }) {
         do throws(CounterError) {
@@ -220,9 +220,9 @@ func swiftGroupResetEnableLoop(_ group: CounterGroup, _ samples: UnsafeMutableBu
 func swiftGroupDisableReadLoop(_ group: CounterGroup, _ reading: UnsafeMutablePointer<GroupReading>, _ last: Int,
                                _ samples: UnsafeMutableBufferPointer<UInt64>) -> Int64 {
     let out = papiSink
-    return timeEach(samples, after: {
+    return timeEach(samples, before: {
         do throws(CounterError) { try group.enable(); return 0 } catch { return ReadOperations.failureCode(error) }
-    }) {
+    }, after: { 0 }) {
         do throws(CounterError) {
             try group.disable()
             try group.read(into: &reading.pointee)

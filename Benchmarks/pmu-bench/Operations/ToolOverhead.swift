@@ -37,7 +37,7 @@ struct ToolOverhead {
         }
         let helper: String
         do {
-            helper = try Self.compile(Self.rusageSource, named: "rusage-of", in: scratch)
+            helper = try ChildRun.compileC(Self.rusageSource, named: "rusage-of", in: scratch)
         } catch {
             return [row("pmu stat -- true", "wall", unit: "ns", unavailable: PeerUnavailable(.oursFailed, error.description))]
         }
@@ -265,23 +265,7 @@ struct ToolOverhead {
         return .success(Measured(wallNs: UInt64(max(0, fields[1])), maxRSSKiB: UInt64(max(0, fields[2])), cpuMicroseconds: fields[3]))
     }
 
-    static func compile(_ source: String, named name: String, in directory: String) throws(PeerFailureText) -> String {
-        let path = directory + "/\(name).c"
-        let binary = directory + "/\(name)"
-        guard FileManager.default.createFile(atPath: path, contents: Data(source.utf8)) else {
-            throw PeerFailureText("cannot write \(path)")
-        }
-        guard let cc = Spawn.which("cc") else { throw PeerFailureText("no cc on PATH") }
-        switch ChildRun.run([cc, "-O2", "-pthread", "-o", binary, path], limitSeconds: 60, scratch: directory) {
-        case .success(let compiled) where compiled.status == 0: break
-        case .success(let compiled):
-            throw PeerFailureText("cc -O2 of \(name): \(compiled.ending): \(compiled.lastWords)")
-        case .failure(let why): throw PeerFailureText("cc -O2 of \(name): \(why)")
-        }
-        return binary
-    }
-
     static func buildWorkload(in directory: String) throws(PeerFailureText) -> String {
-        try compile(workloadSource, named: "two-thread-workload", in: directory)
+        try ChildRun.compileC(workloadSource, named: "two-thread-workload", in: directory)
     }
 }
