@@ -192,7 +192,7 @@ struct Measure: ParsableCommand {
         results.readLatency = RepetitionMerge.reads(results.readLatency)
         results.exitLatency = RepetitionMerge.exits(results.exitLatency)
         results.unavailable = RepetitionMerge.unavailable(results.unavailable)
-        var peerRows: [PeerRow]? = peers ? runner.measurePAPI() : nil
+        var peerRows: [PeerRow]? = peers ? runner.measurePAPI(repetitions: repetitions) : nil
         if corePMUs.isEmpty && scope != .exits && scope != .sampleKeepUp && scope != .peers && pmus.isEmpty {
             // Said through the library: what opening a hardware event here answers.
             results.unavailable.append(UnavailableRow(

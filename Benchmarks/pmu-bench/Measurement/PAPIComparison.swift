@@ -6,7 +6,8 @@ extension BenchRunner {
     /// PAPI_stop against the library's same work, interleaved in blocks (ours, PAPI,
     /// ours, …) on one pinned thread, each measurement repeated afresh. Hardware
     /// events on the first core PMU where there is one, software events otherwise.
-    func measurePAPI() -> [PeerRow] {
+    /// `repetitions`: the run's own (the read rows repeat in the run's outer loop; these here).
+    func measurePAPI(repetitions: Int) -> [PeerRow] {
         let pmu = pmus.first { $0.kind == .core } ?? pmus.first { $0.kind == .software }
         let subjectPMU = pmu?.name ?? "software"
         func unavailable(_ why: PeerUnavailable) -> [PeerRow] {
@@ -43,7 +44,8 @@ extension BenchRunner {
                             continue
                         }
                         progress.step("papi \(operation.rawValue) set of \(size)")
-                        rows.append(comparePAPI(operation, members: members, names: names, row: row, note: note))
+                        rows.append(comparePAPI(operation, members: members, names: names, row: row, note: note,
+                                                repetitions: repetitions))
                     }
                 }
             }
@@ -54,7 +56,7 @@ extension BenchRunner {
     }
 
     private func comparePAPI(_ operation: PAPIOperation, members: [EventSpec], names: [String], row: PeerRow,
-                             note: String) -> PeerRow {
+                             note: String, repetitions: Int) -> PeerRow {
         var row = row
         var merged: [Implementation: Interleaver.Outcome] = [:]
         for _ in 0..<max(1, repetitions) {
