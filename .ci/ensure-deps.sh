@@ -24,6 +24,8 @@ command -v curl >/dev/null 2>&1 || need+=(curl)
 # `make install`'s check renders the man page (man -l) and loads the bash completion.
 command -v man >/dev/null 2>&1 || need+=(man-db)
 command -v groff >/dev/null 2>&1 || need+=(groff)
+# pmu-bench's peer rows load PAPI at run time (dlopen libpapi.so.7*); never a build dependency.
+compgen -G '/usr/lib/*/libpapi.so.7*' >/dev/null || need+=(libpapi-dev)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

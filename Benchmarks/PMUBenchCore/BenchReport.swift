@@ -18,10 +18,17 @@ public struct BenchReport: Codable, Hashable, Sendable {
     /// `pmu sample` next to `perf record` on one tracepoint workload (``SampleKeepUpRow``);
     /// nil when that part was not run (and in reports written before it existed).
     public var sampleKeepUp: [SampleKeepUpRow]?
+    /// The library next to PAPI, perf's PMU scan and perf stat (``PeerRow``); nil when
+    /// that part was not run (and in reports written before it existed).
+    public var peers: [PeerRow]?
+    /// Per read row with a C reference and a floor, how much of its time the kernel's read() takes (``FloorShare``);
+    /// derived from the rows.
+    public var floorShares: [FloorShare]
 
     public init(environment: BenchEnvironment, settings: BenchSettings, timer: [TimerRow] = [],
                 readLatency: [ReadLatencyRow] = [], exitLatency: [ExitLatencyRow] = [],
-                unavailable: [UnavailableRow] = [], sampleKeepUp: [SampleKeepUpRow]? = nil) {
+                unavailable: [UnavailableRow] = [], sampleKeepUp: [SampleKeepUpRow]? = nil,
+                peers: [PeerRow]? = nil) {
         self.schema = Self.schemaVersion
         self.environment = environment
         self.settings = settings
@@ -31,13 +38,32 @@ public struct BenchReport: Codable, Hashable, Sendable {
         self.ratios = RatioRow.compute(readLatency: readLatency, exitLatency: exitLatency, timer: timer)
         self.unavailable = unavailable
         self.sampleKeepUp = sampleKeepUp
+        self.peers = peers
+        self.floorShares = FloorShare.compute(readLatency)
     }
 
     enum CodingKeys: String, CodingKey {
-        case schema, environment, settings, timer, ratios, unavailable
+        case schema, environment, settings, timer, ratios, unavailable, peers
         case readLatency = "read_latency"
         case exitLatency = "exit_latency"
         case sampleKeepUp = "sample_keepup"
+        case floorShares = "floor_shares"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        schema = try container.decode(String.self, forKey: .schema)
+        environment = try container.decode(BenchEnvironment.self, forKey: .environment)
+        settings = try container.decode(BenchSettings.self, forKey: .settings)
+        timer = try container.decode([TimerRow].self, forKey: .timer)
+        readLatency = try container.decode([ReadLatencyRow].self, forKey: .readLatency)
+        exitLatency = try container.decode([ExitLatencyRow].self, forKey: .exitLatency)
+        ratios = try container.decode([RatioRow].self, forKey: .ratios)
+        unavailable = try container.decode([UnavailableRow].self, forKey: .unavailable)
+        sampleKeepUp = try container.decodeIfPresent([SampleKeepUpRow].self, forKey: .sampleKeepUp)
+        peers = try container.decodeIfPresent([PeerRow].self, forKey: .peers)
+        // Reports written before the floor shares existed have none.
+        floorShares = try container.decodeIfPresent([FloorShare].self, forKey: .floorShares) ?? []
     }
 }
 
@@ -162,6 +188,8 @@ public enum Implementation: String, Codable, Hashable, Sendable, CaseIterable {
     case c
     /// A raw `syscall(SYS_getpid)`: the cheapest trip into the kernel, in the row's traced state.
     case syscallFloor = "syscall-floor"
+    /// The tool a user would pick instead (PAPI): only in the peer rows (``PeerRow``).
+    case peer
 }
 
 /// The cost of reading the clock, per implementation.

@@ -19,6 +19,7 @@ public enum SVGRenderer {
         case .swift: return "#e8553f"
         case .c: return "#3f6fb5"
         case .syscallFloor: return "#9a9a9a"
+        case .peer: return "#5aa05a"
         }
     }
 
@@ -140,6 +141,7 @@ public enum SVGRenderer {
                 y += metricGap + 8
             }
         }
+        body += peerPanel(report.peers ?? [], y: &y)
         let height = y + 20
         var svg = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         svg += "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" "
@@ -151,7 +153,7 @@ public enum SVGRenderer {
         svg += text(x: 20, y: 42, "kernel \(env.kernel) · \(env.cpuModel) · \(env.onlineCPUs) CPUs\(env.nested ? " · guest" : "")",
                     size: 11)
         svg += legend(y: 56)
-        if sections.isEmpty {
+        if sections.isEmpty && (report.peers ?? []).isEmpty {
             svg += text(x: 20, y: 90, "no latency rows in this report", size: 13)
         }
         svg += body

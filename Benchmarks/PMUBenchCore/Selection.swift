@@ -4,6 +4,8 @@ public enum BenchScope: String, CaseIterable, Sendable {
     case exits
     /// `pmu sample` next to `perf record` on a tracepoint workload (``SampleKeepUpRow``).
     case sampleKeepUp = "sample-keepup"
+    /// The library next to PAPI, perf's PMU scan and perf stat (``PeerRow``).
+    case peers
 
     /// Parses an `--only` value, naming the valid ones when it is wrong.
     public static func parse(_ text: String) -> Result<BenchScope, SelectionError> {

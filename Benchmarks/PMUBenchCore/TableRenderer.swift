@@ -70,6 +70,8 @@ public enum TableRenderer {
             out += alignLeft(rows)
         }
         if let keepUp = report.sampleKeepUp, !keepUp.isEmpty { out += renderKeepUp(keepUp) }
+        if !report.floorShares.isEmpty { out += renderFloorShares(report.floorShares) }
+        if let peers = report.peers, !peers.isEmpty { out += renderPeers(peers) }
         return out
     }
 

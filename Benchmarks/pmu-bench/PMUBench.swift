@@ -33,7 +33,7 @@ struct Measure: ParsableCommand {
     @Option(name: .customLong("pmu"), help: "Measure only this PMU (repeatable); default: every PMU.")
     var pmus: [String] = []
 
-    @Option(help: "Measure only one part: read, exits or sample-keepup (pmu sample next to perf record on a tracepoint workload).")
+    @Option(help: "Measure only one part: read, exits, sample-keepup (pmu sample next to perf record on a tracepoint workload) or peers (PAPI, perf's pmu-scan, perf stat).")
     var only: String?
 
     @Flag(help: "A short run (well under a minute): fewer samples.")
@@ -150,10 +150,10 @@ struct Measure: ParsableCommand {
         case .success(let names): selected = names
         case .failure(let error): throw ValidationError(error.description)
         }
-        let readPMUs = scope == .exits || scope == .sampleKeepUp ? [] : allPMUs.filter { selected.contains($0.name) }
+        let readPMUs = scope == .exits || scope == .sampleKeepUp || scope == .peers ? [] : allPMUs.filter { selected.contains($0.name) }
         let threadCPUs = (try? Affinity.current()) ?? CPUSet([0])
         var exitCPUs: [CPUSet] = []
-        if scope != .read && scope != .sampleKeepUp {
+        if scope != .read && scope != .sampleKeepUp && scope != .peers {
             for pmu in corePMUs where selected.contains(pmu.name) {
                 exitCPUs.append(pmu.cpus ?? threadCPUs)
             }
@@ -163,7 +163,9 @@ struct Measure: ParsableCommand {
         }
         // The keep-up rows trace syscalls:sys_enter_getppid: they go with the tracepoint PMU.
         let keepUp = (scope == nil || scope == .sampleKeepUp) && selected.contains("tracepoint")
-        if readPMUs.isEmpty && exitCPUs.isEmpty && !keepUp {
+        // The peers run with every run of the whole benchmark and with --only peers.
+        let peers = scope == nil || scope == .peers
+        if readPMUs.isEmpty && exitCPUs.isEmpty && !keepUp && !peers {
             throw ValidationError("nothing to measure: --pmu \(pmus.joined(separator: ",")) with --only \(only ?? "") selects no PMU")
         }
         let cpuinfo = (try? fileSystem.readText("/proc/cpuinfo")) ?? ""
@@ -180,7 +182,7 @@ struct Measure: ParsableCommand {
             repetitions: 1, batch: batch, pmus: allPMUs, resolver: Resolver(pmus: allPMUs, tracefs: Tracefs(fileSystem: fileSystem)),
             flavour: KVMFlavour.current(fileSystem: fileSystem), progress: progress)
         var results = BenchRunner.Results()
-        if scope != .sampleKeepUp { runner.measureTimer(into: &results) }
+        if scope != .sampleKeepUp && scope != .peers { runner.measureTimer(into: &results) }
         var exitPMUs: [String] = []
         for repetition in 0..<repetitions {
             progress.step("repetition \(repetition + 1) of \(repetitions)")
@@ -198,7 +200,8 @@ struct Measure: ParsableCommand {
         results.readLatency = RepetitionMerge.reads(results.readLatency)
         results.exitLatency = RepetitionMerge.exits(results.exitLatency)
         results.unavailable = RepetitionMerge.unavailable(results.unavailable)
-        if corePMUs.isEmpty && scope != .exits && scope != .sampleKeepUp && pmus.isEmpty {
+        var peerRows: [PeerRow]? = peers ? runner.measurePAPI(repetitions: repetitions) : nil
+        if corePMUs.isEmpty && scope != .exits && scope != .sampleKeepUp && scope != .peers && pmus.isEmpty {
             // Said through the library: what opening a hardware event here answers.
             results.unavailable.append(UnavailableRow(
                 pmu: "core", what: "hardware counter reads (cycles)", reason: hardwareUnavailableReason(inventory),
@@ -206,6 +209,10 @@ struct Measure: ParsableCommand {
         }
         // Last, with the CPUs to itself: it runs other programs (pmu, perf) that need them.
         let sampleKeepUp = keepUp ? SampleKeepUp(unpacedCalls: quick ? 100_000 : 1_000_000, progress: progress).measure() : nil
+        if peers {
+            peerRows? += DiscoveryComparison(rounds: quick ? 3 : 10, iterations: quick ? 20 : 100, progress: progress).measure()
+            peerRows? += ToolOverhead(quick: quick, progress: progress).measure()
+        }
         progress.finish()
 
         var environment = EnvironmentProbe.probe(pmus: allPMUs, cpuinfo: cpuinfo, fileSystem: fileSystem)
@@ -216,7 +223,7 @@ struct Measure: ParsableCommand {
                 iterations: settings.iterations, blockSize: settings.blockSize, warmup: settings.warmup, quick: quick,
                 readPMUs: readPMUs.map(\.name), exitPMUs: exitPMUs, repetitions: repetitions, batch: batch),
             timer: results.timer, readLatency: results.readLatency, exitLatency: results.exitLatency,
-            unavailable: results.unavailable, sampleKeepUp: sampleKeepUp)
+            unavailable: results.unavailable, sampleKeepUp: sampleKeepUp, peers: peerRows)
 
         print(TableRenderer.render(report), terminator: "")
         if let json { try Data(report.jsonData()).write(to: URL(fileURLWithPath: json)) }

@@ -29,8 +29,8 @@ private final class SVGInspector: NSObject, XMLParserDelegate {
     parser.delegate = inspector
     #expect(parser.parse(), "SVG is not well-formed: \(String(describing: parser.parserError))")
     #expect(inspector.elements["svg"] == 1)
-    // A background, three legend swatches, one bar per latency row.
-    #expect(inspector.elements["rect"] == 1 + 3 + report.readLatency.count + report.exitLatency.count)
+    // A background, a legend swatch per implementation (the peer's too), one bar per latency row.
+    #expect(inspector.elements["rect"] == 1 + Implementation.allCases.count + report.readLatency.count + report.exitLatency.count)
     #expect(inspector.scripts == 0)
     #expect(inspector.externalReferences == 0)
     #expect(!svg.contains("@import") && !svg.contains("url("))

@@ -73,7 +73,7 @@ struct PairedRatioTests {
             switch row.implementation {
             case .swift: row.data = RowData(cpu: 1, blockMedians: swift)
             case .c: row.data = RowData(cpu: 1, blockMedians: c)
-            case .syscallFloor: break
+            case .syscallFloor, .peer: break
             }
             return row
         }

@@ -39,7 +39,7 @@ import Testing
     }
     #expect(BenchScope.parse("exits") == .success(.exits))
     if case .failure(let error) = BenchScope.parse("exit") {
-        #expect(error.description == "--only 'exit' is not a part of the benchmark; use one of: read, exits, sample-keepup")
+        #expect(error.description == "--only 'exit' is not a part of the benchmark; use one of: read, exits, sample-keepup, peers")
     } else {
         Issue.record("accepted --only exit")
     }

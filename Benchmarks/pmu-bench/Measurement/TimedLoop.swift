@@ -28,6 +28,30 @@ func timeEach(_ samples: UnsafeMutableBufferPointer<UInt64>, _ operation: () -> 
     return 0
 }
 
+/// As ``timeEach(_:_:)``, with `before` run ahead of the clock pair of every sample and
+/// `after` behind it, both untimed (the other half of a start/stop cycle, so that each
+/// sample starts from the same state). A failure of either ends the loop with its code.
+@inline(__always)
+func timeEach(_ samples: UnsafeMutableBufferPointer<UInt64>, before: () -> Int64, after: () -> Int64,
+              _ operation: () -> Int64) -> Int64 {
+    guard let base = samples.baseAddress else { return 0 }
+    var index = 0
+    let count = samples.count
+    while index < count {
+        let prepared = before()
+        if prepared < 0 { return prepared }
+        let start = cpe_monotonic_raw_ns()
+        let result = operation()
+        let end = cpe_monotonic_raw_ns()
+        base[index] = end &- start
+        if result < 0 { return result }
+        let undone = after()
+        if undone < 0 { return undone }
+        index &+= 1
+    }
+    return 0
+}
+
 /// The batch-timed Swift loop: `batch` operations between one clock pair, each
 /// sample the time per operation (the C batch loops have the same shape). The
 /// first failure ends the batch and is returned after the clock is read.

@@ -174,18 +174,11 @@ struct SampleKeepUp {
         """
 
     static func buildWorkload(in directory: String) throws(KeepUpFailure) -> String {
-        let source = directory + "/getppid-workload.c"
-        let binary = directory + "/getppid-workload"
-        guard FileManager.default.createFile(atPath: source, contents: Data(workloadSource.utf8)) else {
-            throw KeepUpFailure("cannot write \(source)")
+        do {
+            return try ChildRun.compileC(workloadSource, named: "getppid-workload", in: directory)
+        } catch {
+            throw KeepUpFailure(error.description)
         }
-        guard let cc = Spawn.which("cc") else { throw KeepUpFailure("no cc on PATH") }
-        let compiled = Spawn.run([cc, "-O2", "-o", binary, source], stdout: "/dev/null", stderr: directory + "/cc.err")
-        guard case .success(let finished) = compiled, finished.status == 0 else {
-            let log = (try? String(contentsOfFile: directory + "/cc.err", encoding: .utf8)) ?? ""
-            throw KeepUpFailure("cc -O2 failed: \(log.split(separator: "\n").first.map(String.init) ?? "\(compiled)")")
-        }
-        return binary
     }
 }
 
@@ -321,7 +314,7 @@ struct Runner {
     }
 }
 
-/// posix_spawn and wait4: a child's exit status and its rusage (with what it reaped).
+/// A child's exit status and its rusage (with what it reaped), under a limit (``ChildRun``).
 enum Spawn {
     struct Finished {
         /// The exit status, or 128 + the signal.
@@ -330,30 +323,20 @@ enum Spawn {
         var cpuMicroseconds: Int64
     }
 
+    /// The longest a tool or workload of the keep-up rows may run (the unpaced perf record
+    /// and its perf report take seconds): past it the child is killed and the step fails.
+    static let limitSeconds = 600.0
+
     static func run(_ arguments: [String], stdout: String, stderr: String) -> Result<Finished, KeepUpFailure> {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        let argv = arguments.map { strdup($0) } + [nil]
-        let environment = ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { for pointer in argv + environment { free(pointer) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, arguments[0], &actions, nil, argv, environment)
-        guard spawned == 0 else {
-            return .failure(KeepUpFailure("cannot start \(arguments[0]): \(String(cString: strerror(spawned)))"))
+        switch ChildRun.run(arguments, limitSeconds: limitSeconds, stdout: stdout, stderr: stderr) {
+        case .success(let run):
+            guard let status = run.status else {
+                return .failure(KeepUpFailure("\(arguments[0]) stopped after \(Int(limitSeconds)) s (the limit)"))
+            }
+            return .success(Finished(status: status, cpuMicroseconds: run.cpuMicroseconds))
+        case .failure(let failure):
+            return .failure(KeepUpFailure(failure.description))
         }
-        var status: Int32 = 0
-        var usage = rusage()
-        while wait4(pid, &status, 0, &usage) < 0 {
-            guard errno == EINTR else { return .failure(KeepUpFailure("wait4: \(String(cString: strerror(errno)))")) }
-        }
-        let micro = { (time: timeval) in Int64(time.tv_sec) * 1_000_000 + Int64(time.tv_usec) }
-        let signal = status & 0x7f
-        return .success(Finished(status: signal == 0 ? (status >> 8) & 0xff : 128 + signal,
-                                 cpuMicroseconds: micro(usage.ru_utime) + micro(usage.ru_stime)))
     }
 
     /// The first `name` on PATH that can be executed.

@@ -79,4 +79,25 @@ int64_t cbr_kvm_run_timed(int32_t vcpu_fd, uint64_t *elapsed);
 /// afterwards. Returns 0, -errno, or 1000 + exit_reason if the guest ran.
 int64_t cbr_kvm_immediate_exit_loop(int32_t vcpu_fd, void *run, uint64_t *samples, uint64_t count);
 
+/// PAPI, the peer (PAPIPeer.c): libpapi loaded with dlopen, never linked. Each
+/// returns PAPI's version (> 0) or 0 on success, or a negative code with the
+/// reason in `why`.
+int32_t cbr_papi_load(char *why, uint64_t why_size);
+/// 0 when PAPI's perf_event component is enabled, else < 0 with PAPI's reason.
+int32_t cbr_papi_perf_event_problem(char *why, uint64_t why_size);
+/// An event set of `count` named events (`perf::TASK-CLOCK`, …), not started.
+int32_t cbr_papi_open(const char *const *names, int32_t count, int32_t *event_set, char *why, uint64_t why_size);
+int32_t cbr_papi_start(int32_t event_set);
+int32_t cbr_papi_stop(int32_t event_set, long long *values);
+void cbr_papi_close(int32_t event_set);
+const char *cbr_papi_strerror(int32_t code);
+/// A timed loop's failure from PAPI: -(CBR_PAPI_FAILURE_BASE) + PAPI's (negative) code.
+#define CBR_PAPI_FAILURE_BASE 100000
+/// `PAPI_read(set, values)` per sample (the set started).
+int64_t cbr_papi_read_loop(int32_t event_set, long long *values, uint64_t *samples, uint64_t count);
+/// `PAPI_start(set)` timed per sample, then `PAPI_stop` untimed (the set stopped on entry and exit).
+int64_t cbr_papi_start_loop(int32_t event_set, long long *values, uint64_t *samples, uint64_t count);
+/// `PAPI_start` untimed, then `PAPI_stop(set, values)` timed per sample (stopped on entry and exit).
+int64_t cbr_papi_stop_loop(int32_t event_set, long long *values, uint64_t *samples, uint64_t count);
+
 #endif
