@@ -145,7 +145,7 @@ struct PAPIPair {
         }
         let group: CounterGroup
         do {
-            group = try CounterGroup(events.map(\.counterEvent), options: stopped)
+            group = try CounterGroup(events.map(\.event), options: stopped)
         } catch {
             throw BenchFailure("group \(events.map(\.name).joined(separator: ",")): \(error.description)",
                                condition: HostCondition.of(error))
