@@ -32,7 +32,13 @@ let package = Package(
         .target(name: "CPerfEvents", path: "CModules/CPerfEvents"),
         // The system layer under PerfEvents and KVM: system calls (the one place they are
         // made), errno, file reads, CPU sets, thread affinity.
-        .target(name: "LinuxSystem", dependencies: ["CPerfEvents"]),
+        // The test seam is decided at build time (as swift-system's mocking is): debug
+        // builds (the tests) can install a SystemMock; release builds call the kernel inline.
+        .target(
+            name: "LinuxSystem",
+            dependencies: ["CPerfEvents"],
+            swiftSettings: [.define("SYSTEM_MOCKING", .when(configuration: .debug))]
+        ),
         .target(
             name: "PerfEvents",
             dependencies: ["LinuxSystem", "CPerfEvents", .target(name: "CLibpfm", condition: .when(traits: ["Libpfm"]))],

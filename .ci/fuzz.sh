@@ -42,7 +42,7 @@ for source in CModules/CPerfEvents/*.c; do
   c_objects+=("$object")
 done
 # The system layer first, as a module of its own (PerfEvents imports it), instrumented alike.
-quiet swiftc -swift-version 6 -sanitize=fuzzer,address -parse-as-library -O -g -wmo -package-name swift_perf_events \
+quiet swiftc -swift-version 6 -sanitize=fuzzer,address -parse-as-library -O -g -wmo -D SYSTEM_MOCKING -package-name swift_perf_events \
   -module-name LinuxSystem -I CModules/CPerfEvents/include -emit-module -emit-module-path "$out/LinuxSystem.swiftmodule" \
   -c $(find Sources/LinuxSystem -name '*.swift' | sort) -o "$out/LinuxSystem.o"
 quiet swiftc -swift-version 6 -sanitize=fuzzer,address -parse-as-library -O -g -package-name swift_perf_events -module-name PerfEvents \

@@ -10,11 +10,7 @@
 public enum Affinity {
     /// The CPUs thread `thread` may run on (`0`: the calling thread).
     public static func current(thread: Int32 = 0) throws(SystemError) -> CPUSet {
-        try current(thread: thread, system: .live)
-    }
-
-    /// The same, through `system` (the package's test seam).
-    package static func current(thread: Int32 = 0, system: SystemCalls) throws(SystemError) -> CPUSet {
+        let system = SystemCalls.current
         switch system.getAffinity(thread) {
         case .success(let mask): return CPUSet(mask: mask)
         case .failure(let errno): throw SystemError(call: "sched_getaffinity", subject: "thread \(thread)", errno: errno)
@@ -23,11 +19,7 @@ public enum Affinity {
 
     /// Lets thread `thread` (`0`: the calling thread) run only on `cpus`.
     public static func set(_ cpus: CPUSet, thread: Int32 = 0) throws(SystemError) {
-        try set(cpus, thread: thread, system: .live)
-    }
-
-    /// The same, through `system` (the package's test seam).
-    package static func set(_ cpus: CPUSet, thread: Int32 = 0, system: SystemCalls) throws(SystemError) {
+        let system = SystemCalls.current
         guard !cpus.isEmpty else {
             throw SystemError(call: "sched_setaffinity", subject: "an empty CPU set", errno: .invalidArgument)
         }
@@ -38,17 +30,10 @@ public enum Affinity {
     /// Runs `body` with the calling thread allowed only on `cpus` (nil: as it is),
     /// then gives the thread back the CPUs it had.
     public static func withCallingThread<T>(on cpus: CPUSet?, _ body: () -> T) throws(SystemError) -> T {
-        try withCallingThread(on: cpus, system: .live, body)
-    }
-
-    /// The same, through `system` (the package's test seam).
-    package static func withCallingThread<T>(
-        on cpus: CPUSet?, system: SystemCalls, _ body: () -> T
-    ) throws(SystemError) -> T {
         guard let cpus else { return body() }
-        let previous = try current(system: system)
-        try set(cpus, system: system)
-        defer { try? set(previous, system: system) }
+        let previous = try current()
+        try set(cpus)
+        defer { try? set(previous) }
         return body()
     }
 }

@@ -2,16 +2,12 @@
 /// ``SystemCalls``, so that discovery runs on a fixture tree or a mock as
 /// easily as on `/sys`.
 public struct FileSystem: Sendable {
+    /// The system calls in force where this was made (the kernel's outside a mocked test).
     package var system: SystemCalls
 
-    /// Reads through the kernel.
+    /// Reads through the system layer (the kernel, or in a mocked test its mock).
     public init() {
-        self.system = .live
-    }
-
-    /// Reads through `system` (the package's test seam).
-    package init(system: SystemCalls) {
-        self.system = system
+        self.system = .current
     }
 
     /// The largest file we read: sysfs attributes are at most a page, but

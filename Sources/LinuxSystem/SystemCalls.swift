@@ -14,67 +14,211 @@ public struct DirectoryEntry: Hashable, Sendable {
     }
 }
 
-/// The system calls this library makes, as a value of replaceable functions:
-/// the package's test seam (`package` access, not part of the public API).
+/// The system calls this package makes: the one thin layer between its code and
+/// the kernel (`package` access, not part of the public API).
 ///
-/// Every function follows the kernel's raw convention: it returns a
-/// non-negative result or `-errno`. ``SystemCalls/live`` calls the kernel
-/// through the `CPerfEvents` shims; tests (and tools that embed the library)
-/// replace single functions to play the kernel, for instance to make
-/// `perf_event_open` fail with `EACCES`, without touching global state:
+/// Every function follows the kernel's raw convention: it returns a non-negative
+/// result or `-errno`, through the `CPerfEvents` shims. The test seam is decided
+/// at build time, as swift-system's mocking is: in a build with `SYSTEM_MOCKING`
+/// (the debug builds the tests run) a value made while a ``SystemMock`` is
+/// installed on the thread (``SystemMock/installed(_:)``) answers from that mock;
+/// in every other build (release, the Embedded lab) this is an empty value whose
+/// calls are the kernel's, inlined: the seam costs nothing there.
 ///
-/// ```swift
-/// var system = SystemCalls.live
-/// system.perfEventOpen = { _, _, _, _, _ in -Errno.permissionDenied.rawValue }
-/// ```
-///
-/// Objects that own descriptors (counters, groups, virtual machines) keep the
-/// `SystemCalls` they were created with, so a mock follows them to `close`.
-package struct SystemCalls: Sendable {
+/// Objects that own descriptors (counters, groups, virtual machines, VCPUs) keep the
+/// value made when they were created, so a mock follows them to `close`, and to the
+/// raw threads a VCPU runs on.
+public struct SystemCalls: Sendable {
+    #if SYSTEM_MOCKING
+    /// The mock installed on the thread that made this value, nil for the kernel.
+    @usableFromInline let mock: SystemMock?
+
+    @inlinable init(mock: SystemMock?) { self.mock = mock }
+    #else
+    @inlinable init() {}
+    #endif
+
+    /// The system calls in force on the calling thread: the kernel's, or in a
+    /// `SYSTEM_MOCKING` build the installed mock's.
+    @inlinable package static var current: SystemCalls {
+        #if SYSTEM_MOCKING
+        return SystemCalls(mock: SystemMock.installedOnThisThread)
+        #else
+        return SystemCalls()
+        #endif
+    }
+
+    /// Whether these are the kernel's calls (always, outside `SYSTEM_MOCKING` builds):
+    /// counters then read and control their one descriptor inline, as C does.
+    @inlinable package var isKernel: Bool {
+        #if SYSTEM_MOCKING
+        return mock == nil
+        #else
+        return true
+        #endif
+    }
+
     /// `perf_event_open(2)`: attr, pid, cpu, group fd, flags → fd or -errno.
-    package var perfEventOpen: @Sendable (UnsafeMutablePointer<perf_event_attr>, Int32, Int32, Int32, UInt64) -> Int32
+    @inlinable package func perfEventOpen(
+        _ attr: UnsafeMutablePointer<perf_event_attr>, _ pid: Int32, _ cpu: Int32, _ group: Int32, _ flags: UInt64
+    ) -> Int32 {
+        #if SYSTEM_MOCKING
+        if let mock { return mock.perfEventOpen(attr, pid, cpu, group, flags) }
+        #endif
+        return Kernel.perfEventOpen(attr, pid, cpu, group, flags)
+    }
+
     /// `ioctl(2)` with an integer or pointer argument → result or -errno.
-    /// Replacing it makes ``controlsTheKernel`` false.
-    package var ioctl: @Sendable (_ fd: Int32, _ request: UInt64, _ argument: UInt64) -> Int32 {
-        didSet { controlsTheKernel = false }
+    @inlinable package func ioctl(_ fd: Int32, _ request: UInt64, _ argument: UInt64) -> Int32 {
+        #if SYSTEM_MOCKING
+        if let mock { return mock.ioctl(fd, request, argument) }
+        #endif
+        return Kernel.ioctl(fd, request, argument)
     }
-    /// Whether ``ioctl`` is the kernel's `ioctl(2)`: counters then call it
-    /// directly (inlined) to enable and disable. Only ``live`` sets it.
-    package private(set) var controlsTheKernel = false
+
     /// `open(2)` with `O_CLOEXEC` added → fd or -errno.
-    package var open: @Sendable (_ path: String, _ flags: Int32) -> Int32
-    /// `read(2)` → bytes read or -errno. Replacing it makes ``readsTheKernel`` false.
-    package var read: @Sendable (_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer) -> Int {
-        didSet { readsTheKernel = false }
+    @inlinable package func open(_ path: String, _ flags: Int32) -> Int32 {
+        #if SYSTEM_MOCKING
+        if let mock { return mock.open(path, flags) }
+        #endif
+        return Kernel.open(path, flags)
     }
-    /// Whether ``read`` is the kernel's `read(2)`: counters then call it directly
-    /// (inlined, no closure) on their read hot path. Only ``live`` sets it.
-    package private(set) var readsTheKernel = false
+
+    /// `read(2)` → bytes read or -errno.
+    @inlinable package func read(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer) -> Int {
+        #if SYSTEM_MOCKING
+        if let mock { return mock.read(fd, buffer) }
+        #endif
+        return Kernel.read(fd, buffer)
+    }
+
     /// `write(2)` → bytes written or -errno.
-    package var write: @Sendable (_ fd: Int32, _ buffer: UnsafeRawBufferPointer) -> Int
+    @inlinable package func write(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) -> Int {
+        #if SYSTEM_MOCKING
+        if let mock { return mock.write(fd, buffer) }
+        #endif
+        return Kernel.write(fd, buffer)
+    }
+
     /// `close(2)` → 0 or -errno.
-    package var close: @Sendable (_ fd: Int32) -> Int32
+    @inlinable package func close(_ fd: Int32) -> Int32 {
+        #if SYSTEM_MOCKING
+        if let mock { return mock.close(fd) }
+        #endif
+        return Kernel.close(fd)
+    }
+
     /// `mmap(2)` of a shared mapping → address or -errno.
-    package var mmap: @Sendable (_ length: Int, _ protection: Int32, _ flags: Int32, _ fd: Int32, _ offset: Int64) -> Int64
+    @inlinable package func mmap(_ length: Int, _ protection: Int32, _ flags: Int32, _ fd: Int32, _ offset: Int64) -> Int64 {
+        #if SYSTEM_MOCKING
+        if let mock { return mock.mmap(length, protection, flags, fd, offset) }
+        #endif
+        return Kernel.mmap(length, protection, flags, fd, offset)
+    }
+
     /// `munmap(2)` → 0 or -errno.
-    package var munmap: @Sendable (_ address: UnsafeMutableRawPointer, _ length: Int) -> Int32
+    @inlinable package func munmap(_ address: UnsafeMutableRawPointer, _ length: Int) -> Int32 {
+        #if SYSTEM_MOCKING
+        if let mock { return mock.munmap(address, length) }
+        #endif
+        return Kernel.munmap(address, length)
+    }
+
     /// `opendir(3)`/`readdir(3)`: the entries of a directory, or -errno.
-    package var listDirectory: @Sendable (_ path: String) -> Result<[DirectoryEntry], Errno>
+    @inlinable package func listDirectory(_ path: String) -> Result<[DirectoryEntry], Errno> {
+        #if SYSTEM_MOCKING
+        if let mock { return mock.listDirectory(path) }
+        #endif
+        return Kernel.listDirectory(path)
+    }
+
     /// `stat(2)` reduced to what discovery needs: 1 file, 2 directory, 3 other, or -errno.
-    package var fileType: @Sendable (_ path: String) -> Int32
+    @inlinable package func fileType(_ path: String) -> Int32 {
+        #if SYSTEM_MOCKING
+        if let mock { return mock.fileType(path) }
+        #endif
+        return Kernel.fileType(path)
+    }
+
     /// `sched_setaffinity(2)` on a thread (0 = the caller) with a CPU bit mask.
-    package var setAffinity: @Sendable (_ tid: Int32, _ mask: [UInt64]) -> Int32
+    @inlinable package func setAffinity(_ tid: Int32, _ mask: [UInt64]) -> Int32 {
+        #if SYSTEM_MOCKING
+        if let mock { return mock.setAffinity(tid, mask) }
+        #endif
+        return Kernel.setAffinity(tid, mask)
+    }
+
     /// `sched_getaffinity(2)`: the CPU bit mask of a thread, or -errno.
-    package var getAffinity: @Sendable (_ tid: Int32) -> Result<[UInt64], Errno>
+    @inlinable package func getAffinity(_ tid: Int32) -> Result<[UInt64], Errno> {
+        #if SYSTEM_MOCKING
+        if let mock { return mock.getAffinity(tid) }
+        #endif
+        return Kernel.getAffinity(tid)
+    }
+
     /// The size of a memory page in bytes (`sysconf(_SC_PAGESIZE)`): the length
-    /// of a perf event's metadata mapping. Not in the initializer, so that
-    /// existing callers keep compiling; replace it on a value like the others.
-    package var pageSize: @Sendable () -> Int = { Int(cpe_page_size()) }
+    /// of a perf event's metadata mapping.
+    @inlinable package func pageSize() -> Int {
+        #if SYSTEM_MOCKING
+        if let mock { return mock.pageSize() }
+        #endif
+        return Kernel.pageSize()
+    }
+
     /// `poll(2)` for readability on descriptors, at most `timeoutMilliseconds`
     /// (never unbounded): one flag byte per descriptor (1 readable, 2 hung up,
-    /// 4 error) and how many are ready, or -errno. Replace it like ``pageSize``.
-    package var poll: @Sendable (_ descriptors: [Int32], _ timeoutMilliseconds: Int32) -> (ready: Int32, flags: [UInt8]) = {
-        descriptors, timeout in
+    /// 4 error) and how many are ready, or -errno.
+    @inlinable package func poll(_ descriptors: [Int32], _ timeoutMilliseconds: Int32) -> (ready: Int32, flags: [UInt8]) {
+        #if SYSTEM_MOCKING
+        if let mock { return mock.poll(descriptors, timeoutMilliseconds) }
+        #endif
+        return Kernel.poll(descriptors, timeoutMilliseconds)
+    }
+}
+
+/// The kernel's answers: what ``SystemCalls`` calls outside a mock, and what a
+/// ``SystemMock`` starts from.
+@usableFromInline
+enum Kernel {
+    @inlinable static func perfEventOpen(
+        _ attr: UnsafeMutablePointer<perf_event_attr>, _ pid: Int32, _ cpu: Int32, _ group: Int32, _ flags: UInt64
+    ) -> Int32 {
+        cpe_perf_event_open(attr, pid, cpu, group, flags)
+    }
+    @inlinable static func ioctl(_ fd: Int32, _ request: UInt64, _ argument: UInt64) -> Int32 {
+        cpe_ioctl(fd, request, argument)
+    }
+    @inlinable static func open(_ path: String, _ flags: Int32) -> Int32 { path.withCString { cpe_open($0, flags) } }
+    @inlinable static func read(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer) -> Int {
+        Int(cpe_read(fd, buffer.baseAddress, UInt64(buffer.count)))
+    }
+    @inlinable static func write(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) -> Int {
+        Int(cpe_write(fd, buffer.baseAddress, UInt64(buffer.count)))
+    }
+    @inlinable static func close(_ fd: Int32) -> Int32 { cpe_close(fd) }
+    @inlinable static func mmap(_ length: Int, _ protection: Int32, _ flags: Int32, _ fd: Int32, _ offset: Int64) -> Int64 {
+        cpe_mmap(nil, UInt64(length), protection, flags, fd, offset)
+    }
+    @inlinable static func munmap(_ address: UnsafeMutableRawPointer, _ length: Int) -> Int32 {
+        cpe_munmap(address, UInt64(length))
+    }
+    @usableFromInline static func listDirectory(_ path: String) -> Result<[DirectoryEntry], Errno> {
+        liveListDirectory(path)
+    }
+    @inlinable static func fileType(_ path: String) -> Int32 { path.withCString { cpe_file_type($0) } }
+    @inlinable static func setAffinity(_ tid: Int32, _ mask: [UInt64]) -> Int32 {
+        mask.withUnsafeBufferPointer { cpe_set_affinity(tid, $0.baseAddress, UInt64($0.count)) }
+    }
+    @usableFromInline static func getAffinity(_ tid: Int32) -> Result<[UInt64], Errno> {
+        // 16 words cover 1024 CPUs, the kernel's default CONFIG_NR_CPUS ceiling on our targets.
+        var mask = [UInt64](repeating: 0, count: 16)
+        let result = mask.withUnsafeMutableBufferPointer {
+            cpe_get_affinity(tid, $0.baseAddress, UInt64($0.count))
+        }
+        return result < 0 ? .failure(Errno(rawValue: -result)) : .success(mask)
+    }
+    @inlinable static func pageSize() -> Int { Int(cpe_page_size()) }
+    @usableFromInline static func poll(_ descriptors: [Int32], _ timeout: Int32) -> (ready: Int32, flags: [UInt8]) {
         var flags = [UInt8](repeating: 0, count: descriptors.count)
         let ready = descriptors.withUnsafeBufferPointer { fds in
             flags.withUnsafeMutableBufferPointer {
@@ -83,68 +227,6 @@ package struct SystemCalls: Sendable {
         }
         return (ready, flags)
     }
-
-    package init(
-        perfEventOpen: @escaping @Sendable (UnsafeMutablePointer<perf_event_attr>, Int32, Int32, Int32, UInt64) -> Int32,
-        ioctl: @escaping @Sendable (Int32, UInt64, UInt64) -> Int32,
-        open: @escaping @Sendable (String, Int32) -> Int32,
-        read: @escaping @Sendable (Int32, UnsafeMutableRawBufferPointer) -> Int,
-        write: @escaping @Sendable (Int32, UnsafeRawBufferPointer) -> Int,
-        close: @escaping @Sendable (Int32) -> Int32,
-        mmap: @escaping @Sendable (Int, Int32, Int32, Int32, Int64) -> Int64,
-        munmap: @escaping @Sendable (UnsafeMutableRawPointer, Int) -> Int32,
-        listDirectory: @escaping @Sendable (String) -> Result<[DirectoryEntry], Errno>,
-        fileType: @escaping @Sendable (String) -> Int32,
-        setAffinity: @escaping @Sendable (Int32, [UInt64]) -> Int32,
-        getAffinity: @escaping @Sendable (Int32) -> Result<[UInt64], Errno>
-    ) {
-        self.perfEventOpen = perfEventOpen
-        self.ioctl = ioctl
-        self.open = open
-        self.read = read
-        self.write = write
-        self.close = close
-        self.mmap = mmap
-        self.munmap = munmap
-        self.listDirectory = listDirectory
-        self.fileType = fileType
-        self.setAffinity = setAffinity
-        self.getAffinity = getAffinity
-    }
-
-    /// The real kernel.
-    package static let live: SystemCalls = {
-        var calls = kernel
-        calls.readsTheKernel = true
-        calls.controlsTheKernel = true
-        return calls
-    }()
-
-    private static let kernel = SystemCalls(
-        perfEventOpen: { attr, pid, cpu, group, flags in cpe_perf_event_open(attr, pid, cpu, group, flags) },
-        ioctl: { fd, request, argument in cpe_ioctl(fd, request, argument) },
-        open: { path, flags in path.withCString { cpe_open($0, flags) } },
-        read: { fd, buffer in Int(cpe_read(fd, buffer.baseAddress, UInt64(buffer.count))) },
-        write: { fd, buffer in Int(cpe_write(fd, buffer.baseAddress, UInt64(buffer.count))) },
-        close: { fd in cpe_close(fd) },
-        mmap: { length, protection, flags, fd, offset in
-            cpe_mmap(nil, UInt64(length), protection, flags, fd, offset)
-        },
-        munmap: { address, length in cpe_munmap(address, UInt64(length)) },
-        listDirectory: { path in liveListDirectory(path) },
-        fileType: { path in path.withCString { cpe_file_type($0) } },
-        setAffinity: { tid, mask in
-            mask.withUnsafeBufferPointer { cpe_set_affinity(tid, $0.baseAddress, UInt64($0.count)) }
-        },
-        getAffinity: { tid in
-            // 16 words cover 1024 CPUs, the kernel's default CONFIG_NR_CPUS ceiling on our targets.
-            var mask = [UInt64](repeating: 0, count: 16)
-            let result = mask.withUnsafeMutableBufferPointer {
-                cpe_get_affinity(tid, $0.baseAddress, UInt64($0.count))
-            }
-            return result < 0 ? .failure(Errno(rawValue: -result)) : .success(mask)
-        }
-    )
 }
 
 /// The entries of `path` except "." and "..", read one `readdir` at a time

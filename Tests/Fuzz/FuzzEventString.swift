@@ -82,7 +82,7 @@ nonisolated(unsafe) var fuzzOpenFiles: [Int32: (content: [UInt8], position: Int)
 /// A tracefs whose files live in memory: every call the file system layer makes is answered here.
 let fuzzTracefs: Tracefs = {
     let events = fuzzTracefsRoot + "/kernel/tracing/events"
-    var system = SystemCalls.live
+    var system = SystemMock()
     let subsystems = Set(fuzzTracepointIDs.keys.map { String($0.split(separator: "/")[0]) })
     @Sendable func relative(_ path: String) -> Substring? {
         guard path.hasPrefix(events + "/") else { return nil }
@@ -117,7 +117,7 @@ let fuzzTracefs: Tracefs = {
     }
     system.close = { fd in fuzzOpenFiles.removeValue(forKey: fd) == nil ? -9 : 0 }
     system.perfEventOpen = { _, _, _, _, _ in -1 }
-    return Tracefs(root: fuzzTracefsRoot, fileSystem: FileSystem(system: system))
+    return Tracefs(root: fuzzTracefsRoot, fileSystem: system.installed { FileSystem() })
 }()
 
 func fuzzEventString(_ bytes: UnsafeBufferPointer<UInt8>) {

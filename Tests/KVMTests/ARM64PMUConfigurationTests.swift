@@ -40,7 +40,7 @@ struct ARM64PMUConfigurationTests {
 
     @Test func fullSetUpWithVGICOnTwoVCPUs() throws {
         let kernel = MockKernel()
-        let vm = try VirtualMachine(system: kernel.system)
+        let vm = try kernel.system.installed { () throws(KVMError) in try VirtualMachine() }
         let configuration = ARM64PMUConfiguration(pmuType: 9, filters: [.deny(0x08)], interrupt: VGICv3.pmuInterrupt)
         let features = try vm.prepareARM64(vcpuCount: 2, entry: 0x4000_0000, pmu: configuration, vgic: VGICv3())
         #expect(features.canPinPMU)
@@ -64,7 +64,7 @@ struct ARM64PMUConfigurationTests {
     @Test func aKernelWithoutSETPMUIsRefusedUpFrontWithTheConsequence() throws {
         let kernel = MockKernel()
         kernel.missingAttributes = [.setPMU, .filter, .setCounterCount]  // Linux 5.10
-        let vm = try VirtualMachine(system: kernel.system)
+        let vm = try kernel.system.installed { () throws(KVMError) in try VirtualMachine() }
         let cpus = CPUSet([0, 1])
         do {
             try vm.prepareARM64(entry: 0, pmu: ARM64PMUConfiguration(pmuType: 8, pmuName: "armv8_cortex_a53", pmuCPUs: cpus))
@@ -79,7 +79,7 @@ struct ARM64PMUConfigurationTests {
         // Nothing was set: the question came first.
         #expect(kernel.deviceAttributes.isEmpty)
         // The filter on the same kernel: refused naming 5.11.
-        let second = try VirtualMachine(system: kernel.system)
+        let second = try kernel.system.installed { () throws(KVMError) in try VirtualMachine() }
         do {
             try second.prepareARM64(entry: 0, pmu: ARM64PMUConfiguration(filters: [.deny(0x11)]))
             Issue.record("no error")
@@ -88,7 +88,7 @@ struct ARM64PMUConfigurationTests {
             #expect(error.description.contains("KVM_ARM_VCPU_PMU_V3_FILTER (added in Linux 5.11)"))
         }
         // Without any optional attribute the same kernel prepares the VM (KVM's default PMU).
-        let third = try VirtualMachine(system: kernel.system)
+        let third = try kernel.system.installed { () throws(KVMError) in try VirtualMachine() }
         let features = try third.prepareARM64(entry: 0, pmu: ARM64PMUConfiguration())
         #expect(!features.canPinPMU)
         #expect(features.summary == "IRQ=yes INIT=yes FILTER=no SET_PMU=no SET_NR_COUNTERS=no")
@@ -97,7 +97,7 @@ struct ARM64PMUConfigurationTests {
     @Test func setARMPMUAsksFirstToo() throws {
         let kernel = MockKernel()
         kernel.missingAttributes = [.setPMU]
-        let vm = try VirtualMachine(system: kernel.system)
+        let vm = try kernel.system.installed { () throws(KVMError) in try VirtualMachine() }
         try vm.prepareARM64(entry: 0, pmu: ARM64PMUConfiguration())
         #expect(throws: KVMError.self) { try vm.setARMPMU(type: 8) }
         do { try vm.setARMPMU(type: 8) } catch {
@@ -114,7 +114,7 @@ struct ARM64PMUConfigurationTests {
     @Test func counterLimitThroughTheAttributeOrTheRegister() throws {
         let newest = MockKernel()
         let configuration = ARM64PMUConfiguration(pmuType: 8, counterCount: 3)
-        let vm = try VirtualMachine(system: newest.system)
+        let vm = try newest.system.installed { () throws(KVMError) in try VirtualMachine() }
         let features = try vm.prepareARM64(vcpuCount: 2, entry: 0, pmu: configuration)
         #expect(configuration.counterCountRoute(features: features, pmcrWritable: true) == .attribute)
         #expect(newest.deviceAttributes.map(\.attribute) == [3, 4, 1, 1])
@@ -124,7 +124,7 @@ struct ARM64PMUConfigurationTests {
         let older = MockKernel()
         older.missingAttributes = [.setCounterCount]  // 6.12
         older.extensions[KVMCapability.armSupportedRegisterMaskRanges] = 1  // 6.7+
-        let second = try VirtualMachine(system: older.system)
+        let second = try older.system.installed { () throws(KVMError) in try VirtualMachine() }
         let olderFeatures = try second.prepareARM64(vcpuCount: 2, entry: 0, pmu: configuration)
         #expect(try second.userspaceSetsPMCRCounterCount())
         #expect(configuration.counterCountRoute(features: olderFeatures, pmcrWritable: true) == .register)
@@ -144,7 +144,7 @@ struct ARM64PMUConfigurationTests {
         // Before 6.7 (no KVM_CAP_ARM_SUPPORTED_REG_MASK_RANGES): neither way; refused before any call.
         let oldest = MockKernel()
         oldest.missingAttributes = [.setCounterCount]  // 6.1
-        let third = try VirtualMachine(system: oldest.system)
+        let third = try oldest.system.installed { () throws(KVMError) in try VirtualMachine() }
         do {
             try third.prepareARM64(entry: 0, pmu: configuration)
             Issue.record("no error")
@@ -159,7 +159,7 @@ struct ARM64PMUConfigurationTests {
         let kernel = MockKernel()
         kernel.missingAttributes = [.setCounterCount]  // 6.7 … 6.15: the register instead
         kernel.extensions[KVMCapability.armSupportedRegisterMaskRanges] = 1
-        let vm = try VirtualMachine(system: kernel.system)
+        let vm = try kernel.system.installed { () throws(KVMError) in try VirtualMachine() }
         do {
             kernel.ignoredRegisterWrites = [ARM64Register.pmcrEL0]  // a kernel that keeps its N
             try vm.prepareARM64(entry: 0, pmu: ARM64PMUConfiguration(pmuType: 8, counterCount: 2))
@@ -170,16 +170,16 @@ struct ARM64PMUConfigurationTests {
         }
         kernel.ignoredRegisterWrites = []
         #expect(throws: KVMError.self) {
-            try VirtualMachine(system: kernel.system).prepareARM64(entry: 0, pmu: ARM64PMUConfiguration(counterCount: 32))
+            try kernel.system.installed { () throws(KVMError) in try VirtualMachine() }.prepareARM64(entry: 0, pmu: ARM64PMUConfiguration(counterCount: 32))
         }
-        let noGIC = try VirtualMachine(system: kernel.system)
+        let noGIC = try kernel.system.installed { () throws(KVMError) in try VirtualMachine() }
         do {
             try noGIC.prepareARM64(entry: 0, pmu: ARM64PMUConfiguration(interrupt: 23))
             Issue.record("no error")
         } catch {
             #expect(error.description.contains("needs an in-kernel vGIC"))
         }
-        let badINTID = try VirtualMachine(system: kernel.system)
+        let badINTID = try kernel.system.installed { () throws(KVMError) in try VirtualMachine() }
         do {
             try badINTID.prepareARM64(entry: 0, pmu: ARM64PMUConfiguration(interrupt: 5), vgic: VGICv3())
             Issue.record("no error")

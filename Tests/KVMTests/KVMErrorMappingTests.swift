@@ -10,7 +10,7 @@ struct KVMErrorMappingTests {
     func openError(_ errno: Errno) -> KVMError? {
         let kernel = MockKernel()
         kernel.openErrno = errno
-        do { _ = try KVMDevice(system: kernel.system); return nil } catch { return error }
+        do { _ = try kernel.system.installed { () throws(KVMError) in try KVMDevice() }; return nil } catch { return error }
     }
 
     @Test func missingDevice() throws {
@@ -37,10 +37,10 @@ struct KVMErrorMappingTests {
         let kernel = MockKernel()
         kernel.apiVersion = 11
         #expect(throws: KVMError(.apiVersionMismatch(found: 11), call: "ioctl KVM_GET_API_VERSION")) {
-            try KVMDevice(system: kernel.system)
+            try kernel.system.installed { () throws(KVMError) in try KVMDevice() }
         }
         #expect(kernel.openFDs.isEmpty)
-        do { _ = try KVMDevice(system: kernel.system) } catch { #expect(error.description.contains("expected 12")) }
+        do { _ = try kernel.system.installed { () throws(KVMError) in try KVMDevice() } } catch { #expect(error.description.contains("expected 12")) }
     }
 
     @Test func createVM() throws {
@@ -55,7 +55,7 @@ struct KVMErrorMappingTests {
             let kernel = MockKernel()
             kernel.failures[KVMIoctl.createVM.rawValue] = errno
             do {
-                _ = try VirtualMachine(system: kernel.system)
+                _ = try kernel.system.installed { () throws(KVMError) in try VirtualMachine() }
                 Issue.record("KVM_CREATE_VM with \(errno) did not throw")
             } catch {
                 #expect(error.reason == reason, "\(errno)")
@@ -77,7 +77,7 @@ struct KVMErrorMappingTests {
         for (errno, reason, text) in cases {
             let kernel = MockKernel()
             kernel.failures[KVMIoctl.setDeviceAttribute.rawValue] = errno
-            let vm = try VirtualMachine(system: kernel.system)
+            let vm = try kernel.system.installed { () throws(KVMError) in try VirtualMachine() }
             do {
                 try vm.prepareARM64(entry: ARM64Programs.memoryBase, pmuType: 9)
                 Issue.record("SET_PMU with \(errno) did not throw")
@@ -95,7 +95,7 @@ struct KVMErrorMappingTests {
         kernel.extensions = [:]  // KVM_CAP_ARM_PMU_V3 = 0, as x86 answers
         kernel.failures[KVMIoctl.armPreferredTarget.rawValue] = .notTTY
         kernel.failures[KVMIoctl.armVCPUInit.rawValue] = .notTTY
-        let vm = try VirtualMachine(system: kernel.system)
+        let vm = try kernel.system.installed { () throws(KVMError) in try VirtualMachine() }
         #expect(throws: KVMError.self) { try vm.prepareARM64(entry: 0) }
         do { try vm.prepareARM64(entry: 0) } catch {
             guard case .notARM64KVM = error.reason else { Issue.record("\(error)"); return }
@@ -110,7 +110,7 @@ struct KVMErrorMappingTests {
     @Test func x86RegistersOnANonX86KVM() throws {
         let kernel = MockKernel()
         kernel.failures[KVMIoctl.x86GetSpecialRegisters.rawValue] = .notTTY
-        let vm = try VirtualMachine(system: kernel.system)
+        let vm = try kernel.system.installed { () throws(KVMError) in try VirtualMachine() }
         let vcpu = try vm.createVCPU()
         do {
             try vcpu.startX86RealMode(entry: 0x1000)
@@ -123,7 +123,7 @@ struct KVMErrorMappingTests {
 
     @Test func closedObjectsReportClosed() throws {
         let kernel = MockKernel()
-        let vm = try VirtualMachine(system: kernel.system)
+        let vm = try kernel.system.installed { () throws(KVMError) in try VirtualMachine() }
         let vcpu = try vm.createVCPU()
         vm.close()
         #expect(kernel.openFDs.isEmpty)
@@ -133,7 +133,7 @@ struct KVMErrorMappingTests {
 
     @Test func guestMemoryBounds() throws {
         let kernel = MockKernel()
-        let vm = try VirtualMachine(system: kernel.system)
+        let vm = try kernel.system.installed { () throws(KVMError) in try VirtualMachine() }
         let region = try vm.addMemory(guestAddress: 0x1000, size: 0x1000)
         try region.write([1, 2, 3], at: 0x1FFD)
         #expect(try region.read(at: 0x1FFD, count: 3) == [1, 2, 3])

@@ -43,8 +43,8 @@ final class MockKernel: @unchecked Sendable {
 
     func withLock<T>(_ body: () -> T) -> T { lock.lock(); defer { lock.unlock() }; return body() }
 
-    var system: SystemCalls {
-        var system = SystemCalls.live
+    var system: SystemMock {
+        var system = SystemMock()
         system.open = { [self] _, _ in
             withLock {
                 if let openErrno { return -openErrno.rawValue }

@@ -33,11 +33,11 @@ struct PMUBindingTests {
         #expect(binding.reason.contains("CPUs 4-5 all belong to armv8_cortex_a72 (type 8, CPUs 4-5)"))
 
         let kernel = MockKernel()
-        try binding.pinCallingThread(system: kernel.system)
+        try kernel.system.installed { () throws(KVMError) in try binding.pinCallingThread() }
         #expect(kernel.affinity.map(\.mask) == [[0b11_0000]])
         #expect(kernel.affinity.map(\.tid) == [0])
 
-        let vm = try VirtualMachine(system: kernel.system)
+        let vm = try kernel.system.installed { () throws(KVMError) in try VirtualMachine() }
         try vm.prepareARM64(entry: ARM64Programs.memoryBase, binding: binding)
         let setPMU = kernel.deviceAttributes.first { $0.attribute == ARM64PMUAttribute.setPMU.rawValue }
         #expect(setPMU?.value == 8)
@@ -106,15 +106,15 @@ struct PMUBindingTests {
         let pmus = try SysfsFixture.pmus("rk3399")
         let binding = try PMUBinding.choose(from: pmus, for: cpus("4-5"))
         let opened = OpenLog()
-        var system = SystemCalls.live
+        var system = SystemMock()
         system.perfEventOpen = { attr, _, _, _, _ in
             if attr.pointee.exclude_host != 0 || attr.pointee.exclude_guest != 0 { return -Errno.notSupported.rawValue }
             return opened.add(type: attr.pointee.type, config: attr.pointee.config)
         }
         system.close = { _ in 0 }
         system.getAffinity = { _ in .success([0b11_0000]) }
-        let counters = VCPUCounters(binding: binding, resolver: Resolver(pmus: pmus, libpfm: nil),
-                                    events: [.cycles(.both), .cycles(.hostOnly), .cycles(.guestOnly)], system: system)
+        let counters = system.installed { VCPUCounters(binding: binding, resolver: Resolver(pmus: pmus, libpfm: nil),
+                                    events: [.cycles(.both), .cycles(.hostOnly), .cycles(.guestOnly)]) }
         #expect(counters.entries.map { $0.counter != nil } == [true, false, false])
         #expect(opened.opens == [[8, 0x11]])
         for entry in counters.entries.dropFirst() {
@@ -123,8 +123,8 @@ struct PMUBindingTests {
             #expect(error.errno == .notSupported, "\(reason)")
             #expect(error.label.contains("armv8_cortex_a72/cpu_cycles/"))
         }
-        let refused = VCPUCounters(binding: binding, resolver: Resolver(pmus: pmus, libpfm: nil),
-                                   events: [.cycles(.guestOnly)], system: system)
+        let refused = system.installed { VCPUCounters(binding: binding, resolver: Resolver(pmus: pmus, libpfm: nil),
+                                   events: [.cycles(.guestOnly)]) }
         let readings = try refused.read()
         guard case .notSupported(let reason)? = readings[.cycles(.guestOnly)]?.status else {
             Issue.record("expected not supported: \(readings)")

@@ -40,7 +40,7 @@ struct PMUChoiceLadderTests {
     static func features(_ kernel: Kernel) throws -> ARM64PMUFeatures {
         let mock = MockKernel()
         mock.offeredAttributes = kernel.offered
-        let vm = try VirtualMachine(system: mock.system)
+        let vm = try mock.system.installed { () throws(KVMError) in try VirtualMachine() }
         defer { vm.close() }
         var initial = try vm.armPreferredTarget()
         initial.set(feature: ARM64VCPUInit.pmuV3Feature)
@@ -68,7 +68,7 @@ struct PMUChoiceLadderTests {
     @Test func everyNumberIsProbedAndUnnamedOnesAreUnknown() throws {
         let mock = MockKernel()
         mock.offeredAttributes = [0, 1, 2, 3, 4, 5, 11]
-        let vm = try VirtualMachine(system: mock.system)
+        let vm = try mock.system.installed { () throws(KVMError) in try VirtualMachine() }
         defer { vm.close() }
         let vcpu = try vm.createVCPU()
         let features = try vcpu.armPMUFeatures()

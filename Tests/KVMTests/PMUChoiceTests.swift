@@ -80,13 +80,13 @@ struct PMUChoiceTests {
     @Test func rk3399ChoiceDrivesPinningAndSetPMU() throws {
         let kernel = MockKernel()
         let binding = try PMUBinding.choose(from: Self.rk3399, for: cpus("4-5"))
-        try binding.pinCallingThread(system: kernel.system)
+        try kernel.system.installed { () throws(KVMError) in try binding.pinCallingThread() }
         let pmu = binding.pmu
         #expect(kernel.affinity.count == 1)
         #expect(kernel.affinity.first?.tid == 0)
         #expect(kernel.affinity.first?.mask == [0b11_0000])
 
-        let vm = try VirtualMachine(system: kernel.system)
+        let vm = try kernel.system.installed { () throws(KVMError) in try VirtualMachine() }
         try vm.prepareARM64(vcpuCount: 2, entry: ARM64Programs.memoryBase, pmuType: pmu.type)
         // Both VCPUs initialised with PSCI 0.2 and PMUv3, target from PREFERRED_TARGET.
         #expect(kernel.vcpuInits.count == 2)
@@ -119,17 +119,17 @@ struct PMUChoiceTests {
         let homogeneous = Self.core("armv8_pmuv3", 7, nil)
         #expect(try PMUBinding.choose(from: [homogeneous], wholeOf: homogeneous, cpus: cpus("0-3")).cpus == cpus("0-3"))
         #expect(throws: PMUChoiceError.self) { try PMUBinding.choose(from: [homogeneous], wholeOf: homogeneous) }
-        try whole.pinCallingThread(system: kernel.system)
+        try kernel.system.installed { () throws(KVMError) in try whole.pinCallingThread() }
         #expect(kernel.affinity.map(\.mask) == [[0b11_0000]])
         kernel.affinityErrno = .invalidArgument
-        #expect(throws: KVMError.self) { try whole.pinCallingThread(system: kernel.system) }
+        #expect(throws: KVMError.self) { try kernel.system.installed { () throws(KVMError) in try whole.pinCallingThread() } }
     }
 
     @Test func x86VirtualPMUStateFromAMockedParameter() {
         let kernel = MockKernel()
         // No file behind the path: enable_pmu unreadable; hybrid from two core PMUs.
-        let state = VirtualPMUReport.x86State(corePMUs: Self.alderLake, system: kernel.system,
-                                              parameterPath: "/nonexistent/enable_pmu", askKVM: false)
+        let state = kernel.system.installed { VirtualPMUReport.x86State(corePMUs: Self.alderLake,
+                                              parameterPath: "/nonexistent/enable_pmu", askKVM: false) }
         #expect(state.enablePMU == nil && state.hybridHost && !state.guestsHavePMU)
         #expect(state.summary.contains("hybrid"))
     }

@@ -26,7 +26,7 @@ struct PlacementRecoveryTests {
         let pmus = try SysfsFixture.pmus("rk3399")
         let binding = try PMUBinding.choose(from: pmus, for: cpus("4-5"))
         let kernel = MockKernel()
-        let vm = try VirtualMachine(system: kernel.system)
+        let vm = try kernel.system.installed { () throws(KVMError) in try VirtualMachine() }
         let vcpu = try vm.createVCPU()
         let run = try #require(vcpu.runStructure)
         var runs = 0
@@ -35,7 +35,7 @@ struct PlacementRecoveryTests {
             Self.fill(run, failEntry: runs == 1)
         }
         let deadline = try RunDeadline(nanoseconds: 1_000_000_000)
-        let result = try vcpu.runRecoveringPlacement(before: deadline, binding: binding, system: kernel.system, arm64: true)
+        let result = try kernel.system.installed { () throws(KVMError) in try vcpu.runRecoveringPlacement(before: deadline, binding: binding, arm64: true) }
         #expect(runs == 2)
         #expect(result.recovered == FailEntry(hardwareReason: FailEntry.cpuUnsupported, cpu: 1))
         guard case .mmio = result.exit else { Issue.record("\(result.exit)"); return }
@@ -44,12 +44,12 @@ struct PlacementRecoveryTests {
 
         // A run that does not fail is returned as it is, without pinning.
         runs = 1
-        let plain = try vcpu.runRecoveringPlacement(before: deadline, binding: binding, system: kernel.system, arm64: true)
+        let plain = try kernel.system.installed { () throws(KVMError) in try vcpu.runRecoveringPlacement(before: deadline, binding: binding, arm64: true) }
         #expect(plain.recovered == nil)
         #expect(kernel.affinity.count == 1)
         // On x86 the same bit is part of a VMX code: no recovery.
         runs = 0
-        let x86 = try vcpu.runRecoveringPlacement(before: deadline, binding: binding, system: kernel.system, arm64: false)
+        let x86 = try kernel.system.installed { () throws(KVMError) in try vcpu.runRecoveringPlacement(before: deadline, binding: binding, arm64: false) }
         guard case .failEntry = x86.exit else { Issue.record("\(x86.exit)"); return }
         #expect(x86.recovered == nil)
     }

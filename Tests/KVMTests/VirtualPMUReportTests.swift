@@ -8,7 +8,7 @@ import Testing
 struct VirtualPMUReportTests {
     @Test func arm64TrialsAcceptOrRejectAndCloseEverything() throws {
         let kernel = MockKernel()
-        let trials = VirtualPMUReport.arm64Trials(corePMUs: PMUChoiceTests.rk3399, system: kernel.system)
+        let trials = kernel.system.installed { VirtualPMUReport.arm64Trials(corePMUs: PMUChoiceTests.rk3399) }
         #expect(trials.map(\.pmu.name) == ["armv8_cortex_a53", "armv8_cortex_a72"])
         #expect(trials.allSatisfy { $0.verdict == .accepted })
         // Each trial: SET_PMU with that PMU's type.
@@ -16,13 +16,13 @@ struct VirtualPMUReportTests {
         #expect(kernel.openFDs.isEmpty)
 
         kernel.failures[KVMIoctl.setDeviceAttribute.rawValue] = .noSuchDeviceOrAddress
-        let rejected = VirtualPMUReport.arm64Trials(corePMUs: [PMUChoiceTests.rk3399[1]], system: kernel.system)
+        let rejected = kernel.system.installed { VirtualPMUReport.arm64Trials(corePMUs: [PMUChoiceTests.rk3399[1]]) }
         guard case .rejected(let error)? = rejected.first?.verdict else { Issue.record("\(rejected)"); return }
         #expect(error.reason == .noSuchPMU(type: 9))
         #expect(kernel.openFDs.isEmpty)
 
         kernel.failures = [KVMIoctl.hasDeviceAttribute.rawValue: .noSuchDeviceOrAddress]
-        let old = VirtualPMUReport.arm64Trials(corePMUs: [PMUChoiceTests.rk3399[0]], system: kernel.system)
+        let old = kernel.system.installed { VirtualPMUReport.arm64Trials(corePMUs: [PMUChoiceTests.rk3399[0]]) }
         guard case .notApplicable(let why)? = old.first?.verdict else { Issue.record("\(old)"); return }
         #expect(why.contains("SET_PMU"))
         #expect(kernel.openFDs.isEmpty)
@@ -31,12 +31,12 @@ struct VirtualPMUReportTests {
     @Test func missingDeviceIsNotApplicableAndOpensNothing() {
         let kernel = MockKernel()
         kernel.openErrno = .noSuchFileOrDirectory
-        let trials = VirtualPMUReport.arm64Trials(corePMUs: PMUChoiceTests.juno, system: kernel.system, devicePath: "/nonexistent/kvm")
+        let trials = kernel.system.installed { VirtualPMUReport.arm64Trials(corePMUs: PMUChoiceTests.juno, devicePath: "/nonexistent/kvm") }
         for trial in trials {
             guard case .notApplicable(let why) = trial.verdict else { Issue.record("\(trial)"); continue }
             #expect(why.contains("/nonexistent/kvm"))
         }
-        let state = VirtualPMUReport.x86State(corePMUs: [], system: kernel.system, parameterPath: "/nonexistent", devicePath: "/nonexistent/kvm")
+        let state = kernel.system.installed { VirtualPMUReport.x86State(corePMUs: [], parameterPath: "/nonexistent", devicePath: "/nonexistent/kvm") }
         #expect(state.pmuCapability == nil)
         #expect(kernel.openFDs.isEmpty)
     }
@@ -60,8 +60,8 @@ struct VirtualPMUReportTests {
     @Test func x86StateAsksAScratchVMAndClosesIt() {
         let kernel = MockKernel()
         kernel.extensions[KVMCapability.pmuCapability] = 1
-        let state = VirtualPMUReport.x86State(corePMUs: [PMUChoiceTests.core("cpu", 4, nil)], system: kernel.system,
-                                              parameterPath: "/nonexistent")
+        let state = kernel.system.installed { VirtualPMUReport.x86State(corePMUs: [PMUChoiceTests.core("cpu", 4, nil)],
+                                              parameterPath: "/nonexistent") }
         #expect(state.pmuCapability == 1)
         #expect(!state.hybridHost)
         #expect(kernel.openFDs.isEmpty)

@@ -37,10 +37,10 @@ import Testing
     @Test func eachPMUInTurnPinnedWithItsOwnEvents() throws {
         let pins = Recorder<[CPUSet]>([])
         let opened = Recorder<[(UInt32, UInt64)]>([])
-        var system = SystemCalls.live
+        var system = SystemMock()
         system.getAffinity = { _ in .success(CPUSet(0...5).mask) }
         system.setAffinity = { _, mask in pins.update { $0.append(CPUSet(mask: mask)) }; return 0 }
-        let live = SystemCalls.live
+        let live = SystemMock()
         system.perfEventOpen = { attr, pid, cpu, group, flags in
             opened.update { $0.append((attr.pointee.type, attr.pointee.config)) }
             return attr.pointee.type == LegacyType.software ? live.perfEventOpen(attr, pid, cpu, group, flags) : -Errno.noSuchFileOrDirectory.rawValue
@@ -48,12 +48,12 @@ import Testing
         let pmus = RecordedMachines.rk3399
         let comparison = try CorePMUComparison(pmus: pmus)
         var ran: [String] = []
-        let measurements = try comparison.run(repetitions: 2, resolver: Resolver(pmus: pmus), system: system) { pmu in
+        let measurements = try system.installed { try comparison.run(repetitions: 2, resolver: Resolver(pmus: pmus)) { pmu in
             ran.append(pmu.name)
             var x: UInt64 = 1
             for i in 0..<200_000 { x = x &* 6364136223846793005 &+ UInt64(i) }
             #expect(x != 0)
-        }
+        } }
         // Repetitions are the outer loop: each PMU once, then each again.
         #expect(ran == ["armv8_cortex_a53", "armv8_cortex_a72", "armv8_cortex_a53", "armv8_cortex_a72"])
         // Pinned, then back, around every repetition.

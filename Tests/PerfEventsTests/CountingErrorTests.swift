@@ -13,7 +13,7 @@ import Foundation
         let options = CounterOptions(target: target, machineHasCorePMU: hasCorePMU, procRoot: proc)
         let system = mockKernel(openResult: { _ in -errno.rawValue })
         do {
-            _ = try Counter(Event(label: "the-event", attributes: attributes), options: options, system: system)
+            _ = try system.installed { () throws(CounterError) in try Counter(Event(label: "the-event", attributes: attributes), options: options) }
         } catch {
             return error
         }
@@ -116,7 +116,7 @@ import Foundation
         let system = mockKernel(openResult: { _ in
             attempts.update { $0 += 1; return $0 == 1 ? -Errno.interrupted.rawValue : 1000 }
         }, calls: calls)
-        let counter = try Counter(Event(label: "task-clock", attributes: Software.taskClock), system: system)
+        let counter = try system.installed { () throws(CounterError) in try Counter(Event(label: "task-clock", attributes: Software.taskClock)) }
         #expect(counter.descriptors == [1000])
         #expect(calls.current.count == 2)
         #expect(calls.current.allSatisfy { $0.openFlags == 8 /* PERF_FLAG_FD_CLOEXEC */ })
@@ -131,10 +131,10 @@ import Foundation
         let system = mockKernel(openResult: { call in
             call.readFormat & ReadFormat.lost.rawValue != 0 ? -Errno.invalidArgument.rawValue : 1000
         }, calls: calls)
-        let group = try CounterGroup([
+        let group = try system.installed { () throws(CounterError) in try CounterGroup([
             Event(label: "a", attributes: Software.taskClock),
             Event(label: "b", attributes: Software.pageFaults),
-        ], system: system)
+        ]) }
         #expect(group.readFormat == ReadFormat.counting.union(.group))
         // Leader tried with LOST, again without; the member went straight to the accepted format.
         #expect(calls.current.map(\.readFormat) == [0x1f, 0x0f, 0x0f])
@@ -153,7 +153,7 @@ import Foundation
         var options = CounterOptions(target: .cpus(CPUSet([0, 1, 2, 3])))
         options.procRoot = "/nonexistent"
         #expect(throws: CounterError.self) {
-            _ = try Counter(Event(label: "x", attributes: Software.taskClock), options: options, system: system)
+            _ = try system.installed { () throws(CounterError) in try Counter(Event(label: "x", attributes: Software.taskClock), options: options) }
         }
         #expect(closed.current.sorted() == [1001, 1002])
     }
@@ -164,10 +164,10 @@ import Foundation
             call.config == 2 ? -Errno.notSupported.rawValue : 1000
         }, closed: closed)
         do {
-            _ = try CounterGroup([
+            _ = try system.installed { () throws(CounterError) in try CounterGroup([
                 Event(label: "leader", attributes: Software.taskClock),
                 Event(label: "member", attributes: Software.pageFaults),
-            ], system: system)
+            ]) }
             Issue.record("the group opened")
         } catch {
             #expect(error.label == "member")
@@ -181,12 +181,12 @@ import Foundation
         let system = mockKernel(openResult: { _ in 1000 }, calls: calls)
         var precise = Software.taskClock
         precise.precise = 4
-        #expect(throws: CounterError.self) { _ = try Counter(Event(label: "p", attributes: precise), system: system) }
+        #expect(throws: CounterError.self) { _ = try system.installed { () throws(CounterError) in try Counter(Event(label: "p", attributes: precise)) } }
         let nobody = CounterOptions(target: .threads([]))
         #expect(throws: CounterError.self) {
-            _ = try Counter(Event(label: "p", attributes: Software.taskClock), options: nobody, system: system)
+            _ = try system.installed { () throws(CounterError) in try Counter(Event(label: "p", attributes: Software.taskClock), options: nobody) }
         }
-        #expect(throws: CounterError.self) { _ = try CounterGroup([], system: system) }
+        #expect(throws: CounterError.self) { _ = try system.installed { () throws(CounterError) in try CounterGroup([]) } }
         #expect(calls.current.isEmpty)
     }
 
@@ -194,7 +194,7 @@ import Foundation
         var system = mockKernel(openResult: { _ in 1000 })
         system.read = { _, _ in -Int(Errno.badFileDescriptor.rawValue) }
         system.ioctl = { _, _, _ in -Errno.notTTY.rawValue }
-        let counter = try Counter(Event(label: "task-clock", attributes: Software.taskClock), system: system)
+        let counter = try system.installed { () throws(CounterError) in try Counter(Event(label: "task-clock", attributes: Software.taskClock)) }
         do {
             _ = try counter.read()
             Issue.record("read succeeded")
@@ -220,7 +220,7 @@ import Foundation
             buffer.copyBytes(from: data)
             return data.count
         }
-        let counter = try Counter(Event(label: "task-clock", attributes: Software.taskClock), system: system)
+        let counter = try system.installed { () throws(CounterError) in try Counter(Event(label: "task-clock", attributes: Software.taskClock)) }
         #expect(throws: CounterError.self) { _ = try counter.read() }
         answer.update { $0 = [] }
         #expect(try counter.read().status == .notCounted)

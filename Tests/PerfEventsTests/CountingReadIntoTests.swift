@@ -40,7 +40,7 @@ import Testing
 
     /// The general path (a replaced read(2)) stores what the kernel said in the same layout.
     @Test func theGeneralPathFillsTheReading() throws {
-        var system = SystemCalls.live
+        var system = SystemMock()
         system.read = { _, buffer in
             // nr = 2, enabled 10, running 5, then value/id/lost per event (library format with lost).
             let words: [UInt64] = [2, 10, 5, 100, 1, 0, 200, 2, 0]
@@ -48,7 +48,7 @@ import Testing
             for index in 0..<count { buffer.storeBytes(of: words[index], toByteOffset: index * 8, as: UInt64.self) }
             return count * 8
         }
-        let group = try CounterGroup(Self.software, system: system)
+        let group = try system.installed { () throws(CounterError) in try CounterGroup(Self.software) }
         var reading = GroupReading(for: group)
         try group.read(into: &reading)
         #expect(reading.count == 2)
@@ -59,7 +59,7 @@ import Testing
 
     /// A group read whose value count differs from the group's events is an error (mock kernel).
     @Test func aGroupReadOfTheWrongSizeIsAnError() throws {
-        var system = SystemCalls.live
+        var system = SystemMock()
         system.read = { _, buffer in
             // nr = 3 for a group of 2, with the library's read format.
             let words: [UInt64] = [3, 10, 10, 1, 1, 0, 2, 2, 0, 3, 3, 0]
@@ -68,7 +68,7 @@ import Testing
             }
             return min(buffer.count, words.count * 8)
         }
-        let group = try CounterGroup(Self.software, system: system)
+        let group = try system.installed { () throws(CounterError) in try CounterGroup(Self.software) }
         #expect(throws: CounterError.self) { try group.read() }
         var reading = GroupReading(for: group)
         #expect(throws: CounterError.self) { try group.read(into: &reading) }

@@ -52,8 +52,8 @@ func mockKernel(
     openResult: @escaping @Sendable (OpenCall) -> Int32,
     calls: Recorder<[OpenCall]> = Recorder([]),
     closed: Recorder<[Int32]> = Recorder([])
-) -> SystemCalls {
-    var system = SystemCalls.live
+) -> SystemMock {
+    var system = SystemMock()
     system.perfEventOpen = { attr, pid, cpu, group, flags in
         let call = OpenCall(attr, pid: pid, cpu: cpu, group: group, flags: flags)
         calls.update { $0.append(call) }

@@ -241,14 +241,14 @@ final class PageImage {
             ({ let p = PageImage.onCounter(index: 0, width: 48, offset: 0); p.lock = 3; return p }(), .pageUnstable),
         ]
         for (page, reason) in cases {
-            var system = SystemCalls.live
+            var system = SystemMock()
             let address = Int64(Int(bitPattern: page.memory))
             system.mmap = { _, _, _, _, _ in address }
             system.munmap = { _, _ in 0 }
             var options = CounterOptions()
             options.userSpaceReads = true
-            let counter = try Counter(Event(label: "task-clock", attributes: EventAttributes(type: LegacyType.software, config: 1)),
-                                      options: options, system: system)
+            let counter = try system.installed { () throws(CounterError) in try Counter(Event(label: "task-clock", attributes: EventAttributes(type: LegacyType.software, config: 1)),
+                                      options: options) }
             try counter.enable()
             let reading = try counter.readInUserSpace()
             #expect(reading.method == .systemCall(reason))

@@ -4,7 +4,7 @@ import Testing
 import CPerfEvents
 @testable import PerfEvents
 
-/// `SystemCalls.live.listDirectory` on real directories, and the `cpe_readdir`
+/// `SystemMock().listDirectory` on real directories, and the `cpe_readdir`
 /// shim under it: the end of a directory is never taken for a failure.
 @Suite(.timeLimit(.minutes(1))) struct DirectoryListingTests {
     /// A fresh directory with `files` regular files, one subdirectory and one symbolic link.
@@ -22,7 +22,7 @@ import CPerfEvents
         // Enough names that readdir needs several getdents calls.
         let root = try makeDirectory(files: 600)
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let entries = try SystemCalls.live.listDirectory(root).get()
+        let entries = try SystemMock().listDirectory(root).get()
         let expected = Set((0..<600).map { DirectoryEntry(name: "file-\($0)", kind: .file) }
             + [DirectoryEntry(name: "sub", kind: .directory), DirectoryEntry(name: "link", kind: .symbolicLink)])
         #expect(entries.count == expected.count)
@@ -34,14 +34,14 @@ import CPerfEvents
         defer { try? FileManager.default.removeItem(atPath: root) }
         try FileManager.default.removeItem(atPath: root + "/link")
         try FileManager.default.removeItem(atPath: root + "/sub")
-        #expect(try SystemCalls.live.listDirectory(root).get() == [])
+        #expect(try SystemMock().listDirectory(root).get() == [])
     }
 
     @Test func failuresCarryTheirErrno() throws {
         let root = try makeDirectory(files: 1)
         defer { try? FileManager.default.removeItem(atPath: root) }
-        #expect(throws: Errno.noSuchFileOrDirectory) { try SystemCalls.live.listDirectory(root + "/missing").get() }
-        #expect(throws: Errno.notDirectory) { try SystemCalls.live.listDirectory(root + "/file-0").get() }
+        #expect(throws: Errno.noSuchFileOrDirectory) { try SystemMock().listDirectory(root + "/missing").get() }
+        #expect(throws: Errno.notDirectory) { try SystemMock().listDirectory(root + "/file-0").get() }
     }
 
     /// Whatever the caller does between two `cpe_readdir` calls may leave errno

@@ -36,8 +36,8 @@ import Testing
         }, calls: calls)
         let resolver = Resolver(pmus: [PMU(name: "software", type: 1, kind: .software)],
                                 tracefs: Tracefs(root: "/nonexistent"), libpfm: nil)
-        let list = EventList(try resolver.resolve("cycles,task-clock"),
-                             options: CounterOptions(machineHasCorePMU: false), system: system)
+        let list = try system.installed { EventList(try resolver.resolve("cycles,task-clock"),
+                             options: CounterOptions(machineHasCorePMU: false)) }
         #expect(list.entries.count == 2)
         guard case .unavailable(let reason) = list.entries[0].member, case .refused(let error) = reason else {
             Issue.record("cycles: \(list.entries[0].member)")
@@ -60,7 +60,7 @@ import Testing
         let resolver = Resolver(pmus: [big, little], tracefs: Tracefs(root: "/nonexistent"), libpfm: nil)
         let groups = try resolver.resolve("cycles")
         #expect(groups.flatMap(\.events).map(\.pmu) == [.pmu(big), .pmu(little)])
-        let list = EventList(groups, options: CounterOptions(target: .cpus(CPUSet([0, 1]))), system: system)
+        let list = system.installed { EventList(groups, options: CounterOptions(target: .cpus(CPUSet([0, 1])))) }
         #expect(list.counters.count == 1)
         #expect(Set(calls.current.map(\.cpu)) == [0, 1])
         #expect(calls.current.allSatisfy { $0.config >> 32 == 8 })

@@ -180,8 +180,8 @@ private func devices(_ root: String) -> String { root + "/bus/event_source/devic
 /// mocked SystemCalls or real symbolic-link loops in a temporary directory.
 @Suite(.timeLimit(.minutes(1))) struct SysfsSystemErrorTests {
     private func system(failing call: String, path suffix: String, with errno: Errno) -> FileSystem {
-        var system = SystemCalls.live
-        let live = SystemCalls.live
+        var system = SystemMock()
+        let live = SystemMock()
         switch call {
         case "open":
             system.open = { path, flags in
@@ -202,7 +202,7 @@ private func devices(_ root: String) -> String { root + "/bus/event_source/devic
         default:
             Issue.record("no mock for \(call)")
         }
-        return FileSystem(system: system)
+        return system.installed { FileSystem() }
     }
 
     @Test func unreadableTypeDropsOnlyThatPMU() throws {

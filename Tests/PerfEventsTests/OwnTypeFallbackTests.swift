@@ -46,7 +46,7 @@ import Testing
         }, calls: calls)
         let pmus = RecordedMachines.rk3399
         let resolved = try #require(try resolve("cycles", on: pmus).first)
-        let counter = try Counter(resolved, system: system)
+        let counter = try system.installed { () throws(CounterError) in try Counter(resolved) }
         #expect(calls.current.map { $0.type } == [0, 7])
         #expect(calls.current.last?.config == 0x11)
         #expect(counter.attributes.type == 7)
@@ -60,7 +60,7 @@ import Testing
         let calls = Recorder<[OpenCall]>([])
         let system = mockKernel(openResult: { _ in -Errno.permissionDenied.rawValue }, calls: calls)
         let resolved = try #require(try resolve("cycles", on: RecordedMachines.rk3399).first)
-        #expect(throws: CounterError.self) { try Counter(resolved, system: system) }
+        #expect(throws: CounterError.self) { try system.installed { () throws(CounterError) in try Counter(resolved) } }
         #expect(calls.current.count == 1)
     }
 }

@@ -5,14 +5,14 @@ import Testing
 @Suite(.timeLimit(.minutes(1))) struct PermissionAdviceTests {
     /// tracefs mounted but mode 0700: "permission denied on …/events", not "not mounted".
     @Test func closedTracefsIsReportedAsUnreadable() {
-        var system = SystemCalls.live
+        var system = SystemMock()
         system.fileType = { _ in -Errno.permissionDenied.rawValue }
-        let tracefs = Tracefs(root: "/sys", fileSystem: FileSystem(system: system))
+        let tracefs = Tracefs(root: "/sys", fileSystem: system.installed { FileSystem() })
         let expected = TracefsError.unreadable(
             SystemError(call: "stat", subject: "/sys/kernel/tracing/events", errno: .permissionDenied))
         #expect(throws: expected) { try tracefs.id(subsystem: "syscalls", event: "sys_enter_getppid") }
         system.fileType = { _ in -Errno.noSuchFileOrDirectory.rawValue }
-        let absent = Tracefs(root: "/sys", fileSystem: FileSystem(system: system))
+        let absent = Tracefs(root: "/sys", fileSystem: system.installed { FileSystem() })
         #expect(throws: TracefsError.notMounted(candidates: absent.candidateDirectories)) {
             try absent.id(subsystem: "syscalls", event: "sys_enter_getppid")
         }

@@ -44,9 +44,9 @@ import CPerfEvents
         var stillMapped: Int { lock.withLock { mapped.count } }
 
         /// The live kernel, with every perf descriptor and mapping recorded.
-        var system: SystemCalls {
-            var system = SystemCalls.live
-            let live = SystemCalls.live
+        var system: SystemMock {
+            var system = SystemMock()
+            let live = SystemMock()
             system.perfEventOpen = { [self] attr, pid, cpu, group, flags in
                 let fd = live.perfEventOpen(attr, pid, cpu, group, flags)
                 if fd >= 0 { didOpen(fd) }
@@ -64,10 +64,10 @@ import CPerfEvents
     }
 
     /// One counter's life: open (half of them with a metadata page), enable, read both ways, close.
-    static func cycle(_ index: Int, system: SystemCalls) throws {
+    static func cycle(_ index: Int) throws {
         var options = CounterOptions()
         options.userSpaceReads = index % 2 == 0
-        let counter = try Counter(Event(label: "task-clock", attributes: taskClock), options: options, system: system)
+        let counter = try Counter(Event(label: "task-clock", attributes: taskClock), options: options)
         try counter.enable()
         let value = try counter.read()
         let again = try counter.readInUserSpace().value
@@ -92,11 +92,11 @@ import CPerfEvents
         let ledger = Ledger()
         let system = ledger.system
         let warmUp = min(1_000, Self.cycles)
-        for index in 0..<warmUp { try Self.cycle(index, system: system) }
+        for index in 0..<warmUp { try system.installed { try Self.cycle(index) } }
         let descriptorsBefore = try Self.openDescriptors()
         let residentBefore = try Self.residentBytes()
 
-        for index in 0..<Self.cycles { try Self.cycle(index, system: system) }
+        for index in 0..<Self.cycles { try system.installed { try Self.cycle(index) } }
 
         #expect(ledger.opened == warmUp + Self.cycles)
         #expect(ledger.stillOpen == 0, "perf descriptors left open")

@@ -49,7 +49,7 @@ private func scratchRoot(_ files: [String: String]) throws -> String {
         attr.size = UInt32(MemoryLayout<perf_event_attr>.size)
         attr.config = id
         attr.disabled = 1
-        let system = SystemCalls.live
+        let system = SystemMock()
         let fd = system.perfEventOpen(&attr, 0, -1, -1, 0)
         try #require(fd >= 0, "perf_event_open: \(Errno(rawValue: -fd))")
         defer { _ = system.close(fd) }

@@ -72,13 +72,8 @@ public struct PMUBinding: Hashable, Sendable {
 
     /// Restricts the calling thread (the VCPU thread, before its first `KVM_RUN`) to ``cpus``.
     public func pinCallingThread() throws(KVMError) {
-        try pinCallingThread(system: .live)
-    }
-
-    /// The same, through `system` (the package's test seam).
-    package func pinCallingThread(system: SystemCalls) throws(KVMError) {
         do {
-            try Affinity.set(cpus, system: system)
+            try Affinity.set(cpus)
         } catch {
             throw KVMError(.callFailed, call: "sched_setaffinity to \(pmu.name)'s CPUs \(cpus)", errno: error.errno)
         }
@@ -87,13 +82,8 @@ public struct PMUBinding: Hashable, Sendable {
     /// Runs `body` with the calling thread restricted to ``cpus``, then gives it
     /// back the CPUs it had: a benchmark's or a test's VCPU thread for one VM.
     public func withCallingThreadPinned<T>(_ body: () -> T) throws(KVMError) -> T {
-        try withCallingThreadPinned(system: .live, body)
-    }
-
-    /// The same, through `system` (the package's test seam).
-    package func withCallingThreadPinned<T>(system: SystemCalls, _ body: () -> T) throws(KVMError) -> T {
         do {
-            return try Affinity.withCallingThread(on: cpus, system: system, body)
+            return try Affinity.withCallingThread(on: cpus, body)
         } catch {
             throw KVMError(.callFailed, call: "sched_setaffinity to \(pmu.name)'s CPUs \(cpus)", errno: error.errno)
         }

@@ -17,17 +17,17 @@ extension VCPU {
     /// A VMM whose VCPU threads get moved (cpusets, a user's `taskset`) calls this
     /// instead of ``run(before:)``. A second failure is returned: re-pinning did not help.
     public func runRecoveringPlacement(before deadline: RunDeadline, binding: PMUBinding) throws(KVMError) -> RecoveredRun {
-        try runRecoveringPlacement(before: deadline, binding: binding, system: .live, arm64: FailEntry.hostIsARM64)
+        try runRecoveringPlacement(before: deadline, binding: binding, arm64: FailEntry.hostIsARM64)
     }
 
-    /// The same, through `system` (the package's test seam) and with the architecture given.
-    package func runRecoveringPlacement(before deadline: RunDeadline, binding: PMUBinding, system: SystemCalls,
+    /// The same with the architecture given (tests read an arm64 failure on any host).
+    package func runRecoveringPlacement(before deadline: RunDeadline, binding: PMUBinding,
                                         arm64: Bool) throws(KVMError) -> RecoveredRun {
         let first = try run(before: deadline)
         guard case .failEntry(let failure) = first, failure.isCPUUnsupported(arm64: arm64) else {
             return RecoveredRun(exit: first, recovered: nil)
         }
-        try binding.pinCallingThread(system: system)
+        try binding.pinCallingThread()
         return RecoveredRun(exit: try run(before: deadline), recovered: failure)
     }
 }

@@ -53,14 +53,8 @@ public final class VCPUCounters: @unchecked Sendable {
     ///   - binding: the VM's PMU; nil on a host without a core PMU.
     ///   - resolver: the host's PMUs and tracefs.
     ///   - events: what to count (default ``VCPUCounterEvent/standard``).
-    public convenience init(binding: PMUBinding?, resolver: Resolver,
+    public init(binding: PMUBinding?, resolver: Resolver,
                             events: [VCPUCounterEvent] = VCPUCounterEvent.standard) {
-        self.init(binding: binding, resolver: resolver, events: events, system: .live)
-    }
-
-    /// The same, through `system` (the package's test seam).
-    package init(binding: PMUBinding?, resolver: Resolver, events: [VCPUCounterEvent] = VCPUCounterEvent.standard,
-                 system: SystemCalls) {
         self.binding = binding
         var options = CounterOptions(target: .callingThread, machineHasCorePMU: !resolver.corePMUs.isEmpty)
         options.startDisabled = true
@@ -80,7 +74,7 @@ public final class VCPUCounters: @unchecked Sendable {
                 groups.append(ResolvedGroup(text: resolution.text, isGroup: false, events: [resolved]))
             }
         }
-        let list = EventList(groups, options: options, system: system)
+        let list = EventList(groups, options: options)
         var opened = list.entries.makeIterator()
         var entries: [Entry] = []
         for resolution in resolutions {

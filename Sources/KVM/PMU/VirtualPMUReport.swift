@@ -81,20 +81,13 @@ extension VirtualPMUReport {
     /// a VM can be created, `KVM_CAP_PMU_CAPABILITY`.
     public static func x86State(corePMUs: [PMU], parameterPath: String = "/sys/module/kvm/parameters/enable_pmu",
                                 askKVM: Bool = true, devicePath: String = "/dev/kvm") -> X86 {
-        x86State(corePMUs: corePMUs, system: .live, parameterPath: parameterPath, askKVM: askKVM, devicePath: devicePath)
-    }
-
-    /// The same, through `system` (the package's test seam).
-    package static func x86State(corePMUs: [PMU], system: SystemCalls,
-                                 parameterPath: String = "/sys/module/kvm/parameters/enable_pmu",
-                                 askKVM: Bool = true, devicePath: String = "/dev/kvm") -> X86 {
-        let files = FileSystem(system: system)
+        let files = FileSystem()
         var enable: Bool?
         if let text = try? files.readAttribute(parameterPath) {
             enable = text == "Y" || text == "y" || text == "1"
         }
         var capability: Int32?
-        if askKVM, let vm = try? VirtualMachine(path: devicePath, system: system) {
+        if askKVM, let vm = try? VirtualMachine(path: devicePath) {
             capability = try? vm.checkExtension(KVMCapability.pmuCapability)
             vm.close()
         }
@@ -106,12 +99,8 @@ extension VirtualPMUReport {
     /// it knows `SET_PMU` and then given the PMU's type. Nothing runs.
     /// `devicePath` is the KVM device to open (normally `/dev/kvm`).
     public static func arm64Trials(corePMUs: [PMU], devicePath: String = "/dev/kvm") -> [Trial] {
-        arm64Trials(corePMUs: corePMUs, system: .live, devicePath: devicePath)
-    }
-
-    /// The same, through `system` (the package's test seam).
-    package static func arm64Trials(corePMUs: [PMU], system: SystemCalls, devicePath: String = "/dev/kvm") -> [Trial] {
-        corePMUs.filter { $0.kind == .core }.map { pmu in
+        let system = SystemCalls.current
+        return corePMUs.filter { $0.kind == .core }.map { pmu in
             let (verdict, features) = trial(pmu, system: system, devicePath: devicePath)
             return Trial(pmu: pmu, verdict: verdict, features: features)
         }
@@ -119,7 +108,7 @@ extension VirtualPMUReport {
 
     static func trial(_ pmu: PMU, system: SystemCalls, devicePath: String = "/dev/kvm") -> (Verdict, ARM64PMUFeatures?) {
         let vm: VirtualMachine
-        do { vm = try VirtualMachine(path: devicePath, system: system) } catch { return (.notApplicable(error.description), nil) }
+        do { vm = try VirtualMachine(path: devicePath) } catch { return (.notApplicable(error.description), nil) }
         defer { vm.close() }
         let features: ARM64PMUFeatures
         do {

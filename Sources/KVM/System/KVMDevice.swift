@@ -17,12 +17,8 @@ public final class KVMDevice {
     public private(set) var fd: Int32
 
     /// Opens `path` read-write and checks `KVM_GET_API_VERSION` is 12.
-    public convenience init(path: String = "/dev/kvm") throws(KVMError) {
-        try self.init(path: path, system: .live)
-    }
-
-    /// The same, through `system` (the package's test seam).
-    package init(path: String = "/dev/kvm", system: SystemCalls) throws(KVMError) {
+    public init(path: String = "/dev/kvm") throws(KVMError) {
+        let system = SystemCalls.current
         self.system = system
         self.path = path
         let opened = retryingInterrupts { system.open(path, Self.readWrite) }

@@ -81,7 +81,7 @@ public final class VCPU {
             return .timedOut(elapsedNanoseconds: deadline.elapsedNanoseconds)
         }
         // The kernel's own ioctl is called directly (not through the test seam's closure).
-        let result = system.controlsTheKernel ? cpe_ioctl_once(fd, KVMIoctl.run.rawValue, 0)
+        let result = system.isKernel ? cpe_ioctl_once(fd, KVMIoctl.run.rawValue, 0)
             : system.ioctl(fd, KVMIoctl.run.rawValue, 0)
         if result == -Errno.interrupted.rawValue {
             let stoppedByDeadline = cpe_thread_timer_take_flag(flag) != 0

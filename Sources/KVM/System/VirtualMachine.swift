@@ -28,12 +28,8 @@ public final class VirtualMachine {
 
     /// Opens `/dev/kvm`, checks the API version and creates a VM; the device is closed again.
     public convenience init(path: String = "/dev/kvm", type: UInt64 = 0) throws(KVMError) {
-        try self.init(path: path, type: type, system: .live)
-    }
-
-    /// The same, through `system` (the package's test seam).
-    package convenience init(path: String = "/dev/kvm", type: UInt64 = 0, system: SystemCalls) throws(KVMError) {
-        let device = try KVMDevice(path: path, system: system)
+        let system = SystemCalls.current
+        let device = try KVMDevice(path: path)
         let made = try device.createVirtualMachine(type: type)
         // Adopt the new VM's state; `made` gives up its descriptor.
         self.init(fd: made.fd, vcpuMmapSize: made.vcpuMmapSize, system: system)

@@ -18,17 +18,11 @@ extension Affinity {
     /// Runs `body` with the calling thread on the CPUs `pmu` counts on (a PMU
     /// without a CPU list covers every CPU: nothing moves), then moves it back.
     public static func withCallingThread<T>(on pmu: PMU, _ body: () -> T) throws(SystemError) -> T {
-        try withCallingThread(on: pmu, system: .live, body)
-    }
-
-    /// The same, through `system` (the package's test seam).
-    package static func withCallingThread<T>(
-        on pmu: PMU, system: SystemCalls, _ body: () -> T
-    ) throws(SystemError) -> T {
+        let system = SystemCalls.current
         if let cpus = pmu.cpus, cpus.isEmpty {
             throw SystemError(call: "sched_setaffinity", subject: "PMU \(pmu.name) (it lists no CPUs)", errno: .invalidArgument)
         }
-        return try withCallingThread(on: pmu.cpus, system: system, body)
+        return try withCallingThread(on: pmu.cpus, body)
     }
 
     /// What is wrong with counting `pmu` events for threads that may run on

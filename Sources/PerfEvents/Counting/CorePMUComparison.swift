@@ -81,12 +81,7 @@ public struct CorePMUComparison: Sendable {
     /// machine (frequency, temperature, other load) falls on each PMU alike instead of on
     /// whichever ran last. `work` gets the PMU it runs for.
     public func run(repetitions: Int, resolver: Resolver, work: (PMU) -> Void) throws(CorePMUComparisonError) -> [CorePMUMeasurement] {
-        try run(repetitions: repetitions, resolver: resolver, system: .live, work: work)
-    }
-
-    /// The same, through `system` (the package's test seam).
-    package func run(repetitions: Int, resolver: Resolver, system: SystemCalls,
-                     work: (PMU) -> Void) throws(CorePMUComparisonError) -> [CorePMUMeasurement] {
+        let system = SystemCalls.current
         guard repetitions > 0 else { throw .noRepetitions(repetitions) }
         // Every PMU's events, resolved and opened (disabled) once.
         var lists: [(list: EventList, unresolved: [Quantity: UnavailableReason], labels: [String])] = []
@@ -107,7 +102,7 @@ public struct CorePMUComparison: Sendable {
             var options = CounterOptions(target: .callingThread, machineHasCorePMU: true)
             options.inherit = true
             options.startDisabled = true
-            lists.append((EventList(groups, options: options, system: system), unresolved, labels))
+            lists.append((EventList(groups, options: options), unresolved, labels))
         }
         var runs = [[CorePMUMeasurement.Run]](repeating: [], count: pmus.count)
         for _ in 0..<repetitions {
@@ -116,7 +111,7 @@ public struct CorePMUComparison: Sendable {
                 try? list.reset()
                 let elapsed: UInt64
                 do {
-                    elapsed = try Affinity.withCallingThread(on: pmu, system: system) {
+                    elapsed = try Affinity.withCallingThread(on: pmu) {
                         try? list.enable()
                         let start = cpe_monotonic_ns()
                         work(pmu)

@@ -38,8 +38,6 @@ public final class Counter: @unchecked Sendable {
     /// The descriptor when there is one slot (the calling thread), else -1: the
     /// read of the common case then touches no array.
     @usableFromInline let onlyDescriptor: Int32
-    /// Reads go straight to `read(2)` (``SystemCalls/readsTheKernel``), not through the seam.
-    private let readsTheKernel: Bool
     /// The bytes of one `read(2)` when ``read()`` can take its inlined path: one
     /// slot, the kernel's own `read(2)` (not a test's), and the library's read
     /// format (value, enabled, running, id, then lost when the kernel has it: 32
@@ -53,12 +51,7 @@ public final class Counter: @unchecked Sendable {
     /// what to do when the kernel refuses. A core PMU with a CPU list lets the
     /// open warn (``warnings``) when the target's threads cannot run there.
     public convenience init(_ event: Event, options: CounterOptions = CounterOptions()) throws(CounterError) {
-        try self.init(event, options: options, system: .live)
-    }
-
-    /// The same, through `system` (the package's test seam).
-    package convenience init(_ event: Event, options: CounterOptions = CounterOptions(),
-                             system: SystemCalls) throws(CounterError) {
+        let system = SystemCalls.current
         try self.init(event, options: options, flags: options.flags(for: event, isLeader: true),
                       readFormat: options.readFormat(group: false), leaders: nil, system: system)
     }
@@ -95,11 +88,10 @@ public final class Counter: @unchecked Sendable {
         self.onlyDescriptor = opened.descriptors.count == 1 ? opened.descriptors[0] : -1
         self.warnings = opened.warnings
         self.system = system
-        self.readsTheKernel = system.readsTheKernel
         let standard = opened.readFormat == .counting || opened.readFormat == ReadFormat.counting.union(.lost)
-        self.directReadSize = system.readsTheKernel && standard && opened.descriptors.count == 1
+        self.directReadSize = system.isKernel && standard && opened.descriptors.count == 1
             ? singleLayout.size : 0
-        self.directControlDescriptor = system.controlsTheKernel && opened.descriptors.count == 1
+        self.directControlDescriptor = system.isKernel && opened.descriptors.count == 1
             ? opened.descriptors[0] : -1
         self.userPage = page
         self.userPageLength = pageLength
@@ -198,7 +190,7 @@ public final class Counter: @unchecked Sendable {
         var words: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0)
         let count: Int = withUnsafeMutableBytes(of: &words) { buffer in
             // The buffer holds 48 bytes and layout.size is at most 40.
-            if readsTheKernel {
+            if system.isKernel {
                 return Int(cpe_read_retrying(descriptor, buffer.baseAddress, UInt64(layout.size)))
             }
             let bytes = UnsafeMutableRawBufferPointer(start: buffer.baseAddress, count: layout.size)

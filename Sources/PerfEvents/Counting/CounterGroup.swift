@@ -37,18 +37,12 @@ public final class CounterGroup: @unchecked Sendable {
     /// Bytes per member in the inlined path's buffer: 16, or 24 with lost.
     @usableFromInline let directMemberStride: Int
     /// `read(2)` from the leader's SystemCalls, taken out once.
-    private let readCall: @Sendable (Int32, UnsafeMutableRawBufferPointer) -> Int
-    /// Reads go straight to `read(2)` (``SystemCalls/readsTheKernel``), not through the seam.
-    private let readsTheKernel: Bool
+    /// The system calls the group was opened with (the kernel's outside a mocked test).
+    private let system: SystemCalls
 
     /// Opens `events` (the first is the leader) as one group on the options' target.
-    public convenience init(_ events: [Event], options: CounterOptions = CounterOptions()) throws(CounterError) {
-        try self.init(events, options: options, system: .live)
-    }
-
-    /// The same, through `system` (the package's test seam).
-    package init(_ events: [Event], options: CounterOptions = CounterOptions(),
-                 system: SystemCalls) throws(CounterError) {
+    public init(_ events: [Event], options: CounterOptions = CounterOptions()) throws(CounterError) {
+        let system = SystemCalls.current
         guard let first = events.first else {
             throw CounterError(operation: .open, errno: nil, label: "(empty group)", attributes: nil,
                                message: "a group needs at least one event")
@@ -68,12 +62,11 @@ public final class CounterGroup: @unchecked Sendable {
         self.leader = leader
         self.layout = GroupReadLayout(leader.readFormat, members: counters.count)
         self.onlyDescriptor = leader.descriptors.count == 1 ? leader.descriptors[0] : -1
-        self.readCall = system.read
-        self.readsTheKernel = system.readsTheKernel
+        self.system = system
         self.memberCount = counters.count
         let standard = leader.readFormat == ReadFormat.counting.union(.group)
             || leader.readFormat == ReadFormat.counting.union([.group, .lost])
-        let direct = standard && system.readsTheKernel && leader.descriptors.count == 1
+        let direct = standard && system.isKernel && leader.descriptors.count == 1
         self.directReadSize = direct ? layout.size : 0
         self.directMemberStride = layout.stride
     }
@@ -159,14 +152,14 @@ public final class CounterGroup: @unchecked Sendable {
         }
         let size = layout.size
         let descriptor = onlyDescriptor
-        let direct = readsTheKernel
-        let read = readCall
+        let system = self.system
+        let direct = system.isKernel
         // One read(2) into scratch memory, decoded straight into the caller's storage:
         // no array growth, no closure per member. (count, members the kernel wrote.)
         let outcome: (count: Int, written: UInt64) = values.withUnsafeMutableBufferPointer { out in
             withUnsafeTemporaryAllocation(byteCount: size, alignment: 8) { buffer in
                 let count = direct ? Int(cpe_read_retrying(descriptor, buffer.baseAddress, UInt64(size)))
-                    : retryingInterrupts { read(descriptor, buffer) }
+                    : retryingInterrupts { system.read(descriptor, buffer) }
                 let bytes = UnsafeRawBufferPointer(buffer)
                 let written = count >= 8 ? layout.memberCount(bytes) : 0
                 guard count == size, written == UInt64(members) else { return (count, written) }
@@ -233,12 +226,12 @@ public final class CounterGroup: @unchecked Sendable {
         let layout = self.layout
         let members = layout.members
         let size = layout.size
-        let read = readCall
-        let direct = readsTheKernel
+        let system = self.system
+        let direct = system.isKernel
         // nil: read and handed out; else why not (the count read, the members the kernel wrote).
         let failure: (count: Int, written: UInt64)? = withUnsafeTemporaryAllocation(byteCount: size, alignment: 8) { buffer in
             let count: Int = direct ? Int(cpe_read_retrying(descriptor, buffer.baseAddress, UInt64(size)))
-                : retryingInterrupts { read(descriptor, buffer) }
+                : retryingInterrupts { system.read(descriptor, buffer) }
             if count < 0 { return (count, 0) }
             if count == 0 {
                 // A pinned group that could not stay on the PMU reads as end of file: not counted.

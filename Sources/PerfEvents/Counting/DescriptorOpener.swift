@@ -102,7 +102,7 @@ struct DescriptorOpener {
         let path = joinPath(options.procRoot, "sys/kernel/perf_event_paranoid")
         var paranoid: Int?
         if errno == .permissionDenied || errno == .notPermitted {
-            paranoid = try? Int(FileSystem(system: system).readAttribute(path))
+            paranoid = try? Int(FileSystem().readAttribute(path))
         }
         let explanation = OpenFailureExplanation(
             errno: errno, attributes: event.attributes, target: options.target, paranoid: paranoid,

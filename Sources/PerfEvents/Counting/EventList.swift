@@ -44,12 +44,8 @@ public final class EventList: @unchecked Sendable {
 
     /// Opens every event of `groups` on the options' target. Never throws: a
     /// refusal is kept in its entry.
-    public convenience init(_ groups: [ResolvedGroup], options: CounterOptions = CounterOptions()) {
-        self.init(groups, options: options, system: .live)
-    }
-
-    /// The same, through `system` (the package's test seam).
-    package init(_ groups: [ResolvedGroup], options: CounterOptions = CounterOptions(), system: SystemCalls) {
+    public init(_ groups: [ResolvedGroup], options: CounterOptions = CounterOptions()) {
+        let system = SystemCalls.current
         var entries: [Entry] = []
         for group in groups {
             if group.isGroup && group.events.count > 1 {
@@ -59,7 +55,7 @@ public final class EventList: @unchecked Sendable {
                     continue
                 }
                 do {
-                    let opened = try CounterGroup(group.events, options: options, system: system)
+                    let opened = try CounterGroup(group.events, options: options)
                     entries.append(Entry(events: group.events, member: .group(opened)))
                 } catch {
                     entries.append(Entry(events: group.events, member: .unavailable(.refused(error))))
@@ -75,7 +71,7 @@ public final class EventList: @unchecked Sendable {
                 }
                 do {
                     entries.append(Entry(events: [resolved],
-                                         member: .counter(try Counter(resolved, options: options, system: system))))
+                                         member: .counter(try Counter(resolved, options: options))))
                 } catch {
                     entries.append(Entry(events: [resolved], member: .unavailable(.refused(error))))
                 }

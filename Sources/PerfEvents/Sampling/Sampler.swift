@@ -48,12 +48,8 @@ public final class Sampler: @unchecked Sendable {
     private let system: SystemCalls
 
     /// Opens `events` (the first samples, the others are read with it) on the options' target.
-    public convenience init(_ events: [Event], options: SamplingOptions = SamplingOptions()) throws(SamplingError) {
-        try self.init(events, options: options, system: .live)
-    }
-
-    /// The same, through `system` (the package's test seam).
-    package init(_ events: [Event], options: SamplingOptions, system: SystemCalls) throws(SamplingError) {
+    public init(_ events: [Event], options: SamplingOptions = SamplingOptions()) throws(SamplingError) {
+        let system = SystemCalls.current
         guard let first = events.first else {
             throw .open(CounterError(operation: .open, errno: nil, label: "(no event)", attributes: nil,
                                      message: "a sampler needs at least one event"))

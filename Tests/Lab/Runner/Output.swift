@@ -26,7 +26,7 @@ enum Out {
         bytes.withUnsafeBytes { raw in
             var offset = 0
             while offset < raw.count {
-                let written = retryingInterrupts { SystemCalls.live.write(1, UnsafeRawBufferPointer(rebasing: raw[offset...])) }
+                let written = retryingInterrupts { SystemCalls.current.write(1, UnsafeRawBufferPointer(rebasing: raw[offset...])) }
                 if written <= 0 { return }
                 offset += written
             }
