@@ -18,7 +18,6 @@ extension Affinity {
     /// Runs `body` with the calling thread on the CPUs `pmu` counts on (a PMU
     /// without a CPU list covers every CPU: nothing moves), then moves it back.
     public static func withCallingThread<T>(on pmu: PMU, _ body: () -> T) throws(SystemError) -> T {
-        let system = SystemCalls.current
         if let cpus = pmu.cpus, cpus.isEmpty {
             throw SystemError(call: "sched_setaffinity", subject: "PMU \(pmu.name) (it lists no CPUs)", errno: .invalidArgument)
         }

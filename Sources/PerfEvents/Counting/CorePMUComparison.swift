@@ -81,7 +81,6 @@ public struct CorePMUComparison: Sendable {
     /// machine (frequency, temperature, other load) falls on each PMU alike instead of on
     /// whichever ran last. `work` gets the PMU it runs for.
     public func run(repetitions: Int, resolver: Resolver, work: (PMU) -> Void) throws(CorePMUComparisonError) -> [CorePMUMeasurement] {
-        let system = SystemCalls.current
         guard repetitions > 0 else { throw .noRepetitions(repetitions) }
         // Every PMU's events, resolved and opened (disabled) once.
         var lists: [(list: EventList, unresolved: [Quantity: UnavailableReason], labels: [String])] = []

@@ -45,7 +45,6 @@ public final class EventList: @unchecked Sendable {
     /// Opens every event of `groups` on the options' target. Never throws: a
     /// refusal is kept in its entry.
     public init(_ groups: [ResolvedGroup], options: CounterOptions = CounterOptions()) {
-        let system = SystemCalls.current
         var entries: [Entry] = []
         for group in groups {
             if group.isGroup && group.events.count > 1 {
