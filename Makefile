@@ -53,6 +53,10 @@ test: deps
 	bash -c 'set -o pipefail; $(SWIFT) test $(SWIFT_FLAGS) --skip-build --filter "$(LEAK_SUITES)" 2>&1 | tee .build/test-leaks.log'
 	@# node_exporter, Prometheus and a Pushgateway on loopback, started and stopped by the script (~15 s).
 	Tests/Prometheus/pipeline-test.sh "$$($(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)"
+	@# The package-benchmark adapter (Benchmarks/PMUBenchmarkMetrics, its own package): its example
+	@# run under pmu stat, the adapter's per-iteration counts checked against pmu stat's (~10 s
+	@# once .build-adapter holds package-benchmark's build; 3-5 min the first time).
+	SWIFT=$(SWIFT) .ci/benchmark-adapter-test.sh "$$($(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)"
 	@# make install of the debug build into a scratch prefix: man -l renders the pages, the bash
 	@# completion loads and completes (Tests/Install/installed-check.sh).
 	@bash -c 'prefix=$$(mktemp -d); trap "rm -rf $$prefix" EXIT; \
@@ -145,4 +149,4 @@ lab-bench: deps
 	@LAB_BENCH=1 LAB_KERNELS=$${LAB_KERNEL:-6.12} Tests/Lab/run-lab.sh
 
 clean:
-	rm -rf .build .build-embedded .build-fuzz .build-asan .build-tsan .build-lab/runner
+	rm -rf .build .build-embedded .build-fuzz .build-asan .build-tsan .build-adapter .build-lab/runner
