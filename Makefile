@@ -55,7 +55,7 @@ test: deps
 	Tests/Prometheus/pipeline-test.sh "$$($(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)"
 	@# The package-benchmark adapter (Benchmarks/PMUBenchmarkMetrics, its own package): its example
 	@# run under pmu stat, the adapter's per-iteration counts checked against pmu stat's (~10 s
-	@# once .build-adapter holds package-benchmark's build; 3-5 min the first time).
+	@# once .build-adapter holds package-benchmark's build; about 3 min the first time).
 	SWIFT=$(SWIFT) .ci/benchmark-adapter-test.sh "$$($(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)"
 	@# make install of the debug build into a scratch prefix: man -l renders the pages, the bash
 	@# completion loads and completes (Tests/Install/installed-check.sh).

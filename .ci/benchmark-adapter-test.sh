@@ -4,8 +4,7 @@
 # and task-clock over the whole run, and checks the adapter's per-iteration metrics against
 # those counts (.ci/benchmark-adapter-check.py says what exactly).
 # Its own scratch path, .build-adapter: `swift package benchmark` builds its tool (debug, then
-# release) and the example (release) there; the first time 3 to 5 min on 2 busy cores, after
-# that seconds.
+# release) and the example (release) there: 191 s the first time on 2 busy cores, then seconds.
 # Usage: .ci/benchmark-adapter-test.sh BIN_DIR   (the folder with pmu; make test passes it)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,6 +16,16 @@ scratch=$repo/.build-adapter
 mkdir -p "$scratch"
 logs=$scratch/logs
 mkdir -p "$logs"
+
+# The adapter's README shows the example's `benchmarks` as they are (from `let benchmarks` to the end).
+python3 - "$package/Benchmarks/PMUExample/PMUExample.swift" "$package/README.md" <<'PYTHON' || exit 1
+import sys
+source, readme = (open(path, encoding="utf-8").read() for path in sys.argv[1:3])
+example = source[source.index("let benchmarks: @Sendable"):].rstrip("\n")
+if "```swift\n" + example + "\n```" not in readme:
+    sys.exit("benchmark adapter: FAILED: Benchmarks/PMUBenchmarkMetrics/README.md does not show PMUExample.swift's benchmarks as they are")
+print("benchmark adapter: the README shows the example as it is")
+PYTHON
 
 # `benchmark list` builds the tool and the example (release); the counted run then builds nothing.
 start=$SECONDS
