@@ -5,7 +5,7 @@
 SWIFT ?= swift
 SWIFT_FLAGS ?=
 
-.PHONY: test bench bench-check deps build install embedded lab lab-bench fuzz fuzz-smoke fuzz-minimize sanitize clean
+.PHONY: test bench bench-check deps build install embedded lab lab-bench fuzz fuzz-smoke fuzz-minimize sanitize benchmark-adapter clean
 
 deps:
 	@.ci/ensure-deps.sh
@@ -137,6 +137,12 @@ bench-check: deps
 
 embedded: deps
 	@.ci/embedded-build.sh
+
+# The package-benchmark adapter's test alone (make test runs it too): pmu, then
+# .ci/benchmark-adapter-test.sh (Benchmarks/PMUBenchmarkMetrics/README.md).
+benchmark-adapter: deps
+	$(SWIFT) build $(SWIFT_FLAGS) --product pmu
+	SWIFT=$(SWIFT) .ci/benchmark-adapter-test.sh "$$($(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)"
 
 # The emulated arm64 big.LITTLE lab (QEMU, two PMUs, KVM with SET_PMU): the library as
 # Embedded Swift runs there and Tests/Lab/check-lab.py judges what it printed.
