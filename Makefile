@@ -5,7 +5,7 @@
 SWIFT ?= swift
 SWIFT_FLAGS ?=
 
-.PHONY: test bench bench-check deps build install embedded lab lab-bench fuzz fuzz-smoke fuzz-minimize sanitize clean
+.PHONY: test bench bench-check deps build install embedded lab lab-bench fuzz fuzz-smoke fuzz-minimize sanitize benchmark-adapter clean
 
 deps:
 	@.ci/ensure-deps.sh
@@ -53,6 +53,10 @@ test: deps
 	bash -c 'set -o pipefail; $(SWIFT) test $(SWIFT_FLAGS) --skip-build --filter "$(LEAK_SUITES)" 2>&1 | tee .build/test-leaks.log'
 	@# node_exporter, Prometheus and a Pushgateway on loopback, started and stopped by the script (~15 s).
 	Tests/Prometheus/pipeline-test.sh "$$($(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)"
+	@# The package-benchmark adapter (Benchmarks/PMUBenchmarkMetrics, its own package): its example
+	@# run under pmu stat, the adapter's per-iteration counts checked against pmu stat's (~10 s
+	@# once .build-adapter holds package-benchmark's build; about 3 min the first time).
+	SWIFT=$(SWIFT) .ci/benchmark-adapter-test.sh "$$($(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)"
 	@# make install of the debug build into a scratch prefix: man -l renders the pages, the bash
 	@# completion loads and completes (Tests/Install/installed-check.sh).
 	@bash -c 'prefix=$$(mktemp -d); trap "rm -rf $$prefix" EXIT; \
@@ -134,6 +138,12 @@ bench-check: deps
 embedded: deps
 	@.ci/embedded-build.sh
 
+# The package-benchmark adapter's test alone (make test runs it too): pmu, then
+# .ci/benchmark-adapter-test.sh (Benchmarks/PMUBenchmarkMetrics/README.md).
+benchmark-adapter: deps
+	$(SWIFT) build $(SWIFT_FLAGS) --product pmu
+	SWIFT=$(SWIFT) .ci/benchmark-adapter-test.sh "$$($(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)"
+
 # The emulated arm64 big.LITTLE lab (QEMU, two PMUs, KVM with SET_PMU): the library as
 # Embedded Swift runs there and Tests/Lab/check-lab.py judges what it printed.
 # LAB_KERNELS="newest 6.12 6.1 5.10" by default (booted at once); `make lab LAB_KERNEL=6.1` runs one.
@@ -145,4 +155,4 @@ lab-bench: deps
 	@LAB_BENCH=1 LAB_KERNELS=$${LAB_KERNEL:-6.12} Tests/Lab/run-lab.sh
 
 clean:
-	rm -rf .build .build-embedded .build-fuzz .build-asan .build-tsan .build-lab/runner
+	rm -rf .build .build-embedded .build-fuzz .build-asan .build-tsan .build-adapter .build-lab/runner
