@@ -212,6 +212,8 @@ struct Measure: ParsableCommand {
         if peers {
             peerRows? += DiscoveryComparison(rounds: quick ? 3 : 10, iterations: quick ? 20 : 100, progress: progress).measure()
             peerRows? += ToolOverhead(quick: quick, progress: progress).measure()
+            // pmu sample against perf record, from the keep-up rows of this run.
+            if let sampleKeepUp { peerRows? += PeerRow.sampleKeepUp(sampleKeepUp) }
         }
         progress.finish()
 

@@ -106,3 +106,61 @@ private func row(ours: [[UInt64]], peer: [[UInt64]], goal: Double? = 1.00) -> Pe
     #expect(ToolCPU.own(reaped: 14_000, workload: 450_000) == 14_000)
     #expect(ToolCPU.own(reaped: -5, workload: 0) == 0)
 }
+
+/// `pmu sample` against `perf record` in the peer table, from the keep-up rows of the same run.
+@Suite struct PeerKeepUpTests {
+    static func step(_ rate: Int?, calls: Int, samples: UInt64?, lost: UInt64 = 0, wall: UInt64, alone: UInt64,
+                     cpu: Int64) -> SampleKeepUpStep {
+        SampleKeepUpStep(targetRate: rate, calls: calls, samples: samples, lost: lost, wallNs: wall,
+                         aloneWallNs: alone, toolCPUMicroseconds: cpu)
+    }
+
+    static func tool(_ name: String, lossyFrom: Int?, unpacedWall: UInt64, cpu: Int64) -> SampleKeepUpRow {
+        let rates = [50_000, 100_000, 200_000]
+        var steps = rates.enumerated().map { index, rate in
+            step(rate, calls: 1000, samples: lossyFrom.map { index >= $0 ? 900 : 1000 } ?? 1000,
+                 wall: UInt64(1e9 * 1000 / Double(rate)), alone: UInt64(1e9 * 1000 / Double(rate)), cpu: 100)
+        }
+        steps.append(step(nil, calls: 100_000, samples: 100_000, wall: unpacedWall, alone: 20_000_000, cpu: cpu))
+        return SampleKeepUpRow(tool: name, command: name, event: "syscalls:sys_enter_getppid", fixedCPUMicroseconds: 0,
+                               steps: steps)
+    }
+
+    @Test func theRowsCompareTheHighestLossFreeStepCPUAndSlowdown() throws {
+        // Ours loses nothing at any step, perf record from its 100k/s step on: ours holds a faster rate.
+        let rows = PeerRow.sampleKeepUp([
+            Self.tool("pmu sample -o FILE", lossyFrom: nil, unpacedWall: 40_000_000, cpu: 50_000),
+            Self.tool("pmu sample --json", lossyFrom: nil, unpacedWall: 90_000_000, cpu: 90_000),
+            Self.tool("perf record", lossyFrom: 1, unpacedWall: 50_000_000, cpu: 100_000),
+        ])
+        #expect(rows.count == 3 && rows.allSatisfy { $0.table == "tool" && $0.unavailable == nil })
+        // Ours is loss-free through the unpaced step (1e5 calls in 20 ms alone: 200 ns apart),
+        // perf record only at 50k/s (20000 ns apart).
+        let rate = try #require(rows[0].oursOverPeer)
+        #expect(rows[0].oursMedian == 200 && rows[0].peerMedian == 20000 && rate.value == 0.01)
+        #expect(rows[0].verdict == .met)
+        // CPU: 50 ms against 100 ms per 1e5 samples; slowdown: 2.0 against 2.5.
+        #expect(rows[1].oursOverPeer?.value == 0.5 && rows[1].verdict == .met)
+        #expect(rows[2].oursMedian == 2000 && rows[2].peerMedian == 2500 && rows[2].verdict == .met)
+        // Both loss-free through the unpaced step: the same offered rate, 1.00, met.
+        let both = PeerRow.sampleKeepUp([Self.tool("pmu sample -o FILE", lossyFrom: nil, unpacedWall: 40_000_000, cpu: 1),
+                                         Self.tool("perf record", lossyFrom: nil, unpacedWall: 30_000_000, cpu: 1)])
+        #expect(both[0].oursOverPeer?.value == 1.0 && both[0].verdict == .met)
+        // One pair, no interval: the table says so.
+        #expect(rows.allSatisfy { $0.pairs == 1 && $0.oursOverPeer?.low == $0.oursOverPeer?.high })
+        #expect(rows[0].note?.contains("no interval") == true)
+    }
+
+    @Test func aToolThatDidNotRunIsAnUnavailableRowSayingWhy() {
+        var perf = Self.tool("perf record", lossyFrom: nil, unpacedWall: 1, cpu: 1)
+        perf.unavailable = "perf is not installed"
+        let rows = PeerRow.sampleKeepUp([Self.tool("pmu sample -o FILE", lossyFrom: nil, unpacedWall: 1, cpu: 1), perf])
+        #expect(rows.allSatisfy { $0.unavailable?.cause == .peerFailed && $0.unavailable?.reason == "perf is not installed" })
+        #expect(rows.allSatisfy { $0.verdict == nil })
+        // Lossy from the first step: no loss-free rate to compare, said as ours.
+        let lossy = PeerRow.sampleKeepUp([Self.tool("pmu sample -o FILE", lossyFrom: 0, unpacedWall: 1, cpu: 1),
+                                          Self.tool("perf record", lossyFrom: nil, unpacedWall: 1, cpu: 1)])
+        #expect(lossy[0].unavailable?.cause == .oursFailed)
+        #expect(PeerRow.sampleKeepUp([]).allSatisfy { $0.unavailable?.cause == .oursFailed })
+    }
+}
