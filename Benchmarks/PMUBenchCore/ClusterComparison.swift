@@ -66,8 +66,10 @@ public struct ClusterComparison: Hashable, Sendable {
     /// with no interval width.
     static func unpairedRatio(_ numerator: [[UInt64]], _ denominator: [[UInt64]], _ p50: UInt64,
                               _ firstP50: UInt64, resamples: Int = 2_000) -> RatioEstimate? {
-        let top = numerator.flatMap { $0 }.map(Double.init)
-        let bottom = denominator.flatMap { $0 }.map(Double.init)
+        // Not `.map(Double.init)`: on UInt64 that picks Double(bitPattern:), which keeps the ratio of
+        // small integers (denormals) and garbles large ones.
+        let top = numerator.flatMap { $0 }.map { Double($0) }
+        let bottom = denominator.flatMap { $0 }.map { Double($0) }
         guard !top.isEmpty, !bottom.isEmpty else {
             guard firstP50 > 0 else { return nil }
             let value = Double(p50) / Double(firstP50)

@@ -172,3 +172,14 @@ struct PairedRatioTests {
     ])
     #expect(exits.count == 1 && exits[0].exits == 12 && exits[0].exitsByTracepoint == 12)
 }
+
+/// The unpaired cluster ratio converts counts as numbers: `.map(Double.init)` on UInt64 took
+/// `Double(bitPattern:)`, which kept the ratio of small counts (as denormals) by accident and
+/// garbled large ones. Counts above 2^52 (cycle totals of long runs) must still give their ratio.
+@Test func theUnpairedClusterRatioReadsLargeCountsAsNumbers() throws {
+    let big: UInt64 = 1 << 60
+    let ratio = try #require(ClusterComparison.unpairedRatio([[2 * big, 2 * big]], [[big, big]], 2 * big, big))
+    #expect(ratio.value == 2 && ratio.low == 2 && ratio.high == 2)
+    let small = try #require(ClusterComparison.unpairedRatio([[3000, 3000]], [[1000, 1000]], 3000, 1000))
+    #expect(small.value == 3)
+}
