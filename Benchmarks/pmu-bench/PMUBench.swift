@@ -179,7 +179,7 @@ struct Measure: ParsableCommand {
         let runner = BenchRunner(
             interleaver: Interleaver(blockSize: min(settings.blockSize, perRepetition), iterations: perRepetition,
                                      warmup: settings.warmup),
-            repetitions: 1, batch: batch, pmus: allPMUs, resolver: Resolver(pmus: allPMUs, tracefs: Tracefs(fileSystem: fileSystem)),
+            repetitions: 1, batch: batch, pmus: allPMUs, resolver: Resolver(pmus: allPMUs, tracefs: Tracefs(root: "/sys", fileSystem: fileSystem)),
             flavour: KVMFlavour.current(fileSystem: fileSystem), progress: progress)
         var results = BenchRunner.Results()
         if scope != .sampleKeepUp && scope != .peers { runner.measureTimer(into: &results) }

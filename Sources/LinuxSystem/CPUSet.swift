@@ -2,7 +2,7 @@
 /// (`0-3,8,10-11`), as in sysfs `cpus`/`cpumask` files and `--cpus` options.
 public struct CPUSet: Hashable, Sendable, Sequence, CustomStringConvertible {
     /// The largest CPU number we accept. Linux's CONFIG_NR_CPUS tops out at 8192.
-    public static let maximumCPU = 8191
+    package static let maximumCPU = 8191
 
     /// The CPUs in ascending order, without duplicates.
     public private(set) var cpus: [Int]
@@ -95,7 +95,7 @@ public struct CPUSet: Hashable, Sendable, Sequence, CustomStringConvertible {
     }
 
     /// The set as a bit mask of 64-bit words, as `sched_setaffinity(2)` takes it.
-    public var mask: [UInt64] {
+    package var mask: [UInt64] {
         guard let last = cpus.last else { return [0] }
         var words = [UInt64](repeating: 0, count: last / 64 + 1)
         for cpu in cpus { words[cpu / 64] |= 1 << UInt64(cpu % 64) }
@@ -103,7 +103,7 @@ public struct CPUSet: Hashable, Sendable, Sequence, CustomStringConvertible {
     }
 
     /// The set a bit mask stands for.
-    public init(mask: [UInt64]) {
+    package init(mask: [UInt64]) {
         var cpus: [Int] = []
         for (word, bits) in mask.enumerated() where bits != 0 {
             for bit in 0..<64 where bits & (1 << UInt64(bit)) != 0 { cpus.append(word * 64 + bit) }
@@ -115,11 +115,11 @@ public struct CPUSet: Hashable, Sendable, Sequence, CustomStringConvertible {
 /// A CPU list that does not parse.
 public struct CPUListError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The whole list as given.
-    public var input: String
+    package var input: String
     /// The element that is wrong.
-    public var part: String
+    package var part: String
     /// What is wrong with it.
-    public var problem: String
+    package var problem: String
 
     public var description: String {
         "invalid CPU list '\(input)': \(problem); expected a list such as 0-3,8,10-11"

@@ -13,46 +13,46 @@ public struct Errno: RawRepresentable, Hashable, Sendable, CustomStringConvertib
     /// No such process (`ESRCH`).
     public static let noSuchProcess = Errno(rawValue: 3)
     /// Interrupted system call (`EINTR`).
-    public static let interrupted = Errno(rawValue: 4)
+    @usableFromInline package static let interrupted = Errno(rawValue: 4)
     /// Input/output error (`EIO`).
-    public static let ioError = Errno(rawValue: 5)
+    package static let ioError = Errno(rawValue: 5)
     /// No such device or address (`ENXIO`).
     public static let noSuchDeviceOrAddress = Errno(rawValue: 6)
     /// Argument list too long (`E2BIG`).
-    public static let argumentListTooLong = Errno(rawValue: 7)
+    package static let argumentListTooLong = Errno(rawValue: 7)
     /// Bad file descriptor (`EBADF`).
-    public static let badFileDescriptor = Errno(rawValue: 9)
+    package static let badFileDescriptor = Errno(rawValue: 9)
     /// Resource temporarily unavailable (`EAGAIN`).
-    public static let tryAgain = Errno(rawValue: 11)
+    package static let tryAgain = Errno(rawValue: 11)
     /// Out of memory (`ENOMEM`).
     public static let noMemory = Errno(rawValue: 12)
     /// Permission denied (`EACCES`).
     public static let permissionDenied = Errno(rawValue: 13)
     /// Bad address (`EFAULT`).
-    public static let badAddress = Errno(rawValue: 14)
+    package static let badAddress = Errno(rawValue: 14)
     /// Device or resource busy (`EBUSY`).
     public static let busy = Errno(rawValue: 16)
     /// File exists (`EEXIST`).
-    public static let fileExists = Errno(rawValue: 17)
+    package static let fileExists = Errno(rawValue: 17)
     /// No such device (`ENODEV`).
     public static let noSuchDevice = Errno(rawValue: 19)
     /// Not a directory (`ENOTDIR`).
-    public static let notDirectory = Errno(rawValue: 20)
+    package static let notDirectory = Errno(rawValue: 20)
     /// Is a directory (`EISDIR`).
-    public static let isDirectory = Errno(rawValue: 21)
+    package static let isDirectory = Errno(rawValue: 21)
     /// Invalid argument (`EINVAL`).
     public static let invalidArgument = Errno(rawValue: 22)
     /// Too many open files in the process (`EMFILE`).
     public static let tooManyOpenFiles = Errno(rawValue: 24)
     /// Inappropriate ioctl for device (`ENOTTY`).
-    public static let notTTY = Errno(rawValue: 25)
+    package static let notTTY = Errno(rawValue: 25)
     /// No space left on device (`ENOSPC`): for perf, no free breakpoint slot,
     /// or a read buffer too small for the read format.
-    public static let noSpace = Errno(rawValue: 28)
+    package static let noSpace = Errno(rawValue: 28)
     /// Numerical result out of range (`ERANGE`).
-    public static let outOfRange = Errno(rawValue: 34)
+    package static let outOfRange = Errno(rawValue: 34)
     /// Too many levels of symbolic links (`ELOOP`).
-    public static let tooManySymbolicLinks = Errno(rawValue: 40)
+    package static let tooManySymbolicLinks = Errno(rawValue: 40)
     /// Operation not supported (`EOPNOTSUPP`).
     public static let notSupported = Errno(rawValue: 95)
 
@@ -88,7 +88,7 @@ public struct Errno: RawRepresentable, Hashable, Sendable, CustomStringConvertib
     }
 
     /// A short English explanation, like `strerror(3)` for the values we name.
-    public var summary: String {
+    package var summary: String {
         switch rawValue {
         case 1: return "operation not permitted"
         case 2: return "no such file or directory"

@@ -1,12 +1,12 @@
 /// Reads small text files and directories (sysfs, tracefs, procfs) through
 /// ``SystemCalls``, so that discovery runs on a fixture tree or a mock as
 /// easily as on `/sys`.
-public struct FileSystem: Sendable {
+package struct FileSystem: Sendable {
     /// The system calls in force where this was made (the kernel's outside a mocked test).
     package var system: SystemCalls
 
     /// Reads through the system layer (the kernel, or in a mocked test its mock).
-    public init() {
+    package init() {
         self.system = .current
     }
 
@@ -15,13 +15,13 @@ public struct FileSystem: Sendable {
     static let maximumFileSize = 1 << 20
 
     /// The whole content of a file as UTF-8 text.
-    public func readText(_ path: String) throws(SystemError) -> String {
+    package func readText(_ path: String) throws(SystemError) -> String {
         let bytes = try readBytes(path)
         return String(decoding: bytes, as: UTF8.self)
     }
 
     /// The whole content of a file.
-    public func readBytes(_ path: String) throws(SystemError) -> [UInt8] {
+    package func readBytes(_ path: String) throws(SystemError) -> [UInt8] {
         let system = self.system
         let fd = try system.check("open", path) { system.open(path, 0 /* O_RDONLY */) }
         defer { _ = system.close(fd) }
@@ -42,12 +42,12 @@ public struct FileSystem: Sendable {
 
     /// A file's content with surrounding white space (the trailing newline,
     /// a stray carriage return) removed: how sysfs attributes are meant to be read.
-    public func readAttribute(_ path: String) throws(SystemError) -> String {
+    package func readAttribute(_ path: String) throws(SystemError) -> String {
         trimmed(try readText(path))
     }
 
     /// The entries of a directory, sorted by name so results are stable.
-    public func list(_ path: String) throws(SystemError) -> [DirectoryEntry] {
+    package func list(_ path: String) throws(SystemError) -> [DirectoryEntry] {
         switch system.listDirectory(path) {
         case .success(let entries):
             return entries.sorted { $0.name < $1.name }
@@ -57,12 +57,12 @@ public struct FileSystem: Sendable {
     }
 
     /// Whether `path` exists (following links).
-    public func exists(_ path: String) -> Bool {
+    package func exists(_ path: String) -> Bool {
         system.fileType(path) > 0
     }
 
     /// Whether `path` is a directory (following links).
-    public func isDirectory(_ path: String) -> Bool {
+    package func isDirectory(_ path: String) -> Bool {
         system.fileType(path) == 2
     }
 }

@@ -1,14 +1,14 @@
 import CPerfEvents
 
 /// One entry of a directory listing.
-public struct DirectoryEntry: Hashable, Sendable {
+@usableFromInline package struct DirectoryEntry: Hashable, Sendable {
     /// What the directory says the entry is (`d_type`).
-    public enum Kind: Hashable, Sendable {
+    package enum Kind: Hashable, Sendable {
         case file, directory, symbolicLink, other
     }
-    public var name: String
-    public var kind: Kind
-    public init(name: String, kind: Kind) {
+    package var name: String
+    package var kind: Kind
+    package init(name: String, kind: Kind) {
         self.name = name
         self.kind = kind
     }
@@ -28,7 +28,7 @@ public struct DirectoryEntry: Hashable, Sendable {
 /// Objects that own descriptors (counters, groups, virtual machines, VCPUs) keep the
 /// value made when they were created, so a mock follows them to `close`, and to the
 /// raw threads a VCPU runs on.
-public struct SystemCalls: Sendable {
+package struct SystemCalls: Sendable {
     #if SYSTEM_MOCKING
     /// The mock installed on the thread that made this value, nil for the kernel.
     @usableFromInline let mock: SystemMock?

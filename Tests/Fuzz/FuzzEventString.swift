@@ -187,7 +187,7 @@ func checkResolved(_ event: Event, syntax: EventSyntax?, machine: [PMU]) {
         if let pmu { precondition(attributes.type == pmu.type, "event on \(pmu.name) with type \(attributes.type)") }
     case .extendedTypeGeneric:
         guard let pmu else { fatalError("extended-type event without a PMU") }
-        precondition(pmu.kind == .core && attributes.config >> 32 == UInt64(pmu.type), "extended type is not the PMU's")
+        precondition(pmu.isCore && attributes.config >> 32 == UInt64(pmu.type), "extended type is not the PMU's")
         precondition(attributes.type == LegacyType.hardware || attributes.type == LegacyType.hardwareCache)
     case .tracepoint(let id):
         precondition(attributes.type == LegacyType.tracepoint && attributes.config == id)

@@ -79,7 +79,7 @@ struct KVMErrorMappingTests {
             kernel.failures[KVMIoctl.setDeviceAttribute.rawValue] = errno
             let vm = try kernel.system.installed { () throws(KVMError) in try VirtualMachine() }
             do {
-                try vm.prepareARM64(entry: ARM64Programs.memoryBase, pmuType: 9)
+                try vm.prepareARM64(entry: ARM64Programs.memoryBase, pmu: ARM64PMUConfiguration(pmuType: 9))
                 Issue.record("SET_PMU with \(errno) did not throw")
             } catch {
                 #expect(error.reason == reason)
@@ -96,8 +96,8 @@ struct KVMErrorMappingTests {
         kernel.failures[KVMIoctl.armPreferredTarget.rawValue] = .notTTY
         kernel.failures[KVMIoctl.armVCPUInit.rawValue] = .notTTY
         let vm = try kernel.system.installed { () throws(KVMError) in try VirtualMachine() }
-        #expect(throws: KVMError.self) { try vm.prepareARM64(entry: 0) }
-        do { try vm.prepareARM64(entry: 0) } catch {
+        #expect(throws: KVMError.self) { try vm.prepareARM64(entry: 0, pmu: ARM64PMUConfiguration()) }
+        do { try vm.prepareARM64(entry: 0, pmu: ARM64PMUConfiguration()) } catch {
             guard case .notARM64KVM = error.reason else { Issue.record("\(error)"); return }
             #expect(error.description.hasPrefix("not an arm64 KVM"))
         }

@@ -38,7 +38,7 @@ struct PMUBindingTests {
         #expect(kernel.affinity.map(\.tid) == [0])
 
         let vm = try kernel.system.installed { () throws(KVMError) in try VirtualMachine() }
-        try vm.prepareARM64(entry: ARM64Programs.memoryBase, binding: binding)
+        try vm.prepareARM64(entry: ARM64Programs.memoryBase, pmu: ARM64PMUConfiguration(binding: binding))
         let setPMU = kernel.deviceAttributes.first { $0.attribute == ARM64PMUAttribute.setPMU.rawValue }
         #expect(setPMU?.value == 8)
 

@@ -87,7 +87,7 @@ struct PMUChoiceTests {
         #expect(kernel.affinity.first?.mask == [0b11_0000])
 
         let vm = try kernel.system.installed { () throws(KVMError) in try VirtualMachine() }
-        try vm.prepareARM64(vcpuCount: 2, entry: ARM64Programs.memoryBase, pmuType: pmu.type)
+        try vm.prepareARM64(vcpuCount: 2, entry: ARM64Programs.memoryBase, pmu: ARM64PMUConfiguration(pmuType: pmu.type))
         // Both VCPUs initialised with PSCI 0.2 and PMUv3, target from PREFERRED_TARGET.
         #expect(kernel.vcpuInits.count == 2)
         #expect(kernel.vcpuInits.allSatisfy { $0.target == 5 && $0.has(feature: 3) && $0.has(feature: 2) })

@@ -229,7 +229,7 @@ struct RealKVMTests {
         try vm.createVCPU()
         for attempt in 0..<2 {
             do {
-                if attempt == 0 { try vm.prepareARM64(entry: ARM64Programs.memoryBase, pmuType: 8) } else { try vm.setARMPMU(type: 8) }
+                if attempt == 0 { try vm.prepareARM64(entry: ARM64Programs.memoryBase, pmu: ARM64PMUConfiguration(pmuType: 8)) } else { try vm.setARMPMU(type: 8) }
                 Issue.record("arm64 PMU setup worked on x86")
             } catch {
                 guard case .notARM64KVM = error.reason else { Issue.record("\(error)"); continue }

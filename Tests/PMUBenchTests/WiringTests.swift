@@ -74,7 +74,7 @@ func exitRowsAgreeWithTheKernelsTracepoints() throws {
     #expect(results.exitLatency.contains { $0.kind == "pio" && $0.implementation == .c })
     #expect(results.exitLatency.contains { $0.kind == "cpuid" && $0.implementation == .c })
     #expect(results.exitLatency.contains { $0.kind == "pio" && $0.implementation == .syscallFloor })
-    if !pmus.contains(where: { $0.kind == .core }) {
+    if !pmus.contains(where: { $0.isCore }) {
         #expect(binding == nil)
         #expect(results.exitLatency.allSatisfy { $0.pmu == ExitLatencyRow.allCPUs })
         #expect(results.unavailable.contains { $0.what == "host cycles on the VCPU thread" && $0.reason.contains("no core PMU") })

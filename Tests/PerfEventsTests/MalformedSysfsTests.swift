@@ -145,7 +145,7 @@ private func devices(_ root: String) -> String { root + "/bus/event_source/devic
         let inventory = try PMUDiscovery(root: SysfsFixtures.malformed(name)).discover()
         let bad = try inventory.pmu(named: "bad")
         #expect(bad.type == 20)
-        #expect(bad.kind == .core)
+        #expect(bad.isCore)
         #expect(bad.cpus?.description == "0-1")
         #expect(bad.capabilities == ["pmu_name": "plain"])
         #expect(bad.formats.map { $0.description } == ["event=config:0-7"])

@@ -16,7 +16,7 @@ private func names(_ inventory: PMUInventory) -> [String] { inventory.pmus.map {
         let little = try inventory.pmu(named: "armv8_cortex_a53")
         let big = try inventory.pmu(named: "armv8_cortex_a72")
         #expect(little.type == 7 && big.type == 8)
-        #expect(little.kind == .core && big.kind == .core)
+        #expect(little.isCore && big.isCore)
         #expect(little.cpus?.description == "0-3")
         #expect(big.cpus?.description == "4-5")
         #expect(inventory.corePMUs.map { $0.name } == ["armv8_cortex_a53", "armv8_cortex_a72"])
@@ -71,7 +71,7 @@ private func names(_ inventory: PMUInventory) -> [String] { inventory.pmus.map {
         let core = try inventory.pmu(named: "cpu_core")
         let atom = try inventory.pmu(named: "cpu_atom")
         #expect(core.type == 4 && atom.type == 10)
-        #expect(core.kind == .core && atom.kind == .core)
+        #expect(core.isCore && atom.isCore)
         #expect(core.cpus?.description == "0-15" && atom.cpus?.description == "16-27")
         #expect(core.capabilities == ["pmu_name": "alderlake_hybrid", "branches": "32", "max_precise": "3"])
         #expect(atom.capabilities["pmu_name"] == "alderlake_hybrid")
@@ -114,7 +114,7 @@ private func names(_ inventory: PMUInventory) -> [String] { inventory.pmus.map {
         #expect(inventory.problems.isEmpty)
         let cpu = try inventory.pmu(named: "cpu")
         #expect(cpu.type == 4)
-        #expect(cpu.kind == .core)  // by name: the homogeneous x86 PMU has no cpus file
+        #expect(cpu.isCore)  // by name: the homogeneous x86 PMU has no cpus file
         #expect(cpu.cpus == nil)
         #expect(cpu.capabilities["pmu_name"] == "skylake")
         #expect(cpu.capabilities["max_precise"] == "3")
@@ -292,7 +292,7 @@ private func names(_ inventory: PMUInventory) -> [String] { inventory.pmus.map {
             let pmu = try inventory.pmu(named: name)
             #expect(String(pmu.type) == direct("\(Self.devices)/\(name)/type"), "type of \(name)")
             let hasCPUs = FileManager.default.fileExists(atPath: "\(Self.devices)/\(name)/cpus")
-            #expect((pmu.kind == .core) == (hasCPUs || name == "cpu" || name == "cpum_cf"), "kind of \(name)")
+            #expect((pmu.isCore) == (hasCPUs || name == "cpu" || name == "cpum_cf"), "kind of \(name)")
         }
         if let msrType = direct("\(Self.devices)/msr/type") {
             let msr = try inventory.pmu(named: "msr")

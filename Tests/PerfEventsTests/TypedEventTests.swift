@@ -65,7 +65,7 @@ import Testing
                 default: Issue.record("\(tree): \(pmu.name)/\(alias.name)/u: typed \(typed), the string \(expected)")
                 }
             }
-            guard pmu.kind == .core else { continue }
+            guard pmu.isCore else { continue }
             for hardware in HardwareEvent.allCases {
                 let native = try resolver.nativeEvent(hardware, on: pmu)
                 if let alias = hardware.nativeAlias(on: pmu) {

@@ -55,7 +55,7 @@ struct BenchRunner {
                                                       condition: failure.condition))
             return
         }
-        let cpu = Self.rowCPU(within: pmu.kind == .core || pmu.kind == .uncore ? pmu.cpus : nil)
+        let cpu = Self.rowCPU(within: pmu.isCore || pmu.kind == .uncore ? pmu.cpus : nil)
         var measured = Results()
         do {
             try Affinity.withCallingThread(on: cpu.map { CPUSet([$0]) }) {

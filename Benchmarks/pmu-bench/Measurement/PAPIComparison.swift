@@ -8,7 +8,7 @@ extension BenchRunner {
     /// events on the first core PMU where there is one, software events otherwise.
     /// `repetitions`: the run's own (the read rows repeat in the run's outer loop; these here).
     func measurePAPI(repetitions: Int) -> [PeerRow] {
-        let pmu = pmus.first { $0.kind == .core } ?? pmus.first { $0.kind == .software }
+        let pmu = pmus.first { $0.isCore } ?? pmus.first { $0.kind == .software }
         let subjectPMU = pmu?.name ?? "software"
         func unavailable(_ why: PeerUnavailable) -> [PeerRow] {
             [PeerRow(table: "papi", subject: subjectPMU, metric: "read, start, stop", ours: "Counter / CounterGroup",
@@ -24,7 +24,7 @@ extension BenchRunner {
         case .failure(let failure): return unavailable(PeerUnavailable(.oursFailed, failure.description))
         }
         let papiNames = events.map { PAPIEventNames.papiName(for: $0.name) }
-        let cpu = Self.rowCPU(within: pmu.kind == .core ? pmu.cpus : nil)
+        let cpu = Self.rowCPU(within: pmu.isCore ? pmu.cpus : nil)
         var rows: [PeerRow] = []
         let note = "PAPI \(PAPIPeer.versionText ?? "?") perf_event component: event sets as groups read with "
             + "PERF_FORMAT_GROUP (values only); ours reads the library's format (values, enabled and running times, ids, lost); "

@@ -77,7 +77,7 @@ enum EventCatalog {
     /// Hardware events of a core PMU use the legacy type 0 (with the PMU's type in
     /// config's upper half on hybrid machines); everything else uses the PMU's own type.
     static func typeProblem(_ event: Event, pmu: PMU) -> String? {
-        if pmu.kind == .core {
+        if pmu.isCore {
             guard event.pmu.name == pmu.name else {
                 return "\(event.text) resolved to PMU \(event.pmu.name ?? "none (no core PMU)"), not \(pmu.name)"
             }

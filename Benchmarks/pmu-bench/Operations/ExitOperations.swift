@@ -227,7 +227,7 @@ enum ExitOperations {
         let vm = try VirtualMachine()
         try vm.addMemory(guestAddress: ARM64Programs.memoryBase, size: ARM64Programs.memorySize)
         try vm.write(program.code, at: program.loadAddress)
-        try vm.prepareARM64(entry: program.loadAddress, withPMU: pmu != nil, pmuType: pmu?.type)
+        try vm.prepareARM64(entry: program.loadAddress, pmu: pmu.map { ARM64PMUConfiguration(pmuType: $0.type) })
         return vm
     }
 

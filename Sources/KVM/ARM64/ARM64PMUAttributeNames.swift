@@ -7,11 +7,11 @@
 /// not name is "unknown attribute N", whatever this library believes it means.
 public struct ARM64PMUAttributeNames: Hashable, Sendable {
     /// Attribute number → `KVM_ARM_VCPU_PMU_V3_*` name, as the header defines it.
-    public var names: [UInt64: String]
+    package var names: [UInt64: String]
     /// Where the names came from (a path, a package), for reports.
-    public var source: String
+    package var source: String
 
-    public init(names: [UInt64: String], source: String) {
+    package init(names: [UInt64: String], source: String) {
         self.names = names
         self.source = source
     }
@@ -52,7 +52,7 @@ public struct ARM64PMUAttributeNames: Hashable, Sendable {
     public func name(of attribute: UInt64) -> String? { names[attribute] }
 
     /// The header's name, or "unknown attribute N".
-    public func label(of attribute: UInt64) -> String {
+    package func label(of attribute: UInt64) -> String {
         names[attribute] ?? "unknown attribute \(attribute)"
     }
 

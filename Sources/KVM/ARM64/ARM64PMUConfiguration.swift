@@ -18,10 +18,10 @@ import PerfEvents
 public struct ARM64PMUConfiguration: Hashable, Sendable {
     /// One step: the attribute, whether it is set on every VCPU or once for the VM,
     /// and its value's bytes (nil: no value).
-    public struct Step: Hashable, Sendable {
-        public var attribute: ARM64PMUAttribute
-        public var everyVCPU: Bool
-        public var value: [UInt8]?
+    package struct Step: Hashable, Sendable {
+        package var attribute: ARM64PMUAttribute
+        package var everyVCPU: Bool
+        package var value: [UInt8]?
     }
 
     /// `SET_PMU` with this perf type; nil keeps KVM's default (the PMU of the CPU
@@ -50,7 +50,7 @@ public struct ARM64PMUConfiguration: Hashable, Sendable {
     /// ``counterCount`` (nil: no limit asked): the attribute where KVM_HAS_DEVICE_ATTR offers
     /// it, else the register where `pmcrWritable` (the VM's
     /// ``VirtualMachine/userspaceSetsPMCRCounterCount()``), else none.
-    public func counterCountRoute(features: ARM64PMUFeatures, pmcrWritable: Bool) -> CounterCountRoute? {
+    package func counterCountRoute(features: ARM64PMUFeatures, pmcrWritable: Bool) -> CounterCountRoute? {
         guard counterCount != nil else { return nil }
         if features.has(.setCounterCount) { return .attribute }
         return pmcrWritable ? .register : CounterCountRoute.none
@@ -75,7 +75,7 @@ public struct ARM64PMUConfiguration: Hashable, Sendable {
     }
 
     /// The optional attributes this configuration uses (each must pass `KVM_HAS_DEVICE_ATTR`).
-    public var optionalAttributes: [ARM64PMUAttribute] {
+    package var optionalAttributes: [ARM64PMUAttribute] {
         var attributes: [ARM64PMUAttribute] = []
         if pmuType != nil { attributes.append(.setPMU) }
         if !filters.isEmpty { attributes.append(.filter) }
@@ -84,7 +84,7 @@ public struct ARM64PMUConfiguration: Hashable, Sendable {
     }
 
     /// The calls in KVM's order.
-    public var steps: [Step] {
+    package var steps: [Step] {
         var steps: [Step] = []
         if let pmuType { steps.append(Step(attribute: .setPMU, everyVCPU: false, value: Self.int32Bytes(pmuType))) }
         for filter in filters { steps.append(Step(attribute: .filter, everyVCPU: false, value: filter.bytes)) }
@@ -97,7 +97,7 @@ public struct ARM64PMUConfiguration: Hashable, Sendable {
     /// Refuses, before any call, what no kernel would take or this one lacks:
     /// a filter outside the event space, an interrupt without a vGIC or outside
     /// PPI/SPI range, and any optional attribute `features` does not have.
-    public func check(features: ARM64PMUFeatures, hasVGIC: Bool) throws(KVMError) {
+    package func check(features: ARM64PMUFeatures, hasVGIC: Bool) throws(KVMError) {
         for filter in filters {
             if let problem = filter.problem { throw KVMError(.invalidConfiguration(problem), call: ARM64PMUAttribute.filter.name) }
         }

@@ -7,20 +7,20 @@
 /// kernel's own headers, ``ARM64PMUAttributeNames``).
 public struct ARM64PMUFeatures: Hashable, Sendable {
     /// The attribute numbers of the PMU control group (0) that ``VCPU/armPMUFeatures()`` asks about.
-    public static let probedAttributes: Range<UInt64> = 0..<16
+    package static let probedAttributes: Range<UInt64> = 0..<16
 
     /// The attribute numbers asked about.
-    public var probed: Range<UInt64>
+    package var probed: Range<UInt64>
     /// Those KVM said it has.
     public var offered: Set<UInt64>
 
-    public init(offered: Set<UInt64>, probed: Range<UInt64> = ARM64PMUFeatures.probedAttributes) {
+    package init(offered: Set<UInt64>, probed: Range<UInt64> = ARM64PMUFeatures.probedAttributes) {
         self.offered = offered
         self.probed = probed
     }
 
     /// Features from the attributes this library knows (as if only those were asked).
-    public init(available: Set<ARM64PMUAttribute>) {
+    package init(available: Set<ARM64PMUAttribute>) {
         self.init(offered: Set(available.map { $0.rawValue }), probed: 0..<UInt64(ARM64PMUAttribute.allCases.count))
     }
 
@@ -39,7 +39,7 @@ public struct ARM64PMUFeatures: Hashable, Sendable {
     public var canPinPMU: Bool { has(.setPMU) }
 
     /// One word per attribute, `name=yes|no`, for reports (`pmu kvm`, the lab).
-    public var summary: String {
+    package var summary: String {
         ARM64PMUAttribute.allCases.map { attribute in
             attribute.name.replacingPrefix("KVM_ARM_VCPU_PMU_V3_") + "=" + (has(attribute) ? "yes" : "no")
         }.joined(separator: " ")
@@ -48,7 +48,7 @@ public struct ARM64PMUFeatures: Hashable, Sendable {
     /// Every probed number with what KVM said, named only from `names` (the kernel's
     /// headers): `0 KVM_ARM_VCPU_PMU_V3_IRQ=yes … 5 unknown attribute 5=yes`; the
     /// numbers neither offered nor named are summed up as one range at the end.
-    public func report(names: ARM64PMUAttributeNames) -> String {
+    package func report(names: ARM64PMUAttributeNames) -> String {
         var words: [String] = []
         var quiet: [UInt64] = []
         for number in probed {
@@ -68,7 +68,7 @@ public struct ARM64PMUFeatures: Hashable, Sendable {
 
     /// Why `attribute` cannot be used on this kernel, naming the release that added it;
     /// for SET_PMU also what that means for the guest's counters on `pmu`.
-    public static func missingExplanation(_ attribute: ARM64PMUAttribute, pmu: String? = nil, cpus: String? = nil) -> String {
+    package static func missingExplanation(_ attribute: ARM64PMUAttribute, pmu: String? = nil, cpus: String? = nil) -> String {
         var text = "KVM_HAS_DEVICE_ATTR: this kernel has no \(attribute.name) (added in Linux \(attribute.since))"
         switch attribute {
         case .setPMU:
@@ -95,10 +95,14 @@ extension String {
 }
 
 extension VCPU {
-    /// `KVM_HAS_DEVICE_ATTR` for every attribute number in `probed` of the PMU group.
-    /// Call it after `KVM_ARM_VCPU_INIT` with the PMUv3 feature (a VCPU without a PMU
-    /// has none of them).
-    public func armPMUFeatures(probed: Range<UInt64> = ARM64PMUFeatures.probedAttributes) throws(KVMError) -> ARM64PMUFeatures {
+    /// `KVM_HAS_DEVICE_ATTR` for attribute numbers 0-15 of the PMU group: the ones this
+    /// library knows and any a newer kernel adds. Call it after `KVM_ARM_VCPU_INIT` with
+    /// the PMUv3 feature (a VCPU without a PMU has none of them).
+    public func armPMUFeatures() throws(KVMError) -> ARM64PMUFeatures {
+        try armPMUFeatures(probed: ARM64PMUFeatures.probedAttributes)
+    }
+
+    package func armPMUFeatures(probed: Range<UInt64>) throws(KVMError) -> ARM64PMUFeatures {
         var offered: Set<UInt64> = []
         for number in probed where try hasDeviceAttribute(group: ARM64PMUAttribute.group, attribute: number) {
             offered.insert(number)

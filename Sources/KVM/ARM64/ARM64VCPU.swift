@@ -1,18 +1,18 @@
 import PerfEvents
 
 /// `struct kvm_vcpu_init` (32 bytes): target u32, features u32[7].
-public struct ARM64VCPUInit: Hashable, Sendable {
+package struct ARM64VCPUInit: Hashable, Sendable {
     /// `sizeof(struct kvm_vcpu_init)`.
-    public static let size = 32
+    package static let size = 32
     /// `KVM_ARM_VCPU_PSCI_0_2` feature bit: PSCI 0.2+ (SYSTEM_OFF → `KVM_EXIT_SYSTEM_EVENT`).
-    public static let psci02Feature = 2
+    package static let psci02Feature = 2
     /// `KVM_ARM_VCPU_PMU_V3` feature bit: give the VCPU a PMUv3.
-    public static let pmuV3Feature = 3
+    package static let pmuV3Feature = 3
 
-    public var target: UInt32
-    public var features: [UInt32]
+    package var target: UInt32
+    package var features: [UInt32]
 
-    public init(target: UInt32, features: [UInt32] = [UInt32](repeating: 0, count: 7)) {
+    package init(target: UInt32, features: [UInt32] = [UInt32](repeating: 0, count: 7)) {
         self.target = target
         var words = Array(features.prefix(7))
         words += [UInt32](repeating: 0, count: 7 - words.count)
@@ -20,12 +20,12 @@ public struct ARM64VCPUInit: Hashable, Sendable {
     }
 
     /// Decodes the 32 bytes `KVM_ARM_PREFERRED_TARGET` fills.
-    public init(bytes: [UInt8]) {
+    package init(bytes: [UInt8]) {
         target = ByteImage.load(UInt32.self, at: 0, in: bytes) ?? 0
         features = (0..<7).map { ByteImage.load(UInt32.self, at: 4 + 4 * $0, in: bytes) ?? 0 }
     }
 
-    public var bytes: [UInt8] {
+    package var bytes: [UInt8] {
         var bytes = [UInt8](repeating: 0, count: Self.size)
         ByteImage.store(target, at: 0, in: &bytes)
         for (index, word) in features.prefix(7).enumerated() { ByteImage.store(word, at: 4 + 4 * index, in: &bytes) }
@@ -33,13 +33,13 @@ public struct ARM64VCPUInit: Hashable, Sendable {
     }
 
     /// Whether feature bit `bit` is set.
-    public func has(feature bit: Int) -> Bool {
+    package func has(feature bit: Int) -> Bool {
         guard bit >= 0, bit < 7 * 32 else { return false }
         return features[bit / 32] & (1 << UInt32(bit % 32)) != 0
     }
 
     /// Sets feature bit `bit` (0…223).
-    public mutating func set(feature bit: Int) {
+    package mutating func set(feature bit: Int) {
         guard bit >= 0, bit < 7 * 32 else { return }
         features[bit / 32] |= 1 << UInt32(bit % 32)
     }
@@ -47,25 +47,25 @@ public struct ARM64VCPUInit: Hashable, Sendable {
 
 /// `KVM_SET_ONE_REG` ids of the arm64 core registers this module sets:
 /// `KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | (offset in struct kvm_regs / 4)`.
-public enum ARM64Register {
+package enum ARM64Register {
     /// `regs.pc` (offset 0x100 in `kvm_regs`: 31 x-registers and sp before it).
-    public static let pc: UInt64 = 0x6030_0000_0010_0040
+    package static let pc: UInt64 = 0x6030_0000_0010_0040
     /// `regs.pstate` (offset 0x108).
-    public static let pstate: UInt64 = 0x6030_0000_0010_0042
+    package static let pstate: UInt64 = 0x6030_0000_0010_0042
     /// PSTATE for EL1h (M = 0b0101) with D, A, I and F masked (bits 9…6).
-    public static let el1hAllMasked: UInt64 = 0x3C5
+    package static let el1hAllMasked: UInt64 = 0x3C5
     /// PMCR_EL0 as a system register: `KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM64_SYSREG`
     /// with op0 3, op1 3, CRn 9, CRm 12, op2 0.
-    public static let pmcrEL0: UInt64 = 0x6030_0000_0013_0000 | 3 << 14 | 3 << 11 | 9 << 7 | 12 << 3
+    package static let pmcrEL0: UInt64 = 0x6030_0000_0013_0000 | 3 << 14 | 3 << 11 | 9 << 7 | 12 << 3
     /// PMCR_EL0.N, the number of event counters: bits 15…11.
-    public static func counterCount(pmcr: UInt64) -> UInt32 { UInt32((pmcr >> 11) & 0x1F) }
+    package static func counterCount(pmcr: UInt64) -> UInt32 { UInt32((pmcr >> 11) & 0x1F) }
 }
 
 extension VirtualMachine {
     /// `KVM_ARM_PREFERRED_TARGET`: the VCPU target for this host.
     ///
     /// Throws reason `.notARM64KVM` when the kernel does not know the ioctl (ENOTTY: x86).
-    public func armPreferredTarget() throws(KVMError) -> ARM64VCPUInit {
+    package func armPreferredTarget() throws(KVMError) -> ARM64VCPUInit {
         var bytes = [UInt8](repeating: 0, count: ARM64VCPUInit.size)
         do {
             _ = try ioctl(KVMIoctl.armPreferredTarget, bytes: &bytes)
@@ -77,7 +77,7 @@ extension VirtualMachine {
 
     /// Whether this KVM can give VCPUs a PMUv3 (`KVM_CHECK_EXTENSION(KVM_CAP_ARM_PMU_V3)`).
     /// 0 on x86, where the capability number means nothing.
-    public func supportsARMPMUv3() throws(KVMError) -> Bool {
+    package func supportsARMPMUv3() throws(KVMError) -> Bool {
         try checkExtension(KVMCapability.armPMUv3) > 0
     }
 
@@ -140,7 +140,7 @@ extension VirtualMachine {
 
     /// Whether userspace may write PMCR_EL0.N (Linux 6.7+): no attribute says so, so this asks
     /// `KVM_CHECK_EXTENSION(KVM_CAP_ARM_SUPPORTED_REG_MASK_RANGES)`, which came in the same release.
-    public func userspaceSetsPMCRCounterCount() throws(KVMError) -> Bool {
+    package func userspaceSetsPMCRCounterCount() throws(KVMError) -> Bool {
         try checkExtension(KVMCapability.armSupportedRegisterMaskRanges) > 0
     }
 
@@ -163,11 +163,6 @@ extension VirtualMachine {
         }
     }
 
-    /// ``prepareARM64(vcpuCount:entry:pmu:vgic:)`` without a vGIC: `withPMU` false gives
-    /// no PMU; else SET_PMU with `pmuType` (nil: KVM's default PMU) and INIT.
-    public func prepareARM64(vcpuCount: Int = 1, entry: UInt64, withPMU: Bool = true, pmuType: UInt32? = nil) throws(KVMError) {
-        try prepareARM64(vcpuCount: vcpuCount, entry: entry, pmu: withPMU ? ARM64PMUConfiguration(pmuType: pmuType) : nil)
-    }
 }
 
 extension VirtualMachine {
@@ -175,20 +170,20 @@ extension VirtualMachine {
     /// after `KVM_HAS_DEVICE_ATTR` said the kernel has it.
     /// Throws `.notARM64KVM` where `KVM_CAP_ARM_PMU_V3` is 0 (x86), `.attributeUnsupported`
     /// before 5.18, and the SET_PMU reasons (EBUSY, ENXIO, ENODEV, EFAULT) from the kernel.
-    public func setARMPMU(type: UInt32) throws(KVMError) {
+    package func setARMPMU(type: UInt32) throws(KVMError) {
         if try !supportsARMPMUv3() {
             throw KVMError(.notARM64KVM(operation: "KVM_ARM_VCPU_PMU_V3_SET_PMU"), call: "KVM_CHECK_EXTENSION(KVM_CAP_ARM_PMU_V3) = 0")
         }
         guard let first = vcpus.first else {
             throw KVMError(.noPMUv3, call: "KVM_ARM_VCPU_PMU_V3_SET_PMU: the VM has no VCPU to apply it through")
         }
-        try first.armSetPMU(type: type)
+        try first.setPMUAttribute(.setPMU, value: Int32(bitPattern: type))
     }
 }
 
 extension VCPU {
     /// `KVM_ARM_VCPU_INIT`.
-    public func armInitialise(_ initial: ARM64VCPUInit) throws(KVMError) {
+    package func armInitialise(_ initial: ARM64VCPUInit) throws(KVMError) {
         var bytes = initial.bytes
         do {
             _ = try ioctl(KVMIoctl.armVCPUInit, bytes: &bytes)
@@ -230,7 +225,7 @@ extension VCPU {
 
     /// `KVM_HAS_DEVICE_ATTR`: whether the VCPU knows `attribute` of `group`.
     /// Throws only when the ioctl itself is unknown (`.notARM64KVM` on x86).
-    public func hasDeviceAttribute(group: UInt32, attribute: UInt64) throws(KVMError) -> Bool {
+    package func hasDeviceAttribute(group: UInt32, attribute: UInt64) throws(KVMError) -> Bool {
         var bytes = DeviceAttribute(group: group, attribute: attribute).bytes
         do {
             _ = try ioctl(KVMIoctl.hasDeviceAttribute, bytes: &bytes)
@@ -242,7 +237,7 @@ extension VCPU {
     }
 
     /// `KVM_SET_DEVICE_ATTR` of a PMU control, with an `Int32` value (or none).
-    public func setPMUAttribute(_ attribute: ARM64PMUAttribute, value: Int32? = nil) throws(KVMError) {
+    package func setPMUAttribute(_ attribute: ARM64PMUAttribute, value: Int32? = nil) throws(KVMError) {
         try setPMUAttribute(attribute, bytes: value.map { ARM64PMUConfiguration.int32Bytes(UInt32(bitPattern: $0)) })
     }
 
@@ -281,18 +276,7 @@ extension VCPU {
         }
     }
 
-    /// `KVM_ARM_VCPU_PMU_V3_SET_PMU`: use the host PMU with perf type `type` for the whole VM.
-    /// The VCPU must have been initialised with ``ARM64VCPUInit/pmuV3Feature`` on arm64 KVM;
-    /// ``VirtualMachine/setARMPMU(type:)`` checks that KVM is arm64 first (on x86 the
-    /// unknown attribute group answers ENXIO, which would read as "no such PMU").
-    public func armSetPMU(type: UInt32) throws(KVMError) {
-        try setPMUAttribute(.setPMU, value: Int32(bitPattern: type))
-    }
 
-    /// `KVM_ARM_VCPU_PMU_V3_INIT`.
-    public func armInitialisePMU() throws(KVMError) {
-        try setPMUAttribute(.initialise)
-    }
 }
 
 extension KVMError {

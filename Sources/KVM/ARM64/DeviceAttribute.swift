@@ -1,16 +1,16 @@
 /// `struct kvm_device_attr` (24 bytes): flags u32 @0, group u32 @4, attr u64 @8, addr u64 @16.
 /// Used with `KVM_HAS/SET/GET_DEVICE_ATTR` on a VCPU descriptor for the arm64 PMU controls.
-public struct DeviceAttribute: Hashable, Sendable {
+package struct DeviceAttribute: Hashable, Sendable {
     /// `sizeof(struct kvm_device_attr)`.
-    public static let size = 24
+    package static let size = 24
 
-    public var flags: UInt32
-    public var group: UInt32
-    public var attribute: UInt64
+    package var flags: UInt32
+    package var group: UInt32
+    package var attribute: UInt64
     /// A user-space address of the attribute's value (0 when it takes none).
-    public var address: UInt64
+    package var address: UInt64
 
-    public init(flags: UInt32 = 0, group: UInt32, attribute: UInt64, address: UInt64 = 0) {
+    package init(flags: UInt32 = 0, group: UInt32, attribute: UInt64, address: UInt64 = 0) {
         self.flags = flags
         self.group = group
         self.attribute = attribute
@@ -18,7 +18,7 @@ public struct DeviceAttribute: Hashable, Sendable {
     }
 
     /// The structure's bytes.
-    public var bytes: [UInt8] {
+    package var bytes: [UInt8] {
         var bytes = [UInt8](repeating: 0, count: Self.size)
         ByteImage.store(flags, at: 0, in: &bytes)
         ByteImage.store(group, at: 4, in: &bytes)
@@ -28,7 +28,7 @@ public struct DeviceAttribute: Hashable, Sendable {
     }
 
     /// Decodes 24 bytes (nil when shorter).
-    public init?(bytes: [UInt8]) {
+    package init?(bytes: [UInt8]) {
         guard let flags = ByteImage.load(UInt32.self, at: 0, in: bytes),
               let group = ByteImage.load(UInt32.self, at: 4, in: bytes),
               let attribute = ByteImage.load(UInt64.self, at: 8, in: bytes),
@@ -59,10 +59,10 @@ public enum ARM64PMUAttribute: UInt64, Hashable, Sendable, CaseIterable {
     case setCounterCount = 4
 
     /// `KVM_ARM_VCPU_PMU_V3_CTRL`.
-    public static let group: UInt32 = 0
+    package static let group: UInt32 = 0
 
     /// The attribute with `address` pointing at its value.
-    public func attribute(address: UInt64 = 0) -> DeviceAttribute {
+    package func attribute(address: UInt64 = 0) -> DeviceAttribute {
         DeviceAttribute(group: Self.group, attribute: rawValue, address: address)
     }
 

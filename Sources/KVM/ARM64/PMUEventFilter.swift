@@ -13,7 +13,7 @@ public struct PMUEventFilter: Hashable, Sendable {
     }
 
     /// `sizeof(struct kvm_pmu_event_filter)`.
-    public static let size = 8
+    package static let size = 8
 
     /// The first event number of the range.
     public var baseEvent: UInt16
@@ -33,7 +33,7 @@ public struct PMUEventFilter: Hashable, Sendable {
     public static func deny(_ event: UInt16) -> PMUEventFilter { PMUEventFilter(baseEvent: event, action: .deny) }
 
     /// The structure's bytes.
-    public var bytes: [UInt8] {
+    package var bytes: [UInt8] {
         var bytes = [UInt8](repeating: 0, count: Self.size)
         ByteImage.store(baseEvent, at: 0, in: &bytes)
         ByteImage.store(eventCount, at: 2, in: &bytes)
@@ -42,7 +42,7 @@ public struct PMUEventFilter: Hashable, Sendable {
     }
 
     /// Decodes 8 bytes (nil when shorter or the action is unknown).
-    public init?(bytes: [UInt8]) {
+    package init?(bytes: [UInt8]) {
         guard let base = ByteImage.load(UInt16.self, at: 0, in: bytes),
               let count = ByteImage.load(UInt16.self, at: 2, in: bytes),
               let raw = ByteImage.load(UInt8.self, at: 4, in: bytes),
@@ -53,7 +53,7 @@ public struct PMUEventFilter: Hashable, Sendable {
     /// Why the kernel would refuse this filter whatever the PMU, or nil: the range must
     /// stay within the 16-bit event space (KVM answers EINVAL past the PMU's own event
     /// space, 10 bits on PMUv3 for Armv8.0, 16 bits from Armv8.1).
-    public var problem: String? {
+    package var problem: String? {
         if UInt32(baseEvent) + UInt32(eventCount) > 0x1_0000 {
             return "events 0x\(String(baseEvent, radix: 16)) + \(eventCount) run past 0xffff"
         }

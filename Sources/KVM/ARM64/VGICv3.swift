@@ -6,21 +6,21 @@ import PerfEvents
 /// (`KVM_ARM_VCPU_PMU_V3_IRQ`); with it, PMU INIT needs the vGIC initialised first.
 public struct VGICv3: Hashable, Sendable {
     /// `KVM_DEV_TYPE_ARM_VGIC_V3`.
-    public static let deviceType: UInt32 = 7
+    package static let deviceType: UInt32 = 7
     /// `KVM_DEV_ARM_VGIC_GRP_ADDR`.
-    public static let addressGroup: UInt32 = 0
+    package static let addressGroup: UInt32 = 0
     /// `KVM_VGIC_V3_ADDR_TYPE_DIST`.
-    public static let distributorAttribute: UInt64 = 2
+    package static let distributorAttribute: UInt64 = 2
     /// `KVM_VGIC_V3_ADDR_TYPE_REDIST`.
-    public static let redistributorAttribute: UInt64 = 3
+    package static let redistributorAttribute: UInt64 = 3
     /// `KVM_DEV_ARM_VGIC_GRP_CTRL`.
-    public static let controlGroup: UInt32 = 4
+    package static let controlGroup: UInt32 = 4
     /// `KVM_DEV_ARM_VGIC_CTRL_INIT`: after every VCPU exists, before PMU INIT.
-    public static let initialiseAttribute: UInt64 = 0
+    package static let initialiseAttribute: UInt64 = 0
     /// The distributor's size (64 KiB).
-    public static let distributorSize: UInt64 = 0x1_0000
+    package static let distributorSize: UInt64 = 0x1_0000
     /// One redistributor per VCPU: RD_base then SGI_base (2 × 64 KiB).
-    public static let redistributorStride: UInt64 = 0x2_0000
+    package static let redistributorStride: UInt64 = 0x2_0000
     /// The PMU overflow interrupt the `virt` machines use: PPI 7, INTID 23.
     public static let pmuInterrupt: UInt32 = 23
 

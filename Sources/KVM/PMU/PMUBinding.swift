@@ -31,16 +31,16 @@ public struct PMUBinding: Hashable, Sendable {
     public let corePMUCount: Int
 
     /// Binds to `pmu` for `cpus` without checking coverage (use ``choose(from:for:)`` to check).
-    public init(pmu: PMU, cpus: CPUSet, corePMUCount: Int = 1) {
+    package init(pmu: PMU, cpus: CPUSet, corePMUCount: Int = 1) {
         self.pmu = pmu
         self.cpus = cpus
         self.corePMUCount = corePMUCount
     }
 
     /// The core PMU that covers all of `cpus` (``PMUChoice/choose(from:for:)``), bound to those CPUs.
-    public static func choose(from pmus: [PMU], for cpus: CPUSet) throws(PMUChoiceError) -> PMUBinding {
+    package static func choose(from pmus: [PMU], for cpus: CPUSet) throws(PMUChoiceError) -> PMUBinding {
         let pmu = try PMUChoice.choose(from: pmus, for: cpus)
-        return PMUBinding(pmu: pmu, cpus: cpus, corePMUCount: pmus.filter { $0.kind == .core }.count)
+        return PMUBinding(pmu: pmu, cpus: cpus, corePMUCount: pmus.filter { $0.isCore }.count)
     }
 
     /// `perf_event_attr.type` of the PMU, and what `KVM_ARM_VCPU_PMU_V3_SET_PMU` takes.
@@ -66,7 +66,7 @@ public struct PMUBinding: Hashable, Sendable {
     /// The binding for every CPU of `pmu` (the placement rule's default), chosen
     /// among `pmus` like ``choose(from:for:)``; a PMU without a CPU list needs the
     /// CPUs given as `cpus`.
-    public static func choose(from pmus: [PMU], wholeOf pmu: PMU, cpus: CPUSet? = nil) throws(PMUChoiceError) -> PMUBinding {
+    package static func choose(from pmus: [PMU], wholeOf pmu: PMU, cpus: CPUSet? = nil) throws(PMUChoiceError) -> PMUBinding {
         try choose(from: pmus, for: pmu.cpus ?? cpus ?? CPUSet([Int]()))
     }
 
@@ -87,13 +87,5 @@ public struct PMUBinding: Hashable, Sendable {
         } catch {
             throw KVMError(.callFailed, call: "sched_setaffinity to \(pmu.name)'s CPUs \(cpus)", errno: error.errno)
         }
-    }
-}
-
-extension VirtualMachine {
-    /// ``prepareARM64(vcpuCount:entry:withPMU:pmuType:)`` with the VM's PMU set to the
-    /// binding's (`SET_PMU` with `binding.type`).
-    public func prepareARM64(vcpuCount: Int = 1, entry: UInt64, binding: PMUBinding) throws(KVMError) {
-        try prepareARM64(vcpuCount: vcpuCount, entry: entry, withPMU: true, pmuType: binding.type)
     }
 }

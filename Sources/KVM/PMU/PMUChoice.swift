@@ -12,8 +12,8 @@ public enum PMUChoice {
     /// - Several PMUs covering `cpus` (possible only with CPU-less PMUs) is ambiguous.
     /// - `cpus` spread over two or more PMUs is a straddle, naming each PMU and its CPUs.
     /// - CPUs no core PMU covers are named as such.
-    public static func choose(from pmus: [PMU], for cpus: CPUSet) throws(PMUChoiceError) -> PMU {
-        let cores = pmus.filter { $0.kind == .core }
+    package static func choose(from pmus: [PMU], for cpus: CPUSet) throws(PMUChoiceError) -> PMU {
+        let cores = pmus.filter { $0.isCore }
         guard !cores.isEmpty else { throw PMUChoiceError(.noCorePMU(cpus: cpus)) }
         guard !cpus.isEmpty else { throw PMUChoiceError(.emptyCPUSet) }
         let covering = cores.filter { pmu in pmu.cpus.map { $0.isSuperset(of: cpus) } ?? true }

@@ -73,10 +73,11 @@ extension PMUChoice {
     ///     such as on another architecture's host; then no attribute is set and rung 3 is out).
     ///   - names: the target kernel's own header names (rung 3 needs its fixed-counters name).
     public static func ladder(from pmus: [PMU], for cpus: CPUSet, requested: String? = nil,
-                              kernel: ARM64PMUFeatures?, names: ARM64PMUAttributeNames) throws(PMUChoiceError) -> Answer
+                              kernel: ARM64PMUFeatures? = nil,
+                              names: ARM64PMUAttributeNames = .none("no kernel headers given")) throws(PMUChoiceError) -> Answer
     {
         guard !cpus.isEmpty else { throw PMUChoiceError(.emptyCPUSet) }
-        let cores = pmus.filter { $0.kind == .core }
+        let cores = pmus.filter { $0.isCore }
         func answer(_ rung: Rung, _ pmu: PMU?, _ on: CPUSet, _ settings: [Setting], _ reason: String) -> Answer {
             Answer(rung: rung, pmu: pmu, cpus: on, allowed: cpus, settings: settings, reason: reason, corePMUCount: cores.count)
         }

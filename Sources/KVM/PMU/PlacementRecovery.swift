@@ -38,7 +38,7 @@ extension PMUBinding {
     /// CPUs. Placements over two clusters are refused before anything is created,
     /// naming each PMU they touch (``PMUChoiceError/Reason/straddles(cpus:pmus:)``).
     /// The binding's ``cpus`` is the union; pin each VCPU thread to its own set.
-    public static func choose(from pmus: [PMU], forVCPUs placements: [CPUSet]) throws(PMUChoiceError) -> PMUBinding {
+    package static func choose(from pmus: [PMU], forVCPUs placements: [CPUSet]) throws(PMUChoiceError) -> PMUBinding {
         let union = placements.reduce(CPUSet([Int]())) { $0.union($1) }
         return try choose(from: pmus, for: union)
     }

@@ -20,7 +20,7 @@ public enum GuestHostScope: Hashable, Sendable, CaseIterable {
     }
 
     /// The perf modifier letter, empty for ``both``.
-    public var modifier: String {
+    package var modifier: String {
         switch self {
         case .both: return ""
         case .hostOnly: return "H"
@@ -65,7 +65,7 @@ public enum VCPUCounterEvent: Hashable, Sendable {
 
     /// The kvm tracepoints a VCPU thread counts by default: every return to user space,
     /// every hardware exit, and the exits of each kind the test guests make.
-    public static let standardTracepoints = ["kvm_userspace_exit", "kvm_exit", "kvm_mmio", "kvm_pio", "kvm_cpuid", "kvm_msr"]
+    package static let standardTracepoints = ["kvm_userspace_exit", "kvm_exit", "kvm_mmio", "kvm_pio", "kvm_cpuid", "kvm_msr"]
 
     /// Everything: cycles and instructions in each scope, the software events and the
     /// standard kvm tracepoints.
@@ -80,7 +80,7 @@ public enum VCPUCounterEvent: Hashable, Sendable {
     }
 
     /// Whether this needs a hardware (core) PMU.
-    public var isHardware: Bool {
+    package var isHardware: Bool {
         switch self {
         case .cycles, .instructions: return true
         default: return false
@@ -99,7 +99,7 @@ public enum VCPUCounterEvent: Hashable, Sendable {
     }
 
     /// The hardware event (cycles or instructions), nil for the others.
-    public var hardware: HardwareEvent? {
+    package var hardware: HardwareEvent? {
         switch self {
         case .cycles: return .cycles
         case .instructions: return .instructions

@@ -27,7 +27,7 @@ public final class VCPUCounters: @unchecked Sendable {
         /// What was asked for.
         public let event: VCPUCounterEvent
         /// What was opened, in perf's syntax (``Event/text``; see ``VCPUCounterEvent/event(binding:resolver:)``).
-        public let eventString: String
+        package let eventString: String
         /// What resolution made of it (PMU, attributes), when it resolved.
         public let resolved: Event?
         /// The open counter, nil when unavailable.
@@ -36,7 +36,7 @@ public final class VCPUCounters: @unchecked Sendable {
         public let unavailable: UnavailableReason?
 
         /// The attributes opened, when resolution succeeded.
-        public var attributes: EventAttributes? { resolved?.attributes }
+        package var attributes: EventAttributes? { resolved?.attributes }
     }
 
     /// The PMU binding the hardware events were opened for (nil: the host has no core PMU).
@@ -44,7 +44,7 @@ public final class VCPUCounters: @unchecked Sendable {
     /// One entry per requested event, in the order given.
     public let entries: [Entry]
     /// The events that resolved, opened (in the order of ``entries``).
-    public let list: EventList
+    package let list: EventList
 
     /// Resolves and opens `events` for the calling thread, disabled. Never throws: an
     /// event that cannot be counted here is kept with the reason.
@@ -110,7 +110,7 @@ public final class VCPUCounters: @unchecked Sendable {
 
     /// What the opens found that will make counts smaller than expected (a thread
     /// allowed on CPUs outside the bound PMU: pin it first).
-    public var warnings: [CounterWarning] { list.warnings }
+    package var warnings: [CounterWarning] { list.warnings }
 
     /// Starts every open counter.
     public func enable() throws(CounterError) { try list.enable() }
@@ -143,13 +143,13 @@ public struct VCPUCounterReadings: Hashable, Sendable {
     public struct Reading: Hashable, Sendable {
         public var event: VCPUCounterEvent
         /// The event string that was opened.
-        public var eventString: String
+        package var eventString: String
         public var value: CounterValue
     }
 
     public var readings: [Reading]
 
-    public init(readings: [Reading]) { self.readings = readings }
+    package init(readings: [Reading]) { self.readings = readings }
 
     /// The value of `event`, nil when it was not requested.
     public subscript(event: VCPUCounterEvent) -> CounterValue? {

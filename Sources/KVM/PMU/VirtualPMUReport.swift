@@ -1,24 +1,24 @@
 import PerfEvents
 
 /// What KVM on this host offers guests in PMU terms, for `pmu kvm`.
-public struct VirtualPMUReport: Hashable, Sendable {
+package struct VirtualPMUReport: Hashable, Sendable {
     /// x86 KVM's vPMU state.
-    public struct X86: Hashable, Sendable {
+    package struct X86: Hashable, Sendable {
         /// `/sys/module/kvm/parameters/enable_pmu` (Y/N), nil when unreadable (kvm not loaded, or not x86).
-        public var enablePMU: Bool?
+        package var enablePMU: Bool?
         /// Whether the host has more than one core PMU (Intel hybrid: `cpu_core` + `cpu_atom`);
         /// KVM turns its vPMU off on hybrid hosts (kvm_init_pmu_capability).
-        public var hybridHost: Bool
+        package var hybridHost: Bool
         /// `KVM_CHECK_EXTENSION(KVM_CAP_PMU_CAPABILITY)` on a VM: non-zero while the vPMU is on; nil if not asked.
-        public var pmuCapability: Int32?
+        package var pmuCapability: Int32?
 
         /// Whether guests get a vPMU.
-        public var guestsHavePMU: Bool {
+        package var guestsHavePMU: Bool {
             (enablePMU ?? false) && !hybridHost && (pmuCapability.map { $0 != 0 } ?? true)
         }
 
         /// A one-paragraph account.
-        public var summary: String {
+        package var summary: String {
             var lines: [String] = []
             switch enablePMU {
             case true?: lines.append("kvm.enable_pmu=Y")
@@ -34,7 +34,7 @@ public struct VirtualPMUReport: Hashable, Sendable {
         /// Whether x86 KVM would back a guest's vPMU with host core PMU `pmu`, and why.
         /// x86 KVM has no per-VM PMU choice: the vPMU is the host core PMU, given to guests
         /// when `enable_pmu` is on and the host is not hybrid.
-        public func acceptance(of pmu: PMU) -> (accepted: Bool, reason: String) {
+        package func acceptance(of pmu: PMU) -> (accepted: Bool, reason: String) {
             if hybridHost {
                 return (false, "KVM disables its vPMU on hybrid hosts (kvm_init_pmu_capability): guests get no vPMU"
                     + " whichever core PMU (here \(pmu.name), type \(pmu.type)) their VCPU threads run on")
@@ -55,7 +55,7 @@ public struct VirtualPMUReport: Hashable, Sendable {
     }
 
     /// What a trial `SET_PMU` said about one host PMU (arm64).
-    public enum Verdict: Hashable, Sendable {
+    package enum Verdict: Hashable, Sendable {
         /// KVM took it: a VM can use this PMU.
         case accepted
         /// KVM refused it, with the reason.
@@ -65,21 +65,21 @@ public struct VirtualPMUReport: Hashable, Sendable {
     }
 
     /// One PMU's trial.
-    public struct Trial: Hashable, Sendable {
-        public var pmu: PMU
-        public var verdict: Verdict
+    package struct Trial: Hashable, Sendable {
+        package var pmu: PMU
+        package var verdict: Verdict
         /// What `KVM_HAS_DEVICE_ATTR` said on the scratch VCPU (nil when it could not be asked).
-        public var features: ARM64PMUFeatures?
+        package var features: ARM64PMUFeatures?
     }
 
-    public var x86: X86?
-    public var arm64: [Trial]
+    package var x86: X86?
+    package var arm64: [Trial]
 }
 
 extension VirtualPMUReport {
     /// Reads x86 KVM's vPMU state: the `enable_pmu` parameter, the hybrid rule and, when
     /// a VM can be created, `KVM_CAP_PMU_CAPABILITY`.
-    public static func x86State(corePMUs: [PMU], parameterPath: String = "/sys/module/kvm/parameters/enable_pmu",
+    package static func x86State(corePMUs: [PMU], parameterPath: String = "/sys/module/kvm/parameters/enable_pmu",
                                 askKVM: Bool = true, devicePath: String = "/dev/kvm") -> X86 {
         let files = FileSystem()
         var enable: Bool?
@@ -91,16 +91,16 @@ extension VirtualPMUReport {
             capability = try? vm.checkExtension(KVMCapability.pmuCapability)
             vm.close()
         }
-        let cores = corePMUs.filter { $0.kind == .core }
+        let cores = corePMUs.filter { $0.isCore }
         return X86(enablePMU: enable, hybridHost: cores.count > 1, pmuCapability: capability)
     }
 
     /// For each core PMU: a scratch VM with one VCPU initialised with PMUv3, asked whether
     /// it knows `SET_PMU` and then given the PMU's type. Nothing runs.
     /// `devicePath` is the KVM device to open (normally `/dev/kvm`).
-    public static func arm64Trials(corePMUs: [PMU], devicePath: String = "/dev/kvm") -> [Trial] {
+    package static func arm64Trials(corePMUs: [PMU], devicePath: String = "/dev/kvm") -> [Trial] {
         let system = SystemCalls.current
-        return corePMUs.filter { $0.kind == .core }.map { pmu in
+        return corePMUs.filter { $0.isCore }.map { pmu in
             let (verdict, features) = trial(pmu, system: system, devicePath: devicePath)
             return Trial(pmu: pmu, verdict: verdict, features: features)
         }

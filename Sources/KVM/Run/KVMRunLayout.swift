@@ -14,53 +14,53 @@
 ///        ex:           32 u32 exception, 36 u32 error_code
 ///        debug:        32 u32 exception (x86) / hsr (arm64), 40 u64 pc (x86) / far (arm64)
 ///        arm_nisv:     32 u64 esr_iss, 40 u64 fault_ipa
-public enum KVMRunLayout {
-    public static let immediateExit = 1
-    public static let exitReason = 8
-    public static let exitUnion = 32
-    public static let ioDirection = 32
-    public static let ioSize = 33
-    public static let ioPort = 34
-    public static let ioCount = 36
-    public static let ioDataOffset = 40
-    public static let mmioPhysicalAddress = 32
-    public static let mmioData = 40
-    public static let mmioLength = 48
-    public static let mmioIsWrite = 52
-    public static let failEntryReason = 32
-    public static let failEntryCPU = 40
-    public static let internalSuberror = 32
-    public static let internalDataCount = 36
-    public static let internalData = 40
-    public static let systemEventType = 32
-    public static let systemEventDataCount = 36
-    public static let systemEventData = 40
-    public static let hardwareExitReason = 32
-    public static let exceptionNumber = 32
-    public static let exceptionErrorCode = 36
-    public static let debugWord = 32
-    public static let debugAddress = 40
-    public static let armNISVSyndrome = 32
-    public static let armNISVFaultAddress = 40
+package enum KVMRunLayout {
+    package static let immediateExit = 1
+    package static let exitReason = 8
+    package static let exitUnion = 32
+    package static let ioDirection = 32
+    package static let ioSize = 33
+    package static let ioPort = 34
+    package static let ioCount = 36
+    package static let ioDataOffset = 40
+    package static let mmioPhysicalAddress = 32
+    package static let mmioData = 40
+    package static let mmioLength = 48
+    package static let mmioIsWrite = 52
+    package static let failEntryReason = 32
+    package static let failEntryCPU = 40
+    package static let internalSuberror = 32
+    package static let internalDataCount = 36
+    package static let internalData = 40
+    package static let systemEventType = 32
+    package static let systemEventDataCount = 36
+    package static let systemEventData = 40
+    package static let hardwareExitReason = 32
+    package static let exceptionNumber = 32
+    package static let exceptionErrorCode = 36
+    package static let debugWord = 32
+    package static let debugAddress = 40
+    package static let armNISVSyndrome = 32
+    package static let armNISVFaultAddress = 40
     /// The smallest mapping that holds every field above (the union ends at 32 + 256).
-    public static let minimumSize = 32 + 256
+    package static let minimumSize = 32 + 256
     /// `internal.data` and `system_event.data` hold at most 16 words.
-    public static let maximumDataWords = 16
+    package static let maximumDataWords = 16
 }
 
 /// `KVM_EXIT_*` reason numbers (`include/uapi/linux/kvm.h`).
-public enum KVMExitReason {
-    public static let unknown: UInt32 = 0
-    public static let exception: UInt32 = 1
-    public static let io: UInt32 = 2
-    public static let hypercall: UInt32 = 3
-    public static let debug: UInt32 = 4
-    public static let halt: UInt32 = 5
-    public static let mmio: UInt32 = 6
-    public static let shutdown: UInt32 = 8
-    public static let failEntry: UInt32 = 9
-    public static let interrupted: UInt32 = 10
-    public static let internalError: UInt32 = 17
-    public static let systemEvent: UInt32 = 24
-    public static let armNISV: UInt32 = 28
+package enum KVMExitReason {
+    package static let unknown: UInt32 = 0
+    package static let exception: UInt32 = 1
+    package static let io: UInt32 = 2
+    package static let hypercall: UInt32 = 3
+    package static let debug: UInt32 = 4
+    package static let halt: UInt32 = 5
+    package static let mmio: UInt32 = 6
+    package static let shutdown: UInt32 = 8
+    package static let failEntry: UInt32 = 9
+    package static let interrupted: UInt32 = 10
+    package static let internalError: UInt32 = 17
+    package static let systemEvent: UInt32 = 24
+    package static let armNISV: UInt32 = 28
 }

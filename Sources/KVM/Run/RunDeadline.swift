@@ -33,14 +33,14 @@ public final class RunDeadline {
     /// The limit, in nanoseconds from ``start``.
     public let limitNanoseconds: UInt64
     /// When the deadline was armed (`CLOCK_MONOTONIC`, ns).
-    public let start: UInt64
+    package let start: UInt64
     private let timer: UnsafeMutableRawPointer?
     private let signalWasBlocked: Int32
 
     /// How often the timer fires again once the limit has passed.
-    public static let repeatNanoseconds: UInt64 = 10_000_000
+    package static let repeatNanoseconds: UInt64 = 10_000_000
     /// The real-time signal the deadline's timer sends to its thread.
-    public static var signal: Int32 { cpe_thread_timer_signal() }
+    package static var signal: Int32 { cpe_thread_timer_signal() }
 
     /// Arms a deadline `nanoseconds` from now for the calling thread (at least 1 ns).
     ///

@@ -46,7 +46,7 @@ public struct PortIO: Hashable, Sendable {
     /// Where the data window starts in the `kvm_run` mapping.
     public var dataOffset: UInt64
 
-    public init(direction: Direction, size: UInt8, port: UInt16, count: UInt32, data: [UInt8], dataOffset: UInt64) {
+    package init(direction: Direction, size: UInt8, port: UInt16, count: UInt32, data: [UInt8], dataOffset: UInt64) {
         self.direction = direction
         self.size = size
         self.port = port
@@ -66,7 +66,7 @@ public struct MMIOAccess: Hashable, Sendable {
     public var length: UInt32
     public var isWrite: Bool
 
-    public init(address: UInt64, data: [UInt8], length: UInt32, isWrite: Bool) {
+    package init(address: UInt64, data: [UInt8], length: UInt32, isWrite: Bool) {
         self.address = address
         self.data = data
         self.length = length
@@ -92,7 +92,7 @@ public struct FailEntry: Hashable, Sendable {
     /// The host CPU the entry failed on.
     public var cpu: UInt32
 
-    public init(hardwareReason: UInt64, cpu: UInt32) {
+    package init(hardwareReason: UInt64, cpu: UInt32) {
         self.hardwareReason = hardwareReason
         self.cpu = cpu
     }
@@ -131,7 +131,7 @@ extension VCPUExit {
     ///
     /// Throws ``KVMError`` with reason `.malformedRun` when the buffer is shorter than
     /// ``KVMRunLayout/minimumSize`` or an I/O data window lies outside it.
-    public static func decode(_ run: UnsafeRawBufferPointer) throws(KVMError) -> VCPUExit {
+    package static func decode(_ run: UnsafeRawBufferPointer) throws(KVMError) -> VCPUExit {
         guard run.count >= KVMRunLayout.minimumSize else {
             throw KVMError(.malformedRun("\(run.count) bytes, at least \(KVMRunLayout.minimumSize) needed"), call: "")
         }

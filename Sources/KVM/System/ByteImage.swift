@@ -4,9 +4,9 @@
 /// (x86_64 and arm64) are little-endian.
 ///
 /// Every access is bounds-checked: a short buffer yields `nil`, never a crash.
-public enum ByteImage {
+package enum ByteImage {
     /// The little-endian integer of type `T` at `offset`, or nil when the buffer is too short.
-    public static func load<T: FixedWidthInteger>(
+    package static func load<T: FixedWidthInteger>(
         _ type: T.Type, at offset: Int, in bytes: UnsafeRawBufferPointer
     ) -> T? {
         guard offset >= 0, offset <= bytes.count - MemoryLayout<T>.size else { return nil }
@@ -15,7 +15,7 @@ public enum ByteImage {
 
     /// Stores `value` little-endian at `offset`; returns false (and writes nothing) when it does not fit.
     @discardableResult
-    public static func store<T: FixedWidthInteger>(
+    package static func store<T: FixedWidthInteger>(
         _ value: T, at offset: Int, in bytes: UnsafeMutableRawBufferPointer
     ) -> Bool {
         guard offset >= 0, offset <= bytes.count - MemoryLayout<T>.size else { return false }
@@ -25,12 +25,12 @@ public enum ByteImage {
 
     /// Stores `value` little-endian at `offset` of an array, growing nothing: false when it does not fit.
     @discardableResult
-    public static func store<T: FixedWidthInteger>(_ value: T, at offset: Int, in array: inout [UInt8]) -> Bool {
+    package static func store<T: FixedWidthInteger>(_ value: T, at offset: Int, in array: inout [UInt8]) -> Bool {
         array.withUnsafeMutableBytes { store(value, at: offset, in: $0) }
     }
 
     /// The little-endian integer at `offset` of an array, or nil when the array is too short.
-    public static func load<T: FixedWidthInteger>(_ type: T.Type, at offset: Int, in array: [UInt8]) -> T? {
+    package static func load<T: FixedWidthInteger>(_ type: T.Type, at offset: Int, in array: [UInt8]) -> T? {
         array.withUnsafeBytes { load(type, at: offset, in: $0) }
     }
 }

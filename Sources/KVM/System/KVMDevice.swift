@@ -5,7 +5,7 @@ import PerfEvents
 /// The descriptor is closed when the object goes away (or at ``close()``).
 public final class KVMDevice {
     /// The stable KVM API version every supported kernel reports.
-    public static let expectedAPIVersion: Int32 = 12
+    package static let expectedAPIVersion: Int32 = 12
     /// `O_RDWR`.
     static let readWrite: Int32 = 2
 
@@ -14,7 +14,7 @@ public final class KVMDevice {
     /// The path opened, normally `/dev/kvm`.
     public let path: String
     /// The descriptor, -1 once closed.
-    public private(set) var fd: Int32
+    package private(set) var fd: Int32
 
     /// Opens `path` read-write and checks `KVM_GET_API_VERSION` is 12.
     public init(path: String = "/dev/kvm") throws(KVMError) {
@@ -61,7 +61,7 @@ public final class KVMDevice {
     }
 
     /// `KVM_GET_VCPU_MMAP_SIZE`: bytes to map from each VCPU descriptor (`kvm_run` and friends).
-    public func vcpuMmapSize() throws(KVMError) -> Int {
+    package func vcpuMmapSize() throws(KVMError) -> Int {
         Int(try ioctl(KVMIoctl.getVCPUMmapSize, 0))
     }
 

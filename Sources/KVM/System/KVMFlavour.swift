@@ -3,9 +3,9 @@ import PerfEvents
 /// Which KVM this host runs, read from `/sys/module` and `/proc/cpuinfo`: what
 /// decides how guests behave (PVM emulates real mode and answers hypercalls
 /// differently from VMX/SVM) and what a report should name.
-public struct KVMFlavour: Hashable, Sendable, CustomStringConvertible {
+package struct KVMFlavour: Hashable, Sendable, CustomStringConvertible {
     /// The KVM implementation.
-    public enum Kind: String, Hashable, Sendable {
+    package enum Kind: String, Hashable, Sendable {
         /// `kvm_pvm`: KVM on paravirtualised hardware (guests of a cloud VM).
         case pvm = "kvm_pvm"
         /// `kvm_intel`: VMX hardware virtualisation.
@@ -18,17 +18,17 @@ public struct KVMFlavour: Hashable, Sendable, CustomStringConvertible {
         case unknown = "unknown"
     }
 
-    public var kind: Kind
+    package var kind: Kind
     /// `vendor_id` of /proc/cpuinfo (x86), empty where there is none.
-    public var cpuVendor: String
+    package var cpuVendor: String
 
-    public init(kind: Kind, cpuVendor: String) {
+    package init(kind: Kind, cpuVendor: String) {
         self.kind = kind
         self.cpuVendor = cpuVendor
     }
 
     /// Reads this host's flavour.
-    public static func current(fileSystem: FileSystem = FileSystem()) -> KVMFlavour {
+    package static func current(fileSystem: FileSystem = FileSystem()) -> KVMFlavour {
         let cpuinfo = (try? fileSystem.readText("/proc/cpuinfo")) ?? ""
         let vendor = Self.field("vendor_id", in: cpuinfo) ?? ""
         #if arch(arm64)
@@ -59,7 +59,7 @@ public struct KVMFlavour: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// "kvm_pvm on AuthenticAMD".
-    public var description: String {
+    package var description: String {
         cpuVendor.isEmpty ? kind.rawValue : "\(kind.rawValue) on \(cpuVendor)"
     }
 }

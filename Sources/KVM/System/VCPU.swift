@@ -11,7 +11,7 @@ public final class VCPU {
     /// The calls this VCPU makes.
     package let system: SystemCalls
     /// The descriptor, -1 once closed.
-    public private(set) var fd: Int32
+    package private(set) var fd: Int32
     let mmapSize: Int
     private var runMapping: UnsafeMutableRawPointer?
 
@@ -71,7 +71,7 @@ public final class VCPU {
     /// ``run(before:)`` without the decoding: one `KVM_RUN` and the exit reason,
     /// nothing allocated. A VMM's (or a benchmark's) hot loop branches on the
     /// reason and calls ``currentExit()`` only when it needs the details.
-    public func enter(before deadline: RunDeadline) throws(KVMError) -> VCPUEntry {
+    package func enter(before deadline: RunDeadline) throws(KVMError) -> VCPUEntry {
         guard fd >= 0, let runMapping else { throw KVMError(.closed, call: "ioctl KVM_RUN") }
         let flag = (runMapping + KVMRunLayout.immediateExit).assumingMemoryBound(to: UInt8.self)
         cpe_thread_timer_watch(flag)
@@ -100,7 +100,7 @@ public final class VCPU {
     }
 
     /// Decodes why the last `KVM_RUN` returned, from the shared `kvm_run`.
-    public func currentExit() throws(KVMError) -> VCPUExit {
+    package func currentExit() throws(KVMError) -> VCPUExit {
         guard let runMapping else { throw KVMError(.closed, call: "ioctl KVM_RUN") }
         return try VCPUExit.decode(UnsafeRawBufferPointer(start: runMapping, count: mmapSize))
     }
@@ -108,7 +108,7 @@ public final class VCPU {
     /// The shared `struct kvm_run` mapping (``KVMRunLayout``), nil once closed: for a
     /// VMM's (or a benchmark's C reference's) own `KVM_RUN` loop on ``fd``. Owned by
     /// the VCPU; it stays mapped until ``close()``.
-    public var runStructure: UnsafeMutableRawPointer? { runMapping }
+    package var runStructure: UnsafeMutableRawPointer? { runMapping }
 
     /// Sets `kvm_run.immediate_exit`: while set, `KVM_RUN` returns at once with EINTR
     /// (reported as ``VCPUExit/interrupted``). Pair it with a signal to stop a running

@@ -10,15 +10,15 @@ public final class VirtualMachine {
     /// The calls this VM (and its VCPUs) make.
     package let system: SystemCalls
     /// The VM descriptor, -1 once closed.
-    public private(set) var fd: Int32
+    package private(set) var fd: Int32
     /// Bytes to map from each VCPU descriptor.
-    public let vcpuMmapSize: Int
+    package let vcpuMmapSize: Int
     /// The VCPUs created so far, by creation order.
     public private(set) var vcpus: [VCPU] = []
     /// The guest memory regions, by slot.
     public private(set) var memory: [GuestMemory] = []
     /// Descriptors of in-kernel devices (`KVM_CREATE_DEVICE`: the vGIC), closed with the VM.
-    public private(set) var devices: [Int32] = []
+    package private(set) var devices: [Int32] = []
 
     init(fd: Int32, vcpuMmapSize: Int, system: SystemCalls) {
         self.fd = fd
@@ -76,7 +76,7 @@ public final class VirtualMachine {
     }
 
     /// The region holding guest-physical `address`, if any.
-    public func region(containing address: UInt64) -> GuestMemory? {
+    package func region(containing address: UInt64) -> GuestMemory? {
         memory.first { $0.contains(address, count: 1) }
     }
 

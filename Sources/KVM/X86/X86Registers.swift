@@ -5,7 +5,7 @@ import PerfEvents
 /// compiles (and is tested) on any architecture.
 public struct X86Registers: Hashable, Sendable {
     /// `sizeof(struct kvm_regs)` on x86_64.
-    public static let size = 144
+    package static let size = 144
 
     /// A general register's index in `kvm_regs`.
     public enum Name: Int, Sendable {
@@ -13,13 +13,13 @@ public struct X86Registers: Hashable, Sendable {
     }
 
     /// The raw structure.
-    public var bytes: [UInt8]
+    package var bytes: [UInt8]
 
     /// All registers zero.
-    public init() { bytes = [UInt8](repeating: 0, count: Self.size) }
+    package init() { bytes = [UInt8](repeating: 0, count: Self.size) }
 
     /// Wraps raw `kvm_regs` bytes (padded or clipped to 144).
-    public init(bytes: [UInt8]) {
+    package init(bytes: [UInt8]) {
         var padded = Array(bytes.prefix(Self.size))
         padded += [UInt8](repeating: 0, count: Self.size - padded.count)
         self.bytes = padded
@@ -39,9 +39,9 @@ public struct X86Registers: Hashable, Sendable {
 /// dpl @16, db @17, s @18, l @19, g @20, avl @21, unusable @22.
 public struct X86SpecialRegisters: Hashable, Sendable {
     /// `sizeof(struct kvm_sregs)` on x86_64.
-    public static let size = 312
+    package static let size = 312
     /// `sizeof(struct kvm_segment)`.
-    public static let segmentSize = 24
+    package static let segmentSize = 24
 
     /// A segment register's index in `kvm_sregs`.
     public enum Segment: Int, Sendable, CaseIterable {
@@ -49,10 +49,10 @@ public struct X86SpecialRegisters: Hashable, Sendable {
     }
 
     /// The raw structure.
-    public var bytes: [UInt8]
+    package var bytes: [UInt8]
 
     /// Wraps raw `kvm_sregs` bytes (padded or clipped to 312).
-    public init(bytes: [UInt8]) {
+    package init(bytes: [UInt8]) {
         var padded = Array(bytes.prefix(Self.size))
         padded += [UInt8](repeating: 0, count: Self.size - padded.count)
         self.bytes = padded

@@ -27,8 +27,8 @@ extension Affinity {
     /// What is wrong with counting `pmu` events for threads that may run on
     /// `threadCPUs`, if anything. Only core PMUs with a CPU list are limited
     /// to some CPUs for a thread; the kernel schedules their events only there.
-    public static func check(pmu: PMU, thread: Int32, threadCPUs: CPUSet) -> CounterWarning? {
-        guard pmu.kind == .core, let pmuCPUs = pmu.cpus else { return nil }
+    package static func check(pmu: PMU, thread: Int32, threadCPUs: CPUSet) -> CounterWarning? {
+        guard pmu.isCore, let pmuCPUs = pmu.cpus else { return nil }
         let shared = threadCPUs.intersection(pmuCPUs)
         if shared.isEmpty {
             return .threadOutsidePMU(pmu: pmu.name, thread: thread, threadCPUs: threadCPUs, pmuCPUs: pmuCPUs)

@@ -4,48 +4,48 @@ import CPerfEvents
 /// as the kernel ABI numbers them (the order of the bit fields after
 /// `read_format`). ``init(bitFieldsOf:)`` and ``write(to:)`` move the mask in
 /// and out of the C bit fields by name.
-public struct AttributeFlags: OptionSet, Hashable, Sendable {
-    public var rawValue: UInt64
-    public init(rawValue: UInt64) { self.rawValue = rawValue }
+package struct AttributeFlags: OptionSet, Hashable, Sendable {
+    package var rawValue: UInt64
+    package init(rawValue: UInt64) { self.rawValue = rawValue }
 
     /// Open the event off; `enable()` (or exec, with ``enableOnExec``) turns it on.
-    public static let disabled = AttributeFlags(rawValue: 1 << 0)
+    package static let disabled = AttributeFlags(rawValue: 1 << 0)
     /// Children created after the open are counted too (added on read).
-    public static let inherit = AttributeFlags(rawValue: 1 << 1)
+    package static let inherit = AttributeFlags(rawValue: 1 << 1)
     /// Always on the PMU, or in error state (`:D`).
-    public static let pinned = AttributeFlags(rawValue: 1 << 2)
+    package static let pinned = AttributeFlags(rawValue: 1 << 2)
     /// The only group on the PMU while it runs (`:e`).
-    public static let exclusive = AttributeFlags(rawValue: 1 << 3)
-    public static let excludeUser = AttributeFlags(rawValue: 1 << 4)
-    public static let excludeKernel = AttributeFlags(rawValue: 1 << 5)
-    public static let excludeHypervisor = AttributeFlags(rawValue: 1 << 6)
-    public static let excludeIdle = AttributeFlags(rawValue: 1 << 7)
+    package static let exclusive = AttributeFlags(rawValue: 1 << 3)
+    package static let excludeUser = AttributeFlags(rawValue: 1 << 4)
+    package static let excludeKernel = AttributeFlags(rawValue: 1 << 5)
+    package static let excludeHypervisor = AttributeFlags(rawValue: 1 << 6)
+    package static let excludeIdle = AttributeFlags(rawValue: 1 << 7)
     /// Write `PERF_RECORD_MMAP` records (executable mappings) into the ring buffer.
-    public static let mmap = AttributeFlags(rawValue: 1 << 8)
+    package static let mmap = AttributeFlags(rawValue: 1 << 8)
     /// Write `PERF_RECORD_COMM` records (thread names) into the ring buffer.
-    public static let comm = AttributeFlags(rawValue: 1 << 9)
+    package static let comm = AttributeFlags(rawValue: 1 << 9)
     /// Enable the event when the target next calls `exec`.
-    public static let enableOnExec = AttributeFlags(rawValue: 1 << 12)
+    package static let enableOnExec = AttributeFlags(rawValue: 1 << 12)
     /// Write `PERF_RECORD_FORK`/`EXIT` records into the ring buffer.
-    public static let task = AttributeFlags(rawValue: 1 << 13)
+    package static let task = AttributeFlags(rawValue: 1 << 13)
     /// Wake the reader after `wakeup_watermark` bytes rather than `wakeup_events` records.
-    public static let watermark = AttributeFlags(rawValue: 1 << 14)
+    package static let watermark = AttributeFlags(rawValue: 1 << 14)
     /// Append the `sample_id` trailer (the sample_type's identifying fields) to every record.
-    public static let sampleIDAll = AttributeFlags(rawValue: 1 << 18)
+    package static let sampleIDAll = AttributeFlags(rawValue: 1 << 18)
     /// Write `PERF_RECORD_MMAP2` records (with device and inode) instead of `MMAP`.
-    public static let mmap2 = AttributeFlags(rawValue: 1 << 23)
+    package static let mmap2 = AttributeFlags(rawValue: 1 << 23)
     /// Mark COMM records caused by `exec` (`PERF_RECORD_MISC_COMM_EXEC`).
-    public static let commExec = AttributeFlags(rawValue: 1 << 24)
+    package static let commExec = AttributeFlags(rawValue: 1 << 24)
     /// Write the ring buffer from its end backwards (overwrite mode; Linux 4.7+).
-    public static let writeBackward = AttributeFlags(rawValue: 1 << 27)
-    public static let excludeHost = AttributeFlags(rawValue: 1 << 19)
-    public static let excludeGuest = AttributeFlags(rawValue: 1 << 20)
+    package static let writeBackward = AttributeFlags(rawValue: 1 << 27)
+    package static let excludeHost = AttributeFlags(rawValue: 1 << 19)
+    package static let excludeGuest = AttributeFlags(rawValue: 1 << 20)
 
     /// Where `precise_ip` (0…3) lives in the mask.
     static let preciseShift: UInt64 = 15
 
     /// `precise_ip` as stored in this mask.
-    public var precise: UInt8 {
+    package var precise: UInt8 {
         get { UInt8(truncatingIfNeeded: (rawValue >> Self.preciseShift) & 3) }
         set {
             rawValue = (rawValue & ~(3 << Self.preciseShift)) | ((UInt64(newValue) & 3) << Self.preciseShift)
@@ -53,7 +53,7 @@ public struct AttributeFlags: OptionSet, Hashable, Sendable {
     }
 
     /// The filter and scheduling bits an ``EventAttributes`` asks for.
-    public init(_ attributes: EventAttributes) {
+    package init(_ attributes: EventAttributes) {
         self = []
         if attributes.pinned { insert(.pinned) }
         if attributes.exclusive { insert(.exclusive) }
@@ -68,7 +68,7 @@ public struct AttributeFlags: OptionSet, Hashable, Sendable {
 
     /// The flags `attr`'s bit fields hold; bit fields this mask does not name
     /// (`freq`, `inherit_stat`, `context_switch`, …) are left out.
-    public init(bitFieldsOf attr: perf_event_attr) {
+    package init(bitFieldsOf attr: perf_event_attr) {
         self = []
         if attr.disabled != 0 { insert(.disabled) }
         if attr.inherit != 0 { insert(.inherit) }
@@ -95,7 +95,7 @@ public struct AttributeFlags: OptionSet, Hashable, Sendable {
     /// Sets every bit field this mask names in `attr` (to 1 when the flag is in
     /// the mask, else 0; `precise_ip` to ``precise``); the other bit fields keep
     /// their values.
-    public func write(to attr: inout perf_event_attr) {
+    package func write(to attr: inout perf_event_attr) {
         attr.disabled = bit(.disabled)
         attr.inherit = bit(.inherit)
         attr.pinned = bit(.pinned)

@@ -43,7 +43,7 @@ public struct CorePMUComparison: Sendable {
         }
 
         /// The hardware event of a hardware quantity (nil for task-clock).
-        public var hardware: HardwareEvent? {
+        package var hardware: HardwareEvent? {
             switch self {
             case .taskClock: return nil
             case .cycles: return .cycles
@@ -55,7 +55,7 @@ public struct CorePMUComparison: Sendable {
 
         /// This quantity on `pmu`: its own alias when it has one, else the generic
         /// event on it (``Resolver/nativeEvent(_:on:modifiers:)``); task-clock is software.
-        public func event(on pmu: PMU, resolver: Resolver) throws(ResolutionError) -> Event {
+        package func event(on pmu: PMU, resolver: Resolver) throws(ResolutionError) -> Event {
             guard let hardware else { return .software(.taskClock) }
             return try resolver.nativeEvent(hardware, on: pmu)
         }
@@ -67,7 +67,7 @@ public struct CorePMUComparison: Sendable {
     /// The core PMUs of `pmus` to compare; throws when there are fewer than two
     /// (nothing to compare) or one lists no CPUs (nowhere to pin).
     public init(pmus: [PMU]) throws(CorePMUComparisonError) {
-        let cores = pmus.filter { $0.kind == .core }
+        let cores = pmus.filter { $0.isCore }
         if cores.isEmpty { throw .noCorePMU }
         if cores.count == 1 { throw .oneCorePMU(cores[0].name) }
         for core in cores {
@@ -147,7 +147,7 @@ public struct CorePMUMeasurement: Sendable {
         public var elapsedNanoseconds: UInt64
         public var values: [CounterValue]
 
-        public init(elapsedNanoseconds: UInt64, values: [CounterValue]) {
+        package init(elapsedNanoseconds: UInt64, values: [CounterValue]) {
             self.elapsedNanoseconds = elapsedNanoseconds
             self.values = values
         }
@@ -158,7 +158,7 @@ public struct CorePMUMeasurement: Sendable {
     public var events: [String]
     public var runs: [Run]
 
-    public init(pmu: PMU, events: [String], runs: [Run]) {
+    package init(pmu: PMU, events: [String], runs: [Run]) {
         self.pmu = pmu
         self.events = events
         self.runs = runs
@@ -211,11 +211,11 @@ public struct CorePMUMeasurement: Sendable {
     }
 
     /// Instructions per cycle (both on this PMU), nil without both counts.
-    public var instructionsPerCycle: Double? { metric(.instructions)?.value }
+    package var instructionsPerCycle: Double? { metric(.instructions)?.value }
     /// Branch misses per branch, percent.
-    public var branchMissPercent: Double? { metric(.branchMisses)?.value }
+    package var branchMissPercent: Double? { metric(.branchMisses)?.value }
     /// Cycles per task-clock nanosecond.
-    public var gigahertz: Double? { metric(.cycles)?.value }
+    package var gigahertz: Double? { metric(.cycles)?.value }
 }
 
 extension CorePMUComparison.Quantity {

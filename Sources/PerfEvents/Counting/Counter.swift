@@ -21,14 +21,14 @@ public final class Counter: @unchecked Sendable {
     /// How it was opened.
     public let options: CounterOptions
     /// The `(thread, cpu)` pair of each descriptor, in the order of ``readEach()``.
-    public let slots: [CounterSlot]
+    package let slots: [CounterSlot]
     /// The `read_format` the kernel accepted (without `lost` on kernels before 6.0).
-    public let readFormat: ReadFormat
+    package let readFormat: ReadFormat
     /// What the open found that will make the count smaller than expected
     /// (a thread outside a core PMU's CPUs); empty when nothing.
     public let warnings: [CounterWarning]
     /// The descriptors, one per slot; owned by the counter (closed in `deinit`).
-    public let descriptors: [Int32]
+    @usableFromInline package let descriptors: [Int32]
     let system: SystemCalls
     /// The mapped metadata page and its length, for user-space reads.
     @usableFromInline let userPage: UnsafeMutableRawPointer?

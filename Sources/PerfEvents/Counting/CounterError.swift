@@ -32,7 +32,7 @@ public struct CounterError: Error, Hashable, Sendable, CustomStringConvertible {
     /// What went wrong and how to fix it.
     public var message: String
 
-    public init(
+    package init(
         operation: Operation, errno: Errno?, label: String, attributes: EventAttributes?,
         paranoid: Int? = nil, message: String
     ) {

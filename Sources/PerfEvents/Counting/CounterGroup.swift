@@ -74,13 +74,13 @@ public final class CounterGroup: @unchecked Sendable {
     /// The events, leader first, in the order of ``read()``.
     public var events: [Event] { counters.map { $0.event } }
     /// The `(thread, cpu)` pairs every event is open on.
-    public var slots: [CounterSlot] { counters[0].slots }
+    package var slots: [CounterSlot] { counters[0].slots }
     /// The read format of the group.
-    public var readFormat: ReadFormat { counters[0].readFormat }
+    package var readFormat: ReadFormat { counters[0].readFormat }
     /// The leader's descriptors, one per slot: what one `read(2)` of the whole
     /// group (``readFormat``, `bufferSize(events:)` bytes) and the group ioctls
     /// (`PERF_IOC_FLAG_GROUP`) go to. Owned by the group; do not close them.
-    public var descriptors: [Int32] { counters[0].descriptors }
+    package var descriptors: [Int32] { counters[0].descriptors }
     /// The warnings of every event.
     public var warnings: [CounterWarning] { counters.flatMap { $0.warnings } }
 

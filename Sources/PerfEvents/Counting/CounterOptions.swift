@@ -29,9 +29,9 @@ public struct CounterOptions: Hashable, Sendable {
     /// Whether the machine has a core (CPU) PMU, when the caller knows: nil
     /// unknown. `false` turns a refused hardware, cache or raw event into
     /// "no hardware PMU: this looks like a virtual machine".
-    public var machineHasCorePMU: Bool?
+    package var machineHasCorePMU: Bool?
     /// Where procfs is (`/proc`): where errors read `sys/kernel/perf_event_paranoid`.
-    public var procRoot: String
+    package var procRoot: String
 
     public init(
         target: CountingTarget = .callingThread,

@@ -68,12 +68,12 @@ public struct CounterValue: Hashable, Sendable {
     }
 
     /// The value of an event the kernel refused to open.
-    public init(notSupported error: CounterError) {
+    package init(notSupported error: CounterError) {
         self.init(unavailable: .refused(error))
     }
 
     /// The value of an event that has no count, with the reason.
-    public init(unavailable reason: UnavailableReason) {
+    package init(unavailable reason: UnavailableReason) {
         raw = 0
         timeEnabled = 0
         timeRunning = 0
@@ -107,7 +107,7 @@ public struct CounterValue: Hashable, Sendable {
     /// `counted` when the event ran the whole enabled time, `multiplexed` when
     /// part of it, `notCounted` when never.
     @inlinable
-    public static func status(enabled: UInt64, running: UInt64) -> Status {
+    package static func status(enabled: UInt64, running: UInt64) -> Status {
         if running == 0 { return .notCounted }
         if running < enabled { return .multiplexed }
         return .counted
@@ -115,7 +115,7 @@ public struct CounterValue: Hashable, Sendable {
 
     /// `count × enabled ÷ running` with a 128-bit intermediate, rounded down;
     /// nil when `running` is 0; `UInt64.max` when the result does not fit.
-    public static func scale(_ count: UInt64, enabled: UInt64, running: UInt64) -> UInt64? {
+    package static func scale(_ count: UInt64, enabled: UInt64, running: UInt64) -> UInt64? {
         guard running > 0 else { return nil }
         let product = count.multipliedFullWidth(by: enabled)
         // The quotient fits in 64 bits exactly when the high word is below the divisor.

@@ -54,10 +54,10 @@ public struct CountingTarget: Hashable, Sendable, CustomStringConvertible {
     public var isCPUWide: Bool { threads.contains(-1) }
 
     /// Whether this is the calling thread alone (what user-space reads need).
-    public var isCallingThreadOnly: Bool { threads == [0] && cpus == [-1] }
+    package var isCallingThreadOnly: Bool { threads == [0] && cpus == [-1] }
 
     /// The `(thread, cpu)` pairs, CPU-major as libperf lays out its descriptors.
-    public var slots: [CounterSlot] {
+    package var slots: [CounterSlot] {
         var result: [CounterSlot] = []
         result.reserveCapacity(threads.count * cpus.count)
         for cpu in cpus {
@@ -75,12 +75,12 @@ public struct CountingTarget: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// One `(pid, cpu)` pair of `perf_event_open(2)`: one descriptor of a counter.
-public struct CounterSlot: Hashable, Sendable {
+package struct CounterSlot: Hashable, Sendable {
     /// The thread id (`0` the calling thread, `-1` any thread).
-    public var thread: Int32
+    package var thread: Int32
     /// The CPU (`-1` any CPU).
-    public var cpu: Int32
-    public init(thread: Int32, cpu: Int32) {
+    package var cpu: Int32
+    package init(thread: Int32, cpu: Int32) {
         self.thread = thread
         self.cpu = cpu
     }

@@ -1,5 +1,5 @@
 /// What a counted event is to the metrics `perf stat` prints beside counts.
-public enum MetricRole: Hashable, Sendable {
+package enum MetricRole: Hashable, Sendable {
     /// `task-clock`: nanoseconds the counted tasks ran.
     case taskClock
     /// `cpu-clock`: nanoseconds of CPU time (what perf counts with `-a`).
@@ -18,7 +18,7 @@ public enum MetricRole: Hashable, Sendable {
     /// The role of `event`: a software clock, or one of the generic hardware events
     /// whatever way resolution chose to name it (legacy type 0, extended type
     /// `pmu << 32 | id`, or the core PMU's own sysfs alias).
-    public init(_ event: Event) {
+    package init(_ event: Event) {
         let attributes = event.attributes
         switch attributes.type {
         case LegacyType.software:
@@ -30,7 +30,7 @@ public enum MetricRole: Hashable, Sendable {
         case LegacyType.hardware:
             self = MetricRole(hardwareID: attributes.config & 0xffff_ffff)
         default:
-            if case .sysfsAlias(let alias) = event.source, let pmu = event.pmu.value, pmu.kind == .core,
+            if case .sysfsAlias(let alias) = event.source, let pmu = event.pmu.value, pmu.isCore,
                let hardware = HardwareEvent(nativeAlias: alias) {
                 self = MetricRole(hardwareID: hardware.rawValue)
             } else {
@@ -40,7 +40,7 @@ public enum MetricRole: Hashable, Sendable {
     }
 
     /// The role of `PERF_COUNT_HW_*` id `id`.
-    public init(hardwareID id: UInt64) {
+    package init(hardwareID id: UInt64) {
         switch id {
         case 0: self = .cycles
         case 1: self = .instructions
@@ -51,7 +51,7 @@ public enum MetricRole: Hashable, Sendable {
     }
 
     /// Whether this is a software clock (its count is nanoseconds).
-    public var isClock: Bool { self == .taskClock || self == .cpuClock }
+    package var isClock: Bool { self == .taskClock || self == .cpuClock }
 }
 
 /// A value derived from counts, as `perf stat` prints it after `#`:
@@ -78,14 +78,14 @@ public struct DerivedMetric: Hashable, Sendable {
     /// perf's unit text: `CPUs utilized`, `GHz`, `insn per cycle`, `of all branches`, `/sec`, `K/sec`, `M/sec`, `G/sec`.
     public var unit: String
 
-    public init(kind: Kind, value: Double, unit: String) {
+    package init(kind: Kind, value: Double, unit: String) {
         self.kind = kind
         self.value = value
         self.unit = unit
     }
 
     /// A count per second with perf's prefix: above 1e9 `G/sec`, 1e6 `M/sec`, 1e3 `K/sec`.
-    public static func rate(perSecond: Double) -> DerivedMetric {
+    package static func rate(perSecond: Double) -> DerivedMetric {
         if perSecond > 1e9 { return DerivedMetric(kind: .rate, value: perSecond / 1e9, unit: "G/sec") }
         if perSecond > 1e6 { return DerivedMetric(kind: .rate, value: perSecond / 1e6, unit: "M/sec") }
         if perSecond > 1e3 { return DerivedMetric(kind: .rate, value: perSecond / 1e3, unit: "K/sec") }
@@ -107,18 +107,18 @@ public struct DerivedMetric: Hashable, Sendable {
 /// machine the `cpu_atom` instructions never divide by the `cpu_core` cycles) and of
 /// the same CPU (with per-CPU output), and never from an input that has no count:
 /// such a metric is nil, not a zero.
-public enum DerivedMetrics {
+package enum DerivedMetrics {
     /// One event's count, as the metrics see it.
-    public struct Input: Hashable, Sendable {
-        public var role: MetricRole
+    package struct Input: Hashable, Sendable {
+        package var role: MetricRole
         /// The PMU the event counted on (nil: none, as for a generic event on a machine without a core PMU).
-        public var pmu: String?
+        package var pmu: String?
         /// The CPU of a per-CPU count, nil for a total.
-        public var cpu: Int?
+        package var cpu: Int?
         /// The (scaled) count, nil when there is none (not counted, not supported).
-        public var count: Double?
+        package var count: Double?
 
-        public init(role: MetricRole, pmu: String?, cpu: Int? = nil, count: Double?) {
+        package init(role: MetricRole, pmu: String?, cpu: Int? = nil, count: Double?) {
             self.role = role
             self.pmu = pmu
             self.cpu = cpu
@@ -126,7 +126,7 @@ public enum DerivedMetrics {
         }
 
         /// `reading`'s event and scaled count.
-        public init(_ reading: EventReading, cpu: Int? = nil) {
+        package init(_ reading: EventReading, cpu: Int? = nil) {
             self.init(role: MetricRole(reading.event), pmu: reading.event.pmu.name, cpu: cpu,
                       count: reading.value.scaled.map { Double($0) })
         }
@@ -135,12 +135,12 @@ public enum DerivedMetrics {
     /// The metric of each input, in order (nil: perf prints none for it).
     ///
     /// - Parameter elapsedNanoseconds: the wall time the counts cover (the run, or one interval).
-    public static func compute(_ inputs: [Input], elapsedNanoseconds: Double) -> [DerivedMetric?] {
+    package static func compute(_ inputs: [Input], elapsedNanoseconds: Double) -> [DerivedMetric?] {
         inputs.map { metric(for: $0, among: inputs, elapsedNanoseconds: elapsedNanoseconds) }
     }
 
     /// The metric of `input` given the other counts.
-    public static func metric(for input: Input, among inputs: [Input], elapsedNanoseconds: Double) -> DerivedMetric? {
+    package static func metric(for input: Input, among inputs: [Input], elapsedNanoseconds: Double) -> DerivedMetric? {
         guard let count = input.count else { return nil }
         // The clock of the same CPU (a clock is software: it counts on every core PMU's CPUs).
         let clockInputs = inputs.filter { $0.role.isClock && $0.cpu == input.cpu }

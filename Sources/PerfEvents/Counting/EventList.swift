@@ -19,7 +19,7 @@
 /// ```
 public final class EventList: @unchecked Sendable {
     /// What one entry holds: open counters, or why there are none.
-    public enum Member: Sendable {
+    package enum Member: Sendable {
         /// One event, opened alone.
         case counter(Counter)
         /// A perf group, opened together (leader first).
@@ -29,15 +29,15 @@ public final class EventList: @unchecked Sendable {
     }
 
     /// One event, or one group, and what became of it.
-    public struct Entry: Sendable {
+    package struct Entry: Sendable {
         /// The events, in order (one for a single event, the members for a group).
-        public let events: [Event]
+        package let events: [Event]
         /// The open counter or group, or the reason there is none.
-        public let member: Member
+        package let member: Member
     }
 
     /// The entries, in the order of the groups and events given.
-    public let entries: [Entry]
+    package let entries: [Entry]
     /// The options every counter was opened with (before narrowing a CPU-wide
     /// target to a core PMU's CPUs).
     public let options: CounterOptions
@@ -84,7 +84,7 @@ public final class EventList: @unchecked Sendable {
     /// it covers; nil when that leaves some, else why none.
     static func narrow(_ options: inout CounterOptions, for events: [Event]) -> UnavailableReason? {
         guard options.target.isCPUWide,
-              let pmu = events.lazy.compactMap({ $0.pmu.value }).first(where: { $0.kind == .core }),
+              let pmu = events.lazy.compactMap({ $0.pmu.value }).first(where: { $0.isCore }),
               let pmuCPUs = pmu.cpus
         else { return nil }
         let asked = CPUSet(options.target.cpus.map(Int.init))
@@ -98,12 +98,12 @@ public final class EventList: @unchecked Sendable {
     public var events: [Event] { entries.flatMap { $0.events } }
 
     /// The counters opened alone.
-    public var counters: [Counter] {
+    package var counters: [Counter] {
         entries.compactMap { entry in if case .counter(let counter) = entry.member { return counter } else { return nil } }
     }
 
     /// The groups opened.
-    public var groups: [CounterGroup] {
+    package var groups: [CounterGroup] {
         entries.compactMap { entry in if case .group(let group) = entry.member { return group } else { return nil } }
     }
 
@@ -159,7 +159,7 @@ public struct EventReading: Hashable, Sendable {
     public var event: Event
     public var value: CounterValue
 
-    public init(event: Event, value: CounterValue) {
+    package init(event: Event, value: CounterValue) {
         self.event = event
         self.value = value
     }

@@ -6,26 +6,26 @@ import CPerfEvents
 ///
 /// ``withKernelAttributes(_:)`` lays it out as the kernel reads it. The pure
 /// layout is tested without a kernel; ``Counter`` passes it to `perf_event_open`.
-public struct KernelEventAttributes: Hashable, Sendable {
+package struct KernelEventAttributes: Hashable, Sendable {
     /// The event.
-    public var event: EventAttributes
+    package var event: EventAttributes
     /// `disabled`, `inherit`, `enable_on_exec` and the event's own filter bits.
-    public var flags: AttributeFlags
+    package var flags: AttributeFlags
     /// `read_format`.
-    public var readFormat: ReadFormat
+    package var readFormat: ReadFormat
     /// `sample_type`: what a sampling event's samples carry (empty for counting).
-    public var sampleType: SampleType = []
+    package var sampleType: SampleType = []
     /// `wakeup_events`, or with ``AttributeFlags/watermark`` `wakeup_watermark` (0: the kernel's default).
-    public var wakeup: UInt32 = 0
+    package var wakeup: UInt32 = 0
 
     /// The attribute size of the C headers this was built with (`sizeof(struct perf_event_attr)`).
-    public static let headerSize = Int(cpe_PERF_ATTR_SIZE)
+    package static let headerSize = Int(cpe_PERF_ATTR_SIZE)
     /// `PERF_ATTR_SIZE_VER8`: the first size with `config3` (Linux 6.3).
-    public static let sizeWithConfig3 = 136
+    package static let sizeWithConfig3 = 136
     /// Where `config3` lives in the structure.
     static let config3Offset = 128
 
-    public init(event: EventAttributes, flags: AttributeFlags, readFormat: ReadFormat) {
+    package init(event: EventAttributes, flags: AttributeFlags, readFormat: ReadFormat) {
         self.event = event
         self.flags = flags
         self.readFormat = readFormat
@@ -33,7 +33,7 @@ public struct KernelEventAttributes: Hashable, Sendable {
 
     /// The size written into `perf_event_attr.size`: the headers' size, or the
     /// `config3` size when the event needs a `config3` the headers predate.
-    public var size: Int {
+    package var size: Int {
         if event.config3 != 0 && Self.headerSize < Self.sizeWithConfig3 { return Self.sizeWithConfig3 }
         return Self.headerSize
     }
@@ -41,7 +41,7 @@ public struct KernelEventAttributes: Hashable, Sendable {
     /// Calls `body` with a zeroed `perf_event_attr` filled from these values:
     /// explicit `type`, `size`, `config…`, `bp_type` (with `bp_addr` = `config1`,
     /// `bp_len` = `config2`, the same words), the flag bits and `read_format`.
-    public func withKernelAttributes<Result>(_ body: (UnsafeMutablePointer<perf_event_attr>) -> Result) -> Result {
+    package func withKernelAttributes<Result>(_ body: (UnsafeMutablePointer<perf_event_attr>) -> Result) -> Result {
         let bytes = max(size, Self.headerSize, MemoryLayout<perf_event_attr>.size)
         let storage = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 8)
         defer { storage.deallocate() }

@@ -22,15 +22,15 @@ public struct RawCount: Hashable, Sendable {
 }
 
 /// A `read(2)` buffer that does not have the layout its read format promises.
-public struct ReadBufferError: Error, Hashable, Sendable, CustomStringConvertible {
+package struct ReadBufferError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The bytes the layout needs (at least).
-    public var expected: Int
+    package var expected: Int
     /// The bytes there were.
-    public var actual: Int
+    package var actual: Int
     /// The read format the buffer was decoded with.
-    public var format: ReadFormat
+    package var format: ReadFormat
 
-    public var description: String {
+    package var description: String {
         "counter read returned \(actual) bytes where read_format 0x" + String(format.rawValue, radix: 16)
             + " needs \(expected)"
     }
@@ -38,9 +38,9 @@ public struct ReadBufferError: Error, Hashable, Sendable, CustomStringConvertibl
 
 /// Decoders for the buffers `read(2)` returns from counter descriptors: pure
 /// functions over bytes (native-endian `u64` words), tested on byte images.
-public enum ReadBuffer {
+package enum ReadBuffer {
     /// Decodes the layout without `PERF_FORMAT_GROUP`: value, [enabled], [running], [id], [lost].
-    public static func decodeSingle(_ bytes: [UInt8], format: ReadFormat) throws(ReadBufferError) -> RawCount {
+    package static func decodeSingle(_ bytes: [UInt8], format: ReadFormat) throws(ReadBufferError) -> RawCount {
         let decoded = bytes.withUnsafeBytes { raw -> Result<RawCount, ReadBufferError> in
             do throws(ReadBufferError) { return .success(try decodeSingle(raw, format: format)) } catch { return .failure(error) }
         }
@@ -48,7 +48,7 @@ public enum ReadBuffer {
     }
 
     /// ``decodeSingle(_:format:)-([UInt8],_)`` over memory the caller owns (no copy).
-    public static func decodeSingle(_ bytes: UnsafeRawBufferPointer, format: ReadFormat) throws(ReadBufferError) -> RawCount {
+    package static func decodeSingle(_ bytes: UnsafeRawBufferPointer, format: ReadFormat) throws(ReadBufferError) -> RawCount {
         let layout = SingleReadLayout(format)
         guard bytes.count >= layout.size, !format.contains(.group) else {
             throw ReadBufferError(expected: layout.size, actual: bytes.count, format: format)
@@ -58,7 +58,7 @@ public enum ReadBuffer {
 
     /// Decodes the `PERF_FORMAT_GROUP` layout: nr, [enabled], [running], then
     /// nr × {value, [id], [lost]}; every member gets the group's times.
-    public static func decodeGroup(_ bytes: [UInt8], format: ReadFormat) throws(ReadBufferError) -> [RawCount] {
+    package static func decodeGroup(_ bytes: [UInt8], format: ReadFormat) throws(ReadBufferError) -> [RawCount] {
         var values: [RawCount] = []
         let failure = bytes.withUnsafeBytes { raw -> ReadBufferError? in
             do throws(ReadBufferError) {
@@ -76,7 +76,7 @@ public enum ReadBuffer {
     /// handing each member's count to `body` in order (nothing is allocated);
     /// returns the number of members.
     @discardableResult
-    public static func decodeGroup(_ bytes: UnsafeRawBufferPointer, format: ReadFormat,
+    package static func decodeGroup(_ bytes: UnsafeRawBufferPointer, format: ReadFormat,
                                    _ body: (RawCount) -> Void) throws(ReadBufferError) -> Int {
         let layout = GroupReadLayout(format)
         let header = layout.header, perValue = layout.stride

@@ -47,26 +47,26 @@ public enum UserReadFallback: Hashable, Sendable, CustomStringConvertible {
 
 /// The time conversion the mmap page publishes (`cap_user_time`): hardware
 /// clock cycles (`rdtsc`, `CNTVCT_EL0`) to nanoseconds.
-public struct UserPageClock: Hashable, Sendable {
-    public var timeMultiplier: UInt32
-    public var timeShift: UInt16
-    public var timeOffset: UInt64
+@usableFromInline package struct UserPageClock: Hashable, Sendable {
+    @usableFromInline package var timeMultiplier: UInt32
+    @usableFromInline package var timeShift: UInt16
+    @usableFromInline package var timeOffset: UInt64
     /// `time_zero`, when `cap_user_time_zero`: converts cycles to perf sample timestamps.
-    public var timeZero: UInt64?
+    @usableFromInline package var timeZero: UInt64?
     /// `time_cycles` and `time_mask`, when `cap_user_time_short`: the clock is narrower than 64 bits.
-    public var shortClock: ShortClock?
+    @usableFromInline package var shortClock: ShortClock?
 
     /// A clock narrower than 64 bits: `cycles` is a recent reading, `mask` its width.
-    public struct ShortClock: Hashable, Sendable {
-        public var cycles: UInt64
-        public var mask: UInt64
-        public init(cycles: UInt64, mask: UInt64) {
+    @usableFromInline package struct ShortClock: Hashable, Sendable {
+        @usableFromInline package var cycles: UInt64
+        @usableFromInline package var mask: UInt64
+        @usableFromInline package init(cycles: UInt64, mask: UInt64) {
             self.cycles = cycles
             self.mask = mask
         }
     }
 
-    public init(timeMultiplier: UInt32, timeShift: UInt16, timeOffset: UInt64, timeZero: UInt64? = nil,
+    @usableFromInline package init(timeMultiplier: UInt32, timeShift: UInt16, timeOffset: UInt64, timeZero: UInt64? = nil,
                 shortClock: ShortClock? = nil) {
         self.timeMultiplier = timeMultiplier
         self.timeShift = timeShift
@@ -76,18 +76,18 @@ public struct UserPageClock: Hashable, Sendable {
     }
 
     /// `cycles` widened past a short clock's wrap-around (`cap_user_time_short`).
-    public func extend(_ cycles: UInt64) -> UInt64 {
+    @usableFromInline package func extend(_ cycles: UInt64) -> UInt64 {
         guard let short = shortClock else { return cycles }
         return short.cycles &+ ((cycles &- short.cycles) & short.mask)
     }
 
     /// Nanoseconds since the page's last update: `time_offset + cycles × mult >> shift`.
-    public func delta(cycles: UInt64) -> UInt64 {
+    @usableFromInline package func delta(cycles: UInt64) -> UInt64 {
         timeOffset &+ Self.multiplyShift(extend(cycles), timeMultiplier, timeShift)
     }
 
     /// The perf clock timestamp at `cycles` (`time_zero + cycles × mult >> shift`), when the page has `time_zero`.
-    public func timestamp(cycles: UInt64) -> UInt64? {
+    @usableFromInline package func timestamp(cycles: UInt64) -> UInt64? {
         timeZero.map { $0 &+ Self.multiplyShift(extend(cycles), timeMultiplier, timeShift) }
     }
 
@@ -104,7 +104,7 @@ public struct UserPageClock: Hashable, Sendable {
 }
 
 /// What reading a counter's mmap page gave.
-public enum UserPageOutcome: Hashable, Sendable {
+@usableFromInline package enum UserPageOutcome: Hashable, Sendable {
     /// The count and times, read consistently; the clock when the page has `cap_user_time`.
     case counted(RawCount, clock: UserPageClock?)
     /// User space cannot read this counter now: use `read(2)`.
@@ -120,7 +120,7 @@ public enum UserPageOutcome: Hashable, Sendable {
 /// (the page's clock returned too) and ``Counter/readInUserSpace()``, which inlines it
 /// with the register, clock and barrier as inline C (`rdpmc` on x86_64, `mrs` on arm64)
 /// and loads the clock fields only when the times need extrapolating, as C does.
-public enum UserPage {
+@usableFromInline package enum UserPage {
     /// Byte offsets of the fields (pinned by `_Static_assert`s in CPerfEvents.c).
     @usableFromInline enum Offset {
         @inlinable static var lock: Int { 8 }
@@ -148,7 +148,7 @@ public enum UserPage {
     }
 
     /// How often to retry when the kernel updates the page under the reader.
-    public static let maximumAttempts = 1000
+    @usableFromInline package static let maximumAttempts = 1000
 
     /// Reads the count and times from a page.
     ///
@@ -162,7 +162,7 @@ public enum UserPage {
     /// is set and enabled ≠ running (the documented algorithm). Kernels before
     /// 3.12 (no `cap_bit0_is_deprecated`) are treated as offering nothing.
     @inline(never)
-    public static func read(
+    @usableFromInline package static func read(
         page: UnsafeRawPointer,
         readCounter: (UInt32) -> UInt64,
         readClock: () -> UInt64,
@@ -254,7 +254,7 @@ public enum UserPage {
     }
 
     /// The low `width` bits of `value` as a signed number (`pmc_width` sign extension).
-    public static func signExtend(_ value: UInt64, width: UInt16) -> Int64 {
+    @usableFromInline package static func signExtend(_ value: UInt64, width: UInt16) -> Int64 {
         let unused = 64 - UInt64(min(max(width, 1), 64))
         return Int64(bitPattern: value << unused) >> unused
     }

@@ -1,8 +1,8 @@
 /// One `term` or `term=value` of perf's event syntax, as found in a sysfs
 /// `events/<alias>` file or between the slashes of `pmu/…/`.
-public struct EventTerm: Hashable, Sendable {
+package struct EventTerm: Hashable, Sendable {
     /// A term's value.
-    public enum Value: Hashable, Sendable {
+    package enum Value: Hashable, Sendable {
         /// `term=0x11` or `term=17`.
         case number(UInt64)
         /// `term` alone, which means 1 (or, for a name that is no format term, an alias).
@@ -12,10 +12,10 @@ public struct EventTerm: Hashable, Sendable {
         /// `term=text` where the value is a name, such as `name=foo`.
         case text(String)
     }
-    public var name: String
-    public var value: Value
+    package var name: String
+    package var value: Value
 
-    public init(name: String, value: Value) {
+    package init(name: String, value: Value) {
         self.name = name
         self.value = value
     }
@@ -26,7 +26,7 @@ public struct EventTerm: Hashable, Sendable {
 public struct EventAlias: Hashable, Sendable {
     public var name: String
     /// The terms the alias stands for, such as `event=0x3c` or `event=0x11,umask=0x1`.
-    public var terms: [EventTerm]
+    package var terms: [EventTerm]
     /// `<name>.scale`, kept as text (for example `2.3283064365386962890625e-10`).
     public var scale: String?
     /// `<name>.unit`, such as `Joules` or `MiB`.
@@ -36,7 +36,7 @@ public struct EventAlias: Hashable, Sendable {
     /// `<name>.snapshot` is 1: the value is a snapshot, not a running count.
     public var snapshot: Bool
 
-    public init(
+    package init(
         name: String, terms: [EventTerm], scale: String? = nil, unit: String? = nil,
         perPackage: Bool = false, snapshot: Bool = false
     ) {

@@ -1,9 +1,9 @@
 /// Which 64-bit word of `perf_event_attr` a format term lives in.
-public enum ConfigWord: Int, Hashable, Sendable, CaseIterable, Comparable {
+package enum ConfigWord: Int, Hashable, Sendable, CaseIterable, Comparable {
     case config = 0, config1, config2, config3
 
     /// The name used in sysfs format files.
-    public var name: String {
+    package var name: String {
         switch self {
         case .config: return "config"
         case .config1: return "config1"
@@ -13,7 +13,7 @@ public enum ConfigWord: Int, Hashable, Sendable, CaseIterable, Comparable {
     }
 
     /// The word called `name` in a format file (`config`, `config1`, `config2`, `config3`).
-    public init?(name: String) {
+    package init?(name: String) {
         switch name {
         case "config": self = .config
         case "config1": self = .config1
@@ -23,7 +23,7 @@ public enum ConfigWord: Int, Hashable, Sendable, CaseIterable, Comparable {
         }
     }
 
-    public static func < (lhs: ConfigWord, rhs: ConfigWord) -> Bool { lhs.rawValue < rhs.rawValue }
+    package static func < (lhs: ConfigWord, rhs: ConfigWord) -> Bool { lhs.rawValue < rhs.rawValue }
 }
 
 /// A sysfs `format/<term>` file: where a term's value goes, bit by bit.
@@ -32,16 +32,16 @@ public enum ConfigWord: Int, Hashable, Sendable, CaseIterable, Comparable {
 /// positions in ascending bit order, lowest value bit first, as perf does
 /// (`pmu_format_value` walks the field's bit map from bit 0 up), so the
 /// order of the ranges in the file does not matter.
-public struct FormatField: Hashable, Sendable, CustomStringConvertible {
+package struct FormatField: Hashable, Sendable, CustomStringConvertible {
     /// The term name, such as `event`, `umask` or `cmask`.
-    public var name: String
+    package var name: String
     /// The config word the bits belong to.
-    public var word: ConfigWord
+    package var word: ConfigWord
     /// The bit ranges; ``init(name:parsing:)`` sorts them in ascending order.
-    public var ranges: [ClosedRange<Int>]
+    package var ranges: [ClosedRange<Int>]
 
     /// A field of `word` made of `ranges` (bits 0…63), taken as given.
-    public init(name: String, word: ConfigWord, ranges: [ClosedRange<Int>]) {
+    package init(name: String, word: ConfigWord, ranges: [ClosedRange<Int>]) {
         self.name = name
         self.word = word
         self.ranges = ranges
@@ -53,7 +53,7 @@ public struct FormatField: Hashable, Sendable, CustomStringConvertible {
     /// Surrounding white space (the trailing newline, a carriage return) is
     /// ignored. Bits are decimal, 0…63; a range is `low-high` with
     /// `low <= high`; ranges of one field must not overlap.
-    public init(name: String, parsing spec: String) throws(FormatSpecError) {
+    package init(name: String, parsing spec: String) throws(FormatSpecError) {
         let text = trimmed(spec)
         func failure(_ part: String, _ problem: FormatSpecError.Problem) -> FormatSpecError {
             FormatSpecError(term: name, spec: text, part: part, problem: problem)
@@ -110,10 +110,10 @@ public struct FormatField: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// How many bits the field holds.
-    public var width: Int { mask.nonzeroBitCount }
+    package var width: Int { mask.nonzeroBitCount }
 
     /// The bits of the config word this field occupies.
-    public var mask: UInt64 {
+    package var mask: UInt64 {
         var mask: UInt64 = 0
         for range in ranges where range.lowerBound >= 0 && range.upperBound <= 63 {
             for bit in range { mask |= 1 << UInt64(bit) }
@@ -122,7 +122,7 @@ public struct FormatField: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The largest value the field can hold (all `width` bits set).
-    public var maximumValue: UInt64 {
+    package var maximumValue: UInt64 {
         width >= 64 ? UInt64.max : (1 << UInt64(width)) - 1
     }
 
@@ -132,7 +132,7 @@ public struct FormatField: Hashable, Sendable, CustomStringConvertible {
     ///
     /// Throws when `value` has bits set beyond the field's width, rather
     /// than silently dropping them.
-    public func pack(_ value: UInt64) throws(FormatValueError) -> UInt64 {
+    package func pack(_ value: UInt64) throws(FormatValueError) -> UInt64 {
         if value > maximumValue {
             throw FormatValueError(term: name, value: value, width: width)
         }
@@ -147,7 +147,7 @@ public struct FormatField: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Gathers the field's value back from a config word: the inverse of ``pack(_:)``.
-    public func unpack(_ config: UInt64) -> UInt64 {
+    package func unpack(_ config: UInt64) -> UInt64 {
         let mask = self.mask
         var value: UInt64 = 0
         var valueBit: UInt64 = 0
@@ -164,23 +164,23 @@ public struct FormatField: Hashable, Sendable, CustomStringConvertible {
     /// PMU publishes `offcore_rsp` (`config1:0-63`), `ldlat` (`config1:0-15`)
     /// and `frontend` (`config1:0-23`), meant for different events. perf
     /// accepts them; so does discovery. See ``PMU/overlappingFormats``.
-    public func overlaps(_ other: FormatField) -> Bool {
+    package func overlaps(_ other: FormatField) -> Bool {
         word == other.word && mask & other.mask != 0
     }
 
     /// The format-file form, such as `config1:0,2,4,6,8,20-28`.
-    public var spec: String {
+    package var spec: String {
         word.name + ":" + ranges.map(Self.rangeText).joined(separator: ",")
     }
 
     /// `name=spec`, such as `umask=config:8-15`.
-    public var description: String { name + "=" + spec }
+    package var description: String { name + "=" + spec }
 }
 
 /// A sysfs format file whose content does not parse.
 public struct FormatSpecError: Error, Hashable, Sendable, CustomStringConvertible {
     /// What is wrong.
-    public enum Problem: Hashable, Sendable {
+    package enum Problem: Hashable, Sendable {
         /// The file is empty.
         case empty
         /// No `:` between the config word and the bits.
@@ -202,16 +202,16 @@ public struct FormatSpecError: Error, Hashable, Sendable, CustomStringConvertibl
     }
 
     /// The term (format file name).
-    public var term: String
+    package var term: String
     /// The whole content as given (trimmed).
-    public var spec: String
+    package var spec: String
     /// The element that is wrong.
-    public var part: String
+    package var part: String
     /// What is wrong with it.
-    public var problem: Problem
+    package var problem: Problem
 
     /// An error about `part` of `spec`, the format of `term`.
-    public init(term: String, spec: String, part: String, problem: Problem) {
+    package init(term: String, spec: String, part: String, problem: Problem) {
         self.term = term
         self.spec = spec
         self.part = part
@@ -238,14 +238,14 @@ public struct FormatSpecError: Error, Hashable, Sendable, CustomStringConvertibl
 /// A term value that does not fit the bits its format field has.
 public struct FormatValueError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The term, such as `umask`.
-    public var term: String
+    package var term: String
     /// The value that was given.
-    public var value: UInt64
+    package var value: UInt64
     /// How many bits the field has.
-    public var width: Int
+    package var width: Int
 
     /// An error for `value`, too wide for the `width` bits of `term`.
-    public init(term: String, value: UInt64, width: Int) {
+    package init(term: String, value: UInt64, width: Int) {
         self.term = term
         self.value = value
         self.width = width

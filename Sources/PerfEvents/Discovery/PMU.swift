@@ -18,13 +18,13 @@ public struct PMU: Hashable, Sendable {
     /// `caps/*`: capability name to its value, such as `pmu_name` → `alderlake_hybrid`.
     public var capabilities: [String: String]
     /// `format/*`: how terms pack into config words, sorted by name.
-    public var formats: [FormatField]
+    package var formats: [FormatField]
     /// `events/*`: the named events (aliases) the kernel publishes, sorted by name.
     public var aliases: [EventAlias]
     /// The sysfs directory this was read from.
     public var path: String
 
-    public init(
+    package init(
         name: String, type: UInt32, kind: PMUKind, cpus: CPUSet? = nil,
         capabilities: [String: String] = [:], formats: [FormatField] = [],
         aliases: [EventAlias] = [], path: String = ""
@@ -52,7 +52,7 @@ public struct PMU: Hashable, Sendable {
     }
 
     /// The format field called `name`, if the PMU has one.
-    public func format(named name: String) -> FormatField? {
+    package func format(named name: String) -> FormatField? {
         formats.first { $0.name == name }
     }
 
@@ -97,7 +97,7 @@ extension PMU {
     /// different events) and perf accepts them, so discovery does not report
     /// them as problems; resolution may use this to reject an event string
     /// that sets two overlapping terms at once.
-    public var overlappingFormats: [(FormatField, FormatField)] {
+    package var overlappingFormats: [(FormatField, FormatField)] {
         var pairs: [(FormatField, FormatField)] = []
         for (index, field) in formats.enumerated() {
             for other in formats[(index + 1)...] where field.overlaps(other) {

@@ -14,14 +14,19 @@ public struct PMUDiscovery: Sendable {
     /// The sysfs mount point, `/sys` on a live system.
     public var root: String
     /// How files are read.
-    public var fileSystem: FileSystem
+    package var fileSystem: FileSystem
 
     /// The environment variable that overrides the sysfs root, for tests
     /// and for running on a tree recorded from another machine.
-    public static let rootEnvironmentVariable = "PERF_EVENTS_SYSFS_ROOT"
+    package static let rootEnvironmentVariable = "PERF_EVENTS_SYSFS_ROOT"
 
-    /// Discovery under `root` (`/sys`, or a recorded tree with the same layout).
-    public init(root: String = PMUDiscovery.defaultRoot(), fileSystem: FileSystem = FileSystem()) {
+    /// Discovery under `root`: `/sys`, or a recorded tree with the same layout;
+    /// nil reads `$PERF_EVENTS_SYSFS_ROOT` when it is set and not empty, else `/sys`.
+    public init(root: String? = nil) {
+        self.init(root: root ?? PMUDiscovery.defaultRoot(), fileSystem: FileSystem())
+    }
+
+    package init(root: String = PMUDiscovery.defaultRoot(), fileSystem: FileSystem) {
         self.root = root
         self.fileSystem = fileSystem
     }
@@ -29,13 +34,13 @@ public struct PMUDiscovery: Sendable {
     /// `$PERF_EVENTS_SYSFS_ROOT` when set and not empty, else `/sys`.
     ///
     /// - Parameter environment: looks a variable up; the process environment by default.
-    public static func defaultRoot(environment: (String) -> String? = processEnvironment) -> String {
+    package static func defaultRoot(environment: (String) -> String? = processEnvironment) -> String {
         if let value = environment(rootEnvironmentVariable), !value.isEmpty { return value }
         return "/sys"
     }
 
     /// The process environment's value for `name` (`getenv(3)`), nil when unset.
-    public static func processEnvironment(_ name: String) -> String? {
+    package static func processEnvironment(_ name: String) -> String? {
         name.withCString { cName -> String? in
             guard let value = cpe_getenv(cName) else { return nil }
             return String(cString: value)
@@ -43,7 +48,7 @@ public struct PMUDiscovery: Sendable {
     }
 
     /// `<root>/bus/event_source/devices`.
-    public var devicesPath: String { joinPath(root, "bus/event_source/devices") }
+    package var devicesPath: String { joinPath(root, "bus/event_source/devices") }
 
     /// Reads every PMU.
     ///

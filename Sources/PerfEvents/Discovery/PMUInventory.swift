@@ -11,9 +11,9 @@ public struct PMUInventory: Hashable, Sendable {
     /// Everything discovery could not read or parse, each naming its path.
     public var problems: [SysfsError]
     /// The directory the PMUs were listed from (`<root>/bus/event_source/devices`).
-    public var devicesPath: String
+    package var devicesPath: String
 
-    public init(pmus: [PMU], problems: [SysfsError] = [], devicesPath: String = "") {
+    package init(pmus: [PMU], problems: [SysfsError] = [], devicesPath: String = "") {
         self.pmus = pmus.sorted { $0.type != $1.type ? $0.type < $1.type : $0.name < $1.name }
         self.problems = problems
         self.devicesPath = devicesPath
@@ -22,14 +22,14 @@ public struct PMUInventory: Hashable, Sendable {
     /// The CPU core PMUs: one on a homogeneous machine (`cpu`, `armv8_pmuv3_0`),
     /// one per core type on a heterogeneous one (`cpu_core` + `cpu_atom`,
     /// `armv8_cortex_a53` + `armv8_cortex_a72`); none in a VM without a virtual PMU.
-    public var corePMUs: [PMU] { pmus.filter { $0.kind == .core } }
+    public var corePMUs: [PMU] { pmus.filter { $0.isCore } }
 
     /// Whether the machine exposes a hardware CPU PMU at all. When false,
     /// only software, tracepoint, breakpoint and similar events can be counted.
-    public var hasCorePMU: Bool { pmus.contains { $0.kind == .core } }
+    public var hasCorePMU: Bool { pmus.contains { $0.isCore } }
 
     /// The core PMUs, or an error explaining that there are none.
-    public func requireCorePMUs() throws(PMULookupError) -> [PMU] {
+    package func requireCorePMUs() throws(PMULookupError) -> [PMU] {
         let cores = corePMUs
         if cores.isEmpty {
             throw PMULookupError(reason: .noCorePMU(available: pmus.map { $0.name }))
@@ -77,7 +77,7 @@ public struct PMULookupError: Error, Hashable, Sendable, CustomStringConvertible
     public var reason: Reason
 
     /// An error for `reason`.
-    public init(reason: Reason) { self.reason = reason }
+    package init(reason: Reason) { self.reason = reason }
 
     public var description: String {
         switch reason {

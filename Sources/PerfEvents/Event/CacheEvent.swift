@@ -7,7 +7,7 @@ public struct CacheEvent: Hashable, Sendable {
         case l1d = 0, l1i, llc, dtlb, itlb, branch, node
 
         /// perf's canonical spelling (`L1-dcache`, `LLC`, `dTLB`, …).
-        public var name: String {
+        package var name: String {
             ["L1-dcache", "L1-icache", "LLC", "dTLB", "iTLB", "branch", "node"][Int(rawValue)]
         }
     }
@@ -17,7 +17,7 @@ public struct CacheEvent: Hashable, Sendable {
         case read = 0, write, prefetch
 
         /// perf's canonical word (`load`, `store`, `prefetch`).
-        public var name: String { ["load", "store", "prefetch"][Int(rawValue)] }
+        package var name: String { ["load", "store", "prefetch"][Int(rawValue)] }
     }
 
     /// `PERF_COUNT_HW_CACHE_RESULT_*`.
@@ -25,7 +25,7 @@ public struct CacheEvent: Hashable, Sendable {
         case access = 0, miss
 
         /// perf's canonical suffix (`s` for accesses, `-misses`).
-        public var suffix: String { self == .access ? "s" : "-misses" }
+        package var suffix: String { self == .access ? "s" : "-misses" }
     }
 
     public var cache: Cache

@@ -62,13 +62,13 @@ public struct Event: Hashable, Sendable {
         /// The PMU's own type and the alias's config words.
         public var attributes: EventAttributes
 
-        public init(alias: String, attributes: EventAttributes) {
+        package init(alias: String, attributes: EventAttributes) {
             self.alias = alias
             self.attributes = attributes
         }
     }
 
-    public init(
+    package init(
         text: String, pmu: EventPMU, attributes: EventAttributes, source: EventSource,
         name: String? = nil, scale: String? = nil, unit: String? = nil,
         modifiers: EventModifiers = EventModifiers(), note: String? = nil,

@@ -59,7 +59,7 @@ public struct EventAttributes: Hashable, Sendable {
     }
 
     /// The word `word` of the config.
-    public subscript(word: ConfigWord) -> UInt64 {
+    package subscript(word: ConfigWord) -> UInt64 {
         get {
             switch word {
             case .config: return config

@@ -41,7 +41,7 @@ public struct EventSettings: Hashable, Sendable {
 
     /// The terms given that only sampling uses (everything but `percore` and `metric-id`),
     /// as written: what `perf stat` refuses ("not usable in 'perf stat'").
-    public var samplingTerms: [String] {
+    package var samplingTerms: [String] {
         var names: [String] = []
         if callGraph != nil { names.append("call-graph") }
         if stackSize != nil { names.append("stack-size") }

@@ -15,7 +15,7 @@ public enum HardwareEvent: UInt64, Hashable, Sendable, CaseIterable {
     case refCycles = 9
 
     /// perf's spellings, the canonical one first (`cpu-cycles`, then `cycles`).
-    public var names: [String] {
+    package var names: [String] {
         switch self {
         case .cycles: return ["cpu-cycles", "cycles"]
         case .instructions: return ["instructions"]
@@ -41,7 +41,7 @@ public enum HardwareEvent: UInt64, Hashable, Sendable, CaseIterable {
 
     /// The sysfs aliases core PMUs publish for this event, in the order to try:
     /// arm's PMUv3 names (the events the kernel's armv8 map uses), then Intel's.
-    public var nativeAliases: [String] {
+    package var nativeAliases: [String] {
         switch self {
         case .cycles: return ["cpu_cycles", "cpu-cycles", "cycles"]
         case .instructions: return ["inst_retired", "instructions"]
@@ -57,7 +57,7 @@ public enum HardwareEvent: UInt64, Hashable, Sendable, CaseIterable {
     }
 
     /// The alias `pmu` publishes for this event, if any (the first of ``nativeAliases`` it has).
-    public func nativeAlias(on pmu: PMU) -> EventAlias? {
+    package func nativeAlias(on pmu: PMU) -> EventAlias? {
         for name in nativeAliases {
             if let alias = pmu.alias(named: name) { return alias }
         }
@@ -65,7 +65,7 @@ public enum HardwareEvent: UInt64, Hashable, Sendable, CaseIterable {
     }
 
     /// The event a core PMU's sysfs alias stands for, if it is one of ``nativeAliases``.
-    public init?(nativeAlias name: String) {
+    package init?(nativeAlias name: String) {
         guard let event = Self.allCases.first(where: { $0.nativeAliases.contains(name) }) else { return nil }
         self = event
     }
@@ -87,7 +87,7 @@ public enum SoftwareEvent: UInt64, Hashable, Sendable, CaseIterable {
     case cgroupSwitches = 11
 
     /// perf's spellings, the canonical one first.
-    public var names: [String] {
+    package var names: [String] {
         switch self {
         case .cpuClock: return ["cpu-clock"]
         case .taskClock: return ["task-clock"]

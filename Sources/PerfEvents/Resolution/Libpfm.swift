@@ -37,7 +37,7 @@ public struct Libpfm: Sendable {
     private static let initialization: Int32 = pfm_initialize()
 
     /// Makes sure `pfm_initialize` succeeded.
-    public func initialize() throws(LibpfmError) {
+    package func initialize() throws(LibpfmError) {
         let result = Self.initialization
         if result != PFM_SUCCESS {
             throw LibpfmError(input: "", code: result, message: Self.message(result))
@@ -46,7 +46,7 @@ public struct Libpfm: Sendable {
 
     /// Encodes an event string for `perf_event_open` (`PFM_OS_PERF_EVENT_EXT`),
     /// counting at user and kernel level unless the string says otherwise.
-    public func encode(_ text: String) throws(LibpfmError) -> LibpfmEncoding {
+    package func encode(_ text: String) throws(LibpfmError) -> LibpfmEncoding {
         try initialize()
         var attr = perf_event_attr()
         attr.size = UInt32(MemoryLayout<perf_event_attr>.size)
@@ -93,7 +93,7 @@ public struct Libpfm: Sendable {
     }
 
     /// The PMUs libpfm found on this machine (`is_present`).
-    public func presentPMUs() throws(LibpfmError) -> [LibpfmPMU] {
+    package func presentPMUs() throws(LibpfmError) -> [LibpfmPMU] {
         try initialize()
         var pmus: [LibpfmPMU] = []
         var raw: UInt32 = 0
@@ -113,7 +113,7 @@ public struct Libpfm: Sendable {
 
     /// The events of the present libpfm PMUs, as `pmu::EVENT` strings; only
     /// those of the PMU called `pmu` when given.
-    public func eventNames(pmu: String? = nil) throws(LibpfmError) -> [String] {
+    package func eventNames(pmu: String? = nil) throws(LibpfmError) -> [String] {
         var names: [String] = []
         for info in try presentPMUs() where pmu == nil || info.name == pmu {
             var index = info.firstEvent
@@ -135,46 +135,46 @@ public struct Libpfm: Sendable {
     }
     #else
     /// Throws ``LibpfmError/notBuiltIn(input:)``: libpfm4 is not compiled in.
-    public func initialize() throws(LibpfmError) {
+    package func initialize() throws(LibpfmError) {
         throw .notBuiltIn(input: "")
     }
 
     /// Throws ``LibpfmError/notBuiltIn(input:)``: libpfm4 is not compiled in.
-    public func encode(_ text: String) throws(LibpfmError) -> LibpfmEncoding {
+    package func encode(_ text: String) throws(LibpfmError) -> LibpfmEncoding {
         throw .notBuiltIn(input: text)
     }
 
     /// Throws ``LibpfmError/notBuiltIn(input:)``: libpfm4 is not compiled in.
-    public func presentPMUs() throws(LibpfmError) -> [LibpfmPMU] {
+    package func presentPMUs() throws(LibpfmError) -> [LibpfmPMU] {
         throw .notBuiltIn(input: "")
     }
 
     /// Throws ``LibpfmError/notBuiltIn(input:)``: libpfm4 is not compiled in.
-    public func eventNames(pmu: String? = nil) throws(LibpfmError) -> [String] {
+    package func eventNames(pmu: String? = nil) throws(LibpfmError) -> [String] {
         throw .notBuiltIn(input: "")
     }
     #endif
 }
 
 /// What libpfm4 encoded for one event string.
-public struct LibpfmEncoding: Hashable, Sendable {
+package struct LibpfmEncoding: Hashable, Sendable {
     /// What libpfm put in its `perf_event_attr`. `type` is `PERF_TYPE_RAW` (4)
     /// for core PMU events, a legacy type for its `perf::` events: the resolver
     /// replaces it with the sysfs PMU's own type.
-    public var attributes: EventAttributes
+    package var attributes: EventAttributes
     /// libpfm's fully qualified form, every attribute spelled out.
-    public var qualifiedName: String
+    package var qualifiedName: String
     /// The libpfm PMU the event belongs to, such as `amd64_fam19h_zen3` or `perf`.
-    public var pmu: String
+    package var pmu: String
 }
 
 /// A PMU model libpfm4 supports and found present.
-public struct LibpfmPMU: Hashable, Sendable {
-    public var name: String
-    public var description: String
+package struct LibpfmPMU: Hashable, Sendable {
+    package var name: String
+    package var description: String
     /// libpfm's default PMU for this CPU.
-    public var isDefault: Bool
-    public var eventCount: Int
+    package var isDefault: Bool
+    package var eventCount: Int
     /// libpfm's opaque index of the PMU's first event.
-    public var firstEvent: Int32
+    package var firstEvent: Int32
 }

@@ -10,7 +10,7 @@ public enum MachineArchitecture: String, Hashable, Sendable {
     /// `arm_*` arm64). A tree without a core PMU (a guest without a virtual PMU) says
     /// nothing: then the machine running this code is assumed.
     public init(pmus: [PMU]) {
-        for pmu in pmus where pmu.kind == .core {
+        for pmu in pmus where pmu.isCore {
             if ["cpu", "cpu_core", "cpu_atom"].contains(pmu.name) {
                 self = .x86
                 return

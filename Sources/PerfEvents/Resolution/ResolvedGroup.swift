@@ -12,7 +12,7 @@ public struct ResolvedGroup: Hashable, Sendable {
     /// The events, leader first.
     public var events: [Event]
 
-    public init(text: String, isGroup: Bool, events: [Event]) {
+    package init(text: String, isGroup: Bool, events: [Event]) {
         self.text = text
         self.isGroup = isGroup
         self.events = events

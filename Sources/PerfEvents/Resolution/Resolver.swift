@@ -56,7 +56,7 @@ public struct Resolver: Sendable {
     }
 
     /// The core PMUs, in the order given.
-    public var corePMUs: [PMU] { pmus.filter { $0.kind == .core } }
+    public var corePMUs: [PMU] { pmus.filter { $0.isCore } }
 
     /// The discovered PMU called `name`, or, where the list given has none (a
     /// resolver built by hand), the kernel's fixed PMU of that legacy type.
@@ -76,7 +76,7 @@ public struct Resolver: Sendable {
     }
 
     /// Resolves a parsed event list, item by item.
-    public func resolve(_ list: EventListSyntax) throws(ResolutionError) -> [ResolvedGroup] {
+    package func resolve(_ list: EventListSyntax) throws(ResolutionError) -> [ResolvedGroup] {
         var groups: [ResolvedGroup] = []
         for item in list.groups {
             groups.append(contentsOf: try resolve(item))
@@ -85,7 +85,7 @@ public struct Resolver: Sendable {
     }
 
     /// Resolves one item: a single event (possibly expanding to several) or a `{…}` group.
-    public func resolve(_ item: EventGroupSyntax) throws(ResolutionError) -> [ResolvedGroup] {
+    package func resolve(_ item: EventGroupSyntax) throws(ResolutionError) -> [ResolvedGroup] {
         var expansions: [[Event]] = []
         for (index, member) in item.members.enumerated() {
             var events = try resolve(member, isLeader: !item.isGroup || index == 0)
@@ -139,7 +139,7 @@ public struct Resolver: Sendable {
     }
 
     /// Resolves one event, with its own modifiers applied.
-    public func resolve(_ event: EventSyntax, isLeader: Bool = true) throws(ResolutionError) -> [Event] {
+    package func resolve(_ event: EventSyntax, isLeader: Bool = true) throws(ResolutionError) -> [Event] {
         var events: [Event]
         switch event.kind {
         case .name(let name):
@@ -261,7 +261,7 @@ public struct Resolver: Sendable {
         let cores = corePMUs
         let targets: [PMU]
         if let pmu {
-            guard pmu.kind == .core else {
+            guard pmu.isCore else {
                 throw .invalidTerm(
                     input: event.text, pmu: pmu.name, term: event.text,
                     problem: "generic hardware and cache events are counted by core PMUs only"
@@ -416,7 +416,7 @@ public struct Resolver: Sendable {
                     merged.append(contentsOf: found.terms.map { ($0, found.name) })
                     continue
                 }
-                if pmu.kind == .core || pmu.kind == .software, let found = GenericEvent(named: term.name) {
+                if pmu.isCore || pmu.kind == .software, let found = GenericEvent(named: term.name) {
                     if alias != nil || generic != nil {
                         throw .invalidTerm(
                             input: event.text, pmu: pmu.name, term: term.name,
@@ -528,7 +528,7 @@ public struct Resolver: Sendable {
                 problem: "alias '\(fromAlias)' uses a term the PMU has no format file for (a kernel inconsistency)")
         }
         var candidates = pmu.formats.map { $0.name } + pmu.aliases.map { $0.name } + FixedTerms.names.sorted()
-        if pmu.kind == .core { candidates += GenericEvent.allSimpleNames }
+        if pmu.isCore { candidates += GenericEvent.allSimpleNames }
         return .unknownTerm(input: event.text, pmu: pmu.name, term: name, suggestions: Suggestions.closest(to: name, among: candidates))
     }
 

@@ -7,20 +7,25 @@ public struct Tracefs: Sendable {
     /// The sysfs root.
     public var root: String
     /// How files are read.
-    public var fileSystem: FileSystem
+    package var fileSystem: FileSystem
 
-    public init(root: String = "/sys", fileSystem: FileSystem = FileSystem()) {
+    /// Tracefs under the sysfs root `root`.
+    public init(root: String = "/sys") {
+        self.init(root: root, fileSystem: FileSystem())
+    }
+
+    package init(root: String, fileSystem: FileSystem) {
         self.root = root
         self.fileSystem = fileSystem
     }
 
     /// The places tracefs may be mounted, in the order they are tried.
-    public var candidateDirectories: [String] {
+    package var candidateDirectories: [String] {
         [joinPath(root, "kernel/tracing"), joinPath(root, "kernel/debug/tracing")]
     }
 
     /// The `events` directory of the first mounted tracefs, or nil.
-    public var eventsDirectory: String? {
+    package var eventsDirectory: String? {
         for directory in candidateDirectories {
             let events = joinPath(directory, "events")
             if fileSystem.isDirectory(events) { return events }
@@ -29,13 +34,13 @@ public struct Tracefs: Sendable {
     }
 
     /// The tracepoint subsystems (`sched`, `syscalls`, …).
-    public func subsystems() throws(TracefsError) -> [String] {
+    package func subsystems() throws(TracefsError) -> [String] {
         let events = try mountedEvents()
         return try directories(in: events)
     }
 
     /// The events of one subsystem.
-    public func events(in subsystem: String) throws(TracefsError) -> [String] {
+    package func events(in subsystem: String) throws(TracefsError) -> [String] {
         let events = try mountedEvents()
         let directory = joinPath(events, subsystem)
         guard fileSystem.isDirectory(directory) else {

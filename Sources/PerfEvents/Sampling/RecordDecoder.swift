@@ -7,7 +7,7 @@
 /// not know is ``Record/other(_:)``. The offsets of a sample's fixed fields
 /// are worked out once, when the decoder is made.
 public struct RecordDecoder: Hashable, Sendable {
-    public let format: SampleFormat
+    package let format: SampleFormat
     /// The fixed fields `sample_type` asks for: what a sample's `present` mask holds.
     @usableFromInline let fixedFields: SampleType
     /// Offsets (from the record start) of the fixed sample fields; -1 absent.
@@ -24,7 +24,7 @@ public struct RecordDecoder: Hashable, Sendable {
     @usableFromInline let fixedEnd: Int
     @usableFromInline let hasVariableFields: Bool
 
-    public init(format: SampleFormat) {
+    package init(format: SampleFormat) {
         self.format = format
         let type = format.sampleType
         var offset = 8

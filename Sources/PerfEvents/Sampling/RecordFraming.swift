@@ -7,21 +7,21 @@
 /// record that runs past the end of the area continues at its start: it is
 /// copied into `scratch` (at least 65,536 bytes, a record's largest size) so
 /// the caller always gets one contiguous record.
-public enum RecordFraming {
+package enum RecordFraming {
     /// The smallest scratch buffer a walk needs: the largest record (`u16` size) and a header.
-    public static let scratchSize = 65_536
+    package static let scratchSize = 65_536
 
     /// How a walk ended.
-    public struct Walk: Hashable, Sendable {
+    package struct Walk: Hashable, Sendable {
         /// The new tail: just past the last record handed out.
-        public var tail: UInt64
+        package var tail: UInt64
         /// Records handed to the body.
-        public var records: Int
+        package var records: Int
         /// Why the walk stopped before `head`, when it did not reach it.
-        public var problem: FramingProblem?
+        package var problem: FramingProblem?
 
         @inlinable
-        public init(tail: UInt64, records: Int, problem: FramingProblem?) {
+        package init(tail: UInt64, records: Int, problem: FramingProblem?) {
             self.tail = tail
             self.records = records
             self.problem = problem
@@ -37,7 +37,7 @@ public enum RecordFraming {
     ///
     /// Inlinable, so that `body` (a decoder, usually) is inlined into the loop.
     @inlinable
-    public static func walk(
+    package static func walk(
         data: UnsafeRawBufferPointer, tail: UInt64, head: UInt64, scratch: UnsafeMutableRawBufferPointer,
         limit: Int = Int.max, _ body: (UnsafeRawBufferPointer) -> Bool
     ) -> Walk {
@@ -83,7 +83,7 @@ public enum RecordFraming {
     /// one, so the records start at `head` and run upwards for at most the
     /// area's size; a zero size marks space never written, and a record that
     /// would run past the area's size is one already overwritten.
-    public static func walkBackward(
+    package static func walkBackward(
         data: UnsafeRawBufferPointer, head: UInt64, scratch: UnsafeMutableRawBufferPointer,
         _ body: (UnsafeRawBufferPointer) -> Bool
     ) -> Walk {

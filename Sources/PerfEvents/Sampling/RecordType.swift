@@ -44,7 +44,7 @@ public struct RecordHeader: Hashable, Sendable {
     /// The record's whole size in bytes, header included.
     public var size: UInt16
 
-    public init(type: RecordType, misc: UInt16, size: UInt16) {
+    package init(type: RecordType, misc: UInt16, size: UInt16) {
         self.type = type
         self.misc = misc
         self.size = size
@@ -58,7 +58,7 @@ public struct RecordHeader: Hashable, Sendable {
     }
 
     /// `PERF_RECORD_MISC_COMM_EXEC`: a COMM record caused by `exec`.
-    public static let commExec: UInt16 = 1 << 13
+    package static let commExec: UInt16 = 1 << 13
     /// `PERF_RECORD_MISC_MMAP_BUILD_ID`: an MMAP2 record carries a build id instead of device and inode.
-    public static let mmapBuildID: UInt16 = 1 << 14
+    package static let mmapBuildID: UInt16 = 1 << 14
 }

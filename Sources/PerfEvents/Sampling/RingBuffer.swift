@@ -14,13 +14,13 @@ import CPerfEvents
 /// In overwrite mode (``AttributeFlags/writeBackward``, mapped read-only) the
 /// kernel never waits for the reader: ``snapshot(_:)`` pauses the output, reads
 /// the newest records backwards from the head, and resumes it.
-public final class RingBuffer: @unchecked Sendable {
+package final class RingBuffer: @unchecked Sendable {
     /// The sampling descriptor (owned by its ``Sampler``, not by the buffer).
-    public let descriptor: Int32
+    package let descriptor: Int32
     /// Whether the buffer is in overwrite (backward) mode.
-    public let overwrite: Bool
+    package let overwrite: Bool
     /// The data area's size in bytes (a power of two).
-    public let dataSize: Int
+    package let dataSize: Int
     private let mapping: UnsafeMutableRawPointer
     private let length: Int
     private let data: UnsafeRawBufferPointer
@@ -75,17 +75,17 @@ public final class RingBuffer: @unchecked Sendable {
     package var metadataPage: UnsafeMutableRawPointer { mapping }
 
     /// `data_head`, loaded with acquire ordering.
-    public var head: UInt64 {
+    package var head: UInt64 {
         cpe_load_acquire_u64((mapping + Self.dataHeadOffset).assumingMemoryBound(to: UInt64.self))
     }
 
     /// `data_tail`: what the reader has consumed.
-    public var tail: UInt64 {
+    package var tail: UInt64 {
         mapping.load(fromByteOffset: Self.dataTailOffset, as: UInt64.self)
     }
 
     /// Bytes written and not yet consumed (forward mode).
-    public var pending: UInt64 { head &- tail }
+    package var pending: UInt64 { head &- tail }
 
     /// Hands every record written since the last drain to `body` (at most
     /// `limit`, when `body` returns true for each), then publishes the new tail
@@ -96,7 +96,7 @@ public final class RingBuffer: @unchecked Sendable {
     /// size below 8 or past the head), the tail moves to the head — the records
     /// there cannot be framed — and the result carries the problem.
     @discardableResult
-    public func drain(limit: Int = Int.max, _ body: (UnsafeRawBufferPointer) -> Bool) -> RecordFraming.Walk {
+    package func drain(limit: Int = Int.max, _ body: (UnsafeRawBufferPointer) -> Bool) -> RecordFraming.Walk {
         precondition(!overwrite, "drain(_:) reads a forward buffer; an overwrite-mode buffer is read with snapshot(_:)")
         let head = self.head
         let tail = self.tail
@@ -112,7 +112,7 @@ public final class RingBuffer: @unchecked Sendable {
     /// written. The fastest way to free the space; frame the bytes later with
     /// ``RecordFraming/walk(data:tail:head:scratch:limit:_:)`` or by their sizes.
     /// Returns the bytes copied, or the overrun when the head is further than the area holds.
-    public func copyOut(appendingTo bytes: inout [UInt8]) -> Result<Int, FramingProblem> {
+    package func copyOut(appendingTo bytes: inout [UInt8]) -> Result<Int, FramingProblem> {
         precondition(!overwrite, "copyOut(appendingTo:) reads a forward buffer; an overwrite-mode buffer is read with snapshot(_:)")
         let head = self.head
         let tail = self.tail
@@ -139,7 +139,7 @@ public final class RingBuffer: @unchecked Sendable {
     /// Overwrite mode: pauses the kernel's output (`PERF_EVENT_IOC_PAUSE_OUTPUT`),
     /// hands the buffer's records to `body` newest first, and resumes.
     @discardableResult
-    public func snapshot(_ body: (UnsafeRawBufferPointer) -> Bool) throws(SamplingError) -> RecordFraming.Walk {
+    package func snapshot(_ body: (UnsafeRawBufferPointer) -> Bool) throws(SamplingError) -> RecordFraming.Walk {
         precondition(overwrite, "snapshot(_:) reads an overwrite-mode buffer; a forward buffer is read with drain(_:)")
         let ioctl = system.ioctl
         let descriptor = self.descriptor

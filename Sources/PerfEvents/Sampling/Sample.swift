@@ -39,7 +39,7 @@ public struct Sample: Hashable, Sendable {
     }
 
     @inlinable
-    public init(misc: UInt16 = 0) { self.misc = misc }
+    package init(misc: UInt16 = 0) { self.misc = misc }
 
     /// `PERF_SAMPLE_IDENTIFIER`.
     @inlinable public var identifier: UInt64? {
@@ -129,7 +129,7 @@ public struct SampleCounts: Hashable, Sendable {
     /// One per event: the event alone, or with `PERF_FORMAT_GROUP` the leader then the members.
     public var values: [RawCount]
 
-    public init(values: [RawCount]) { self.values = values }
+    package init(values: [RawCount]) { self.values = values }
 }
 
 /// The `sample_id` trailer `sample_id_all` adds to records other than
@@ -143,5 +143,5 @@ public struct SampleID: Hashable, Sendable {
     public var cpu: UInt32?
     public var identifier: UInt64?
 
-    public init() {}
+    package init() {}
 }

@@ -4,20 +4,20 @@
 /// samples without unwrapping ten optionals each. ``Sample``'s optional
 /// properties say which fields are there.
 @frozen
-public struct SampleFields: Hashable, Sendable {
-    public var identifier: UInt64
-    public var ip: UInt64
-    public var pid: Int32
-    public var tid: Int32
-    public var time: UInt64
-    public var addr: UInt64
-    public var id: UInt64
-    public var streamID: UInt64
-    public var cpu: UInt32
-    public var period: UInt64
+@usableFromInline package struct SampleFields: Hashable, Sendable {
+    @usableFromInline package var identifier: UInt64
+    @usableFromInline package var ip: UInt64
+    @usableFromInline package var pid: Int32
+    @usableFromInline package var tid: Int32
+    @usableFromInline package var time: UInt64
+    @usableFromInline package var addr: UInt64
+    @usableFromInline package var id: UInt64
+    @usableFromInline package var streamID: UInt64
+    @usableFromInline package var cpu: UInt32
+    @usableFromInline package var period: UInt64
 
     @inlinable
-    public init(identifier: UInt64 = 0, ip: UInt64 = 0, pid: Int32 = 0, tid: Int32 = 0, time: UInt64 = 0,
+    package init(identifier: UInt64 = 0, ip: UInt64 = 0, pid: Int32 = 0, tid: Int32 = 0, time: UInt64 = 0,
                 addr: UInt64 = 0, id: UInt64 = 0, streamID: UInt64 = 0, cpu: UInt32 = 0, period: UInt64 = 0) {
         self.identifier = identifier
         self.ip = ip
@@ -36,7 +36,7 @@ extension Sample {
     /// Every fixed field, 0 where absent (the decoder stores 0 for a field the
     /// `sample_type` does not have, so this reads the storage as it is).
     @inlinable
-    public var fields: SampleFields {
+    package var fields: SampleFields {
         let words = self.words
         return SampleFields(identifier: words[0], ip: words[1], pid: Int32(truncatingIfNeeded: words[2]),
                             tid: Int32(truncatingIfNeeded: words[2] >> 32), time: words[3], addr: words[4],

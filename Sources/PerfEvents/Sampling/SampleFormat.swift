@@ -1,17 +1,17 @@
 /// What the decoder must know of an event's attributes to read its records:
 /// `sample_type`, `read_format` (for `PERF_SAMPLE_READ`) and whether
 /// `sample_id_all` appends a `sample_id` trailer to the other records.
-public struct SampleFormat: Hashable, Sendable {
-    public var sampleType: SampleType
-    public var readFormat: ReadFormat
-    public var sampleIDAll: Bool
+package struct SampleFormat: Hashable, Sendable {
+    package var sampleType: SampleType
+    package var readFormat: ReadFormat
+    package var sampleIDAll: Bool
 
-    public init(sampleType: SampleType, readFormat: ReadFormat = [], sampleIDAll: Bool = false) {
+    package init(sampleType: SampleType, readFormat: ReadFormat = [], sampleIDAll: Bool = false) {
         self.sampleType = sampleType
         self.readFormat = readFormat
         self.sampleIDAll = sampleIDAll
     }
 
     /// The bytes of the `sample_id` trailer on records other than samples (0 without `sample_id_all`).
-    public var trailerSize: Int { sampleIDAll ? sampleType.sampleIDSize : 0 }
+    package var trailerSize: Int { sampleIDAll ? sampleType.sampleIDSize : 0 }
 }

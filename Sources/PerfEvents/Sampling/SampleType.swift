@@ -34,13 +34,13 @@ public struct SampleType: OptionSet, Hashable, Sendable {
     @inlinable public static var identifier: SampleType { SampleType(rawValue: 1 << 16) }
 
     /// The bits this library decodes.
-    public static let supported: SampleType = [
+    package static let supported: SampleType = [
         .ip, .tid, .time, .addr, .read, .callchain, .id, .cpu, .period, .streamID, .raw, .identifier,
     ]
 
     /// The `sample_id` trailer's size in bytes: what `sample_id_all` appends to
     /// every record but samples (pid/tid, time, id, stream_id, cpu, identifier).
-    public var sampleIDSize: Int {
+    package var sampleIDSize: Int {
         var size = 0
         if contains(.tid) { size += 8 }
         if contains(.time) { size += 8 }

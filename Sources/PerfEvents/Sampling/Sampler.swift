@@ -25,19 +25,19 @@ public final class Sampler: @unchecked Sendable {
     public let events: [Event]
     public let options: SamplingOptions
     /// The `(thread, cpu)` pairs; one ring buffer each.
-    public let slots: [CounterSlot]
+    package let slots: [CounterSlot]
     /// How the records of this sampler are laid out.
-    public let format: SampleFormat
+    package let format: SampleFormat
     /// The decoder for ``format``.
     public let decoder: RecordDecoder
     /// One ring buffer per slot, on the leader's descriptors.
-    public let buffers: [RingBuffer]
+    package let buffers: [RingBuffer]
     /// Per event (leader first), one descriptor per slot. Owned by the sampler.
-    public let descriptors: [[Int32]]
+    package let descriptors: [[Int32]]
     /// What the opens found that will make samples fewer than expected.
     public let warnings: [CounterWarning]
     /// The read format the kernel took (without ``ReadFormat/lost`` before Linux 6.0).
-    public let readFormat: ReadFormat
+    package let readFormat: ReadFormat
     /// Per event (leader first), the `perf_event_attr` as opened: what a perf.data file records.
     package let kernelAttributes: [KernelEventAttributes]
     /// The tracking event's descriptors, one per slot, writing into the leader's
@@ -289,7 +289,7 @@ public final class Sampler: @unchecked Sendable {
     /// Per event (leader first, then the tracking event when there is one), the
     /// kernel's id of each slot's descriptor (`PERF_EVENT_IOC_ID`): what records
     /// carry in `id`/`identifier`, and what a perf.data file lists per attribute.
-    public func identifiers() throws(SamplingError) -> [[UInt64]] {
+    package func identifiers() throws(SamplingError) -> [[UInt64]] {
         let ioctl = system.ioctl
         var all: [[UInt64]] = []
         let lists = trackingDescriptors.isEmpty ? descriptors : descriptors + [trackingDescriptors]
@@ -350,7 +350,7 @@ public struct DrainResult: Hashable, Sendable {
     /// Buffers whose content did not frame (the reader skipped to the head).
     public var framingProblems: [FramingProblem] = []
 
-    public init() {}
+    package init() {}
 }
 
 /// What a sampler's leader counted, over every slot.
@@ -361,7 +361,7 @@ public struct SamplerCounts: Hashable, Sendable {
     /// nil before Linux 6.0.
     public var lost: UInt64?
 
-    public init(events: UInt64, lost: UInt64?) {
+    package init(events: UInt64, lost: UInt64?) {
         self.events = events
         self.lost = lost
     }

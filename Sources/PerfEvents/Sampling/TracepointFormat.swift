@@ -34,7 +34,7 @@ public struct TracepointFormat: Hashable, Sendable {
     public var fields: [Field]
 
     /// Parses the text of a `format` file.
-    public init(parsing text: String) throws(TracepointFormatError) {
+    package init(parsing text: String) throws(TracepointFormatError) {
         var name = ""
         var id: UInt64?
         var fields: [Field] = []

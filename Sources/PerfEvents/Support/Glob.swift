@@ -2,14 +2,14 @@
 /// `syscalls:sys_enter_getpp*`): `*` any run of characters, `?` one character,
 /// `[abc]`, `[a-z]` and `[!abc]` one character of (or not of) a set. Bytes, not
 /// grapheme clusters: tracefs names are ASCII.
-public enum Glob {
+package enum Glob {
     /// Whether `text` contains a wildcard character.
-    public static func isPattern(_ text: String) -> Bool {
+    package static func isPattern(_ text: String) -> Bool {
         text.utf8.contains(where: isGlobCharacter)
     }
 
     /// Whether all of `name` matches `pattern`.
-    public static func matches(_ pattern: String, _ name: String) -> Bool {
+    package static func matches(_ pattern: String, _ name: String) -> Bool {
         let p = Array(pattern.utf8), n = Array(name.utf8)
         var pi = 0, ni = 0
         var starP = -1, starN = 0

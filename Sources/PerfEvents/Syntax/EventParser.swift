@@ -17,7 +17,7 @@
 /// `name:letters` is an event with modifiers when the name is a generic event
 /// or every letter is a modifier; otherwise it is a tracepoint. Errors carry
 /// the byte offset of the offending part.
-public enum EventParser {
+package enum EventParser {
     /// Parses `input` into groups of events. Spaces and tabs around `,`, `{`, `}`, `/`, `=` and
     /// `:` (not before a breakpoint's `:`) and at either end are dropped first, as perf's lexer skips them
     /// (`cycles, instructions`, `cpu/event=0x3c, umask=0/`); before modifier letters that end
@@ -25,7 +25,7 @@ public enum EventParser {
     /// and are refused.
     /// The syntax (its `input`, texts and offsets) is of that text; an error names the input as
     /// given, at the offset there.
-    public static func parse(_ input: String) throws(EventSyntaxError) -> EventListSyntax {
+    package static func parse(_ input: String) throws(EventSyntaxError) -> EventListSyntax {
         let (text, origin) = withoutSeparatorSpaces(mapping: input)
         var parser = Parser(input: text)
         do {

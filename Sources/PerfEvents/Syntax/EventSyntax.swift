@@ -1,42 +1,42 @@
 /// A parsed event string (`-e` list): top-level items in order, each a
 /// single event or a `{…}` group.
-public struct EventListSyntax: Hashable, Sendable {
+package struct EventListSyntax: Hashable, Sendable {
     /// The string that was parsed.
-    public var input: String
+    package var input: String
     /// The comma-separated items, in order.
-    public var groups: [EventGroupSyntax]
+    package var groups: [EventGroupSyntax]
 }
 
 /// One top-level item of an event list: a `{a,b}:mod` group, or a single
 /// event (a group of one with ``isGroup`` false).
-public struct EventGroupSyntax: Hashable, Sendable {
+package struct EventGroupSyntax: Hashable, Sendable {
     /// The item's text as written, such as `{cycles,instructions}:u`.
-    public var text: String
+    package var text: String
     /// Byte offset of the item in the whole input.
-    public var offset: Int
+    package var offset: Int
     /// True for `{…}`: the members are to be scheduled together, as one perf group.
-    public var isGroup: Bool
+    package var isGroup: Bool
     /// The events, in order.
-    public var members: [EventSyntax]
+    package var members: [EventSyntax]
     /// Modifiers after the closing brace; they apply to every member.
-    public var modifiers: EventModifiers
+    package var modifiers: EventModifiers
     /// The group's name, for perf's `name{a,b}` form.
-    public var name: String? = nil
+    package var name: String? = nil
 }
 
 /// One event as written.
-public struct EventSyntax: Hashable, Sendable {
+package struct EventSyntax: Hashable, Sendable {
     /// The event's text as written, modifiers included (`cycles:u`).
-    public var text: String
+    package var text: String
     /// Byte offset of the event in the whole input.
-    public var offset: Int
+    package var offset: Int
     /// What the event names.
-    public var kind: Kind
+    package var kind: Kind
     /// The modifiers after the event's colon (or after the closing slash).
-    public var modifiers: EventModifiers
+    package var modifiers: EventModifiers
 
     /// The forms perf's event syntax has.
-    public enum Kind: Hashable, Sendable {
+    package enum Kind: Hashable, Sendable {
         /// A bare name: a generic hardware/software/cache name (`cycles`,
         /// `L1-dcache-load-misses`, `cs`) or a sysfs alias of any PMU (`tsc`).
         case name(String)

@@ -1,7 +1,7 @@
 /// The kernel's fixed, PMU-independent event names, as perf spells them:
 /// hardware events (`PERF_TYPE_HARDWARE`), software events
 /// (`PERF_TYPE_SOFTWARE`) and hardware-cache events (`PERF_TYPE_HW_CACHE`).
-public enum GenericEvent: Hashable, Sendable {
+package enum GenericEvent: Hashable, Sendable {
     /// A `PERF_COUNT_HW_*` id (0 cycles … 9 ref-cycles).
     case hardware(UInt64)
     /// A `PERF_COUNT_SW_*` id (0 cpu-clock … 11 cgroup-switches).
@@ -10,7 +10,7 @@ public enum GenericEvent: Hashable, Sendable {
     case cache(UInt64)
 
     /// The legacy `perf_event_attr.type` of this event.
-    public var legacyType: UInt32 {
+    package var legacyType: UInt32 {
         switch self {
         case .hardware: return LegacyType.hardware
         case .software: return LegacyType.software
@@ -19,14 +19,14 @@ public enum GenericEvent: Hashable, Sendable {
     }
 
     /// The legacy config value (the id, or the packed cache triple).
-    public var config: UInt64 {
+    package var config: UInt64 {
         switch self {
         case .hardware(let id), .software(let id), .cache(let id): return id
         }
     }
 
     /// Whether the event is counted by a core PMU (hardware and cache events).
-    public var needsCorePMU: Bool {
+    package var needsCorePMU: Bool {
         if case .software = self { return false }
         return true
     }
@@ -34,7 +34,7 @@ public enum GenericEvent: Hashable, Sendable {
     /// Looks `name` up among the hardware, software and cache names, spelled exactly as
     /// perf's lexer spells them (`cycles`, `LLC-loads`, `l1d-misses`): perf refuses
     /// `CYCLES` and `Task-Clock`, so this does too.
-    public init?(named name: String) {
+    package init?(named name: String) {
         if let event = HardwareEvent.allCases.first(where: { $0.names.contains(name) }) {
             self = .hardware(event.rawValue)
             return
@@ -130,7 +130,7 @@ public enum GenericEvent: Hashable, Sendable {
     }
 
     /// Every canonical name (no aliases), for suggestions and listings.
-    public static var canonicalNames: [String] {
+    package static var canonicalNames: [String] {
         var names: [String] = []
         for event in HardwareEvent.allCases { names.append(event.names[0]) }
         for event in SoftwareEvent.allCases { names.append(event.names[0]) }

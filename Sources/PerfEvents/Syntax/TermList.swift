@@ -2,13 +2,13 @@
 ///
 /// The same grammar appears in sysfs `events/<alias>` files and between the
 /// slashes of `pmu/…/` in an event string, so both go through here.
-public enum TermList {
+package enum TermList {
     /// Parses `text` into terms, in order.
     ///
     /// - A term without `=` has ``EventTerm/Value/implicit`` (1, or an alias name).
     /// - Values are decimal, `0x`-prefixed hexadecimal, `?` (a parameter) or,
     ///   for anything else that starts with a letter, text.
-    public static func parse(_ text: String) throws(TermListError) -> [EventTerm] {
+    package static func parse(_ text: String) throws(TermListError) -> [EventTerm] {
         let list = trimmed(text)
         if list.isEmpty { return [] }
         var terms: [EventTerm] = []
@@ -65,7 +65,7 @@ public enum TermList {
 
 /// Parses an unsigned 64-bit number written in decimal or with a `0x`/`0X` prefix.
 /// Returns nil for anything else, including values that do not fit.
-public func parseNumber(_ text: String) -> UInt64? {
+package func parseNumber(_ text: String) -> UInt64? {
     var utf8 = Substring(text).utf8[...]
     var radix: UInt64 = 10
     if utf8.count > 2, utf8.first == 48, let x = utf8.dropFirst().first, x == 120 || x == 88 {
@@ -99,11 +99,11 @@ public func parseNumber(_ text: String) -> UInt64? {
 /// A term list that does not parse.
 public struct TermListError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The whole list as given.
-    public var input: String
+    package var input: String
     /// The term that is wrong.
-    public var term: String
+    package var term: String
     /// What is wrong with it.
-    public var problem: String
+    package var problem: String
 
     public var description: String {
         "invalid term list '\(input)' at '\(term)': \(problem)"

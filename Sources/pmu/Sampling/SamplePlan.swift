@@ -44,7 +44,7 @@ struct SamplePlan {
 
     /// The CPUs to open on: the online ones, those of the leader's PMU for a core PMU.
     func cpus(online: CPUSet) -> CPUSet {
-        if let pmu = events[0].pmu.value, pmu.kind == .core, let pmuCPUs = pmu.cpus { return online.intersection(pmuCPUs) }
+        if let pmu = events[0].pmu.value, pmu.isCore, let pmuCPUs = pmu.cpus { return online.intersection(pmuCPUs) }
         return online
     }
 

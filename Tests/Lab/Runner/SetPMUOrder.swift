@@ -42,28 +42,28 @@ extension Lab {
         kvmFact("set-pmu-after-init", pmu) { () throws(KVMError) in
             let vm = try bareVM(vcpus: 1, on: cpus(of: pmu), program: program)
             defer { vm.close() }
-            try vm.vcpus[0].armSetPMU(type: pmu.type)
-            try vm.vcpus[0].armInitialisePMU()
-            try vm.vcpus[0].armSetPMU(type: pmu.type)
+            try vm.vcpus[0].setPMUAttribute(.setPMU, value: Int32(bitPattern: pmu.type))
+            try vm.vcpus[0].setPMUAttribute(.initialise)
+            try vm.vcpus[0].setPMUAttribute(.setPMU, value: Int32(bitPattern: pmu.type))
         }
         // 2. Control: VCPU 0 initialised, VCPU 1 not, no run: SET_PMU through VCPU 1 is taken.
         kvmFact("set-pmu-other-vcpu-before-run", pmu) { () throws(KVMError) in
             let vm = try bareVM(vcpus: 2, on: cpus(of: pmu), program: program)
             defer { vm.close() }
-            try vm.vcpus[0].armSetPMU(type: pmu.type)
-            try vm.vcpus[0].armInitialisePMU()
-            try vm.vcpus[1].armSetPMU(type: pmu.type)
+            try vm.vcpus[0].setPMUAttribute(.setPMU, value: Int32(bitPattern: pmu.type))
+            try vm.vcpus[0].setPMUAttribute(.initialise)
+            try vm.vcpus[1].setPMUAttribute(.setPMU, value: Int32(bitPattern: pmu.type))
         }
         // 3. The same after VCPU 0 ran: the run alone makes SET_PMU through VCPU 1 EBUSY.
         kvmFact("set-pmu-other-vcpu-after-run", pmu) { () throws(KVMError) in
             let vm = try bareVM(vcpus: 2, on: cpus(of: pmu), program: program)
             defer { vm.close() }
-            try vm.vcpus[0].armSetPMU(type: pmu.type)
-            try vm.vcpus[0].armInitialisePMU()
+            try vm.vcpus[0].setPMUAttribute(.setPMU, value: Int32(bitPattern: pmu.type))
+            try vm.vcpus[0].setPMUAttribute(.initialise)
             try? Affinity.set(cpus(of: pmu))
             let exit = try vm.vcpus[0].run(timeLimit: Lab.runLimit)
             Out.fact("set-pmu-run", [("case", "set-pmu-other-vcpu-after-run"), ("kind", exit.kind)])
-            try vm.vcpus[1].armSetPMU(type: pmu.type)
+            try vm.vcpus[1].setPMUAttribute(.setPMU, value: Int32(bitPattern: pmu.type))
         }
         // 4. A filter first (it fixes KVM's default PMU, the one of the CPU it is set on),
         //    then SET_PMU of the other PMU: EBUSY. ARM64PMUConfiguration never does this.
@@ -71,21 +71,21 @@ extension Lab {
             let vm = try bareVM(vcpus: 1, on: cpus(of: little), program: program)
             defer { vm.close() }
             try vm.vcpus[0].setPMUAttribute(.filter, bytes: PMUEventFilter.deny(0x08).bytes)
-            try vm.vcpus[0].armSetPMU(type: big.type)
+            try vm.vcpus[0].setPMUAttribute(.setPMU, value: Int32(bitPattern: big.type))
         }
         // 5. SET_NR_COUNTERS (6.16+) after PMU INIT: EBUSY, like every PMU attribute then.
         kvmFact("nr-counters-after-init", pmu) { () throws(KVMError) in
             let vm = try bareVM(vcpus: 1, on: cpus(of: pmu), program: program)
             defer { vm.close() }
-            try vm.vcpus[0].armSetPMU(type: pmu.type)
-            try vm.vcpus[0].armInitialisePMU()
+            try vm.vcpus[0].setPMUAttribute(.setPMU, value: Int32(bitPattern: pmu.type))
+            try vm.vcpus[0].setPMUAttribute(.initialise)
             try vm.vcpus[0].setPMUAttribute(.setCounterCount, value: 3)
         }
         // 6. More counters than the PMU has (the lab's have 6): EINVAL.
         kvmFact("nr-counters-above-the-pmus", pmu) { () throws(KVMError) in
             let vm = try bareVM(vcpus: 1, on: cpus(of: pmu), program: program)
             defer { vm.close() }
-            try vm.vcpus[0].armSetPMU(type: pmu.type)
+            try vm.vcpus[0].setPMUAttribute(.setPMU, value: Int32(bitPattern: pmu.type))
             try vm.vcpus[0].setPMUAttribute(.setCounterCount, value: 31)
         }
     }

@@ -217,7 +217,7 @@ extension Lab {
             }
             defer { vm.close() }
             do {
-                try vm.prepareARM64(entry: ARM64Programs.memoryBase, withPMU: true, pmuType: type)
+                try vm.prepareARM64(entry: ARM64Programs.memoryBase, pmu: ARM64PMUConfiguration(pmuType: type))
                 Out.fact("kvmerror", [("case", "unknown-type"), ("what", label), ("type", "\(type)"), ("result", "accepted")])
             } catch {
                 Out.fact("kvmerror", [("case", "unknown-type"), ("what", label), ("type", "\(type)"), ("result", "refused"),
