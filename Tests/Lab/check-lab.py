@@ -284,6 +284,8 @@ class Checker:
         self.check('compare.core-pmus', self.compare_core_pmus)
         for pmu in (little, big):
             self.check(f'userread.{pmu["name"]}.mrs-where-the-kernel-allows', lambda pmu=pmu: self.user_space_read(pmu))
+            self.check(f'userread.{pmu["name"]}.group-mrs-where-the-kernel-allows',
+                       lambda pmu=pmu: self.user_space_group_read(pmu))
         for tag, pmu, other in (('a53', little, big), ('a72', big, little)):
             self.check(f'sample.{tag}.own-type-samples-on-its-cpus', lambda: self.sampled(pmu))
             self.check(f'sample.{tag}.other-pmu-never-fires', lambda: self.not_sampled(pmu, other))
@@ -774,6 +776,23 @@ class Checker:
             return f"{pmu['name']}: fell back to read(2) without saying why"
         print(f"note: {self.kernel}: user-space read on {pmu['name']} unavailable: {u['fallback']}"
               f" (perf_user_access came in {USER_ACCESS_SINCE[0]}.{USER_ACCESS_SINCE[1]}); read(2) gave {u['then_read']}")
+        return None
+
+    def user_space_group_read(self, pmu):
+        """A group's user-space read (each event's page and register) where the kernel allows it,
+        every value checked against the group's read(2) right after; a named fallback before 5.17."""
+        u = self.one('usergroupread', pmu=pmu['name'])
+        if self.release() >= USER_ACCESS_SINCE:
+            if u['method'] != 'user-space':
+                return f"{pmu['name']}: the group's user-space read fell back ({u.get('fallback')})"
+            if u['ordered'] != '1' or u['events'] != '2':
+                return (f"{pmu['name']}: group user-space values {u['values']} then read(2) {u['then_read']}:"
+                        f" not 0 < value <= read for each of 2 events")
+            return None
+        if u['method'] == 'user-space':
+            return f"{pmu['name']}: a group's user-space read on a kernel before perf_user_access ({self.kernel})"
+        if not u.get('fallback'):
+            return f"{pmu['name']}: the group fell back to read(2) without saying why"
         return None
 
     # --------------------------------------------------------- SET_PMU order

@@ -61,7 +61,9 @@ boot() {
   local bench
   mapfile -t bench < <(bench_args "$kernel" "$first")
   env_args+=("${bench[@]+"${bench[@]}"}")
-  [ -n "${LAB_BREAK_BENCH_SLOW:-}" ] && env_args+=(-E "LAB_BREAK_BENCH_SLOW=$LAB_BREAK_BENCH_SLOW")
+  for name in LAB_BREAK_BENCH_SLOW LAB_BREAK_INIT_BEFORE_PIN; do
+    [ -n "${!name:-}" ] && env_args+=(-E "$name=${!name}")
+  done
   rm -f "$out_dir/output-$kernel.txt"
   LAB_KERNEL=$kernel Tests/Lab/lab.sh run -q -o "$out_dir/output-$kernel.txt" "${env_args[@]}" \
     -f "$(names_of "$kernel"):/lab/pmu-attributes.h" "$runner" || rc=$?

@@ -256,4 +256,47 @@ final class PageImage {
             withExtendedLifetime(page) {}
         }
     }
+
+    /// A group opened with userSpaceReads maps every event's page (one mmap per event's own
+    /// descriptor); readInUserSpace(into:) reads them and, when a page refuses, reads the
+    /// whole group with read(2) saying why; without the option it says the pages are not
+    /// mapped. The refusing page is the last event's, which is read first (no register is
+    /// read here: no `rdpmc` on a host without a PMU).
+    @Test func aGroupReadsEveryEventsPageOrSaysWhyItCannot() throws {
+        let events = [Event(label: "task-clock", attributes: EventAttributes(type: LegacyType.software, config: 1)),
+                      Event(label: "context-switches", attributes: EventAttributes(type: LegacyType.software, config: 3))]
+        let leader = PageImage.onCounter(index: 0, width: 48, offset: 0)
+        let cases: [(PageImage, UserReadFallback)] = [
+            ({ let p = PageImage.onCounter(index: 1, width: 48, offset: 0); p.capabilities = PageImage.bit0IsDeprecated; return p }(),
+             .noUserAccess),
+            (PageImage.onCounter(index: 0, width: 48, offset: 0), .notOnCounter),
+            ({ let p = PageImage.onCounter(index: 0, width: 48, offset: 0); p.lock = 3; return p }(), .pageUnstable),
+        ]
+        for (member, reason) in cases {
+            var system = SystemMock()
+            let mapped = Recorder<[Int32]>([])
+            let addresses = [leader, member].map { Int64(Int(bitPattern: $0.memory)) }
+            system.mmap = { _, _, _, descriptor, _ in
+                let count = mapped.update { $0.append(descriptor); return $0.count }
+                return addresses[min(count, addresses.count) - 1]
+            }
+            system.munmap = { _, _ in 0 }
+            var options = CounterOptions()
+            options.userSpaceReads = true
+            let group = try system.installed { () throws(CounterError) in try CounterGroup(events, options: options) }
+            let descriptors = mapped.current
+            #expect(descriptors.count == 2 && Set(descriptors).count == 2 && descriptors.first == group.descriptors[0])
+            try group.enable()
+            var reading = GroupReading(for: group)
+            #expect(try group.readInUserSpace(into: &reading) == .systemCall(reason))
+            #expect(reading.count == 2 && reading[0].status == .counted && reading[0].raw > 0)  // read(2) of the live task-clock
+            withExtendedLifetime(member) {}
+        }
+        let unmapped = try CounterGroup(events)
+        try unmapped.enable()
+        var reading = GroupReading(for: unmapped)
+        #expect(try unmapped.readInUserSpace(into: &reading) == .systemCall(.notMapped))
+        #expect(reading.count == 2 && reading[0].raw > 0)
+        withExtendedLifetime(leader) {}
+    }
 }

@@ -65,7 +65,7 @@ public final class Counter: @unchecked Sendable {
         let event = opened.event
         var page: UnsafeMutableRawPointer?
         var pageLength = 0
-        if options.userSpaceReads && leaders == nil && options.target.isCallingThreadOnly, let descriptor = opened.descriptors.first {
+        if options.userSpaceReads && options.target.isCallingThreadOnly, let descriptor = opened.descriptors.first {
             pageLength = system.pageSize()
             let address = retryingInterrupts {
                 system.mmap(pageLength, 1 /* PROT_READ */, 1 /* MAP_SHARED */, descriptor, 0)

@@ -19,8 +19,9 @@ import CPerfEvents
 /// Only the leader carries `disabled` and `enable_on_exec`; the members follow it.
 /// Sendable for the same reasons as ``Counter``.
 public final class CounterGroup: @unchecked Sendable {
-    /// Leader first, then the members, each with descriptors on every slot.
-    let counters: [Counter]
+    /// Leader first, then the members, each with descriptors on every slot (package: the
+    /// lab's C reference maps the same events' pages).
+    package let counters: [Counter]
     /// The first event's counter, whose descriptors the group ioctls and reads use.
     @usableFromInline let leader: Counter
     /// Where the words of one group read sit, for this group's member count.
@@ -39,6 +40,10 @@ public final class CounterGroup: @unchecked Sendable {
     /// `read(2)` from the leader's SystemCalls, taken out once.
     /// The system calls the group was opened with (the kernel's outside a mocked test).
     private let system: SystemCalls
+    /// Every event's mapped metadata page, leader first, when the group was opened with
+    /// ``CounterOptions/userSpaceReads`` and each event has one (the counters own and unmap
+    /// them); else nil. What ``readInUserSpace(into:)`` reads.
+    @usableFromInline let userPages: UnsafeMutablePointer<UnsafeRawPointer>?
 
     /// Opens `events` (the first is the leader) as one group on the options' target.
     public init(_ events: [Event], options: CounterOptions = CounterOptions()) throws(CounterError) {
@@ -47,14 +52,13 @@ public final class CounterGroup: @unchecked Sendable {
             throw CounterError(operation: .open, errno: nil, label: "(empty group)", attributes: nil,
                                message: "a group needs at least one event")
         }
-        var memberOptions = options
-        memberOptions.userSpaceReads = false
-        let leader = try Counter(first, options: memberOptions, flags: options.flags(for: first, isLeader: true),
+        // Each event maps its own page when userSpaceReads asks (readInUserSpace(into:)).
+        let leader = try Counter(first, options: options, flags: options.flags(for: first, isLeader: true),
                                  readFormat: options.readFormat(group: true), leaders: nil, system: system)
         var counters = [leader]
         for event in events.dropFirst() {
             // Members take the leader's read format: the kernel accepted it once.
-            counters.append(try Counter(event, options: memberOptions, flags: options.flags(for: event, isLeader: false),
+            counters.append(try Counter(event, options: options, flags: options.flags(for: event, isLeader: false),
                                         readFormat: leader.readFormat,
                                         leaders: leader.descriptors, system: system))
         }
@@ -69,7 +73,17 @@ public final class CounterGroup: @unchecked Sendable {
         let direct = standard && system.isKernel && leader.descriptors.count == 1
         self.directReadSize = direct ? layout.size : 0
         self.directMemberStride = layout.stride
+        let pages = counters.compactMap { $0.userPage.map { UnsafeRawPointer($0) } }
+        if pages.count == counters.count {
+            let userPages = UnsafeMutablePointer<UnsafeRawPointer>.allocate(capacity: pages.count)
+            userPages.initialize(from: pages, count: pages.count)
+            self.userPages = userPages
+        } else {
+            self.userPages = nil
+        }
     }
+
+    deinit { userPages?.deallocate() }
 
     /// The events, leader first, in the order of ``read()``.
     public var events: [Event] { counters.map { $0.event } }

@@ -23,8 +23,9 @@ public struct CounterOptions: Hashable, Sendable {
     /// so the value is 0, but asking shows whether the kernel knows the field;
     /// on `EINVAL` the open is retried without it, and ``Counter/readFormat`` says what was used.
     public var requestLostCount: Bool
-    /// Map the counter's metadata page for ``Counter/readInUserSpace()``
-    /// (only for the calling thread alone; ignored otherwise).
+    /// Map the counter's metadata page for ``Counter/readInUserSpace()`` (a group:
+    /// every event's, for ``CounterGroup/readInUserSpace(into:)``; only for the
+    /// calling thread alone; ignored otherwise).
     public var userSpaceReads: Bool
     /// Whether the machine has a core (CPU) PMU, when the caller knows: nil
     /// unknown. `false` turns a refused hardware, cache or raw event into

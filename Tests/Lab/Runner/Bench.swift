@@ -108,6 +108,16 @@ struct Bench {
                 Out.error("bench-userread", [("pmu", pmu.name)], msg: error.description)
             }
         }
+        // A group of both, each event read from its own page (the leader's times).
+        do {
+            var options = CounterOptions()
+            options.userSpaceReads = true
+            let group = try CounterGroup([userCycles, userInstructions], options: options)
+            try group.enable()
+            rows.readGroupInUserSpace(group, method: "user-space-read-group-2")
+        } catch {
+            Out.error("bench-userread", [("pmu", pmu.name)], msg: error.description)
+        }
     }
 
     func exits(_ pmu: PMU) {

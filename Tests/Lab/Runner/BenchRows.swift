@@ -153,6 +153,70 @@ struct BenchRows {
                ops: plan.userReadOps, swift: swift, c: c)
     }
 
+    /// A group's user-space read (`CounterGroup.readInUserSpace(into:)`, each event's page and
+    /// register) against C's read of the same pages in turn.
+    func readGroupInUserSpace(_ group: CounterGroup, method: String) {
+        var reading = GroupReading(for: group)
+        let how: String
+        do {
+            how = try group.readInUserSpace(into: &reading) == .userSpace ? "mrs" : "read"
+        } catch {
+            Out.error("bench-userread", [("pmu", pmu.name)], msg: error.description)
+            return
+        }
+        var pages: [UnsafeRawPointer?] = []
+        defer { for page in pages { lab_unmap_page(page) } }
+        for counter in group.counters {
+            guard let page = lab_map_page(counter.descriptors[0]) else {
+                Out.error("bench-userread", [("pmu", pmu.name), ("implementation", "c")], msg: "mmap of a member's page failed")
+                return
+            }
+            pages.append(page)
+        }
+        var swift: [UInt64] = []
+        var c: [UInt64] = []
+        var inUserSpace = 0
+        var sum: UInt64 = 0
+        var slow: UInt64 = 1
+        let slowdown = plan.slowdown
+        let last = group.events.count - 1
+        let expectUserSpace = how == "mrs"
+        for _ in 0..<plan.batches {
+            var fellBack = false
+            let start = cpe_monotonic_raw_ns()
+            do {
+                // What C's loop does: read every member into the caller's storage, stop if a page refused.
+                var remaining = plan.userReadOps
+                while remaining > 0 && !fellBack {
+                    if case .userSpace = try group.readInUserSpace(into: &reading) {} else if expectUserSpace { fellBack = true }
+                    if slowdown > 0 { for _ in 0..<slowdown { slow = slow &* 31 &+ 1 } }
+                    remaining &-= 1
+                }
+            } catch {
+                Out.error("bench-userread", [("pmu", pmu.name)], msg: error.description)
+                return
+            }
+            let end = cpe_monotonic_raw_ns()
+            let leader = reading[0]
+            sum &+= leader.raw &+ reading[last].raw &+ (leader.timeEnabled ^ leader.timeRunning)
+            if fellBack {
+                Out.error("bench-userread", [("pmu", pmu.name)], msg: "a group's user-space read fell back to read(2) mid-batch")
+                return
+            }
+            if expectUserSpace { inUserSpace &+= plan.userReadOps }
+            swift.append(end &- start)
+            if expectUserSpace {
+                var words = [UInt64](repeating: 0, count: 2 + pages.count)
+                let result = lab_user_read_group_batch(pages, UInt32(pages.count), UInt64(plan.userReadOps), &words)
+                guard let elapsed = cResult(result, step: "bench-userread") else { return }
+                c.append(elapsed)
+            }
+        }
+        report(table: "read", [("event", group.events[0].label + "+\(last)"), ("method", method), ("how", how),
+                               ("user_space_reads", "\(inUserSpace)"), ("checksum", "\((sum ^ slow) & 1)")],
+               ops: plan.userReadOps, swift: swift, c: c)
+    }
+
     func mmioExits(_ vcpu: VCPU) {
         guard let run = vcpu.runStructure else { return }
         let deadline: RunDeadline

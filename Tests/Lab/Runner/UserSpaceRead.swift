@@ -4,7 +4,7 @@ import PerfEvents
 /// PMU's cycles, on that PMU's CPUs, checked against `read(2)` of the same counter
 /// right after: one `userread` fact per PMU, in every run (check-lab requires the
 /// user-space method on kernels with perf_user_access, 5.17+, and a named fallback
-/// before). LAB_BENCH=1 times the same read in Bench.swift.
+/// before), and the same for a group of two (`usergroupread`). LAB_BENCH=1 times both in Bench.swift.
 extension Lab {
     func showUserSpaceReads() {
         let access = (try? files.readAttribute("/proc/sys/kernel/perf_user_access")) ?? "absent"
@@ -51,6 +51,49 @@ extension Lab {
             } catch {
                 Out.error("userread", [("pmu", pmu.name)], msg: error.description)
             }
+            showGroupUserSpaceRead(pmu, terms: rdpmcTerm == "present" ? ",rdpmc=1" : "")
+        }
+    }
+
+    /// A group of cycles and inst_retired read from user space (each event's page and
+    /// register, `CounterGroup.readInUserSpace(into:)`), checked against the group's
+    /// `read(2)` right after: one `usergroupread` fact per PMU.
+    func showGroupUserSpaceRead(_ pmu: PMU, terms: String) {
+        var events: [Event] = []
+        for name in ["cpu_cycles", "inst_retired"] {
+            let text = pmu.name + "/" + name + terms + "/"
+            do {
+                guard let resolved = try resolver.resolve(text).first?.events.first else {
+                    Out.error("usergroupread", [("pmu", pmu.name)], msg: "\(text) resolved to nothing")
+                    return
+                }
+                events.append(Event(label: text, attributes: resolved.attributes, pmu: pmu))
+            } catch {
+                Out.error("usergroupread", [("pmu", pmu.name)], msg: error.description)
+                return
+            }
+        }
+        do {
+            var options = CounterOptions()
+            options.userSpaceReads = true
+            let group = try CounterGroup(events, options: options)
+            try group.enable()
+            var reading = GroupReading(for: group)
+            let method = try group.readInUserSpace(into: &reading)
+            let first = reading.values
+            let check = try group.read()
+            var fields: [(String, String)] = [("pmu", pmu.name), ("events", "\(first.count)")]
+            switch method {
+            case .userSpace: fields += [("method", "user-space")]
+            case .systemCall(let why): fields += [("method", "system-call"), ("fallback", why.token)]
+            }
+            var ordered = first.count == events.count && check.count == events.count
+            for (value, then) in zip(first, check) where value.raw == 0 || value.raw > then.raw { ordered = false }
+            fields += [("values", first.map { "\($0.raw)" }.joined(separator: ",")),
+                       ("then_read", check.map { "\($0.raw)" }.joined(separator: ",")), ("ordered", ordered ? "1" : "0")]
+            Out.fact("usergroupread", fields)
+        } catch {
+            Out.error("usergroupread", [("pmu", pmu.name)], msg: error.description)
         }
     }
 }

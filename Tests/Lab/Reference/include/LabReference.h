@@ -29,6 +29,12 @@ void lab_unmap_page(const void *page);
 /// user-space read (cap_user_rdpmc 0 or index 0). `*sum` gets the counts added up.
 int64_t lab_user_read_batch(const void *page, uint64_t ops, uint64_t *sum);
 
+/// A group's user-space read `ops` times: lab_user_read_batch's read of each of `count`
+/// pages (leader first, at most 16) in turn into storage the caller keeps, as
+/// CounterGroup.readInUserSpace(into:) reads into a GroupReading: `words` gets the leader's
+/// time enabled and running, then each value (2 + count words).
+int64_t lab_user_read_group_batch(const void *const *pages, uint32_t count, uint64_t ops, uint64_t *words);
+
 /// `ioctl(vcpu_fd, KVM_RUN, 0)` `ops` times; each must return KVM_EXIT_MMIO (`run` is the
 /// VCPU's mapped struct kvm_run).
 int64_t lab_kvm_mmio_batch(int32_t vcpu_fd, const void *run, uint64_t ops);
