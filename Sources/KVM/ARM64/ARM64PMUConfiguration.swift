@@ -8,11 +8,11 @@ import PerfEvents
 /// 2. `FILTER` (VM-wide), one call per ``PMUEventFilter``, in order;
 /// 3. `SET_NR_COUNTERS` (VM-wide); on a kernel without it (before 6.16) the same limit
 ///    goes through PMCR_EL0.N with `KVM_SET_ONE_REG` after the steps (6.7+ lets
-///    userspace write N before the first run), see ``counterCountRoute(features:)``;
+///    userspace write N before the first run), see `counterCountRoute(features:)`;
 /// 4. `IRQ` on every VCPU (needs the in-kernel vGIC);
 /// 5. `INIT` on every VCPU (with a vGIC: after `KVM_DEV_ARM_VGIC_CTRL_INIT`).
 ///
-/// ``steps`` is that order (pure); ``VirtualMachine/prepareARM64(vcpuCount:entry:pmu:vgic:)``
+/// `steps` is that order (pure); ``VirtualMachine/prepareARM64(vcpuCount:entry:pmu:vgic:)``
 /// applies it after asking `KVM_HAS_DEVICE_ATTR` for each optional attribute, so a
 /// kernel without one is refused up front with the release that added it.
 public struct ARM64PMUConfiguration: Hashable, Sendable {

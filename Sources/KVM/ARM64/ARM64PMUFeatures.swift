@@ -1,8 +1,8 @@
 /// Which VCPU PMU attributes this kernel's KVM has, from `KVM_HAS_DEVICE_ATTR` on a
-/// VCPU initialised with ``ARM64VCPUInit/pmuV3Feature`` (KVM answers ENXIO for an
+/// VCPU initialised with `ARM64VCPUInit/pmuV3Feature` (KVM answers ENXIO for an
 /// attribute it does not know, and for every attribute of a VCPU without a PMU).
 ///
-/// Every number in ``probed`` is asked, not only those this library has a meaning
+/// Every number in `probed` is asked, not only those this library has a meaning
 /// for: a kernel may offer attributes newer than the library (name them from the
 /// kernel's own headers, ``ARM64PMUAttributeNames``).
 public struct ARM64PMUFeatures: Hashable, Sendable {

@@ -12,7 +12,7 @@ import PerfEvents
 /// 2. **host counters**: the VCPU thread counts cycles and instructions on ``pmu``
 ///    with that PMU's own type (``VCPUCounters``);
 /// 3. **arm64 `SET_PMU`**: the VM's virtual PMU is backed by ``type``
-///    (``VirtualMachine/prepareARM64(vcpuCount:entry:binding:)``).
+///    (`VirtualMachine/prepareARM64(vcpuCount:entry:binding:)`).
 ///
 /// ```swift
 /// let inventory = try PMUDiscovery().discover()

@@ -46,7 +46,7 @@ public struct PMUChoiceError: Error, Hashable, Sendable, CustomStringConvertible
     }
 
     public var reason: Reason
-    public init(_ reason: Reason) { self.reason = reason }
+    package init(_ reason: Reason) { self.reason = reason }
 
     public var description: String {
         switch reason {

@@ -68,6 +68,8 @@ extension PMUChoice {
     /// Climbs the ladder for VCPU threads allowed on `cpus`.
     ///
     /// - Parameters:
+    ///   - pmus: the host's PMUs, from discovery (only core PMUs are candidates).
+    ///   - cpus: the CPUs the VM's VCPU threads may run on.
     ///   - requested: the caller's PMU, by name (rung 1); it must be a core PMU of `pmus`.
     ///   - kernel: what `KVM_HAS_DEVICE_ATTR` offered on the target kernel (nil: not asked,
     ///     such as on another architecture's host; then no attribute is set and rung 3 is out).

@@ -31,7 +31,7 @@ public enum GuestHostScope: Hashable, Sendable, CaseIterable {
 
 /// One event a VCPU thread counts about itself (see ``VCPUCounters``).
 ///
-/// How each becomes an ``Event`` (``event(binding:resolver:)``, typed requests to ``Resolver``):
+/// How each becomes an `Event` (``event(binding:resolver:)``, typed requests to `Resolver`):
 ///
 /// - **cycles / instructions** on the bound PMU, named explicitly so that a heterogeneous
 ///   host cannot count them on the wrong core type:

@@ -8,7 +8,7 @@ import PerfEvents
 /// loops forever (`jmp $`, `b .`), or a hypercall that a KVM neither completes nor
 /// refuses, would hold the thread for good. A deadline arms a `CLOCK_MONOTONIC`
 /// timer whose signal goes to this thread alone (`SIGEV_THREAD_ID`; the signal is
-/// ``signal``), unblocks that signal while the deadline lives (libdispatch's
+/// `signal`), unblocks that signal while the deadline lives (libdispatch's
 /// worker threads, where Swift concurrency and Swift Testing run, block it), and
 /// has the signal's handler set `kvm_run.immediate_exit` of the VCPU that is
 /// running, so even a signal that lands just before `KVM_RUN` is entered stops it.
@@ -17,7 +17,7 @@ import PerfEvents
 /// Create it on the thread that runs the VCPU, and keep it for as many runs as
 /// one limit should cover: arming costs three system calls, a run under an armed
 /// deadline none. After the first expiry the timer fires again every
-/// ``repeatNanoseconds`` until the deadline is dropped.
+/// `repeatNanoseconds` until the deadline is dropped.
 ///
 /// ```swift
 /// let deadline = try RunDeadline(nanoseconds: 2_000_000_000)
@@ -30,7 +30,7 @@ import PerfEvents
 /// }
 /// ```
 public final class RunDeadline {
-    /// The limit, in nanoseconds from ``start``.
+    /// The limit, in nanoseconds from `start`.
     public let limitNanoseconds: UInt64
     /// When the deadline was armed (`CLOCK_MONOTONIC`, ns).
     package let start: UInt64

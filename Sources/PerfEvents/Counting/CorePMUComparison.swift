@@ -5,7 +5,7 @@ import CPerfEvents
 /// cores and the little ones compare on it.
 ///
 /// For each core PMU, and each repetition, the calling thread is moved to the PMU's
-/// CPUs (``Affinity/withCallingThread(on:_:)``, the placement API: a process the work
+/// CPUs (`Affinity/withCallingThread(on:_:)`, the placement API: a process the work
 /// starts inherits the placement), the work runs, and the thread goes back. The
 /// counters are the calling thread's, inherited by the threads and processes the
 /// work creates, and name the PMU explicitly: its own sysfs alias for cycles,
@@ -202,7 +202,7 @@ public struct CorePMUMeasurement: Sendable {
         runs.isEmpty ? 0 : runs.reduce(0.0) { $0 + Double($1.elapsedNanoseconds) } / Double(runs.count)
     }
 
-    /// The derived values, with the rules of ``DerivedMetrics`` (all on this PMU).
+    /// The derived values, with the rules of `DerivedMetrics` (all on this PMU).
     public func metric(_ quantity: CorePMUComparison.Quantity) -> DerivedMetric? {
         let inputs = CorePMUComparison.Quantity.allCases.map { quantity in
             DerivedMetrics.Input(role: quantity.role, pmu: quantity == .taskClock ? nil : pmu.name, count: mean(quantity))

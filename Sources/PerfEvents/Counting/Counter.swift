@@ -171,7 +171,7 @@ public final class Counter: @unchecked Sendable {
         return CounterValue(aggregating: try readEach())
     }
 
-    /// One count per slot, in the order of ``slots`` (`perf stat -A`'s per-CPU view).
+    /// One count per slot, in the order of `slots` (`perf stat -A`'s per-CPU view).
     public func readEach() throws(CounterError) -> [RawCount] {
         var counts: [RawCount] = []
         counts.reserveCapacity(descriptors.count)
@@ -268,7 +268,7 @@ public struct UserSpaceReading: Hashable, Sendable {
     public var method: ReadMethod
 
     @inlinable
-    public init(value: CounterValue, method: ReadMethod) {
+    package init(value: CounterValue, method: ReadMethod) {
         self.value = value
         self.method = method
     }

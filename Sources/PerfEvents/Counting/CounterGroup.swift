@@ -221,7 +221,7 @@ public final class CounterGroup: @unchecked Sendable {
                                 + ", \(layout.size) bytes expected, \(count) read)")
     }
 
-    /// Per slot (in the order of ``slots``), one count per event: one `read(2)` of the leader each.
+    /// Per slot (in the order of `slots`), one count per event: one `read(2)` of the leader each.
     public func readEach() throws(CounterError) -> [[RawCount]] {
         var result: [[RawCount]] = []
         for descriptor in counters[0].descriptors {

@@ -12,7 +12,7 @@ public struct RawCount: Hashable, Sendable {
     public var lost: UInt64?
 
     @inlinable
-    public init(value: UInt64, timeEnabled: UInt64, timeRunning: UInt64, id: UInt64? = nil, lost: UInt64? = nil) {
+    package init(value: UInt64, timeEnabled: UInt64, timeRunning: UInt64, id: UInt64? = nil, lost: UInt64? = nil) {
         self.value = value
         self.timeEnabled = timeEnabled
         self.timeRunning = timeRunning

@@ -8,8 +8,8 @@ import CPerfEvents
 /// stops at the first bad file: ``discover()`` returns every PMU it could
 /// read together with a ``SysfsError`` for each problem.
 ///
-/// All reads go through ``FileSystem``, so the same code runs on `/sys`, on a
-/// recorded fixture tree (by passing its root) or on mocked ``SystemCalls``.
+/// All reads go through `FileSystem`, so the same code runs on `/sys`, on a
+/// recorded fixture tree (by passing its root) or on mocked `SystemCalls`.
 public struct PMUDiscovery: Sendable {
     /// The sysfs mount point, `/sys` on a live system.
     public var root: String

@@ -10,7 +10,7 @@
 /// - everything here (call graph, stack sizes, inherit, overwrite, per-core, metric id, AUX
 ///   output, time) is kept for sampling consumers and shown by `pmu resolve`; the counting
 ///   layer does not read it, and `pmu stat` refuses the sampling-only ones
-///   (``samplingTerms``), as `perf stat` does. `percore` and `metric-id` are accepted there
+///   (`samplingTerms`), as `perf stat` does. `percore` and `metric-id` are accepted there
 ///   and change nothing in the counts.
 public struct EventSettings: Hashable, Sendable {
     /// `call-graph=fp|dwarf|lbr` (perf record's call-chain mode for this event).

@@ -1,7 +1,7 @@
 /// The kernel's generic hardware events (`PERF_COUNT_HW_*`, `enum perf_hw_id`):
-/// the one table from which perf's names and aliases (``GenericEvent``), a core
-/// PMU's own sysfs alias for each (``nativeAliases``), `perf stat`'s metric roles
-/// (``MetricRole``) and the typed requests (``Resolver/event(_:on:modifiers:)``) derive.
+/// the one table from which perf's names and aliases (`GenericEvent`), a core
+/// PMU's own sysfs alias for each (`nativeAliases`), `perf stat`'s metric roles
+/// (`MetricRole`) and the typed requests (`Resolver/event(_:on:modifiers:)`) derive.
 public enum HardwareEvent: UInt64, Hashable, Sendable, CaseIterable {
     case cycles = 0
     case instructions = 1

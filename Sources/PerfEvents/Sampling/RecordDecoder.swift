@@ -1,5 +1,5 @@
 /// Decodes ring-buffer records into ``Record`` values: pure, over bytes, for
-/// one ``SampleFormat`` (the event's `sample_type`, `read_format` and
+/// one `SampleFormat` (the event's `sample_type`, `read_format` and
 /// `sample_id_all`).
 ///
 /// Every read is checked against the record's size: a record too short for
@@ -48,11 +48,11 @@ public struct RecordDecoder: Hashable, Sendable {
     }
 
     /// The record in `bytes` (header first; exactly the record's bytes, as
-    /// ``RecordFraming`` hands them out).
+    /// `RecordFraming` hands them out).
     ///
     /// Inlinable: a sample of fixed fields only (the common profiling record)
     /// decodes in the caller with one bounds check; everything else goes
-    /// through ``decodeInFull(_:)``.
+    /// through `decodeInFull(_:)`.
     @inlinable
     public func decode(_ bytes: UnsafeRawBufferPointer) throws(RecordDecodingError) -> Record {
         if !hasVariableFields, bytes.count >= fixedEnd, let base = bytes.baseAddress,

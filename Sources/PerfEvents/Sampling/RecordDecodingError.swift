@@ -10,7 +10,7 @@ public struct RecordDecodingError: Error, Hashable, Sendable, CustomStringConver
     /// What could not be read.
     public var field: String
 
-    public init(type: RecordType, size: Int, needed: Int, field: String) {
+    package init(type: RecordType, size: Int, needed: Int, field: String) {
         self.type = type
         self.size = size
         self.needed = needed

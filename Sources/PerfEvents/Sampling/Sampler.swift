@@ -28,7 +28,7 @@ public final class Sampler: @unchecked Sendable {
     package let slots: [CounterSlot]
     /// How the records of this sampler are laid out.
     package let format: SampleFormat
-    /// The decoder for ``format``.
+    /// The decoder for `format`.
     public let decoder: RecordDecoder
     /// One ring buffer per slot, on the leader's descriptors.
     package let buffers: [RingBuffer]

@@ -34,7 +34,7 @@ public struct SamplingOptions: Hashable, Sendable {
     public var recordTasks: Bool
     /// Data pages of each ring buffer, a power of two (plus one metadata page).
     public var dataPages: Int
-    /// Overwrite mode (`write_backward`): the newest records survive, read with ``RingBuffer/snapshot(_:)``.
+    /// Overwrite mode (`write_backward`): the newest records survive, read with ``Sampler/snapshot(_:)``.
     public var overwrite: Bool
 
     /// - Parameters: as the properties; `target`, `inherit`, `startDisabled`,

@@ -9,7 +9,7 @@ public struct EventSyntaxError: Error, Hashable, Sendable, CustomStringConvertib
     /// What is wrong, and what would be right.
     public var problem: String
 
-    public init(input: String, offset: Int, part: String, problem: String) {
+    package init(input: String, offset: Int, part: String, problem: String) {
         self.input = input
         self.offset = offset
         self.part = part
