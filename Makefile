@@ -5,7 +5,7 @@
 SWIFT ?= swift
 SWIFT_FLAGS ?=
 
-.PHONY: test bench bench-check deps build install embedded lab lab-bench fuzz fuzz-smoke fuzz-minimize sanitize benchmark-adapter clean
+.PHONY: test docs bench bench-check deps build install embedded lab lab-bench fuzz fuzz-smoke fuzz-minimize sanitize benchmark-adapter clean
 
 deps:
 	@.ci/ensure-deps.sh
@@ -44,29 +44,52 @@ ALONE_SUITES = SampleVolumeTests|SoakTests|KVMLeakTests
 LEAK_SUITES = SoakTests|KVMLeakTests
 
 test: deps
-	$(SWIFT) build $(SWIFT_FLAGS) --build-tests
+	@rm -f .build/step-times.txt
+	.ci/timed.sh build $(SWIFT) build $(SWIFT_FLAGS) --build-tests
 	@# The log is kept in .build/test.log; the slowest suites are printed even when a test
 	@# fails, and the recipe keeps swift test's exit status (pipefail: not tee's).
-	bash -c 'set -o pipefail; $(SWIFT) test $(SWIFT_FLAGS) --skip-build --skip "$(ALONE_SUITES)" 2>&1 | tee .build/test.log; status=$$?; \
+	.ci/timed.sh swift-test bash -c 'set -o pipefail; $(SWIFT) test $(SWIFT_FLAGS) --skip-build --skip "$(ALONE_SUITES)" 2>&1 | tee .build/test.log; status=$$?; \
 		.ci/slowest-suites.sh .build/test.log 10 || true; exit $$status'
-	bash -c 'set -o pipefail; $(SWIFT) test $(SWIFT_FLAGS) --skip-build --filter SampleVolumeTests 2>&1 | tee .build/test-volume.log'
-	bash -c 'set -o pipefail; $(SWIFT) test $(SWIFT_FLAGS) --skip-build --filter "$(LEAK_SUITES)" 2>&1 | tee .build/test-leaks.log'
+	.ci/timed.sh volume-tests bash -c 'set -o pipefail; $(SWIFT) test $(SWIFT_FLAGS) --skip-build --filter SampleVolumeTests 2>&1 | tee .build/test-volume.log'
+	.ci/timed.sh leak-tests bash -c 'set -o pipefail; $(SWIFT) test $(SWIFT_FLAGS) --skip-build --filter "$(LEAK_SUITES)" 2>&1 | tee .build/test-leaks.log'
 	@# node_exporter, Prometheus and a Pushgateway on loopback, started and stopped by the script (~15 s).
-	Tests/Prometheus/pipeline-test.sh "$$($(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)"
+	.ci/timed.sh prometheus Tests/Prometheus/pipeline-test.sh "$$($(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)"
 	@# The package-benchmark adapter (Benchmarks/PMUBenchmarkMetrics, its own package): its example
 	@# run under pmu stat, the adapter's per-iteration counts checked against pmu stat's (~10 s
 	@# once .build-adapter holds package-benchmark's build; about 3 min the first time).
-	SWIFT=$(SWIFT) .ci/benchmark-adapter-test.sh "$$($(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)"
+	SWIFT=$(SWIFT) .ci/timed.sh benchmark-adapter .ci/benchmark-adapter-test.sh "$$($(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)"
 	@# make install of the debug build into a scratch prefix: man -l renders the pages, the bash
 	@# completion loads and completes (Tests/Install/installed-check.sh).
-	@bash -c 'prefix=$$(mktemp -d); trap "rm -rf $$prefix" EXIT; \
+	@.ci/timed.sh install bash -c 'prefix=$$(mktemp -d); trap "rm -rf $$prefix" EXIT; \
 		$(MAKE) --no-print-directory install PREFIX=$$prefix CONFIGURATION=debug > .build/install-check.log 2>&1 \
 			|| { tail -20 .build/install-check.log; exit 1; }; Tests/Install/installed-check.sh $$prefix'
+	@# The DocC catalogs of PerfEvents and KVM, warnings as errors, every public symbol documented.
+	.ci/timed.sh docs $(MAKE) --no-print-directory docs
 	@# The lab's runner build is the Embedded Swift compile of PerfEvents, KVM and
 	@# KVMGuestPrograms for aarch64 (.ci/embedded-build.sh): not run a second time here.
 	@# The lab is single-threaded (swiftc -wmo, then QEMU with -icount), so the fuzz smoke
 	@# and the outside-package build run beside it on the other core; its log follows theirs.
-	@bash -c 'Tests/Lab/run-lab.sh > .build/lab.log 2>&1 & lab=$$!; status=0; 		$(MAKE) --no-print-directory fuzz-smoke || status=1; 		SWIFT=$(SWIFT) .ci/consumer-package-test.sh || status=1; 		wait $$lab || status=1; cat .build/lab.log; exit $$status'
+	@.ci/timed.sh lab+fuzz+consumer bash -c 'Tests/Lab/run-lab.sh > .build/lab.log 2>&1 & lab=$$!; status=0; \
+		$(MAKE) --no-print-directory fuzz-smoke || status=1; \
+		SWIFT=$(SWIFT) .ci/consumer-package-test.sh || status=1; \
+		wait $$lab || status=1; cat .build/lab.log; exit $$status'
+	@echo "make test step times:"; cat .build/step-times.txt
+
+# The DocC documentation of the two library products (swift-docc-plugin), under .build/docs:
+# a DocC warning (a link to nothing, a parameter left undocumented) is an error, and so is a
+# public declaration without a documentation comment (.ci/docs-coverage.py, which also prints
+# the public symbol count of each module). Open .build/docs/PerfEvents/index.html through a
+# web server, or `swift package --disable-sandbox preview-documentation --target PerfEvents`.
+DOC_TARGETS = PerfEvents KVM
+docs: deps
+	@mkdir -p .build/docs
+	@for target in $(DOC_TARGETS); do \
+		$(SWIFT) package $(SWIFT_FLAGS) --allow-writing-to-directory .build/docs generate-documentation \
+			--target $$target --output-path .build/docs/$$target --warnings-as-errors > .build/docs/$$target.log 2>&1 \
+			|| { grep -E "error|warning|-->" .build/docs/$$target.log | head -60; echo "make docs: $$target failed (.build/docs/$$target.log)"; exit 1; }; \
+		echo "docs: .build/docs/$$target"; \
+	done
+	.ci/docs-coverage.py .build $(DOC_TARGETS)
 
 # libFuzzer: every target for FUZZ_SECONDS (default 60) each; crashes go to .build-fuzz/crashes/.
 # Then the generated event strings against perf (GeneratedConformanceTests; make test asks 5,040

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Every public declaration of the documented modules has a doc comment.
 
-Usage: .ci/docs-coverage.py SYMBOL_GRAPH_DIR MODULE...
+Usage: .ci/docs-coverage.py BUILD_DIR MODULE...
 
-Reads the symbol graphs swift-docc-plugin extracted (public symbols only) and lists each public
+Reads the symbol graphs swift-docc-plugin extracted under BUILD_DIR (`.build/<triple>/
+extracted-symbols/<package>/<module>`, the newest when there are several) and lists each public
 symbol without a documentation comment, by file and line; exits 1 when there is one. Symbols
 the compiler synthesizes (Equatable's !=, an OptionSet's set algebra, ...) are not ours to
 document and are left out. Prints the public symbol count per module, which the README quotes.
@@ -21,7 +22,9 @@ def main() -> int:
     root, modules = sys.argv[1], sys.argv[2:]
     missing = 0
     for module in modules:
-        files = glob.glob(os.path.join(root, module, "*.symbols.json"))
+        directories = glob.glob(os.path.join(root, "*", "extracted-symbols", "*", module))
+        newest = max(directories, key=os.path.getmtime) if directories else ""
+        files = glob.glob(os.path.join(newest, "*.symbols.json"))
         if not files:
             print(f"docs-coverage: no symbol graph for {module} under {root}: run make docs", file=sys.stderr)
             return 2
