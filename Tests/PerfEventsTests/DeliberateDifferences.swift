@@ -21,6 +21,11 @@ struct DeliberateDifference: Sendable {
     /// Which way the difference must go.
     var direction: @Sendable (Conformance.Difference) -> Bool = { _ in true }
 
+    /// Where the difference is one of grouping or placement only: exactly that (the direction),
+    /// and a generated string in the class of several such rows is explained by them together
+    /// (``explaining(_:_:perf:)``).
+    var normalization: AttributeNormalization? = nil
+
     /// What we produce, computed from perf's answer, where the row can say it exactly: the
     /// difference must then be exactly that (nil: ``direction`` alone).
     var expected: (@Sendable (ConformanceCase, [[PerfOracle.Attributes]]) -> [[PerfOracle.Attributes]])? = nil
@@ -30,10 +35,25 @@ struct DeliberateDifference: Sendable {
     /// error (a hand-written case must still differ).
     var generated: (@Sendable (ConformanceCase) -> Bool)? = nil
 
+
     func applies(_ item: ConformanceCase) -> Bool { cases?(item) ?? false }
     func holds(for perf: PerfOracle.Perf) -> Bool { perfSeries.contains(perf.series) }
     func explains(_ item: ConformanceCase) -> Bool { generated?(item) ?? applies(item) }
-    func expect(_ difference: Conformance.Difference) -> Bool { direction(difference) }
+    func expect(_ difference: Conformance.Difference) -> Bool {
+        guard let normalization else { return direction(difference) }
+        return AttributeNormalization.explain(difference, by: [normalization])
+    }
+
+    /// The row, or the grouping and placement rows together, that explain `difference` for a
+    /// generated string against `perf`: its name (several joined by " + "), nil when none does.
+    static func explaining(_ item: ConformanceCase, _ difference: Conformance.Difference, perf: PerfOracle.Perf) -> String? {
+        let rows = table.filter { $0.holds(for: perf) && $0.explains(item) }
+        if let row = rows.first(where: { $0.expect(difference) }) { return row.id }
+        let together = rows.filter { $0.normalization != nil }
+        guard together.count > 1, AttributeNormalization.explain(difference, by: together.compactMap(\.normalization))
+        else { return nil }
+        return together.map(\.id).joined(separator: " + ")
+    }
 
     /// Whether `difference` is the one this row describes: its direction, and where the row
     /// says what we produce from perf's answer (``expected``), exactly that.
@@ -41,7 +61,7 @@ struct DeliberateDifference: Sendable {
         _ item: ConformanceCase, perf outcome: PerfOracle.Outcome, _ difference: Conformance.Difference,
         oracle: PerfOracle.Perf
     ) -> Bool {
-        guard direction(difference) else { return false }
+        guard expect(difference) else { return false }
         guard let expected else { return true }
         guard case .accepted(let groups) = outcome, case .attributes(_, let ours) = difference else { return false }
         return Conformance.canonicalPerf(item, expected(item, groups), oracle: oracle) == ours
@@ -138,29 +158,6 @@ struct DeliberateDifference: Sendable {
         }
     }
 
-    /// The same events, grouped otherwise (flattened, in any order, they are equal).
-    static func sameEventsRegrouped(_ difference: Conformance.Difference) -> Bool {
-        guard case .attributes(let perf, let ours) = difference else { return false }
-        // (A set: canonical() keeps identical groups once.)
-        func events(_ text: String) -> Set<String> {
-            Set(text.split(whereSeparator: { "{};".contains($0) }).map { $0.trimmingCharacters(in: .whitespaces) }
-                .filter { !$0.isEmpty && $0 != "," })
-        }
-        return events(perf) == events(ours)
-    }
-
-    /// The same groups with the same members, in another order inside a group.
-    static func sameMembersReordered(_ difference: Conformance.Difference) -> Bool {
-        guard case .attributes(let perf, let ours) = difference else { return false }
-        func normalized(_ text: String) -> [String] {
-            text.split(separator: "{").map { group in
-                group.split(separator: "}").first.map { $0.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
-                    .sorted().joined(separator: "; ") } ?? ""
-            }.sorted()
-        }
-        return normalized(perf) == normalized(ours)
-    }
-
     /// The tree's PMUs with a `cpumask` (uncore).
     static func uncorePMUs(_ tree: String) -> Set<String> {
         let devices = (tree == "live" ? "/sys" : SysfsFixtures.root(tree)) + "/bus/event_source/devices"
@@ -253,7 +250,7 @@ struct DeliberateDifference: Sendable {
             since: "perf 6.5 (parse_events__sort_events_and_fix_groups splits a group across a non-core PMU and software events)",
             perfSeries: ["6.12"],
             cases: { item in item.event == "{msr/tsc/,cs}" },
-            direction: sameEventsRegrouped,
+            normalization: .grouping,
             expected: { _, groups in
                 // One group, the msr event (as written) leading.
                 [groups.flatMap { $0 }.sorted { ($0["type"] == 1 ? 1 : 0) < ($1["type"] == 1 ? 1 : 0) }]
@@ -266,7 +263,7 @@ struct DeliberateDifference: Sendable {
             since: "perf 6.5's regrouping by PMU (parse_events__sort_events_and_fix_groups); not changed through 6.12",
             perfSeries: ["6.12"],
             cases: { _ in false },  // found by the generated strings; no hand-written case
-            direction: isAttributes,
+            normalization: .grouping,  // the same events; ours repeats the others in every group
             generated: { item in
                 (heterogeneousARM.contains(item.tree) || item.tree == "alderlake")
                     && ((item.event.contains("{") && namesGenericOrRaw(item.event)) || groupsABareName(item.event))
@@ -349,7 +346,7 @@ struct DeliberateDifference: Sendable {
             since: "not a perf change: the kernel's rule (perf_event_open: \"Only a group leader can be exclusive or pinned\"); perf 6.10 (\"perf parse-events: Improvements to modifier parsing\") applies a group's D and e to its leader only",
             perfSeries: ["6.1", "6.12"],
             cases: { _ in false },  // found by the generated strings; no hand-written case
-            direction: isAttributes,
+            normalization: .pinnedAndExclusive,
             generated: { item in pinsAGroup(item.event) }),
         DeliberateDifference(
             id: "call-graph= value perf cannot read",
@@ -372,7 +369,7 @@ struct DeliberateDifference: Sendable {
             since: "not a perf change: readdir order is whatever the file system gives; name order is the same on every host",
             perfSeries: ["6.1", "6.12"],
             cases: { _ in false },  // found by the generated strings; no hand-written case
-            direction: { sameMembersReordered($0) },
+            normalization: .memberOrder,
             generated: { item in item.event.contains("{") && (item.event.contains("*") || item.event.contains("?")) }),
         DeliberateDifference(
             id: "hybrid TYPE:CONFIG",
@@ -455,7 +452,7 @@ struct DeliberateDifference: Sendable {
             since: "perf's choice in both (its groups are regrouped by PMU); the library opens what was written and the kernel decides",
             perfSeries: ["6.1", "6.12"],
             cases: { _ in false },  // found by the generated strings; no hand-written case
-            direction: sameEventsRegrouped,
+            normalization: .grouping,
             generated: { item in
                 let uncore = uncorePMUs(item.tree)
                 let devices = (item.tree == "live" ? "/sys" : SysfsFixtures.root(item.tree)) + "/bus/event_source/devices"

@@ -94,11 +94,9 @@ struct GeneratedConformanceTests {
                     case .differ(let whyThere) = Conformance.compare(
                         item, perf: answer, ours: ours[index], oracle: backports, refusalClasses: false),
                     whyThere != .perfCrashed(answer.crashLine ?? "") {
-                    if let row = DeliberateDifference.table.first(where: {
-                        $0.holds(for: backports) && $0.explains(item) && $0.expect(whyThere)
-                    }) {
+                    if let row = DeliberateDifference.explaining(item, whyThere, perf: backports) {
                         report[item.tree, default: (0, 0, 0, 0)].deliberate += 1
-                        byRow["perf 6.12: " + row.id, default: 0] += 1
+                        byRow["perf 6.12: " + row, default: 0] += 1
                     } else {
                         report[item.tree, default: (0, 0, 0, 0)].unexplained += 1
                         unexplained.append("\(item) agrees with perf 6.1, but against \(backports): \(whyThere)")
@@ -114,20 +112,16 @@ struct GeneratedConformanceTests {
                 byRow["perf 6.1 crashed: not compared", default: 0] += 1
                 continue
             }
-            let deliberate = DeliberateDifference.table.first {
-                $0.holds(for: .debian) && $0.explains(item) && $0.expect(why)
-            }
+            let deliberate = DeliberateDifference.explaining(item, why, perf: .debian)
             // perf 6.12's answer: agreement, or a difference some row holds for.
             var backportExplained = true
             if let answer = backportOutcomes[index],
                 case .differ(let whyThere) = Conformance.compare(
                     item, perf: answer, ours: ours[index], oracle: backports, refusalClasses: false),
                 whyThere != .perfCrashed(answer.crashLine ?? "") {
-                let row = DeliberateDifference.table.first {
-                    $0.holds(for: backports) && $0.explains(item) && $0.expect(whyThere)
-                }
+                let row = DeliberateDifference.explaining(item, whyThere, perf: backports)
                 backportExplained = row != nil
-                if let row { byRow["perf 6.12: " + row.id, default: 0] += 1 }
+                if let row { byRow["perf 6.12: " + row, default: 0] += 1 }
                 if !backportExplained { unexplained.append("\(item) against \(backports): \(whyThere)") }
             } else if deliberate == nil {
                 report[item.tree, default: (0, 0, 0, 0)].upstream += 1
@@ -136,7 +130,7 @@ struct GeneratedConformanceTests {
             }
             if let row = deliberate {
                 report[item.tree, default: (0, 0, 0, 0)].deliberate += 1
-                byRow[row.id, default: 0] += 1
+                byRow[row, default: 0] += 1
             } else {
                 report[item.tree, default: (0, 0, 0, 0)].unexplained += 1
                 unexplained.append("\(item): \(why)")
