@@ -94,7 +94,7 @@ struct GeneratedConformanceTests {
                     case .differ(let whyThere) = Conformance.compare(
                         item, perf: answer, ours: ours[index], oracle: backports, refusalClasses: false),
                     whyThere != .perfCrashed(answer.crashLine ?? "") {
-                    if let row = DeliberateDifference.explaining(item, whyThere, perf: backports) {
+                    if let row = DeliberateDifference.explaining(item, whyThere, perf: backports, outcome: answer) {
                         report[item.tree, default: (0, 0, 0, 0)].deliberate += 1
                         byRow["perf 6.12: " + row, default: 0] += 1
                     } else {
@@ -112,14 +112,14 @@ struct GeneratedConformanceTests {
                 byRow["perf 6.1 crashed: not compared", default: 0] += 1
                 continue
             }
-            let deliberate = DeliberateDifference.explaining(item, why, perf: .debian)
+            let deliberate = DeliberateDifference.explaining(item, why, perf: .debian, outcome: outcomes[index])
             // perf 6.12's answer: agreement, or a difference some row holds for.
             var backportExplained = true
             if let answer = backportOutcomes[index],
                 case .differ(let whyThere) = Conformance.compare(
                     item, perf: answer, ours: ours[index], oracle: backports, refusalClasses: false),
                 whyThere != .perfCrashed(answer.crashLine ?? "") {
-                let row = DeliberateDifference.explaining(item, whyThere, perf: backports)
+                let row = DeliberateDifference.explaining(item, whyThere, perf: backports, outcome: answer)
                 backportExplained = row != nil
                 if let row { byRow["perf 6.12: " + row, default: 0] += 1 }
                 if !backportExplained { unexplained.append("\(item) against \(backports): \(whyThere)") }
