@@ -187,8 +187,8 @@ struct RealKVMTests {
 
     /// PVM emulates a real-mode guest: neither vendor's hypercall instruction reaches
     /// kvm_emulate_hypercall (seen: #UD on AMD, a guest that never exits on Intel).
-    /// Whatever the guest does, the run comes back within twice its deadline and the
-    /// kernel counts no hypercall.
+    /// Whatever the guest does, the run comes back within five times its deadline (slack for
+    /// a loaded host) and the kernel counts no hypercall.
     @Test(.enabled(if: KVMFlavour.current().kind == .pvm, "PVM's real-mode hypercall behaviour; this host's KVM is not kvm_pvm"),
           arguments: [X86Programs.HypercallInstruction.vmcall, .vmmcall])
     func hypercallsOnPVMComeBackBoundedAndUncounted(instruction: X86Programs.HypercallInstruction) throws {
@@ -201,7 +201,7 @@ struct RealKVMTests {
         let start = ContinuousClock.now
         let (exit, readings) = try counting(counters) { try vcpu.run(timeLimit: limit) }
         let elapsed = ContinuousClock.now - start
-        #expect(elapsed < .nanoseconds(Int64(2 * limit)), "\(elapsed)")
+        #expect(elapsed < .nanoseconds(Int64(5 * limit)), "\(elapsed)")
         #expect(readings.exactCount(hypercall) == 0)
         #expect(exit != .io(PortIO(direction: .output, size: 1, port: X86Programs.reportPort, count: 1,
                                    data: [X86Programs.hypercallDoneMarker], dataOffset: Self.dataOffset(exit))),

@@ -18,9 +18,11 @@ func signalIsBlocked(_ signal: Int32) throws -> Bool {
 @Suite(.serialized, .enabled(if: x86KVMUsable, "needs /dev/kvm on an x86_64 host (x86 real-mode guests; arm64 is checked in the lab)"),
        .timeLimit(.minutes(2)))
 struct RunDeadlineTests {
-    /// `jmp $` for several limits: `.timedOut` within twice the limit, never before it.
+    /// `jmp $` for several limits: `.timedOut` within five times the limit (a deadline that
+    /// is late by the limit again on a loaded host is still one that works; one that does not
+    /// fire never comes back), never before it.
     @Test(arguments: [UInt64(20_000_000), 200_000_000, 1_000_000_000])
-    func neverExitingGuestReturnsWithinTwiceTheLimit(limit: UInt64) throws {
+    func neverExitingGuestReturnsWithinFiveTimesTheLimit(limit: UInt64) throws {
         let vm = try VirtualMachine()
         let vcpu = try vm.prepareX86RealMode(X86Programs.spin())
         let start = cpe_monotonic_ns()
@@ -31,7 +33,7 @@ struct RunDeadlineTests {
             return
         }
         #expect(reported >= limit && elapsed >= limit)
-        #expect(elapsed < 2 * limit, "\(elapsed) ns for a limit of \(limit) ns")
+        #expect(elapsed < 5 * limit, "\(elapsed) ns for a limit of \(limit) ns")
         print("jmp $ on \(KVMFlavour.current()): limit \(limit / 1_000_000) ms, back after \(elapsed / 1_000) µs")
         // The guest is still runnable where it was: it times out again.
         guard case .timedOut = try vcpu.run(timeLimit: 10_000_000) else {
@@ -89,8 +91,9 @@ struct RunDeadlineTests {
             Issue.record("a run after expiry did not report timed_out")
             return
         }
-        // After expiry the timer repeats every RunDeadline.repeatNanoseconds.
-        #expect(cpe_monotonic_ns() - start < 4 * RunDeadline.repeatNanoseconds)
+        // After expiry the timer repeats every RunDeadline.repeatNanoseconds (one that did not
+        // repeat would never end the run): 20 periods of slack for a loaded host.
+        #expect(cpe_monotonic_ns() - start < 20 * RunDeadline.repeatNanoseconds)
     }
 
     /// immediate_exit set by the VMM (not the deadline) is `.interrupted`, and a

@@ -109,14 +109,19 @@ private final class ThreadOutcome: @unchecked Sendable {
         #expect(ran.problem == nil)
     }
 
-    /// join(within:) waits no longer than asked while the thread runs, then joins it.
+    /// join(within:) waits no longer than asked while the thread runs, then joins it. The
+    /// thread runs until the test lets it go (10 s at most), so the first join cannot find it
+    /// finished however late this thread is scheduled.
     @Test func joinHasATimeLimit() throws {
         let cpus = try Affinity.current()
         let pmu = PMU(name: "cpu", type: 4, kind: .core, cpus: cpus)
-        let thread = try VCPUThread(binding: PMUBinding(pmu: pmu, cpus: cpus)) { Thread.sleep(forTimeInterval: 0.5) }
+        let release = DispatchSemaphore(value: 0)
+        let thread = try VCPUThread(binding: PMUBinding(pmu: pmu, cpus: cpus)) { _ = release.wait(timeout: .now() + 10) }
         let start = Date()
         #expect(!thread.join(within: 50_000_000))
+        // 50 ms asked: 8x that is a wait that ignored its limit, not a slow host.
         #expect(Date().timeIntervalSince(start) < 0.4)
+        release.signal()
         #expect(thread.join(within: 5_000_000_000))
         #expect(thread.join(within: 0))
     }
@@ -133,14 +138,17 @@ private final class ThreadOutcome: @unchecked Sendable {
         let lock = NSLock()
         var joined = 0
         for index in 0..<300 {
+            // Every 50th thread waits until the test has tried a 1 ms join (10 s at most).
+            let release = DispatchSemaphore(value: 0)
             let thread = try VCPUThread(binding: binding) {
-                if index % 50 == 0 { usleep(20_000) }
+                if index % 50 == 0 { _ = release.wait(timeout: .now() + 10) }
                 lock.lock()
                 ran.indices.insert(index)
                 lock.unlock()
             }
             if index % 50 == 0 {
-                #expect(!thread.join(within: 1_000_000), "thread \(index) sleeps 20 ms")
+                #expect(!thread.join(within: 1_000_000), "thread \(index) waits to be let go")
+                release.signal()
             }
             if index % 7 == 3 { continue }  // let go: deinit detaches it
             #expect(thread.join(within: 10_000_000_000), "thread \(index)")

@@ -126,7 +126,8 @@ func exitRowsAgreeWithTheKernelsTracepoints() throws {
 
 /// The other vendor's hypercall instruction (VMCALL on AMD, VMMCALL on Intel) is
 /// what hung the benchmark on a host where the guest never exited: the probe
-/// must come back within twice its limit, and a refusal must say what happened.
+/// must come back within five times its limit (slack for a loaded host; a probe
+/// without a limit never comes back), and a refusal must say what happened.
 @Test(.enabled(if: x86KVMUsable, "needs /dev/kvm on an x86_64 host (x86 guests)"), .timeLimit(.minutes(5)))
 func wrongVendorHypercallProbeComesBackBounded() throws {
     let (_, resolver) = try liveResolver()
@@ -145,6 +146,6 @@ func wrongVendorHypercallProbeComesBackBounded() throws {
         #expect(error.condition == nil)
     }
     let elapsed = ContinuousClock.now - start
-    #expect(elapsed < .nanoseconds(Int64(2 * ExitOperations.probeLimit)), "\(elapsed)")
+    #expect(elapsed < .nanoseconds(Int64(5 * ExitOperations.probeLimit)), "\(elapsed)")
     print("\(other) on \(flavour): \(outcome) (probe took \(elapsed))")
 }

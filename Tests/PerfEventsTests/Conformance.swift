@@ -77,7 +77,7 @@ enum Conformance {
         var groups = groups
         // perf record adds its own tracking event (software dummy, sample_period 1) on some machines
         // (one the string names, as dummy or 1:9, stays).
-        let namesDummy = item.event.contains("dummy") || OpenDifference.members(item.event).contains {
+        let namesDummy = item.event.contains("dummy") || members(item.event).contains {
             if case .numeric(1, 9) = $0.kind { return true } else { return false }
         }
         if item.tool == .record && !namesDummy {
@@ -85,6 +85,11 @@ enum Conformance {
         }
         let keys = comparedFields(item, oracle: oracle)
         return canonical(groups.map { $0.map { $0.filter { keys.contains($0.key) } } })
+    }
+
+    /// The events of `event`, every group's members in order (none when it does not parse).
+    static func members(_ event: String) -> [EventSyntax] {
+        (try? EventParser.parse(event))?.groups.flatMap(\.members) ?? []
     }
 
     /// Whether the string's modifiers say anything about guest or host (G, H, or p, which

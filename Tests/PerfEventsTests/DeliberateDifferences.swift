@@ -21,6 +21,11 @@ struct DeliberateDifference: Sendable {
     /// Which way the difference must go.
     var direction: @Sendable (Conformance.Difference) -> Bool = { _ in true }
 
+    /// Where the difference is one of grouping or placement only: exactly that (the direction),
+    /// and a generated string in the class of several such rows is explained by them together
+    /// (``explaining(_:_:perf:)``).
+    var normalization: AttributeNormalization? = nil
+
     /// What we produce, computed from perf's answer, where the row can say it exactly: the
     /// difference must then be exactly that (nil: ``direction`` alone).
     var expected: (@Sendable (ConformanceCase, [[PerfOracle.Attributes]]) -> [[PerfOracle.Attributes]])? = nil
@@ -30,10 +35,37 @@ struct DeliberateDifference: Sendable {
     /// error (a hand-written case must still differ).
     var generated: (@Sendable (ConformanceCase) -> Bool)? = nil
 
+
     func applies(_ item: ConformanceCase) -> Bool { cases?(item) ?? false }
     func holds(for perf: PerfOracle.Perf) -> Bool { perfSeries.contains(perf.series) }
     func explains(_ item: ConformanceCase) -> Bool { generated?(item) ?? applies(item) }
-    func expect(_ difference: Conformance.Difference) -> Bool { direction(difference) }
+    func expect(_ difference: Conformance.Difference) -> Bool {
+        guard let normalization else { return direction(difference) }
+        return AttributeNormalization.explain(difference, by: [normalization])
+    }
+
+    /// The row, or the grouping and placement rows together, that explain `difference` for a
+    /// generated string against `perf`: its name (several joined by " + "), nil when none does.
+    /// A row that says what we produce from perf's answer (``expected``) must produce exactly
+    /// that for a string without `{…}` groups (its transform does not regroup) and without
+    /// `TYPE:CONFIG` (whose type 0 or 3 stays as written, where a name's goes to every core PMU).
+    static func explaining(
+        _ item: ConformanceCase, _ difference: Conformance.Difference, perf: PerfOracle.Perf, outcome: PerfOracle.Outcome
+    ) -> String? {
+        let rows = table.filter { $0.holds(for: perf) && $0.explains(item) }
+        if let row = rows.first(where: { row in
+            row.expected != nil && !item.event.contains("{") && !Conformance.members(item.event).contains {
+                if case .numeric = $0.kind { return true } else { return false }
+            }
+                ? row.describes(item, perf: outcome, difference, oracle: perf) : row.expect(difference)
+        }) {
+            return row.id
+        }
+        let together = rows.filter { $0.normalization != nil }
+        guard together.count > 1, AttributeNormalization.explain(difference, by: together.compactMap(\.normalization))
+        else { return nil }
+        return together.map(\.id).joined(separator: " + ")
+    }
 
     /// Whether `difference` is the one this row describes: its direction, and where the row
     /// says what we produce from perf's answer (``expected``), exactly that.
@@ -41,7 +73,7 @@ struct DeliberateDifference: Sendable {
         _ item: ConformanceCase, perf outcome: PerfOracle.Outcome, _ difference: Conformance.Difference,
         oracle: PerfOracle.Perf
     ) -> Bool {
-        guard direction(difference) else { return false }
+        guard expect(difference) else { return false }
         guard let expected else { return true }
         guard case .accepted(let groups) = outcome, case .attributes(_, let ours) = difference else { return false }
         return Conformance.canonicalPerf(item, expected(item, groups), oracle: oracle) == ours
@@ -56,6 +88,8 @@ struct DeliberateDifference: Sendable {
             guard group.count == 1, let event = group.first else { return [group] }
             switch event["type"] ?? 0 {
             case 0, 3:
+                // (One with an extended type already, as perf 6.5 and later open it, stays.)
+                guard (event["config"] ?? 0) >> 32 == 0 else { return [group] }
                 return types.map { type in
                     var copy = event
                     copy["config"] = (event["config"] ?? 0) | UInt64(type) << 32
@@ -138,6 +172,29 @@ struct DeliberateDifference: Sendable {
         }
     }
 
+    /// The tree's PMUs with a `cpumask` (uncore).
+    static func uncorePMUs(_ tree: String) -> Set<String> {
+        let devices = (tree == "live" ? "/sys" : SysfsFixtures.root(tree)) + "/bus/event_source/devices"
+        return Set(((try? FileManager.default.contentsOfDirectory(atPath: devices)) ?? []).filter {
+            FileManager.default.fileExists(atPath: "\(devices)/\($0)/cpumask")
+        })
+    }
+
+    /// The names of the tree's core PMUs.
+    static func corePMUNames(_ tree: String) -> Set<String> {
+        let root = tree == "live" ? "/sys" : SysfsFixtures.root(tree)
+        return Set(((try? PMUDiscovery(root: root).discover().pmus) ?? []).filter(\.isCore).map(\.name))
+    }
+
+    /// The `pmu/…/` members of `event` that name a generic hardware event among their terms.
+    static func genericNamesInPMUs(_ event: String) -> [(pmu: String, terms: [EventTerm])] {
+        Conformance.members(event).compactMap { member in
+            guard case .pmu(let name, let terms) = member.kind,
+                terms.contains(where: { EventStringGenerator.hardware.contains($0.name) }) else { return nil }
+            return (name, terms)
+        }
+    }
+
     /// The breakpoint lengths `event` asks for.
     static func breakpointLengths(_ event: String) -> [UInt64] {
         guard let list = try? EventParser.parse(event) else { return [] }
@@ -196,7 +253,7 @@ struct DeliberateDifference: Sendable {
             expected: onEveryCorePMU,
             generated: { item in
                 // Also TYPE:CONFIG with type 4, PERF_TYPE_RAW.
-                item.tree == "alderlake" && (namesRaw(item.event) || OpenDifference.members(item.event).contains {
+                item.tree == "alderlake" && (namesRaw(item.event) || Conformance.members(item.event).contains {
                     if case .numeric(let type, _) = $0.kind { return type == 4 } else { return false }
                 })
             }),
@@ -207,7 +264,7 @@ struct DeliberateDifference: Sendable {
             since: "perf 6.5 (parse_events__sort_events_and_fix_groups splits a group across a non-core PMU and software events)",
             perfSeries: ["6.12"],
             cases: { item in item.event == "{msr/tsc/,cs}" },
-            direction: OpenDifference.sameEventsRegrouped,
+            normalization: .grouping,
             expected: { _, groups in
                 // One group, the msr event (as written) leading.
                 [groups.flatMap { $0 }.sorted { ($0["type"] == 1 ? 1 : 0) < ($1["type"] == 1 ? 1 : 0) }]
@@ -220,7 +277,7 @@ struct DeliberateDifference: Sendable {
             since: "perf 6.5's regrouping by PMU (parse_events__sort_events_and_fix_groups); not changed through 6.12",
             perfSeries: ["6.12"],
             cases: { _ in false },  // found by the generated strings; no hand-written case
-            direction: isAttributes,
+            normalization: .grouping,  // the same events; ours repeats the others in every group
             generated: { item in
                 (heterogeneousARM.contains(item.tree) || item.tree == "alderlake")
                     && ((item.event.contains("{") && namesGenericOrRaw(item.event)) || groupsABareName(item.event))
@@ -303,7 +360,7 @@ struct DeliberateDifference: Sendable {
             since: "not a perf change: the kernel's rule (perf_event_open: \"Only a group leader can be exclusive or pinned\"); perf 6.10 (\"perf parse-events: Improvements to modifier parsing\") applies a group's D and e to its leader only",
             perfSeries: ["6.1", "6.12"],
             cases: { _ in false },  // found by the generated strings; no hand-written case
-            direction: isAttributes,
+            normalization: .pinnedAndExclusive,
             generated: { item in pinsAGroup(item.event) }),
         DeliberateDifference(
             id: "call-graph= value perf cannot read",
@@ -326,7 +383,7 @@ struct DeliberateDifference: Sendable {
             since: "not a perf change: readdir order is whatever the file system gives; name order is the same on every host",
             perfSeries: ["6.1", "6.12"],
             cases: { _ in false },  // found by the generated strings; no hand-written case
-            direction: { OpenDifference.sameMembersReordered($0) },
+            normalization: .memberOrder,
             generated: { item in item.event.contains("{") && (item.event.contains("*") || item.event.contains("?")) }),
         DeliberateDifference(
             id: "hybrid TYPE:CONFIG",
@@ -337,7 +394,7 @@ struct DeliberateDifference: Sendable {
             cases: { _ in false },  // found by the generated strings; no hand-written case
             direction: isAttributes,
             generated: { item in
-                item.tree == "alderlake" && OpenDifference.members(item.event).contains {
+                item.tree == "alderlake" && Conformance.members(item.event).contains {
                     if case .numeric = $0.kind { return true } else { return false }
                 }
             }),
@@ -364,7 +421,9 @@ struct DeliberateDifference: Sendable {
                 guard case .weRefusedPerfAccepted(let ours) = difference else { return false }
                 return ours.contains("is no generic event") && EventStringGenerator.caches.contains { ours.contains("'\($0)-") }
             },
-            generated: { item in item.tree == "alderlake" }),
+            generated: { item in
+                item.tree == "alderlake" && EventStringGenerator.caches.contains { item.event.contains($0 + "-") }
+            }),
         DeliberateDifference(
             id: "modifiers glued to a generic name",
             perf61: "reads cpu-cyclesSWppp as cpu-cycles with modifiers SWppp (no ':')",
@@ -392,7 +451,7 @@ struct DeliberateDifference: Sendable {
             generated: { item in
                 let root = item.tree == "live" ? "/sys" : SysfsFixtures.root(item.tree)
                 guard let pmus = try? PMUDiscovery(root: root).discover().pmus else { return false }
-                return OpenDifference.members(item.event).contains { member in
+                return Conformance.members(item.event).contains { member in
                     guard case .pmu(let name, let terms) = member.kind,
                         let pmu = pmus.first(where: { $0.name == name }) else { return false }
                     return terms.contains { term in
@@ -407,9 +466,9 @@ struct DeliberateDifference: Sendable {
             since: "perf's choice in both (its groups are regrouped by PMU); the library opens what was written and the kernel decides",
             perfSeries: ["6.1", "6.12"],
             cases: { _ in false },  // found by the generated strings; no hand-written case
-            direction: OpenDifference.sameEventsRegrouped,
+            normalization: .grouping,
             generated: { item in
-                let uncore = OpenDifference.uncorePMUs(item.tree)
+                let uncore = uncorePMUs(item.tree)
                 let devices = (item.tree == "live" ? "/sys" : SysfsFixtures.root(item.tree)) + "/bus/event_source/devices"
                 return (try? EventParser.parse(item.event))?.groups.contains { group in
                     group.isGroup && group.members.contains {
@@ -443,7 +502,7 @@ struct DeliberateDifference: Sendable {
             cases: { _ in false },  // found by the generated strings; no hand-written case
             direction: isAttributes,
             generated: { item in
-                item.tool == .record && OpenDifference.members(item.event).contains { $0.modifiers.preciseMax }
+                item.tool == .record && Conformance.members(item.event).contains { $0.modifiers.preciseMax }
                     && ((try? EventParser.parse(item.event))?.groups.contains { group in
                         group.isGroup && (group.modifiers.sampleRead || group.members.first?.modifiers.sampleRead == true)
                     } ?? false)
@@ -459,7 +518,7 @@ struct DeliberateDifference: Sendable {
             generated: { item in
                 let devices = (item.tree == "live" ? "/sys" : SysfsFixtures.root(item.tree)) + "/bus/event_source/devices"
                 let names = (try? FileManager.default.contentsOfDirectory(atPath: devices)) ?? []
-                return OpenDifference.members(item.event).contains { member in
+                return Conformance.members(item.event).contains { member in
                     guard case .pmu(let name, _) = member.kind, !names.contains(name) else { return false }
                     return names.contains { $0.hasPrefix(name) && $0.dropFirst(name.count).allSatisfy(\.isNumber) }
                 }
@@ -475,6 +534,55 @@ struct DeliberateDifference: Sendable {
             generated: { item in
                 // '}cs' too: perf's lexer drops a lone brace of either kind.
                 item.event.filter { $0 == "{" }.count != item.event.filter { $0 == "}" }.count
+            }),
+        DeliberateDifference(
+            id: "generic name inside a non-core pmu/…/",
+            perf61: "(perf 6.1 refuses it as we do; perf 6.12:) opens the legacy hardware event (type 0, no extended type) whatever PMU was named, its other terms dropped: msr/ref-cycles,event=0/ is type 0 config 9, tracepoint/instructions/ type 0 config 1",
+            ours: "refuses it: generic hardware events are counted by core PMUs only, and the PMU named has no such term or alias",
+            since: "perf 6.12 (a change after 6.1 that reads legacy names as terms of any PMU; the commit was not identified here); counting on a PMU other than the one named is the silent error this library exists to prevent",
+            perfSeries: ["6.12"],
+            cases: { _ in false },  // found by the generated strings; no hand-written case
+            direction: weRefused,
+            generated: { item in
+                let cores = corePMUNames(item.tree)
+                return genericNamesInPMUs(item.event).contains { !cores.contains($0.pmu) }
+            }),
+        DeliberateDifference(
+            id: "generic name beside format terms inside pmu/…/",
+            perf61: "(perf 6.1 refuses it as we do; perf 6.12:) ORs the PMU's format terms into the legacy event's config (alderlake cpu_core/cycles,cmask=2/: type 0, config 0x4_0200_0000, no such hardware event) or drops the terms the event has no field for (juno armv8_cortex_a53/ref-cycles,threshold=499/: type 0, config 0x8_0000_0009)",
+            ours: "refuses it: a generic event name takes no format terms (an alias or raw terms say what to count)",
+            since: "perf 6.12 (the legacy-names-as-terms change of 6.5, 5ea8f2ccffb2, see 'generic name inside pmu/…/'; which commit lets format terms join them was not identified here); a config no PMU defines is not an event",
+            perfSeries: ["6.12"],
+            cases: { _ in false },  // found by the generated strings; no hand-written case
+            direction: weRefused,
+            generated: { item in
+                let cores = corePMUNames(item.tree)
+                return genericNamesInPMUs(item.event).contains { cores.contains($0.pmu) && $0.terms.count > 1 }
+            }),
+        DeliberateDifference(
+            id: "branches as a cache name",
+            perf61: "(perf 6.1 refuses it as we do; perf 6.12:) reads branches-load, branches-miss, branches-misses as the BPU cache (type 3, config 0x10005 for branches-miss)",
+            ours: "refuses it, asking whether branch-misses or branches (the hardware events) was meant, as perf 6.1 refuses it",
+            since: "perf 6.12 (its cache-name table parsed without the 6.1 lexer's rule; the commit was not identified here); kept from perf 6.1: branches-misses is a likely typo of branch-misses, which 6.12 turns into another event without a word",
+            perfSeries: ["6.12"],
+            cases: { _ in false },  // found by the generated strings; no hand-written case
+            direction: weRefused,
+            generated: { item in
+                item.event.split(whereSeparator: { ",{}:/".contains($0) }).contains { $0.hasPrefix("branches-") }
+            }),
+        DeliberateDifference(
+            id: "PMU name glob",
+            perf61: "(perf 6.1 refuses it as we do; perf 6.12:) matches a glob in a PMU's name against every PMU (breakpo*/config1=1/ opens breakpoint's event)",
+            ours: "refuses it: a PMU name is a name (a glob is read in tracepoint names only)",
+            since: "perf 6.12 (wildcard PMU names; the commit was not identified here). Not deliberate: a feature this library lacks, kept as a row so that the difference is visible until it is added",
+            perfSeries: ["6.12"],
+            cases: { _ in false },  // found by the generated strings; no hand-written case
+            direction: weRefused,
+            generated: { item in
+                item.event.split(separator: ",").contains { token in
+                    let head = token.drop { $0 == "{" }.prefix { $0 != "/" }
+                    return head.count < token.drop { $0 == "{" }.count && head.contains { $0 == "*" || $0 == "?" }
+                }
             }),
     ]
 }

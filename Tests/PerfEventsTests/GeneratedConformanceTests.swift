@@ -5,9 +5,9 @@ import Testing
 /// Generated event strings (``EventStringGenerator``) against perf 6.1, on every recorded
 /// tree and on the live host, compared as ``PerfConformanceTests`` compares its hand-written
 /// cases (``Conformance/compare(_:perf:ours:)``). A difference must be explained by a row of
-/// ``DeliberateDifference/table`` (its class, ``DeliberateDifference/explains(_:)``) or of
-/// ``OpenDifference/table`` (known, not yet fixed, with its issue); any other fails, with the
-/// seed that reproduces it.
+/// ``DeliberateDifference/table`` (its class, ``DeliberateDifference/explains(_:)``) that holds
+/// for that perf; any other fails, with the seed that reproduces it. There is no table of
+/// known-but-open differences: one is fixed, or becomes a deliberate row naming its perf change.
 ///
 /// `PMU_CONFORMANCE_SEED` (decimal or `0x…`) replaces the fixed seed, `PMU_CONFORMANCE_GENERATED`
 /// the number of strings in all (`make fuzz` asks for many more).
@@ -66,8 +66,14 @@ struct GeneratedConformanceTests {
         }
         // The strings perf 6.1 answers otherwise than we do are asked of perf 6.12 too: where it
         // agrees with us, upstream changed to what we do; where it differs, a row must hold for it.
+        // So are the strings that agree with 6.1 in the class of a row that holds for 6.1 only
+        // (6.12 does what we do there): agreeing with 6.1 on them is the old behaviour coming
+        // back (the legacy type on a big.LITTLE machine), and 6.12 must agree.
         let backports = PerfOracle.Perf.backports
-        let differing = cases.indices.filter { verdicts[$0] != .agree }
+        let sixOneOnly = DeliberateDifference.table.filter { $0.holds(for: .debian) && !$0.holds(for: backports) }
+        let differing = cases.indices.filter { index in
+            verdicts[index] != .agree || sixOneOnly.contains { $0.explains(cases[index]) }
+        }
         var backportOutcomes: [Int: PerfOracle.Outcome] = [:]
         if let reason = backports.unavailableReason {
             Issue.record("\(backports) cannot be asked here: \(reason)")
@@ -77,13 +83,27 @@ struct GeneratedConformanceTests {
                 batchSize: 64, perf: backports)
             for (index, answer) in zip(differing, answers) { backportOutcomes[index] = answer }
         }
-        var report: [String: (agree: Int, deliberate: Int, open: Int, upstream: Int, unexplained: Int)] = [:]
+        var report: [String: (agree: Int, deliberate: Int, upstream: Int, unexplained: Int)] = [:]
         var unexplained: [String] = []
-        var openLines: [String] = []
         var byRow: [String: Int] = [:]
         for (index, item) in cases.enumerated() {
             guard case .differ(let why) = verdicts[index] else {
-                report[item.tree, default: (0, 0, 0, 0, 0)].agree += 1
+                // Agreeing with 6.1 in a 6.1-only row's class: 6.12 must agree too (or a row
+                // that holds for 6.12 explain it).
+                if let answer = backportOutcomes[index],
+                    case .differ(let whyThere) = Conformance.compare(
+                        item, perf: answer, ours: ours[index], oracle: backports, refusalClasses: false),
+                    whyThere != .perfCrashed(answer.crashLine ?? "") {
+                    if let row = DeliberateDifference.explaining(item, whyThere, perf: backports, outcome: answer) {
+                        report[item.tree, default: (0, 0, 0, 0)].deliberate += 1
+                        byRow["perf 6.12: " + row, default: 0] += 1
+                    } else {
+                        report[item.tree, default: (0, 0, 0, 0)].unexplained += 1
+                        unexplained.append("\(item) agrees with perf 6.1, but against \(backports): \(whyThere)")
+                    }
+                } else {
+                    report[item.tree, default: (0, 0, 0, 0)].agree += 1
+                }
                 continue
             }
             if case .perfCrashed = why {
@@ -92,42 +112,31 @@ struct GeneratedConformanceTests {
                 byRow["perf 6.1 crashed: not compared", default: 0] += 1
                 continue
             }
-            let deliberate = DeliberateDifference.table.first {
-                $0.holds(for: .debian) && $0.explains(item) && $0.expect(why)
-            }
-            let open = OpenDifference.table.first { $0.explains(item, why) }
+            let deliberate = DeliberateDifference.explaining(item, why, perf: .debian, outcome: outcomes[index])
             // perf 6.12's answer: agreement, or a difference some row holds for.
             var backportExplained = true
             if let answer = backportOutcomes[index],
                 case .differ(let whyThere) = Conformance.compare(
                     item, perf: answer, ours: ours[index], oracle: backports, refusalClasses: false),
                 whyThere != .perfCrashed(answer.crashLine ?? "") {
-                backportExplained = DeliberateDifference.table.contains {
-                    $0.holds(for: backports) && $0.explains(item) && $0.expect(whyThere)
-                } || OpenDifference.table.contains { $0.explains(item, whyThere) }
+                let row = DeliberateDifference.explaining(item, whyThere, perf: backports, outcome: answer)
+                backportExplained = row != nil
+                if let row { byRow["perf 6.12: " + row, default: 0] += 1 }
                 if !backportExplained { unexplained.append("\(item) against \(backports): \(whyThere)") }
-            } else if deliberate == nil && open == nil {
-                report[item.tree, default: (0, 0, 0, 0, 0)].upstream += 1
+            } else if deliberate == nil {
+                report[item.tree, default: (0, 0, 0, 0)].upstream += 1
                 byRow["perf 6.12 agrees", default: 0] += 1
                 continue
             }
             if let row = deliberate {
-                report[item.tree, default: (0, 0, 0, 0, 0)].deliberate += 1
-                byRow[row.id, default: 0] += 1
-            } else if let row = open {
-                report[item.tree, default: (0, 0, 0, 0, 0)].open += 1
-                byRow["open: " + row.id, default: 0] += 1
-                let there = backportOutcomes[index].map {
-                    Conformance.compare(item, perf: $0, ours: ours[index], oracle: backports, refusalClasses: false)
-                }
-                if there == .agree { byRow["open: " + row.id + " (perf 6.12 agrees with us)", default: 0] += 1 }
-                openLines.append("[\(row.id)] \(item): \(why)\n  perf 6.12: \(there.map { "\($0)" } ?? "not asked")")
+                report[item.tree, default: (0, 0, 0, 0)].deliberate += 1
+                byRow[row, default: 0] += 1
             } else {
-                report[item.tree, default: (0, 0, 0, 0, 0)].unexplained += 1
+                report[item.tree, default: (0, 0, 0, 0)].unexplained += 1
                 unexplained.append("\(item): \(why)")
             }
-            if !backportExplained && (deliberate != nil || open != nil) {
-                report[item.tree, default: (0, 0, 0, 0, 0)].unexplained += 1
+            if !backportExplained && deliberate != nil {
+                report[item.tree, default: (0, 0, 0, 0)].unexplained += 1
             }
         }
         for line in unexplained.prefix(40) {
@@ -138,13 +147,11 @@ struct GeneratedConformanceTests {
         }
         let log = "/tmp/perf-oracle-\(getpid())/generated-differences.txt"
         try? unexplained.joined(separator: "\n").write(toFile: log, atomically: true, encoding: .utf8)
-        try? openLines.joined(separator: "\n").write(
-            toFile: "/tmp/perf-oracle-\(getpid())/generated-open-differences.txt", atomically: true, encoding: .utf8)
         print("generated conformance: \(cases.count) strings, seed 0x\(String(seed, radix: 16)),"
             + " \(String(format: "%.1f", Date().timeIntervalSince(started))) s; unexplained differences listed in \(log)")
         for tree in trees {
-            let counts = report[tree] ?? (0, 0, 0, 0, 0)
-            print("  \(tree): \(counts.agree) agree, \(counts.deliberate) deliberate, \(counts.open) open,"
+            let counts = report[tree] ?? (0, 0, 0, 0)
+            print("  \(tree): \(counts.agree) agree, \(counts.deliberate) deliberate,"
                 + " \(counts.upstream) where perf 6.12 agrees, \(counts.unexplained) unexplained")
         }
         for (row, count) in byRow.sorted(by: { $0.key < $1.key }) { print("  \(row): \(count)") }
@@ -160,59 +167,5 @@ struct GeneratedConformanceTests {
         let other = Self.cases(tree: "x86-server", seed: 43, perTree: 50).map(\.event)
         #expect(first == second)
         #expect(first != other)
-    }
-}
-
-/// A difference the generated strings found that is neither fixed yet nor deliberate: known,
-/// with the issue that tracks it. Each row names its class narrowly, so a new class still fails.
-struct OpenDifference: Sendable {
-    var id: String
-    var issue: String
-    var perf61: String
-    var ours: String
-    var matches: @Sendable (ConformanceCase, Conformance.Difference) -> Bool
-
-    func explains(_ item: ConformanceCase, _ difference: Conformance.Difference) -> Bool { matches(item, difference) }
-
-    static let table: [OpenDifference] = [
-    ]
-
-    /// The same events, grouped otherwise (flattened, in any order, they are equal).
-    static func sameEventsRegrouped(_ difference: Conformance.Difference) -> Bool {
-        guard case .attributes(let perf, let ours) = difference else { return false }
-        // (A set: canonical() keeps identical groups once.)
-        func events(_ text: String) -> Set<String> {
-            Set(text.split(whereSeparator: { "{};".contains($0) }).map { $0.trimmingCharacters(in: .whitespaces) }
-                .filter { !$0.isEmpty && $0 != "," })
-        }
-        return events(perf) == events(ours)
-    }
-
-    /// The same groups with the same members, in another order inside a group.
-    static func sameMembersReordered(_ difference: Conformance.Difference) -> Bool {
-        guard case .attributes(let perf, let ours) = difference else { return false }
-        func normalized(_ text: String) -> [String] {
-            text.split(separator: "{").map { group in
-                group.split(separator: "}").first.map { $0.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
-                    .sorted().joined(separator: "; ") } ?? ""
-            }.sorted()
-        }
-        return normalized(perf) == normalized(ours)
-    }
-
-    static func isAttributes(_ difference: Conformance.Difference) -> Bool {
-        if case .attributes = difference { return true } else { return false }
-    }
-
-    static func members(_ event: String) -> [EventSyntax] {
-        (try? EventParser.parse(event))?.groups.flatMap(\.members) ?? []
-    }
-
-    /// The tree's PMUs with a `cpumask` (uncore).
-    static func uncorePMUs(_ tree: String) -> Set<String> {
-        let devices = (tree == "live" ? "/sys" : SysfsFixtures.root(tree)) + "/bus/event_source/devices"
-        return Set(((try? FileManager.default.contentsOfDirectory(atPath: devices)) ?? []).filter {
-            FileManager.default.fileExists(atPath: "\(devices)/\($0)/cpumask")
-        })
     }
 }

@@ -131,10 +131,11 @@ struct StatPerfFormatCLITests {
     }
 
     /// -I with CSV: perf's time column first, then the same columns; the tracepoint's
-    /// calls all fall in some interval.
+    /// calls all fall in some interval. The command sleeps five intervals before its calls,
+    /// so an idle interval and two rows of each event come however late pmu's timer runs.
     @Test func intervalCSV() throws {
         let (ours, _) = try both(["-x,", "-I", "100", "-e", "syscalls:sys_enter_getppid,task-clock", "--",
-                                  "/bin/sh", "-c", "sleep 0.25; \(CLI.getppidProgram) 321"])
+                                  "/bin/sh", "-c", "sleep 0.5; \(CLI.getppidProgram) 321"])
         let rows = ours.map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
         #expect(rows.allSatisfy { $0.count == 8 }, "\(ours)")
         #expect(rows.count >= 4, "\(ours)")
@@ -237,10 +238,11 @@ struct StatPerfFormatCLITests {
         #expect([130, 143].contains(result.status), "\(result.status)")
     }
 
-    /// SIGTERM during -I: the intervals so far and the last one are printed.
+    /// SIGTERM during -I: the intervals so far and the last one are printed (1 s of 100 ms
+    /// intervals asks for ten; three lines are the least that shows them, 5x slack).
     @Test func sigtermStopsIntervals() throws {
         let (result, seconds) = try CLI.runAndSignal(["stat", "-I", "100", "-x,", "-e", "task-clock", "--", "sleep", "30"],
-                                                 signal: SIGTERM, after: 0.45, whenBlocked: true)
+                                                 signal: SIGTERM, after: 1.0, whenBlocked: true)
         #expect(seconds < 10, "took \(seconds) s")
         let lines = result.stderr.split(separator: "\n")
         #expect(lines.count >= 3, "\(result.stderr)")
@@ -248,10 +250,11 @@ struct StatPerfFormatCLITests {
         #expect(result.status == 143)
     }
 
-    /// Without a command, SIGINT ends the --duration early with exit status 0.
+    /// Without a command, SIGINT ends the --duration early with exit status 0 (0.5 s
+    /// counted at least; 0.1 s asked of cpu-clock, 5x slack).
     @Test func sigintEndsADuration() throws {
         let (result, seconds) = try CLI.runAndSignal(["stat", "-C", "0", "--duration", "30", "--json", "-e", "cpu-clock"],
-                                                 signal: SIGINT, after: 0.3, whenBlocked: true)
+                                                 signal: SIGINT, after: 0.5, whenBlocked: true)
         #expect(seconds < 5, "took \(seconds) s")
         #expect(result.status == 0, "\(result.stderr)")
         let object = try #require(try result.json() as? [String: Any])
@@ -260,11 +263,12 @@ struct StatPerfFormatCLITests {
         #expect((event["count"] as? Double ?? 0) > 100_000_000, "\(event)")
     }
 
-    /// --json with -I: one object per line, each with its interval's counts.
+    /// --json with -I: one object per line, each with its interval's counts (the command
+    /// lasts five intervals: two objects are the least, 5x slack).
     @Test func intervalJSONLines() throws {
         CLI.ensureTracefs()
         let result = try CLI.run(["stat", "--json", "-I", "100", "-e", "syscalls:sys_enter_getppid", "--",
-                                  "/bin/sh", "-c", "sleep 0.15; \(CLI.getppidProgram) 42"])
+                                  "/bin/sh", "-c", "sleep 0.5; \(CLI.getppidProgram) 42"])
         #expect(result.status == 0, "\(result.stderr)")
         let objects = try result.stdout.split(separator: "\n").map {
             try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
