@@ -6,7 +6,7 @@ import Testing
 /// The PMU set-up order (SET_PMU → FILTER → SET_NR_COUNTERS → IRQ → INIT), the
 /// `KVM_HAS_DEVICE_ATTR` question before each optional attribute, the vGIC, and the
 /// messages, against the mock kernel.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(5)))
 struct ARM64PMUConfigurationTests {
     /// (attribute, VCPU index) of every PMU SET_DEVICE_ATTR, in call order.
     func pmuCalls(_ kernel: MockKernel, _ vm: VirtualMachine) -> [(ARM64PMUAttribute, Int)] {

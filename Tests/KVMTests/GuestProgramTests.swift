@@ -2,7 +2,7 @@ import KVMGuestPrograms
 import Testing
 
 /// Guest program bytes: x86 real-mode layouts and A64 encodings against the GNU assembler.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(5)))
 struct GuestProgramTests {
     /// The target of a short jump (rel8) at `index` in code loaded at `base`.
     func shortJumpTarget(_ code: [UInt8], at index: Int, base: Int = 0x1000) -> Int {

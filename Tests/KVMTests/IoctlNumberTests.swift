@@ -3,7 +3,7 @@ import Testing
 @testable import KVM
 
 /// The Swift `_IOC` encodings against the C header (x86 build) and the arm64 UAPI values.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(5)))
 struct IoctlNumberTests {
     @Test func genericIoctlsMatchTheCHeader() {
         #expect(KVMIoctl.getAPIVersion.rawValue == ckhv_KVM_GET_API_VERSION)

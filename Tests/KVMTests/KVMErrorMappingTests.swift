@@ -5,7 +5,7 @@ import Testing
 
 /// Every errno the brief names, played by a mock kernel, maps to a reason whose
 /// description says what to do.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(5)))
 struct KVMErrorMappingTests {
     func openError(_ errno: Errno) -> KVMError? {
         let kernel = MockKernel()

@@ -19,7 +19,7 @@ enum SysfsFixture {
 
 /// One PMU value from discovery through choice to pinning, SET_PMU and the host
 /// counters' event strings — without a kernel.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(5)))
 struct PMUBindingTests {
     func cpus(_ list: String) -> CPUSet { try! CPUSet(parsing: list) }
 

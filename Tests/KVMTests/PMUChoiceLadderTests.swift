@@ -7,7 +7,7 @@ import Testing
 /// a72 type 8 on 4-5; Juno: a53 type 8 on 0,3-5, a72 type 7 on 1-2), with a fake KVM
 /// whose KVM_HAS_DEVICE_ATTR answers as each kernel would, and each kernel's own
 /// header lines (from Debian's packages; the fixed-counters kernel is hypothetical).
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(5)))
 struct PMUChoiceLadderTests {
     /// A kernel: what its KVM offers in group 0 and its header fixture.
     struct Kernel: CustomStringConvertible {

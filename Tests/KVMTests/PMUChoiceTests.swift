@@ -4,7 +4,7 @@ import Testing
 @testable import KVM
 
 /// PMU choice on hand-built PMUs matching the recorded machines.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(5)))
 struct PMUChoiceTests {
     static func core(_ name: String, _ type: UInt32, _ cpus: String?) -> PMU {
         PMU(name: name, type: type, kind: .core, cpus: cpus.map { try! CPUSet(parsing: $0) })

@@ -4,7 +4,7 @@ import Testing
 
 /// The FAIL_ENTRY recovery helper and the several-VCPU binding, against the mock kernel
 /// and the recorded rk3399 tree (A53 on CPUs 0-3, A72 on 4-5).
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(5)))
 struct PlacementRecoveryTests {
     func cpus(_ list: String) -> CPUSet { try! CPUSet(parsing: list) }
 

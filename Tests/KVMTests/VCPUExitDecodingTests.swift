@@ -3,7 +3,7 @@ import Testing
 @testable import KVM
 
 /// `kvm_run` decoding on hand-built byte images.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(5)))
 struct VCPUExitDecodingTests {
     /// A zeroed `kvm_run` image of the kernel's size with `exit_reason` set.
     func image(reason: UInt32, size: Int = 2352, _ fill: (inout [UInt8]) -> Void = { _ in }) -> [UInt8] {

@@ -4,7 +4,7 @@ import Testing
 
 /// What `pmu kvm` asks KVM, against the mock kernel: verdicts, and every scratch VM,
 /// VCPU and device descriptor closed again.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(5)))
 struct VirtualPMUReportTests {
     @Test func arm64TrialsAcceptOrRejectAndCloseEverything() throws {
         let kernel = MockKernel()

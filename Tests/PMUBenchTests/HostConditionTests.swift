@@ -13,20 +13,20 @@ private func report(with row: UnavailableRow) -> BenchReport {
     ReportFixtures.report(unavailable: [row])
 }
 
-@Test(.timeLimit(.minutes(1)), arguments: HostCondition.allCases)
+@Test(.timeLimit(.minutes(5)), arguments: HostCondition.allCases)
 func anUnavailableRowWithAHostConditionPasses(_ condition: HostCondition) {
     let row = UnavailableRow(pmu: "software", what: "user-space read", reason: "why", condition: condition)
     #expect(Gate().failures(in: report(with: row)) == [])
 }
 
-@Test(.timeLimit(.minutes(1))) func anUnavailableRowWithoutAHostConditionFails() {
+@Test(.timeLimit(.minutes(5))) func anUnavailableRowWithoutAHostConditionFails() {
     let row = UnavailableRow(pmu: "msr", what: "counter reads", reason: "EINVAL", condition: nil)
     #expect(Gate().failures(in: report(with: row))
         == ["unavailable msr counter reads: EINVAL (a failure of the benchmark, not a host condition)"])
 }
 
 /// A broken read loop gives no ratio: before, that was a green gate.
-@Test(.timeLimit(.minutes(1))) func aFailedSwiftOrCLoopFailsTheGate() {
+@Test(.timeLimit(.minutes(5))) func aFailedSwiftOrCLoopFailsTheGate() {
     for implementation in [Implementation.swift, .c] {
         var results = BenchRunner.Results()
         var failed = Interleaver.Outcome()
@@ -52,7 +52,7 @@ func anUnavailableRowWithAHostConditionPasses(_ condition: HostCondition) {
     }
 }
 
-@Test(.timeLimit(.minutes(1))) func theConditionIsAStableStringAndOptionalInJSON() throws {
+@Test(.timeLimit(.minutes(5))) func theConditionIsAStableStringAndOptionalInJSON() throws {
     let row = UnavailableRow(pmu: "software", what: "user-space read", reason: "r", condition: .capUserRdpmcZero)
     let text = String(decoding: try JSONEncoder().encode(row), as: UTF8.self)
     #expect(text.contains(#""condition":"cap-user-rdpmc-0""#), "\(text)")
@@ -70,7 +70,7 @@ private func openError(_ errno: Errno, paranoid: Int? = nil, operation: CounterE
     CounterError(operation: operation, errno: errno, label: "cycles", attributes: nil, paranoid: paranoid, message: "m")
 }
 
-@Test(.timeLimit(.minutes(1))) func theKernelsAnswerToAnOpenIsClassifiedByErrno() {
+@Test(.timeLimit(.minutes(5))) func theKernelsAnswerToAnOpenIsClassifiedByErrno() {
     for errno in [Errno.noSuchFileOrDirectory, .noSuchDevice, .noSuchDeviceOrAddress, .notSupported] {
         #expect(HostCondition.of(openError(errno)) == .eventNotOnHost, "\(errno)")
     }
@@ -84,7 +84,7 @@ private func openError(_ errno: Errno, paranoid: Int? = nil, operation: CounterE
     #expect(HostCondition.of(openError(.ioError, operation: .read) as any Error) == nil)
 }
 
-@Test(.timeLimit(.minutes(1))) func aUserSpaceReadFallbackIsAHostConditionOnlyForTheHostsReasons() {
+@Test(.timeLimit(.minutes(5))) func aUserSpaceReadFallbackIsAHostConditionOnlyForTheHostsReasons() {
     #expect(HostCondition.of(UserReadFallback.noUserAccess) == .capUserRdpmcZero)
     #expect(HostCondition.of(UserReadFallback.unsupportedArchitecture) == .noUserSpaceCounterInstruction)
     for fallback in [UserReadFallback.notMapped, .notOnCounter, .invalidCounterWidth(0), .pageUnstable] {
@@ -92,7 +92,7 @@ private func openError(_ errno: Errno, paranoid: Int? = nil, operation: CounterE
     }
 }
 
-@Test(.timeLimit(.minutes(1))) func aMissingTracefsOrTracepointIsAHostCondition() {
+@Test(.timeLimit(.minutes(5))) func aMissingTracefsOrTracepointIsAHostCondition() {
     let missing: [TracefsError] = [
         .notMounted(candidates: ["/sys/kernel/tracing"]),
         .noSubsystem(subsystem: "kvm", suggestions: []),
@@ -108,7 +108,7 @@ private func openError(_ errno: Errno, paranoid: Int? = nil, operation: CounterE
     #expect(HostCondition.of(BenchFailure("host", condition: .noKVM) as any Error) == .noKVM)
 }
 
-@Test(.timeLimit(.minutes(1))) func pmusThatCannotBeReadPerThreadCarryTheirCondition() throws {
+@Test(.timeLimit(.minutes(5))) func pmusThatCannotBeReadPerThreadCarryTheirCondition() throws {
     let resolver = Resolver(pmus: [], libpfm: nil)
     let uncore = PMU(name: "uncore_imc_0", type: 20, kind: .uncore)
     let uprobe = PMU(name: "uprobe", type: 8, kind: .other)
@@ -121,7 +121,7 @@ private func openError(_ errno: Errno, paranoid: Int? = nil, operation: CounterE
     }
 }
 
-@Test(.timeLimit(.minutes(1))) func onlyTheFlavoursKnownGapWithItsSymptomIsAHostCondition() {
+@Test(.timeLimit(.minutes(5))) func onlyTheFlavoursKnownGapWithItsSymptomIsAHostCondition() {
     let pvm = KVMFlavour(kind: .pvm, cpuVendor: "AuthenticAMD")
     let vmx = KVMFlavour(kind: .vmx, cpuVendor: "GenuineIntel")
     #expect(ExitOperations.hostCondition(.vmcall, flavour: pvm, symptom: .undefinedInstruction) == .kvmFlavourWithoutExit)

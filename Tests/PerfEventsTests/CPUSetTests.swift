@@ -1,7 +1,7 @@
 import Testing
 @testable import PerfEvents
 
-@Suite(.timeLimit(.minutes(1))) struct CPUSetTests {
+@Suite(.timeLimit(.minutes(5))) struct CPUSetTests {
     @Test func listWithRangesAndSingles() throws {
         let set = try CPUSet(parsing: "0-3,8,10-11")
         #expect(set.cpus == [0, 1, 2, 3, 8, 10, 11])
@@ -77,7 +77,7 @@ import Testing
     }
 }
 
-@Suite(.timeLimit(.minutes(1))) struct TrimmingTests {
+@Suite(.timeLimit(.minutes(5))) struct TrimmingTests {
     @Test func trimsCRLFAndWhiteSpaceOnly() {
         #expect(trimmed("4\r\n") == "4")
         #expect(trimmed("\r\n") == "")

@@ -1,7 +1,7 @@
 import Testing
 @testable import PerfEvents
 
-@Suite(.timeLimit(.minutes(1))) struct CountingAffinityTests {
+@Suite(.timeLimit(.minutes(5))) struct CountingAffinityTests {
     let big = PMU(name: "armv8_cortex_a76", type: 10, kind: .core, cpus: CPUSet([4, 5, 6, 7]))
 
     @Test func threadsOutsideACorePMUAreReported() {

@@ -2,7 +2,7 @@ import Testing
 import CPerfEvents
 @testable import PerfEvents
 
-@Suite(.timeLimit(.minutes(1))) struct CountingAttributeTests {
+@Suite(.timeLimit(.minutes(5))) struct CountingAttributeTests {
     func layout(_ attributes: KernelEventAttributes) -> OpenCall {
         attributes.withKernelAttributes { OpenCall($0, pid: 0, cpu: -1, group: -1, flags: 0) }
     }

@@ -3,7 +3,7 @@ import Foundation
 @testable import PerfEvents
 
 /// Every refusal of perf_event_open, played by a mocked kernel.
-@Suite(.timeLimit(.minutes(1))) struct CountingErrorTests {
+@Suite(.timeLimit(.minutes(5))) struct CountingErrorTests {
     func openError(
         _ errno: Errno, attributes: EventAttributes = Software.taskClock, target: CountingTarget = .callingThread,
         paranoid: String? = "2", hasCorePMU: Bool? = nil

@@ -1,7 +1,7 @@
 import Testing
 @testable import PerfEvents
 
-@Suite(.timeLimit(.minutes(1))) struct CountingReadBufferTests {
+@Suite(.timeLimit(.minutes(5))) struct CountingReadBufferTests {
     @Test func singleWithEveryField() throws {
         let format = ReadFormat.counting.union(.lost)
         let count = try ReadBuffer.decodeSingle(bytes([1234, 500, 400, 77, 3]), format: format)

@@ -2,7 +2,7 @@ import Testing
 @testable import PerfEvents
 
 /// The non-allocating read paths give what the allocating ones give.
-@Suite(.timeLimit(.minutes(1))) struct CountingReadIntoTests {
+@Suite(.timeLimit(.minutes(5))) struct CountingReadIntoTests {
     static let software = [
         Event(label: "task-clock", attributes: EventAttributes(type: LegacyType.software, config: 1)),
         Event(label: "page-faults", attributes: EventAttributes(type: LegacyType.software, config: 2)),

@@ -53,7 +53,7 @@ final class PageImage {
     }
 }
 
-@Suite(.timeLimit(.minutes(1))) struct CountingUserPageTests {
+@Suite(.timeLimit(.minutes(5))) struct CountingUserPageTests {
     func count(_ outcome: UserPageOutcome) -> RawCount? {
         if case .counted(let count, _) = outcome { return count }
         return nil

@@ -1,7 +1,7 @@
 import Testing
 @testable import PerfEvents
 
-@Suite(.timeLimit(.minutes(1))) struct CountingValueTests {
+@Suite(.timeLimit(.minutes(5))) struct CountingValueTests {
     @Test func fullyRunningIsCountedAndExact() {
         let value = CounterValue(raw: 1000, timeEnabled: 50, timeRunning: 50)
         #expect(value.status == .counted)

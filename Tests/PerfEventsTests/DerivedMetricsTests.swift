@@ -2,7 +2,7 @@ import Testing
 @testable import PerfEvents
 
 /// perf stat's derived values from counts alone: which ratios are formed, from what, and when none is.
-@Suite(.timeLimit(.minutes(1))) struct DerivedMetricsTests {
+@Suite(.timeLimit(.minutes(5))) struct DerivedMetricsTests {
     typealias Input = DerivedMetrics.Input
 
     @Test func cpusUtilizedGigahertzAndRatesFromTheClock() {

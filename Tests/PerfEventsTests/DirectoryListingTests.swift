@@ -6,7 +6,7 @@ import CPerfEvents
 
 /// `SystemMock().listDirectory` on real directories, and the `cpe_readdir`
 /// shim under it: the end of a directory is never taken for a failure.
-@Suite(.timeLimit(.minutes(1))) struct DirectoryListingTests {
+@Suite(.timeLimit(.minutes(5))) struct DirectoryListingTests {
     /// A fresh directory with `files` regular files, one subdirectory and one symbolic link.
     func makeDirectory(files: Int) throws -> String {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("listing-\(UUID().uuidString)").path

@@ -5,7 +5,7 @@ import Testing
 
 /// The event list: resolved groups in, counters per PMU and CPU out, every
 /// refusal kept with its typed reason.
-@Suite(.timeLimit(.minutes(1)), .serialized) struct EventListTests {
+@Suite(.timeLimit(.minutes(5)), .serialized) struct EventListTests {
     /// Against this machine's kernel: singles and a group open, read in event
     /// order, and the tracepoint counts exactly the system calls made.
     @Test(.enabled(if: FileManager.default.fileExists(atPath: "/sys/kernel/tracing/events/syscalls/sys_enter_getppid/id"),

@@ -19,7 +19,7 @@ private func failure(_ text: String) -> EventSyntaxError? {
     }
 }
 
-@Suite(.timeLimit(.minutes(1))) struct EventParserTests {
+@Suite(.timeLimit(.minutes(5))) struct EventParserTests {
     @Test(arguments: [
         ("cycles", GenericEvent.hardware(0)), ("cpu-cycles", .hardware(0)), ("instructions", .hardware(1)),
         ("cache-references", .hardware(2)), ("cache-misses", .hardware(3)), ("branches", .hardware(4)),

@@ -1,7 +1,7 @@
 import Testing
 @testable import PerfEvents
 
-@Suite(.timeLimit(.minutes(1))) struct FormatFieldParsingTests {
+@Suite(.timeLimit(.minutes(5))) struct FormatFieldParsingTests {
     @Test func contiguousRange() throws {
         let field = try FormatField(name: "event", parsing: "config:0-7\n")
         #expect(field.word == .config)
@@ -93,7 +93,7 @@ import Testing
     }
 }
 
-@Suite(.timeLimit(.minutes(1))) struct FormatFieldPackingTests {
+@Suite(.timeLimit(.minutes(5))) struct FormatFieldPackingTests {
     /// perf's own vectors (tools/perf/tests/pmu.c, "Parsing with PMU format
     /// directory"): nine fields over config, config1, config2, the values
     /// krava01=15,krava02=170,krava03=1,krava11=27,krava12=1,krava13=2,

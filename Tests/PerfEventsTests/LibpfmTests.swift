@@ -15,7 +15,7 @@ let forcedLibpfm: Libpfm = {
     return Libpfm()
 }()
 
-@Suite(.serialized, .timeLimit(.minutes(1)),
+@Suite(.serialized, .timeLimit(.minutes(5)),
        .enabled(if: LiveHost.isX86_64, "libpfm4's amd64 tables exist only in its x86 builds"))
 struct LibpfmTests {
     @Test func zen3TablesArePresent() throws {

@@ -5,7 +5,7 @@ import Testing
 /// own results and errors; without it every operation throws the one error that
 /// says how to get libpfm4 support. The consumer package test
 /// (.ci/consumer-package-test.sh) builds the library both ways.
-@Suite(.timeLimit(.minutes(1))) struct LibpfmTraitTests {
+@Suite(.timeLimit(.minutes(5))) struct LibpfmTraitTests {
     @Test func operationsFollowTheTrait() {
         #if Libpfm
         #expect(Libpfm.isBuiltIn)

@@ -5,7 +5,7 @@ import Testing
 /// Discovery and resolution on every recorded tree and on the live host, each checked
 /// against what that tree's own files say (read plainly by ``SysfsTree``): no expected
 /// value is written down, so a new host of any kind is checked the same way.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(5)))
 struct MachineMatrixTests {
     private func inventory(_ tree: SysfsTree) throws -> PMUInventory {
         try PMUDiscovery(root: tree.root).discover()

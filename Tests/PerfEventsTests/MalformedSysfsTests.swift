@@ -73,7 +73,7 @@ let malformedCases: [MalformedCase] = [
 
 private func devices(_ root: String) -> String { root + "/bus/event_source/devices" }
 
-@Suite(.timeLimit(.minutes(1))) struct MalformedSysfsTests {
+@Suite(.timeLimit(.minutes(5))) struct MalformedSysfsTests {
     @Test func everyCaseOnDiskHasAnExpectation() {
         #expect(SysfsFixtures.malformedCases == malformedCases.map { $0.name }.sorted())
     }
@@ -178,7 +178,7 @@ private func devices(_ root: String) -> String { root + "/bus/event_source/devic
 
 /// Failures that fixtures cannot hold: errno from the kernel, played through
 /// mocked SystemCalls or real symbolic-link loops in a temporary directory.
-@Suite(.timeLimit(.minutes(1))) struct SysfsSystemErrorTests {
+@Suite(.timeLimit(.minutes(5))) struct SysfsSystemErrorTests {
     private func system(failing call: String, path suffix: String, with errno: Errno) -> FileSystem {
         var system = SystemMock()
         let live = SystemMock()

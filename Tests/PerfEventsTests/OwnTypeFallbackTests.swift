@@ -5,7 +5,7 @@ import Testing
 /// Kernels whose PMU driver predates the extended type (arm64 6.1: ENOENT for
 /// `type 0, config = pmu << 32 | id`) still count a generic event on the right
 /// PMU: its own sysfs alias, opened with its own type.
-@Suite(.timeLimit(.minutes(1))) struct OwnTypeFallbackTests {
+@Suite(.timeLimit(.minutes(5))) struct OwnTypeFallbackTests {
     func resolve(_ text: String, on pmus: [PMU]) throws -> [Event] {
         try Resolver(pmus: pmus, tracefs: Tracefs(root: "/nonexistent"), libpfm: nil).resolve(text).flatMap { $0.events }
     }

@@ -8,7 +8,7 @@ private func discover(_ fixture: String) throws -> PMUInventory {
 
 private func names(_ inventory: PMUInventory) -> [String] { inventory.pmus.map { $0.name } }
 
-@Suite(.timeLimit(.minutes(1))) struct PMUDiscoveryFixtureTests {
+@Suite(.timeLimit(.minutes(5))) struct PMUDiscoveryFixtureTests {
     @Test func rk3399BigLittle() throws {
         let inventory = try discover("rk3399")
         #expect(inventory.problems.isEmpty)
@@ -186,7 +186,7 @@ private func names(_ inventory: PMUInventory) -> [String] { inventory.pmus.map {
     }
 }
 
-@Suite(.timeLimit(.minutes(1))) struct PMULookupTests {
+@Suite(.timeLimit(.minutes(5))) struct PMULookupTests {
     private func lookupError(_ name: String, in fixture: String) throws -> PMULookupError? {
         let inventory = try discover(fixture)
         do {
@@ -254,7 +254,7 @@ private func names(_ inventory: PMUInventory) -> [String] { inventory.pmus.map {
     }
 }
 
-@Suite(.timeLimit(.minutes(1))) struct SysfsRootTests {
+@Suite(.timeLimit(.minutes(5))) struct SysfsRootTests {
     @Test func environmentOverridesTheRoot() {
         #expect(PMUDiscovery.defaultRoot(environment: { $0 == "PERF_EVENTS_SYSFS_ROOT" ? "/tmp/tree" : nil }) == "/tmp/tree")
         #expect(PMUDiscovery.defaultRoot(environment: { _ in nil }) == "/sys")
@@ -270,7 +270,7 @@ private func names(_ inventory: PMUInventory) -> [String] { inventory.pmus.map {
 }
 
 /// The machine the tests run on, read through the library and directly.
-@Suite(.timeLimit(.minutes(1))) struct LiveSysfsTests {
+@Suite(.timeLimit(.minutes(5))) struct LiveSysfsTests {
     static let devices = "/sys/bus/event_source/devices"
     static var available: Bool { FileManager.default.fileExists(atPath: devices) }
 

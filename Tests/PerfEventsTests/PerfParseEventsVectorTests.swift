@@ -10,7 +10,7 @@ import Testing
 /// Left out: `*:*` and `syscalls:*` are checked on this test's tracefs, not the host's; the
 /// older checks of `exclude_guest` on events without G/H modifiers are perf's pre-6.13 default,
 /// which the library deliberately does not have (see DeliberateDifferences.swift).
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(5)))
 struct PerfParseEventsVectorTests {
     static let tracefs: Tracefs = {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("perf-vectors-\(getpid())").path

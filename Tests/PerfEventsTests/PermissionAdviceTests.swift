@@ -2,7 +2,7 @@ import Testing
 @testable import PerfEvents
 
 /// The advice for refusals found while testing as an unprivileged user.
-@Suite(.timeLimit(.minutes(1))) struct PermissionAdviceTests {
+@Suite(.timeLimit(.minutes(5))) struct PermissionAdviceTests {
     /// tracefs mounted but mode 0700: "permission denied on …/events", not "not mounted".
     @Test func closedTracefsIsReportedAsUnreadable() {
         var system = SystemMock()

@@ -21,7 +21,7 @@ private func failure(_ text: String, on pmus: [PMU]) -> ResolutionError? {
     }
 }
 
-@Suite(.timeLimit(.minutes(1))) struct ResolverTests {
+@Suite(.timeLimit(.minutes(5))) struct ResolverTests {
     // MARK: RK3399 (arm big.LITTLE)
 
     @Test func aliasOnOneCluster() throws {

@@ -39,7 +39,7 @@ func walkAll(_ data: [UInt8], tail: UInt64, head: UInt64, limit: Int = .max) -> 
     return (seen, walk)
 }
 
-@Suite(.timeLimit(.minutes(1))) struct SamplingFramingTests {
+@Suite(.timeLimit(.minutes(5))) struct SamplingFramingTests {
     @Test func recordsBetweenTailAndHeadComeOutInOrder() {
         let records = (0..<5).map { recordBytes(type: 9, words: [UInt64($0), 0xabcd]) }
         let (data, head) = ring(size: 256, start: 0, records: records)
@@ -116,7 +116,7 @@ func walkAll(_ data: [UInt8], tail: UInt64, head: UInt64, limit: Int = .max) -> 
     }
 }
 
-@Suite(.timeLimit(.minutes(1))) struct RingBufferLayoutTests {
+@Suite(.timeLimit(.minutes(5))) struct RingBufferLayoutTests {
     /// The offsets RingBuffer uses are the C header's.
     @Test func metadataPageOffsetsAreTheHeaders() {
         #expect(MemoryLayout<perf_event_mmap_page>.offset(of: \.data_head) == RingBuffer.dataHeadOffset)

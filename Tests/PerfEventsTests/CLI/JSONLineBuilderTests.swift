@@ -4,7 +4,7 @@ import Testing
 
 /// `pmu sample --json` writes its lines by hand (JSONEncoder cost ~12 µs a record): the
 /// strings must come out as JSONEncoder (sorted keys, slashes unescaped) writes them.
-@Suite(.timeLimit(.minutes(1))) struct JSONLineBuilderTests {
+@Suite(.timeLimit(.minutes(5))) struct JSONLineBuilderTests {
     struct Probe: Encodable {
         var a: String
         var b: Int64
