@@ -29,6 +29,7 @@ public struct ARM64PMUConfiguration: Hashable, Sendable {
     public var pmuType: UInt32?
     /// The PMU's name and CPUs, for messages (from discovery).
     public var pmuName: String?
+    /// The CPUs the PMU covers, for messages (from discovery).
     public var pmuCPUs: CPUSet?
     /// Event filters, applied in order (the first sets the default for the others).
     public var filters: [PMUEventFilter]
@@ -58,6 +59,7 @@ public struct ARM64PMUConfiguration: Hashable, Sendable {
     /// The overflow interrupt's INTID (``VGICv3/pmuInterrupt``); needs a vGIC.
     public var interrupt: UInt32?
 
+    /// A configuration with each part given, or left out: KVM's default PMU, no filter, KVM's counter count, no interrupt.
     public init(pmuType: UInt32? = nil, pmuName: String? = nil, pmuCPUs: CPUSet? = nil, filters: [PMUEventFilter] = [],
                 counterCount: UInt32? = nil, interrupt: UInt32? = nil) {
         self.pmuType = pmuType

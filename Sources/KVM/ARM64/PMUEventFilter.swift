@@ -8,7 +8,9 @@
 public struct PMUEventFilter: Hashable, Sendable {
     /// `KVM_PMU_EVENT_ALLOW` (0) or `KVM_PMU_EVENT_DENY` (1).
     public enum Action: UInt8, Hashable, Sendable {
+        /// `KVM_PMU_EVENT_ALLOW`: the guest may count the range's events.
         case allow = 0
+        /// `KVM_PMU_EVENT_DENY`: the range's events count nothing in the guest.
         case deny = 1
     }
 
@@ -19,8 +21,10 @@ public struct PMUEventFilter: Hashable, Sendable {
     public var baseEvent: UInt16
     /// How many consecutive event numbers (at least 1).
     public var eventCount: UInt16
+    /// `action`: whether the range is allowed or denied.
     public var action: Action
 
+    /// The range of `eventCount` event numbers from `baseEvent`, allowed or denied.
     public init(baseEvent: UInt16, eventCount: UInt16 = 1, action: Action) {
         self.baseEvent = baseEvent
         self.eventCount = eventCount

@@ -28,6 +28,7 @@ public enum PMUChoice {
 
 /// Why no single PMU fits.
 public struct PMUChoiceError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// What kept a single PMU from fitting.
     public enum Reason: Hashable, Sendable {
         /// The machine lists no core PMU (no CPU PMU driver, or a VM without vPMU).
         case noCorePMU(cpus: CPUSet)
@@ -45,6 +46,7 @@ public struct PMUChoiceError: Error, Hashable, Sendable, CustomStringConvertible
         case requestedOutside(cpus: CPUSet, pmu: PMU)
     }
 
+    /// Which way the choice failed, with the CPUs and PMUs concerned.
     public var reason: Reason
     package init(_ reason: Reason) { self.reason = reason }
 

@@ -24,10 +24,17 @@ import PerfEvents
 extension PMUChoice {
     /// A rung of the ladder.
     public enum Rung: String, Hashable, Sendable, CaseIterable {
+        /// The PMU the caller named; the VCPU threads keep to its CPUs among those allowed.
         case callersPMU = "callers-pmu"
+        /// The one core PMU that covers every allowed CPU.
         case covering = "covering"
+        /// No PMU behind the guest's, only the cycle counter, valid on every CPU
+        /// (`KVM_ARM_VCPU_PMU_V3_FIXED_COUNTERS_ONLY`, where the kernel offers it).
         case fixedCountersOnly = "fixed-counters-only"
+        /// The core PMU with the most allowed CPUs (then the lower perf type); the VCPU
+        /// threads are restricted to its CPUs.
         case restricted = "restricted"
+        /// No virtual PMU: no core PMU shares an allowed CPU, there is none, or KVM has no PMUv3.
         case none = "none"
     }
 
@@ -45,6 +52,7 @@ extension PMUChoice {
 
     /// The ladder's answer.
     public struct Answer: Hashable, Sendable {
+        /// The rung that applied.
         public var rung: Rung
         /// The host PMU behind the VM's (nil for fixed counters only and for no PMU).
         public var pmu: PMU?

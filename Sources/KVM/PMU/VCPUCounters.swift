@@ -141,12 +141,15 @@ public final class VCPUCounters: @unchecked Sendable {
 public struct VCPUCounterReadings: Hashable, Sendable {
     /// One event's value.
     public struct Reading: Hashable, Sendable {
+        /// The event requested.
         public var event: VCPUCounterEvent
         /// The event string that was opened.
         package var eventString: String
+        /// Its value, or why it has none.
         public var value: CounterValue
     }
 
+    /// One reading per requested event, in the order of the counters' entries.
     public var readings: [Reading]
 
     package init(readings: [Reading]) { self.readings = readings }

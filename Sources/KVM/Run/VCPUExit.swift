@@ -34,10 +34,17 @@ public enum VCPUExit: Hashable, Sendable {
 /// A port I/O exit (`kvm_run.io`).
 public struct PortIO: Hashable, Sendable {
     /// IN (the VMM must supply data) or OUT (the guest wrote `data`).
-    public enum Direction: UInt8, Hashable, Sendable { case input = 0, output = 1 }
+    public enum Direction: UInt8, Hashable, Sendable {
+        /// `KVM_EXIT_IO_IN` (0): the guest executed IN or INS.
+        case input = 0
+        /// `KVM_EXIT_IO_OUT` (1): the guest executed OUT or OUTS.
+        case output = 1
+    }
+    /// `io.direction`: IN or OUT.
     public var direction: Direction
     /// Bytes per access: 1, 2 or 4.
     public var size: UInt8
+    /// `io.port`: the I/O port number.
     public var port: UInt16
     /// Repetitions (`REP OUTS`); 1 for a plain IN/OUT.
     public var count: UInt32
@@ -64,6 +71,7 @@ public struct MMIOAccess: Hashable, Sendable {
     public var data: [UInt8]
     /// The access size in bytes (1…8).
     public var length: UInt32
+    /// `mmio.is_write`: whether the guest wrote (else it read).
     public var isWrite: Bool
 
     package init(address: UInt64, data: [UInt8], length: UInt32, isWrite: Bool) {

@@ -9,7 +9,42 @@ public struct X86Registers: Hashable, Sendable {
 
     /// A general register's index in `kvm_regs`.
     public enum Name: Int, Sendable {
-        case rax = 0, rbx, rcx, rdx, rsi, rdi, rsp, rbp, r8, r9, r10, r11, r12, r13, r14, r15, rip, rflags
+        /// `rax`, a general-purpose register (bytes 0–7 of `kvm_regs`).
+        case rax = 0
+        /// `rbx`, a general-purpose register (bytes 8–15 of `kvm_regs`).
+        case rbx = 1
+        /// `rcx`, a general-purpose register (bytes 16–23 of `kvm_regs`).
+        case rcx = 2
+        /// `rdx`, a general-purpose register (bytes 24–31 of `kvm_regs`).
+        case rdx = 3
+        /// `rsi`, a general-purpose register (bytes 32–39 of `kvm_regs`).
+        case rsi = 4
+        /// `rdi`, a general-purpose register (bytes 40–47 of `kvm_regs`).
+        case rdi = 5
+        /// `rsp`, the stack pointer (bytes 48–55 of `kvm_regs`).
+        case rsp = 6
+        /// `rbp`, the base (frame) pointer (bytes 56–63 of `kvm_regs`).
+        case rbp = 7
+        /// `r8`, a general-purpose register (bytes 64–71 of `kvm_regs`).
+        case r8 = 8
+        /// `r9`, a general-purpose register (bytes 72–79 of `kvm_regs`).
+        case r9 = 9
+        /// `r10`, a general-purpose register (bytes 80–87 of `kvm_regs`).
+        case r10 = 10
+        /// `r11`, a general-purpose register (bytes 88–95 of `kvm_regs`).
+        case r11 = 11
+        /// `r12`, a general-purpose register (bytes 96–103 of `kvm_regs`).
+        case r12 = 12
+        /// `r13`, a general-purpose register (bytes 104–111 of `kvm_regs`).
+        case r13 = 13
+        /// `r14`, a general-purpose register (bytes 112–119 of `kvm_regs`).
+        case r14 = 14
+        /// `r15`, a general-purpose register (bytes 120–127 of `kvm_regs`).
+        case r15 = 15
+        /// `rip`, the instruction pointer (bytes 128–135 of `kvm_regs`).
+        case rip = 16
+        /// `rflags`, the flags register (bytes 136–143 of `kvm_regs`).
+        case rflags = 17
     }
 
     /// The raw structure.
@@ -25,6 +60,7 @@ public struct X86Registers: Hashable, Sendable {
         self.bytes = padded
     }
 
+    /// The register `name`: the little-endian word at its offset.
     public subscript(_ name: Name) -> UInt64 {
         get { ByteImage.load(UInt64.self, at: name.rawValue * 8, in: bytes) ?? 0 }
         set { ByteImage.store(newValue, at: name.rawValue * 8, in: &bytes) }
@@ -45,7 +81,22 @@ public struct X86SpecialRegisters: Hashable, Sendable {
 
     /// A segment register's index in `kvm_sregs`.
     public enum Segment: Int, Sendable, CaseIterable {
-        case cs = 0, ds, es, fs, gs, ss, tr, ldt
+        /// `cs`, the code segment (`kvm_sregs` offset 0).
+        case cs = 0
+        /// `ds`, the data segment (`kvm_sregs` offset 24).
+        case ds = 1
+        /// `es`, the extra data segment (`kvm_sregs` offset 48).
+        case es = 2
+        /// `fs`, the `fs` data segment (`kvm_sregs` offset 72).
+        case fs = 3
+        /// `gs`, the `gs` data segment (`kvm_sregs` offset 96).
+        case gs = 4
+        /// `ss`, the stack segment (`kvm_sregs` offset 120).
+        case ss = 5
+        /// `tr`, the task register, which selects the TSS (`kvm_sregs` offset 144).
+        case tr = 6
+        /// `ldt`, the local descriptor table register (`kvm_sregs` offset 168).
+        case ldt = 7
     }
 
     /// The raw structure.

@@ -26,9 +26,13 @@ public struct CorePMUComparison: Sendable {
     public enum Quantity: Hashable, Sendable, CaseIterable {
         /// `task-clock` (software): nanoseconds the work ran on a CPU.
         case taskClock
+        /// `cycles`: the PMU's cycle counter (its own alias, else `PERF_COUNT_HW_CPU_CYCLES` on it).
         case cycles
+        /// `instructions`: instructions retired (`PERF_COUNT_HW_INSTRUCTIONS`).
         case instructions
+        /// `branches`: branch instructions retired (`PERF_COUNT_HW_BRANCH_INSTRUCTIONS`).
         case branches
+        /// `branch-misses`: mispredicted branches (`PERF_COUNT_HW_BRANCH_MISSES`).
         case branchMisses
 
         /// A short name for tables: `task-clock`, `cycles`, …
@@ -144,7 +148,9 @@ public struct CorePMUComparison: Sendable {
 public struct CorePMUMeasurement: Sendable {
     /// One repetition: its wall time and a value per ``CorePMUComparison/Quantity`` (in `allCases` order).
     public struct Run: Sendable {
+        /// The run's wall-clock time, in nanoseconds.
         public var elapsedNanoseconds: UInt64
+        /// One value per quantity, in `CorePMUComparison.Quantity.allCases` order.
         public var values: [CounterValue]
 
         package init(elapsedNanoseconds: UInt64, values: [CounterValue]) {
@@ -153,9 +159,11 @@ public struct CorePMUMeasurement: Sendable {
         }
     }
 
+    /// The core PMU the work was pinned to and counted on.
     public var pmu: PMU
     /// What was counted for each quantity, in perf's syntax (`armv8_cortex_a72/cpu_cycles/`, …).
     public var events: [String]
+    /// The repetitions, in the order they ran.
     public var runs: [Run]
 
     package init(pmu: PMU, events: [String], runs: [Run]) {

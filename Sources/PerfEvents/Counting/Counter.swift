@@ -264,7 +264,9 @@ public final class Counter: @unchecked Sendable {
 
 /// A value read by ``Counter/readInUserSpace()`` and how it was read.
 public struct UserSpaceReading: Hashable, Sendable {
+    /// The counter's value.
     public var value: CounterValue
+    /// How it was read: from the mapped page in user space, or with `read(2)` and why.
     public var method: ReadMethod
 
     @inlinable

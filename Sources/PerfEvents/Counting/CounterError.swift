@@ -16,7 +16,18 @@
 public struct CounterError: Error, Hashable, Sendable, CustomStringConvertible {
     /// What was being done.
     public enum Operation: String, Hashable, Sendable {
-        case open, read, enable, disable, reset, mmap
+        /// Opening the event with `perf_event_open(2)`.
+        case open
+        /// Reading the count with `read(2)`.
+        case read
+        /// Starting the count (`PERF_EVENT_IOC_ENABLE`).
+        case enable
+        /// Stopping the count (`PERF_EVENT_IOC_DISABLE`).
+        case disable
+        /// Zeroing the count (`PERF_EVENT_IOC_RESET`).
+        case reset
+        /// Mapping the counter's metadata page with `mmap(2)`.
+        case mmap
     }
 
     /// What was being done.

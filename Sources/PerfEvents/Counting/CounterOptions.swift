@@ -34,6 +34,9 @@ public struct CounterOptions: Hashable, Sendable {
     /// Where procfs is (`/proc`): where errors read `sys/kernel/perf_event_paranoid`.
     package var procRoot: String
 
+    /// Options with each setting given, or its default: the calling thread, no `inherit`,
+    /// opened disabled, not enabled on `exec`, the lost count asked for, no user-space reads,
+    /// whether the machine has a core PMU unknown, and procfs at `/proc`.
     public init(
         target: CountingTarget = .callingThread,
         inherit: Bool = false,

@@ -58,6 +58,8 @@ public struct CounterValue: Hashable, Sendable {
         return Self.scale(100, enabled: timeRunning, running: timeEnabled) ?? 100
     }
 
+    /// A value from the kernel's count and times (nanoseconds); ``status`` follows from the times:
+    /// counted when it ran the whole enabled time, multiplexed when it ran part of it, not counted when it never ran.
     @inlinable
     public init(raw: UInt64, timeEnabled: UInt64, timeRunning: UInt64, lost: UInt64? = nil) {
         self.raw = raw

@@ -72,6 +72,7 @@ public struct DerivedMetric: Hashable, Sendable {
         case rate
     }
 
+    /// Which ratio this is.
     public var kind: Kind
     /// The number printed (for ``Kind/rate`` after the K/M/G prefix).
     public var value: Double

@@ -157,6 +157,7 @@ public final class EventList: @unchecked Sendable {
 public struct EventReading: Hashable, Sendable {
     /// The event as resolved (its PMU, attributes and display name).
     public var event: Event
+    /// The event's value, or why it has none.
     public var value: CounterValue
 
     package init(event: Event, value: CounterValue) {

@@ -24,6 +24,7 @@ package struct EventTerm: Hashable, Sendable {
 /// A named event published by a PMU in sysfs `events/<name>`, with the
 /// optional sibling files `<name>.scale`, `.unit`, `.per-pkg`, `.snapshot`.
 public struct EventAlias: Hashable, Sendable {
+    /// The alias's name: its file's name in the PMU's `events/` directory (`cpu-cycles`, `inst_retired`).
     public var name: String
     /// The terms the alias stands for, such as `event=0x3c` or `event=0x11,umask=0x1`.
     package var terms: [EventTerm]

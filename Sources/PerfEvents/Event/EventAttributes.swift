@@ -16,11 +16,17 @@ public struct EventAttributes: Hashable, Sendable {
     public var config3: UInt64
     /// `bp_type` for breakpoint events (1 read, 2 write, 3 read/write, 4 execute).
     public var breakpointType: UInt32
+    /// `exclude_user`: do not count in user space (set by `:k` and `:h`).
     public var excludeUser: Bool
+    /// `exclude_kernel`: do not count in the kernel (set by `:u` and `:h`).
     public var excludeKernel: Bool
+    /// `exclude_hv`: do not count in the hypervisor (set by `:u` and `:k`).
     public var excludeHypervisor: Bool
+    /// `exclude_guest`: do not count while a guest runs (`:H`, and the `p` modifiers).
     public var excludeGuest: Bool
+    /// `exclude_host`: count only while a guest runs (`:G`).
     public var excludeHost: Bool
+    /// `exclude_idle`: do not count while the CPU is idle (`:I`).
     public var excludeIdle: Bool
     /// `precise_ip`, 0…3 (the `:p` modifiers).
     public var precise: UInt8
@@ -32,6 +38,7 @@ public struct EventAttributes: Hashable, Sendable {
     /// `freq=`); `nil` for a counting event.
     public var sampling: SamplingInterval?
 
+    /// Attributes of the PMU type `type`, with every other field given or zero/false.
     public init(
         type: UInt32, config: UInt64 = 0, config1: UInt64 = 0, config2: UInt64 = 0, config3: UInt64 = 0,
         breakpointType: UInt32 = 0,
@@ -81,10 +88,16 @@ public struct EventAttributes: Hashable, Sendable {
 
 /// The kernel's fixed `perf_event_attr.type` values (`enum perf_type_id`).
 public enum LegacyType {
+    /// `PERF_TYPE_HARDWARE`: a generic hardware event (``HardwareEvent``).
     public static let hardware: UInt32 = 0
+    /// `PERF_TYPE_SOFTWARE`: a kernel software event (``SoftwareEvent``).
     public static let software: UInt32 = 1
+    /// `PERF_TYPE_TRACEPOINT`: a tracepoint, its tracefs id in `config`.
     public static let tracepoint: UInt32 = 2
+    /// `PERF_TYPE_HW_CACHE`: a generic cache event (``CacheEvent``).
     public static let hardwareCache: UInt32 = 3
+    /// `PERF_TYPE_RAW`: a CPU-specific event code in `config` (perf's `rNNNN`).
     public static let raw: UInt32 = 4
+    /// `PERF_TYPE_BREAKPOINT`: a hardware breakpoint or watchpoint (perf's `mem:`).
     public static let breakpoint: UInt32 = 5
 }

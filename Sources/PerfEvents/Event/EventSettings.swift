@@ -34,6 +34,7 @@ public struct EventSettings: Hashable, Sendable {
     /// `time` / `time=0`: whether samples carry a timestamp.
     public var sampleTime: Bool?
 
+    /// No term given.
     public init() {}
 
     /// No such term was given.

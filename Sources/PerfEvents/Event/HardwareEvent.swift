@@ -3,15 +3,25 @@
 /// PMU's own sysfs alias for each (`nativeAliases`), `perf stat`'s metric roles
 /// (`MetricRole`) and the typed requests (`Resolver/event(_:on:modifiers:)`) derive.
 public enum HardwareEvent: UInt64, Hashable, Sendable, CaseIterable {
+    /// `PERF_COUNT_HW_CPU_CYCLES` (`cpu-cycles`, `cycles`): CPU cycles, which change with the clock frequency.
     case cycles = 0
+    /// `PERF_COUNT_HW_INSTRUCTIONS` (`instructions`): instructions retired.
     case instructions = 1
+    /// `PERF_COUNT_HW_CACHE_REFERENCES` (`cache-references`): cache accesses (on x86 the last-level cache's, on arm64 L1 data's).
     case cacheReferences = 2
+    /// `PERF_COUNT_HW_CACHE_MISSES` (`cache-misses`): cache misses (of the same cache as ``cacheReferences``).
     case cacheMisses = 3
+    /// `PERF_COUNT_HW_BRANCH_INSTRUCTIONS` (`branch-instructions`, `branches`): branch instructions retired.
     case branchInstructions = 4
+    /// `PERF_COUNT_HW_BRANCH_MISSES` (`branch-misses`): mispredicted branches.
     case branchMisses = 5
+    /// `PERF_COUNT_HW_BUS_CYCLES` (`bus-cycles`): bus cycles.
     case busCycles = 6
+    /// `PERF_COUNT_HW_STALLED_CYCLES_FRONTEND` (`stalled-cycles-frontend`): cycles the front end issued nothing.
     case stalledCyclesFrontend = 7
+    /// `PERF_COUNT_HW_STALLED_CYCLES_BACKEND` (`stalled-cycles-backend`): cycles the back end retired nothing.
     case stalledCyclesBackend = 8
+    /// `PERF_COUNT_HW_REF_CPU_CYCLES` (`ref-cycles`): cycles at a constant reference rate, unaffected by frequency scaling.
     case refCycles = 9
 
     /// perf's spellings, the canonical one first (`cpu-cycles`, then `cycles`).
@@ -73,17 +83,29 @@ public enum HardwareEvent: UInt64, Hashable, Sendable, CaseIterable {
 
 /// The kernel's software events (`PERF_COUNT_SW_*`, `enum perf_sw_ids`), with perf's names.
 public enum SoftwareEvent: UInt64, Hashable, Sendable, CaseIterable {
+    /// `PERF_COUNT_SW_CPU_CLOCK` (`cpu-clock`): nanoseconds of the CPU's high-resolution timer.
     case cpuClock = 0
+    /// `PERF_COUNT_SW_TASK_CLOCK` (`task-clock`): nanoseconds the task ran on a CPU.
     case taskClock = 1
+    /// `PERF_COUNT_SW_PAGE_FAULTS` (`page-faults`, `faults`): page faults, minor and major.
     case pageFaults = 2
+    /// `PERF_COUNT_SW_CONTEXT_SWITCHES` (`context-switches`, `cs`): context switches.
     case contextSwitches = 3
+    /// `PERF_COUNT_SW_CPU_MIGRATIONS` (`cpu-migrations`, `migrations`): moves of the task to another CPU.
     case cpuMigrations = 4
+    /// `PERF_COUNT_SW_PAGE_FAULTS_MIN` (`minor-faults`): page faults served without I/O.
     case minorFaults = 5
+    /// `PERF_COUNT_SW_PAGE_FAULTS_MAJ` (`major-faults`): page faults that needed I/O.
     case majorFaults = 6
+    /// `PERF_COUNT_SW_ALIGNMENT_FAULTS` (`alignment-faults`): unaligned accesses the kernel fixed up.
     case alignmentFaults = 7
+    /// `PERF_COUNT_SW_EMULATION_FAULTS` (`emulation-faults`): instructions the kernel emulated.
     case emulationFaults = 8
+    /// `PERF_COUNT_SW_DUMMY` (`dummy`): counts nothing; opened for its side-band records (COMM, MMAP, …).
     case dummy = 9
+    /// `PERF_COUNT_SW_BPF_OUTPUT` (`bpf-output`): the output channel of BPF programs (`bpf_perf_event_output`).
     case bpfOutput = 10
+    /// `PERF_COUNT_SW_CGROUP_SWITCHES` (`cgroup-switches`): context switches to a task of another cgroup (Linux 5.13+).
     case cgroupSwitches = 11
 
     /// perf's spellings, the canonical one first.

@@ -21,6 +21,7 @@ import CPerfEvents
 /// installed), the type keeps the same API and every operation throws
 /// ``LibpfmError/notBuiltIn(input:)``.
 public struct Libpfm: Sendable {
+    /// libpfm4 for this process; nothing is initialized until first use.
     public init() {}
 
     /// Whether libpfm4 is compiled in (the package's `Libpfm` trait).

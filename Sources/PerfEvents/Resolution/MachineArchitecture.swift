@@ -1,7 +1,9 @@
 /// The instruction set of the machine a sysfs tree describes, as far as its PMUs tell
 /// (for the rules that differ per architecture, such as breakpoint lengths).
 public enum MachineArchitecture: String, Hashable, Sendable {
+    /// x86 (64- or 32-bit): core PMUs `cpu`, `cpu_core`, `cpu_atom`.
     case x86
+    /// 64-bit Arm: core PMUs `armv8_*`, `armv9_*`, `arm_*`.
     case arm64
     /// Nothing in the PMUs says, and the code runs on neither.
     case unknown

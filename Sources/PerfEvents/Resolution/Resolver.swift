@@ -45,6 +45,8 @@ public struct Resolver: Sendable {
     /// The machine's architecture, for breakpoint lengths: from the PMUs unless given.
     public var architecture: MachineArchitecture
 
+    /// A resolver for `pmus`, reading tracepoint ids from `tracefs`, with libpfm4 unless
+    /// `libpfm` is nil; `architecture` nil takes it from the PMUs (``MachineArchitecture/init(pmus:)``).
     public init(
         pmus: [PMU], tracefs: Tracefs = Tracefs(), libpfm: Libpfm? = Libpfm(),
         architecture: MachineArchitecture? = nil

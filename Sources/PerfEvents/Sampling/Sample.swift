@@ -135,12 +135,19 @@ public struct SampleCounts: Hashable, Sendable {
 /// The `sample_id` trailer `sample_id_all` adds to records other than
 /// samples: which event and thread, when and where, as `sample_type` asks.
 public struct SampleID: Hashable, Sendable {
+    /// The process (`PERF_SAMPLE_TID`).
     public var pid: Int32?
+    /// The thread (`PERF_SAMPLE_TID`).
     public var tid: Int32?
+    /// When, in perf's clock, nanoseconds (`PERF_SAMPLE_TIME`).
     public var time: UInt64?
+    /// The event's unique id (`PERF_SAMPLE_ID`).
     public var id: UInt64?
+    /// The id of the original event, the parent's for an inherited one (`PERF_SAMPLE_STREAM_ID`).
     public var streamID: UInt64?
+    /// The CPU it happened on (`PERF_SAMPLE_CPU`).
     public var cpu: UInt32?
+    /// The event's unique id, at a fixed place: the trailer's last word (`PERF_SAMPLE_IDENTIFIER`).
     public var identifier: UInt64?
 
     package init() {}

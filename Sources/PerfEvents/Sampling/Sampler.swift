@@ -23,6 +23,7 @@ import CPerfEvents
 public final class Sampler: @unchecked Sendable {
     /// The events, leader first.
     public let events: [Event]
+    /// The options the sampler was opened with.
     public let options: SamplingOptions
     /// The `(thread, cpu)` pairs; one ring buffer each.
     package let slots: [CounterSlot]

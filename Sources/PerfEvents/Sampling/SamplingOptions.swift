@@ -25,6 +25,7 @@ public struct SamplingOptions: Hashable, Sendable {
     public var counting: CounterOptions
     /// What each sample carries; the ``Sampler`` adds ``SampleType/read`` for a group.
     public var sampleType: SampleType
+    /// When a reader waiting in `poll` is woken (`wakeup_events` or `wakeup_watermark`).
     public var wakeup: Wakeup
     /// Append the `sample_id` trailer to LOST, COMM, EXIT, … records.
     public var sampleIDAll: Bool

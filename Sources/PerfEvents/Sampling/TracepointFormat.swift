@@ -17,8 +17,11 @@ public struct TracepointFormat: Hashable, Sendable {
         public var name: String
         /// The C declaration before the name (`int`, `unsigned long`, `__data_loc char[]`).
         public var declaration: String
+        /// `offset:`: where the field starts in the raw record, in bytes.
         public var offset: Int
+        /// `size:`: the field's size in bytes.
         public var size: Int
+        /// `signed:1`: whether an integer field is signed.
         public var isSigned: Bool
         /// Whether the declaration is an array (`char comm[16]`): decoded as bytes or text.
         public var isArray: Bool
@@ -176,10 +179,13 @@ public struct TracepointFormat: Hashable, Sendable {
 
 /// One decoded tracepoint field.
 public enum TracepointValue: Hashable, Sendable, CustomStringConvertible {
+    /// An unsigned integer field of 1, 2, 4 or 8 bytes.
     case unsigned(UInt64)
+    /// A signed integer field of 1, 2, 4 or 8 bytes, sign-extended.
     case signed(Int64)
     /// A `char` array or a `__data_loc` string, up to its first NUL.
     case text(String)
+    /// Any other field (a non-`char` array, an odd size), as its bytes.
     case bytes([UInt8])
 
     public var description: String {
@@ -194,9 +200,13 @@ public enum TracepointValue: Hashable, Sendable, CustomStringConvertible {
 
 /// Why a tracepoint's format could not be read.
 public enum TracepointFormatError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The format file could not be read (tracefs not mounted, no such tracepoint, no permission).
     case unreadable(path: String, reason: String)
+    /// The file has no `ID:` line.
     case missingID
+    /// The file has no `field:` lines.
     case noFields
+    /// A `field:` line (given) is not `field:TYPE NAME; offset:N; size:N; signed:0|1;`.
     case malformedField(String)
 
     public var description: String {

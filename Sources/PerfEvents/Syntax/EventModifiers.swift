@@ -21,22 +21,34 @@
 /// `exclude_guest` on every event by default, which is a tool policy and not
 /// part of the syntax.
 public struct EventModifiers: Hashable, Sendable {
+    /// `u`: count in user space (without `k` or `h` too, the kernel and hypervisor are excluded).
     public var user = false
+    /// `k`: count in the kernel (without `u` or `h` too, user space and the hypervisor are excluded).
     public var kernel = false
+    /// `h`: count in the hypervisor (without `u` or `k` too, user space and the kernel are excluded).
     public var hypervisor = false
+    /// `G`: count in guests (without `H` too, the host is excluded: `exclude_host`).
     public var guest = false
+    /// `H`: count on the host (without `G` too, guests are excluded: `exclude_guest`).
     public var host = false
+    /// `I`: do not count while the CPU is idle (`exclude_idle`).
     public var nonIdle = false
     /// How many `p`s (0…3).
     public var precise: UInt8 = 0
+    /// `P`: the highest `precise_ip` the PMU accepts, found when opening.
     public var preciseMax = false
+    /// `D`: pinned, always on the PMU (`pinned`; group leaders only).
     public var pinned = false
+    /// `e`: exclusive, alone on the PMU (`exclusive`; group leaders only).
     public var exclusive = false
+    /// `S`: read the group's counts with each sample (`PERF_SAMPLE_READ`).
     public var sampleRead = false
+    /// `W`: weak group: open the members as separate events if the group does not fit.
     public var weak = false
     /// `b`: perf's BPF counters; no attribute of its own.
     public var bpfCounter = false
 
+    /// No modifier.
     public init() {}
 
     /// `:u`: user space only.
