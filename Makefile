@@ -80,7 +80,8 @@ test: deps
 # public declaration without a documentation comment (.ci/docs-coverage.py, which also prints
 # the public symbol count of each module). Open .build/docs/PerfEvents/index.html through a
 # web server, or `swift package --disable-sandbox preview-documentation --target PerfEvents`.
-DOC_TARGETS = PerfEvents KVM
+# LinuxSystem is documented with them: PerfEvents re-exports it (Errno, SystemError, CPUSet, Affinity).
+DOC_TARGETS = PerfEvents KVM LinuxSystem
 docs: deps
 	@mkdir -p .build/docs
 	@for target in $(DOC_TARGETS); do \

@@ -61,8 +61,11 @@ public struct CPUSet: Hashable, Sendable, Sequence, CustomStringConvertible {
         return value
     }
 
+    /// Whether the set holds no CPU.
     public var isEmpty: Bool { cpus.isEmpty }
+    /// How many CPUs the set holds.
     public var count: Int { cpus.count }
+    /// Whether `cpu` is in the set.
     public func contains(_ cpu: Int) -> Bool { cpus.contains(cpu) }
     public func makeIterator() -> IndexingIterator<[Int]> { cpus.makeIterator() }
 

@@ -7,7 +7,7 @@ public struct SystemError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The error number.
     public var errno: Errno
 
-    public init(call: String, subject: String = "", errno: Errno) {
+    package init(call: String, subject: String = "", errno: Errno) {
         self.call = call
         self.subject = subject
         self.errno = errno
