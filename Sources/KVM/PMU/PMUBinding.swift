@@ -12,11 +12,16 @@ import PerfEvents
 /// 2. **host counters**: the VCPU thread counts cycles and instructions on ``pmu``
 ///    with that PMU's own type (``VCPUCounters``);
 /// 3. **arm64 `SET_PMU`**: the VM's virtual PMU is backed by ``type``
-///    (`VirtualMachine/prepareARM64(vcpuCount:entry:binding:)`).
+///    (``VirtualMachine/prepareARM64(vcpuCount:entry:pmu:vgic:)`` with
+///    ``ARM64PMUConfiguration/init(binding:filters:counterCount:interrupt:)``).
+///
+/// A binding comes from the PMU choice (``PMUChoice/ladder(from:for:requested:kernel:names:)``,
+/// ``PMUChoice/Answer/binding``):
 ///
 /// ```swift
 /// let inventory = try PMUDiscovery().discover()
-/// let binding = try PMUBinding.choose(from: inventory.pmus, for: try CPUSet(parsing: "4-5"))
+/// let answer = try PMUChoice.ladder(from: inventory.pmus, for: try CPUSet(parsing: "4-5"))
+/// guard let binding = answer.binding else { throw MyError(answer.reason) }
 /// // on the VCPU thread:
 /// try binding.pinCallingThread()
 /// let counters = VCPUCounters(binding: binding, resolver: Resolver(pmus: inventory.pmus))
@@ -37,7 +42,7 @@ public struct PMUBinding: Hashable, Sendable {
         self.corePMUCount = corePMUCount
     }
 
-    /// The core PMU that covers all of `cpus` (``PMUChoice/choose(from:for:)``), bound to those CPUs.
+    /// The core PMU that covers all of `cpus` (`PMUChoice.choose(from:for:)`), bound to those CPUs.
     package static func choose(from pmus: [PMU], for cpus: CPUSet) throws(PMUChoiceError) -> PMUBinding {
         let pmu = try PMUChoice.choose(from: pmus, for: cpus)
         return PMUBinding(pmu: pmu, cpus: cpus, corePMUCount: pmus.filter { $0.isCore }.count)
