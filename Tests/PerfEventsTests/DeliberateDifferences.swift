@@ -539,7 +539,7 @@ struct DeliberateDifference: Sendable {
             id: "generic name inside a non-core pmu/…/",
             perf61: "(perf 6.1 refuses it as we do; perf 6.12:) opens the legacy hardware event (type 0, no extended type) whatever PMU was named, its other terms dropped: msr/ref-cycles,event=0/ is type 0 config 9, tracepoint/instructions/ type 0 config 1",
             ours: "refuses it: generic hardware events are counted by core PMUs only, and the PMU named has no such term or alias",
-            since: "perf 6.12 (a change after 6.1 that reads legacy names as terms of any PMU; the commit was not identified here); counting on a PMU other than the one named is the silent error this library exists to prevent",
+            since: "perf 6.5 (5ea8f2ccffb2, \"perf parse-events: Support hardware events as terms\": its hardware term sets type 0 for whatever PMU the slashes name, core or not); counting on a PMU other than the one named is the silent error this library exists to prevent",
             perfSeries: ["6.12"],
             cases: { _ in false },  // found by the generated strings; no hand-written case
             direction: weRefused,
@@ -551,7 +551,7 @@ struct DeliberateDifference: Sendable {
             id: "generic name beside format terms inside pmu/…/",
             perf61: "(perf 6.1 refuses it as we do; perf 6.12:) ORs the PMU's format terms into the legacy event's config (alderlake cpu_core/cycles,cmask=2/: type 0, config 0x4_0200_0000, no such hardware event) or drops the terms the event has no field for (juno armv8_cortex_a53/ref-cycles,threshold=499/: type 0, config 0x8_0000_0009)",
             ours: "refuses it: a generic event name takes no format terms (an alias or raw terms say what to count)",
-            since: "perf 6.12 (the legacy-names-as-terms change of 6.5, 5ea8f2ccffb2, see 'generic name inside pmu/…/'; which commit lets format terms join them was not identified here); a config no PMU defines is not an event",
+            since: "perf 6.5 (5ea8f2ccffb2, see 'generic name inside pmu/…/': the hardware term rewrites type and config and refuses no other term, so the PMU's format terms are still ORed into config afterwards); a config no PMU defines is not an event",
             perfSeries: ["6.12"],
             cases: { _ in false },  // found by the generated strings; no hand-written case
             direction: weRefused,
@@ -574,7 +574,7 @@ struct DeliberateDifference: Sendable {
             id: "PMU name glob",
             perf61: "(perf 6.1 refuses it as we do; perf 6.12:) matches a glob in a PMU's name against every PMU (breakpo*/config1=1/ opens breakpoint's event)",
             ours: "refuses it: a PMU name is a name (a glob is read in tracepoint names only)",
-            since: "perf 6.12 (wildcard PMU names; the commit was not identified here). Not deliberate: a feature this library lacks, kept as a row so that the difference is visible until it is added",
+            since: "perf 6.10 (f91fa2ae6360, \"perf pmu: Refactor perf_pmu__match()\": a PMU name with '*' is matched by fnmatch alone, before it also had to be a prefix of the PMU's name; perf 6.11, 3e0bf9fde298, takes '?' and '[…]' too). Not deliberate: a feature this library lacks, kept as a row so that the difference is visible until it is added",
             perfSeries: ["6.12"],
             cases: { _ in false },  // found by the generated strings; no hand-written case
             direction: weRefused,
