@@ -295,7 +295,7 @@ struct DeliberateDifference: Sendable {
             id: "generic name inside pmu/…/",
             perf61: "refuses cpu/cycles/ (unknown term) except on Intel hybrid PMUs",
             ours: "takes a generic hardware name on any core PMU: that PMU's event",
-            since: "perf 6.5 (5ea8f2ccffb2: legacy event names as terms of any core PMU)",
+            since: "perf 6.5 (5ea8f2ccffb2: legacy event names as terms of any PMU; for a non-core PMU see the 6.12 row below)",
             perfSeries: ["6.1"],
             cases: { item in ["cpu/cycles/", "armv8_cortex_a72/cycles/"].contains(item.event) },
             direction: perfRefused,
