@@ -6,13 +6,17 @@
 # Its own scratch path, .build-adapter: `swift package benchmark` builds its tool (debug, then
 # release) and the example (release) there: 191 s the first time on 2 busy cores, then seconds.
 # Usage: .ci/benchmark-adapter-test.sh BIN_DIR   (the folder with pmu; make test passes it)
+#        .ci/benchmark-adapter-test.sh --build-only   (the build alone: make test runs it beside
+#        the Swift tests, which leave a core idle while they wait on processes and VCPUs)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
+build_only=false
+if [ "${1:-}" = "--build-only" ]; then build_only=true; shift; set -- "${1:-unused}"; fi
 bin=${1:?usage: benchmark-adapter-test.sh BIN_DIR}
 swift=${SWIFT:-swift}
 package=$repo/Benchmarks/PMUBenchmarkMetrics
 scratch=$repo/.build-adapter
-[ -x "$bin/pmu" ] || { echo "benchmark adapter: FAILED: $bin/pmu is not built" >&2; exit 1; }
+$build_only || [ -x "$bin/pmu" ] || { echo "benchmark adapter: FAILED: $bin/pmu is not built" >&2; exit 1; }
 mkdir -p "$scratch"
 logs=$scratch/logs
 mkdir -p "$logs"
@@ -33,6 +37,7 @@ timeout 900 "$swift" package --package-path "$package" --scratch-path "$scratch"
   benchmark list --target PMUExample >"$logs/build.log" 2>&1 \
   || { tail -30 "$logs/build.log"; echo "benchmark adapter: FAILED: the build (swift package benchmark list)" >&2; exit 1; }
 echo "benchmark adapter: built (swift package benchmark list) in $((SECONDS - start)) s"
+$build_only && exit 0
 
 # The example's numbers (Benchmarks/PMUExample/PMUExample.swift).
 calls=1000
