@@ -44,6 +44,10 @@ public final class CounterGroup: @unchecked Sendable {
     /// ``CounterOptions/userSpaceReads`` and each event has one (the counters own and unmap
     /// them); else nil. What ``readInUserSpace(into:)`` reads.
     @usableFromInline let userPages: UnsafeMutablePointer<UnsafeRawPointer>?
+    /// The words a user-space read writes (nr, enabled, running, value and id per event),
+    /// worked out once here; Int.max without ``userPages``, so that one comparison of a
+    /// reading's capacity also sends a group without pages to the fallback.
+    @usableFromInline let userReadWords: Int
 
     /// Opens `events` (the first is the leader) as one group on the options' target.
     public init(_ events: [Event], options: CounterOptions = CounterOptions()) throws(CounterError) {
@@ -78,8 +82,10 @@ public final class CounterGroup: @unchecked Sendable {
             let userPages = UnsafeMutablePointer<UnsafeRawPointer>.allocate(capacity: pages.count)
             userPages.initialize(from: pages, count: pages.count)
             self.userPages = userPages
+            self.userReadWords = 3 + 2 * counters.count
         } else {
             self.userPages = nil
+            self.userReadWords = .max
         }
     }
 

@@ -253,6 +253,21 @@ public enum UserReadFallback: Hashable, Sendable, CustomStringConvertible {
         return .fallBack(.pageUnstable)
     }
 
+    /// Whether page index `index` names a register `cpe_read_user_counter` reads and
+    /// `pmc_width` is 1...64: what an inlined read checks before it reads the register
+    /// (anything else goes to the full loop, which names the refusal). The index is 1...32
+    /// on arm64 (PMEVCNTR0...30 and PMCCNTR, the switch's cases), any but 0 on x86_64
+    /// (`rdpmc` takes fixed counters' high indices too). On arm64 one comparison does both:
+    /// index - 1 < 32 and (width - 1) / 2 < 32, both wrapping (0 - 1 is past either bound).
+    @inlinable @inline(__always)
+    static func hasRegister(_ index: UInt32, width: UInt16) -> Bool {
+        #if arch(arm64)
+        return UInt64(index &- 1) | ((UInt64(width) &- 1) &>> 1) < 32
+        #else
+        return index != 0 && UInt64(width) &- 1 < 64
+        #endif
+    }
+
     /// The low `width` bits of `value` as a signed number (`pmc_width` sign extension).
     @usableFromInline package static func signExtend(_ value: UInt64, width: UInt16) -> Int64 {
         let unused = 64 - UInt64(min(max(width, 1), 64))

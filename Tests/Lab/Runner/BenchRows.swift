@@ -154,7 +154,10 @@ struct BenchRows {
     }
 
     /// A group's user-space read (`CounterGroup.readInUserSpace(into:)`, each event's page and
-    /// register) against C's read of the same pages in turn.
+    /// register) against C's read of the same pages in turn. Compiled for speed, as the C
+    /// reference is (-O2): under the runner's -Osize the machine outliner turns sequences the
+    /// inlined read shares with its other call sites into calls, which no -O build has.
+    @_optimize(speed)
     func readGroupInUserSpace(_ group: CounterGroup, method: String) {
         var reading = GroupReading(for: group)
         let how: String
@@ -185,12 +188,20 @@ struct BenchRows {
             var fellBack = false
             let start = cpe_monotonic_raw_ns()
             do {
-                // What C's loop does: read every member into the caller's storage, stop if a page refused.
+                // What C's loop does: read every member into the caller's storage, stop if a page
+                // refused. LAB_BREAK_BENCH_SLOW's turns in a loop of their own, out of the measured one.
                 var remaining = plan.userReadOps
-                while remaining > 0 && !fellBack {
-                    if case .userSpace = try group.readInUserSpace(into: &reading) {} else if expectUserSpace { fellBack = true }
-                    if slowdown > 0 { for _ in 0..<slowdown { slow = slow &* 31 &+ 1 } }
-                    remaining &-= 1
+                if slowdown > 0 {
+                    while remaining > 0 && !fellBack {
+                        if case .userSpace = try group.readInUserSpace(into: &reading) {} else if expectUserSpace { fellBack = true }
+                        for _ in 0..<slowdown { slow = slow &* 31 &+ 1 }
+                        remaining &-= 1
+                    }
+                } else {
+                    repeat {
+                        if case .userSpace = try group.readInUserSpace(into: &reading) {} else if expectUserSpace { fellBack = true }
+                        remaining &-= 1
+                    } while remaining > 0 && !fellBack
                 }
             } catch {
                 Out.error("bench-userread", [("pmu", pmu.name)], msg: error.description)
