@@ -36,33 +36,29 @@ install: deps
 			"$$bin/$$tool" --generate-completion-script fish > "$$root/share/fish/vendor_completions.d/$$tool.fish"; \
 		done; echo "installed pmu and pmu-bench, man pages and completions under $$root"'
 
-# Suites that need the machine or the process to themselves, run after the others, each group in
-# a process of its own: the sampling volume tests race the kernel for CPU (a reader must empty a
-# ring buffer before it fills, as perf record must) and hold 100,000-line outputs; the soak and KVM
-# leak checks count every descriptor and page of the process.
+# Suites that need the machine or the process to themselves, each group in a process of its own:
+# the sampling volume tests race the kernel for CPU (a reader must empty a ring buffer before it
+# fills, as perf record must) and hold 100,000-line outputs, so they run first, alone; the soak
+# and KVM leak checks count every descriptor and page of the process, after the other suites.
 ALONE_SUITES = SampleVolumeTests|SoakTests|KVMLeakTests
 LEAK_SUITES = SoakTests|KVMLeakTests
 
 test: deps
 	@rm -f .build/step-times.txt
 	.ci/timed.sh build $(SWIFT) build $(SWIFT_FLAGS) --build-tests
+	@# The sampling volume tests first, with the machine to themselves: they race the kernel for CPU.
+	.ci/timed.sh volume-tests bash -c 'set -o pipefail; $(SWIFT) test $(SWIFT_FLAGS) --skip-build --filter SampleVolumeTests 2>&1 | tee .build/test-volume.log'
+	@# From here to the adapter's run, at a lower priority, the package-benchmark adapter's cold
+	@# build (3 min on 2 cores; seconds once .build-adapter holds it): the Swift tests, the leak
+	@# checks and the pipeline keep about one core busy, waiting on perf, processes and VCPUs.
+	@SWIFT=$(SWIFT) .ci/background.sh start adapter-build nice -n 10 .ci/benchmark-adapter-test.sh --build-only
 	@# The log is kept in .build/test.log; the slowest suites are printed even when a test
 	@# fails, and the recipe keeps swift test's exit status (pipefail: not tee's).
-	@# Beside it, at a lower priority, the package-benchmark adapter's cold build (3 min on 2
-	@# cores; seconds once .build-adapter holds it): the tests keep about one core busy, waiting on
-	@# perf, child processes and VCPUs, and the build takes the other.
-	.ci/timed.sh swift-test+adapter-build bash -c 'SWIFT=$(SWIFT) nice -n 10 .ci/benchmark-adapter-test.sh --build-only > .build/adapter-build.log 2>&1 & adapter=$$!; \
-		set -o pipefail; $(SWIFT) test $(SWIFT_FLAGS) --skip-build --skip "$(ALONE_SUITES)" 2>&1 | tee .build/test.log; status=$$?; \
-		.ci/slowest-suites.sh .build/test.log 10 || true; \
-		wait $$adapter || { tail -30 .build/adapter-build.log; echo "make test: the adapter build failed"; status=1; }; exit $$status'
-	.ci/timed.sh volume-tests bash -c 'set -o pipefail; $(SWIFT) test $(SWIFT_FLAGS) --skip-build --filter SampleVolumeTests 2>&1 | tee .build/test-volume.log'
+	.ci/timed.sh swift-test bash -c 'set -o pipefail; $(SWIFT) test $(SWIFT_FLAGS) --skip-build --skip "$(ALONE_SUITES)" 2>&1 | tee .build/test.log; status=$$?; \
+		.ci/slowest-suites.sh .build/test.log 10 || true; exit $$status'
 	.ci/timed.sh leak-tests bash -c 'set -o pipefail; $(SWIFT) test $(SWIFT_FLAGS) --skip-build --filter "$(LEAK_SUITES)" 2>&1 | tee .build/test-leaks.log'
 	@# node_exporter, Prometheus and a Pushgateway on loopback, started and stopped by the script (~15 s).
 	.ci/timed.sh prometheus Tests/Prometheus/pipeline-test.sh "$$($(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)"
-	@# The package-benchmark adapter (Benchmarks/PMUBenchmarkMetrics, its own package): its example
-	@# run under pmu stat, the adapter's per-iteration counts checked against pmu stat's (~10 s:
-	@# its build ran beside the Swift tests).
-	SWIFT=$(SWIFT) .ci/timed.sh benchmark-adapter .ci/benchmark-adapter-test.sh "$$($(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)"
 	@# make install of the debug build into a scratch prefix: man -l renders the pages, the bash
 	@# completion loads and completes (Tests/Install/installed-check.sh).
 	@.ci/timed.sh install bash -c 'prefix=$$(mktemp -d); trap "rm -rf $$prefix" EXIT; \
@@ -70,6 +66,11 @@ test: deps
 			|| { tail -20 .build/install-check.log; exit 1; }; Tests/Install/installed-check.sh $$prefix'
 	@# The DocC catalogs of PerfEvents and KVM, warnings as errors, every public symbol documented.
 	.ci/timed.sh docs $(MAKE) --no-print-directory docs
+	@# The package-benchmark adapter (Benchmarks/PMUBenchmarkMetrics, its own package): its build
+	@# (above, in the background) awaited, then its example run under pmu stat, the adapter's
+	@# per-iteration counts checked against pmu stat's (~20 s).
+	.ci/timed.sh adapter-build-wait .ci/background.sh wait adapter-build 900
+	SWIFT=$(SWIFT) .ci/timed.sh benchmark-adapter .ci/benchmark-adapter-test.sh "$$($(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)"
 	@# The lab's runner build is the Embedded Swift compile of PerfEvents, KVM and
 	@# KVMGuestPrograms for aarch64 (.ci/embedded-build.sh): not run a second time here.
 	@# The lab is single-threaded (swiftc -wmo, then QEMU with -icount), so the fuzz smoke
