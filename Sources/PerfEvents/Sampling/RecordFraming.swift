@@ -7,18 +7,18 @@
 /// record that runs past the end of the area continues at its start: it is
 /// copied into `scratch` (at least 65,536 bytes, a record's largest size) so
 /// the caller always gets one contiguous record.
-package enum RecordFraming {
+public enum RecordFraming {
     /// The smallest scratch buffer a walk needs: the largest record (`u16` size) and a header.
-    package static let scratchSize = 65_536
+    public static let scratchSize = 65_536
 
     /// How a walk ended.
-    package struct Walk: Hashable, Sendable {
+    public struct Walk: Hashable, Sendable {
         /// The new tail: just past the last record handed out.
-        package var tail: UInt64
+        public var tail: UInt64
         /// Records handed to the body.
-        package var records: Int
+        public var records: Int
         /// Why the walk stopped before `head`, when it did not reach it.
-        package var problem: FramingProblem?
+        public var problem: FramingProblem?
 
         @inlinable
         package init(tail: UInt64, records: Int, problem: FramingProblem?) {
@@ -33,11 +33,18 @@ package enum RecordFraming {
     ///
     /// - Parameters:
     ///   - data: the data area; its size must be a power of two.
+    ///   - tail: where the reader is, in bytes since the start (`data_tail`).
+    ///   - head: where the kernel has written to (`data_head`, read with acquire order).
     ///   - scratch: where a record that wraps is assembled ( ≥ ``scratchSize`` bytes).
+    ///   - limit: the most records to hand out.
+    ///   - body: takes one record's bytes, header first; returns false to stop.
+    /// - Returns: the new tail, the records handed out, and the problem that stopped the walk.
     ///
-    /// Inlinable, so that `body` (a decoder, usually) is inlined into the loop.
+    /// Inlinable and public, so that `body` (a decoder, usually) is inlined into the loop in the
+    /// caller's module: as a `package` function it was not, and decoding 3,000 records in pmu-bench
+    /// took 5.3 times C's time instead of 0.99.
     @inlinable
-    package static func walk(
+    public static func walk(
         data: UnsafeRawBufferPointer, tail: UInt64, head: UInt64, scratch: UnsafeMutableRawBufferPointer,
         limit: Int = Int.max, _ body: (UnsafeRawBufferPointer) -> Bool
     ) -> Walk {
