@@ -1,5 +1,5 @@
 /// Which VCPU PMU attributes this kernel's KVM has, from `KVM_HAS_DEVICE_ATTR` on a
-/// VCPU initialised with `ARM64VCPUInit/pmuV3Feature` (KVM answers ENXIO for an
+/// VCPU initialised with `ARM64VCPUInit.pmuV3Feature` (KVM answers ENXIO for an
 /// attribute it does not know, and for every attribute of a VCPU without a PMU).
 ///
 /// Every number in `probed` is asked, not only those this library has a meaning

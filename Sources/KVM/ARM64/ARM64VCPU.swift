@@ -90,7 +90,7 @@ extension VirtualMachine {
     /// 5. `KVM_HAS_DEVICE_ATTR` for each PMU attribute (``ARM64PMUFeatures``): a missing
     ///    optional one the configuration uses is refused here (`.attributeUnsupported`),
     ///    before anything is set;
-    /// 6. the PMU attributes in `ARM64PMUConfiguration/steps` order: SET_PMU, FILTER,
+    /// 6. the PMU attributes in `ARM64PMUConfiguration.steps` order: SET_PMU, FILTER,
     ///    SET_NR_COUNTERS through the first VCPU (they apply to the VM), IRQ and INIT
     ///    on each VCPU;
     /// 7. PC = `entry`, PSTATE = EL1h with DAIF masked, via `KVM_SET_ONE_REG`.

@@ -24,7 +24,7 @@ public struct KVMError: Error, Hashable, Sendable, CustomStringConvertible {
         /// a VCPU of the VM ran, or SET_PMU for another PMU than a filter already set was built for.
         case pmuAlreadyFixed
         /// An optional VCPU PMU attribute this kernel lacks (`KVM_HAS_DEVICE_ATTR` said no),
-        /// with what that means (`ARM64PMUFeatures/missingExplanation(_:pmu:cpus:)`).
+        /// with what that means (`ARM64PMUFeatures.missingExplanation(_:pmu:cpus:)`).
         case attributeUnsupported(ARM64PMUAttribute, explanation: String)
         /// `KVM_ARM_VCPU_PMU_V3_INIT` answered ENODEV: the VM has an in-kernel vGIC that is
         /// not initialised yet, or the VCPU has no PMUv3.

@@ -5,7 +5,7 @@ import CPerfEvents
 /// cores and the little ones compare on it.
 ///
 /// For each core PMU, and each repetition, the calling thread is moved to the PMU's
-/// CPUs (`Affinity/withCallingThread(on:_:)`, the placement API: a process the work
+/// CPUs (`Affinity.withCallingThread(on:_:)`, the placement API: a process the work
 /// starts inherits the placement), the work runs, and the thread goes back. The
 /// counters are the calling thread's, inherited by the threads and processes the
 /// work creates, and name the PMU explicitly: its own sysfs alias for cycles,

@@ -21,7 +21,7 @@ public struct CounterOptions: Hashable, Sendable {
     public var enableOnExec: Bool
     /// Ask for `PERF_FORMAT_LOST` (Linux 6.0+). Counting never loses samples,
     /// so the value is 0, but asking shows whether the kernel knows the field;
-    /// on `EINVAL` the open is retried without it, and `Counter/readFormat` says what was used.
+    /// on `EINVAL` the open is retried without it, and `Counter.readFormat` says what was used.
     public var requestLostCount: Bool
     /// Map the counter's metadata page for ``Counter/readInUserSpace()`` (a group:
     /// every event's, for ``CounterGroup/readInUserSpace(into:)``; only for the

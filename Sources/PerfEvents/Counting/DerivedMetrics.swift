@@ -76,7 +76,7 @@ public struct DerivedMetric: Hashable, Sendable {
     public var kind: Kind
     /// The number printed (for ``Kind/rate`` after the K/M/G prefix).
     public var value: Double
-    /// perf's unit text: `CPUs utilized`, `GHz`, `insn per cycle`, `of all branches`, `/sec`, `K/sec`, `M/sec`, `G/sec`.
+    /// perf's unit text: `CPUs utilized`, `GHz`, `insn per cycle`, `of all branches`, `/sec`, `K.sec`, `M.sec`, `G.sec`.
     public var unit: String
 
     package init(kind: Kind, value: Double, unit: String) {
@@ -85,7 +85,7 @@ public struct DerivedMetric: Hashable, Sendable {
         self.unit = unit
     }
 
-    /// A count per second with perf's prefix: above 1e9 `G/sec`, 1e6 `M/sec`, 1e3 `K/sec`.
+    /// A count per second with perf's prefix: above 1e9 `G.sec`, 1e6 `M.sec`, 1e3 `K.sec`.
     package static func rate(perSecond: Double) -> DerivedMetric {
         if perSecond > 1e9 { return DerivedMetric(kind: .rate, value: perSecond / 1e9, unit: "G/sec") }
         if perSecond > 1e6 { return DerivedMetric(kind: .rate, value: perSecond / 1e6, unit: "M/sec") }

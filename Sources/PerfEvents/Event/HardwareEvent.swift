@@ -1,7 +1,7 @@
 /// The kernel's generic hardware events (`PERF_COUNT_HW_*`, `enum perf_hw_id`):
 /// the one table from which perf's names and aliases (`GenericEvent`), a core
 /// PMU's own sysfs alias for each (`nativeAliases`), `perf stat`'s metric roles
-/// (`MetricRole`) and the typed requests (`Resolver/event(_:on:modifiers:)`) derive.
+/// (`MetricRole`) and the typed requests (`Resolver.event(_:on:modifiers:)`) derive.
 public enum HardwareEvent: UInt64, Hashable, Sendable, CaseIterable {
     /// `PERF_COUNT_HW_CPU_CYCLES` (`cpu-cycles`, `cycles`): CPU cycles, which change with the clock frequency.
     case cycles = 0

@@ -154,7 +154,7 @@ public enum RecordFraming {
 public enum FramingProblem: Error, Hashable, Sendable, CustomStringConvertible {
     /// The data area's size is not a power of two of at least 8 bytes.
     case badDataSize(Int)
-    /// The scratch buffer is smaller than `RecordFraming/scratchSize`.
+    /// The scratch buffer is smaller than `RecordFraming.scratchSize`.
     case scratchTooSmall(Int)
     /// `head - tail` is more than the area holds: the records there were overwritten.
     case overrun(available: UInt64, dataSize: Int)
