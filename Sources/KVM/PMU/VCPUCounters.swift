@@ -4,7 +4,7 @@ import PerfEvents
 /// (with guest/host variants), software events and kvm tracepoints, each counted
 /// for the calling thread (the VCPU thread: `KVM_RUN` executes the guest on it).
 ///
-/// Open it on the VCPU thread after pinning it (`PMUBinding.pinCallingThread(system:)`),
+/// Open it on the VCPU thread after pinning it (``PMUBinding/pinCallingThread()``),
 /// so that a core PMU's counters can follow the thread. Each event is a separate
 /// `Counter`: one the kernel refuses does not take the others down. An event that
 /// could not be resolved or opened reads as `CounterValue/Status/notSupported(reason:)`
