@@ -101,7 +101,8 @@ docs: deps
 # libFuzzer: every target for FUZZ_SECONDS (default 60) each; crashes go to .build-fuzz/crashes/.
 # Then the generated event strings against perf (GeneratedConformanceTests; make test asks 5,040
 # with a fixed seed): FUZZ_CONFORMANCE_STRINGS of them, with a new seed each run unless
-# PMU_CONFORMANCE_SEED is given (the seed is printed; rerun with it to reproduce a failure).
+# PMU_CONFORMANCE_SEED is given (the seed is printed; rerun with it to reproduce a failure); and the
+# perf oracle's server against one perf process per string under strace, for every hand-written string.
 FUZZ_SECONDS ?= 60
 FUZZ_CONFORMANCE_STRINGS ?= 50000
 fuzz: deps
@@ -109,6 +110,7 @@ fuzz: deps
 	$(SWIFT) build $(SWIFT_FLAGS) --build-tests
 	PMU_CONFORMANCE_GENERATED=$(FUZZ_CONFORMANCE_STRINGS) PMU_CONFORMANCE_SEED=$${PMU_CONFORMANCE_SEED:-$$(date +%s)} \
 		$(SWIFT) test $(SWIFT_FLAGS) --skip-build --filter GeneratedConformanceTests
+	PMU_ORACLE_CROSSCHECK_EVERY=1 $(SWIFT) test $(SWIFT_FLAGS) --skip-build --filter PerfOracleServerTests
 
 # The repository's corpora, minimized with what the runs found (commit the result).
 fuzz-minimize: deps

@@ -9,11 +9,17 @@ import Foundation
 /// `bus/event_source/devices` is bind-mounted over `/sys/bus/event_source/devices` in a
 /// private mount namespace (`unshare -m`), which is where perf 6.1 looks for PMUs (their
 /// `type`, `cpus`, `cpumask`, `format/`, `events/` and `caps/`); tracepoints still come from
-/// the live tracefs. perf runs under `strace --inject=perf_event_open:retval=3`, so every
-/// open "succeeds": perf prints each `perf_event_attr` once and makes none of its fallback
-/// retries (which strip bits), and group members reach the kernel call with their leader's
-/// fd. `PERF_CPUID=none` keeps perf's built-in JSON event tables (chosen by the host's CPU)
-/// out of the recorded PMUs.
+/// the live tracefs. Every perf_event_open "succeeds" with descriptor 3: perf prints each
+/// `perf_event_attr` once and makes none of its fallback retries (which strip bits), and group
+/// members reach the kernel call with their leader's fd. `PERF_CPUID=none` keeps perf's
+/// built-in JSON event tables (chosen by the host's CPU) out of the recorded PMUs.
+///
+/// Two ways to run perf (``Method``), answering alike (``PerfOracleServerTests`` checks it):
+/// one perf process per string under `strace --inject=perf_event_open:retval=3`, or, the
+/// default, the server `Tests/PerfOracle/perf-oracle-server.c` preloaded into one perf process
+/// that forks a child per string and answers perf_event_open itself (a perf process spends
+/// most of its life loading its libraries: 5,040 generated strings took 65 s one process each,
+/// 29 s through the server).
 enum PerfOracle {
     /// Which perf command prints the attributes.
     enum Tool: String, Sendable {
@@ -30,7 +36,7 @@ enum PerfOracle {
     typealias Attributes = [String: UInt64]
 
     /// What perf made of an event string.
-    enum Outcome: Sendable {
+    enum Outcome: Sendable, Equatable {
         /// perf opened these groups (each one event, or a leader and its members), in order.
         case accepted([[Attributes]])
         /// perf refused the string; its message.
@@ -159,9 +165,100 @@ enum PerfOracle {
         return devices == nil ? shell : ["/usr/bin/unshare", "-m"] + shell
     }
 
-    /// Asks `perf` about every `(event, devices, tool)` request, at most `parallel` perf processes
-    /// at a time; results in the order asked.
-    static func ask(_ requests: [(event: String, devices: String?, tool: Tool)], perf: Perf, parallel: Int = 6) -> [Outcome] {
+    /// How the oracle runs perf.
+    enum Method: String, Sendable, CaseIterable {
+        /// One perf process (under strace) per request.
+        case strace
+        /// One perf process per tree, preloaded with `Tests/PerfOracle/perf-oracle-server.c`,
+        /// forking a child per request (3-8x less time: a perf process's cost is mostly loading
+        /// its libraries). The default; `PMU_PERF_ORACLE=strace` asks the other way.
+        case server
+    }
+
+    /// The method `ask` uses: the server unless `PMU_PERF_ORACLE=strace`, or unless the server
+    /// cannot be built here (said once).
+    static let method: Method = {
+        if ProcessInfo.processInfo.environment["PMU_PERF_ORACLE"] == Method.strace.rawValue { return .strace }
+        if case .failure(let error) = serverLibrary {
+            print("perf oracle: the server is unavailable (\(error)); asking perf one process per string under strace")
+            return .strace
+        }
+        return .server
+    }()
+
+    /// Asks `perf` about every `(event, devices, tool)` request; results in the order asked.
+    static func ask(
+        _ requests: [(event: String, devices: String?, tool: Tool)], perf: Perf, method: Method = method
+    ) -> [Outcome] {
+        switch method {
+        case .strace: askOneByOne(requests, perf: perf)
+        case .server: askServer(requests, perf: perf)
+        }
+    }
+
+    /// The server library, compiled once per test process with the toolchain's clang (or cc),
+    /// or why it could not be.
+    static let serverLibrary: Result<String, OracleError> = {
+        let source = CLI.repositoryRoot.path + "/Tests/PerfOracle/perf-oracle-server.c"
+        let directory = "/tmp/perf-oracle-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let library = directory + "/perf-oracle-server.so"
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin"
+        let compilers = ["clang", "cc"].flatMap { name in path.split(separator: ":").map { "\($0)/\(name)" } }
+        guard let compiler = compilers.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            return .failure(OracleError(message: "no clang or cc on PATH to build \(source)"))
+        }
+        let build = run([compiler, "-O2", "-Wall", "-Werror", "-shared", "-fPIC", "-o", library, source, "-ldl"])
+        guard build.status == 0 else {
+            return .failure(OracleError(message: "\(compiler) could not build \(source): \(build.output)"))
+        }
+        return .success(library)
+    }()
+
+    /// Asks through the server: one perf process for all `requests`, at most `parallel` children
+    /// at a time, each bounded by `limit` seconds (the server kills it and says so in its
+    /// answer), each in a mount namespace of its own with its request's `devices` mounted; the
+    /// server itself is bounded by `timeout` at what its children may take in all.
+    static func askServer(
+        _ requests: [(event: String, devices: String?, tool: Tool)], perf: Perf, parallel: Int = 4, limit: Int = 20
+    ) -> [Outcome] {
+        guard case .success(let library) = serverLibrary else { return askOneByOne(requests, perf: perf) }
+        guard !requests.isEmpty else { return [] }
+        let scratch = "/tmp/perf-oracle-\(getpid())/server-\(UUID().uuidString)"
+        try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        func hex(_ text: String) -> String { text.utf8.map { String(format: "%02x", $0) }.joined() }
+        let requestFile = scratch + "/requests.txt"
+        let lines = requests.indices.map { index in
+            let request = requests[index]
+            return "\(index) \(request.tool == .stat ? "s" : "r") \(hex(request.event)) \(request.devices.map(hex) ?? "-")\n"
+        }
+        do {
+            try lines.joined().write(toFile: requestFile, atomically: false, encoding: .utf8)
+        } catch {
+            return requests.map { _ in .refused("could not write \(requestFile): \(error)") }
+        }
+        let bound = 60 + (limit + 1) * ((requests.count + parallel - 1) / parallel)
+        var environment = ProcessInfo.processInfo.environment
+        environment["PERF_CPUID"] = "none"
+        environment["DEBUGINFOD_URLS"] = ""
+        environment["LD_PRELOAD"] = library
+        environment["PERF_ORACLE_SERVE"] = scratch
+        environment["PERF_ORACLE_REQUESTS"] = requestFile
+        environment["PERF_ORACLE_PARALLEL"] = "\(parallel)"
+        environment["PERF_ORACLE_LIMIT"] = "\(limit)"
+        let server = run(["/usr/bin/timeout", "-k", "5", "\(bound)", perf.executable], environment: environment)
+        return requests.indices.map { index in
+            guard let text = try? String(contentsOfFile: "\(scratch)/\(index).txt", encoding: .utf8) else {
+                return .refused("the perf oracle server gave no answer (exit \(server.status)): \(server.output)")
+            }
+            return parse(text)
+        }
+    }
+
+    /// Asks `perf` about every `(event, devices, tool)` request, one perf process under strace
+    /// each, at most `parallel` at a time; results in the order asked.
+    static func askOneByOne(_ requests: [(event: String, devices: String?, tool: Tool)], perf: Perf, parallel: Int = 6) -> [Outcome] {
         var outcomes = [Outcome?](repeating: nil, count: requests.count)
         // A directory of this call's own: two suites ask at once in one process, and their
         // requests are numbered from 0 alike (a shared directory mixed their outputs).
@@ -286,10 +383,11 @@ enum PerfOracle {
     }
 
     /// Runs a command to completion, stdout and stderr together.
-    static func run(_ arguments: [String]) -> (status: Int32, output: String) {
+    static func run(_ arguments: [String], environment: [String: String]? = nil) -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: arguments[0])
         process.arguments = Array(arguments.dropFirst())
+        if let environment { process.environment = environment }
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
