@@ -563,7 +563,7 @@ struct DeliberateDifference: Sendable {
             id: "branches as a cache name",
             perf61: "(perf 6.1 refuses it as we do; perf 6.12:) reads branches-load, branches-miss, branches-misses as the BPU cache (type 3, config 0x10005 for branches-miss)",
             ours: "refuses it, asking whether branch-misses or branches (the hardware events) was meant, as perf 6.1 refuses it",
-            since: "perf 6.12 (its cache-name table parsed without the 6.1 lexer's rule; the commit was not identified here); kept from perf 6.1: branches-misses is a likely typo of branch-misses, which 6.12 turns into another event without a word",
+            since: "perf 6.5 (70c90e4a6b2f, \"perf parse-events: Avoid scanning PMUs before parsing\": a whole cache name became one token, so the longest match branches-misses wins over the hardware event branches, which before it was cut off and left -misses a syntax error; the name is then decoded through evsel's alias table, where branches is a BPU name. Identified from the series' patches and 7e05269ba8e3's message, the diff itself not read here); kept from perf 6.1: branches-misses is a likely typo of branch-misses, which 6.5 and later turn into another event without a word",
             perfSeries: ["6.12"],
             cases: { _ in false },  // found by the generated strings; no hand-written case
             direction: weRefused,
