@@ -11,8 +11,27 @@ dir=.build/background; mkdir -p "$dir"
 case $action in
 start)
   rm -f "$dir/$name.status"
-  ( "$@" > "$dir/$name.log" 2>&1; echo $? > "$dir/$name.status" ) &
-  echo "background: $name started (log $dir/$name.log)";;
+  # The job runs in a session of its own, so that all of it can be ended at once; a watchdog
+  # ends it when the make that started it has gone (a failed make test no longer leaves a
+  # build running for minutes). The owner: the nearest make above us, else our parent.
+  owner=$PPID; pid=$PPID
+  while [ "$pid" -gt 1 ] 2>/dev/null; do
+    if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = make ]; then owner=$pid; break; fi
+    pid=$(awk '{print $4}' "/proc/$pid/stat" 2>/dev/null || echo 1)
+  done
+  setsid bash -c '"$@" > "$0.log" 2>&1; echo $? > "$0.status"' "$dir/$name" "$@" &
+  job=$!
+  (
+    while kill -0 "$job" 2>/dev/null; do
+      if ! kill -0 "$owner" 2>/dev/null; then
+        kill -TERM -- "-$job" 2>/dev/null; sleep 5; kill -KILL -- "-$job" 2>/dev/null
+        echo "background: $name ended: its make (pid $owner) is gone" >> "$dir/$name.log"
+        break
+      fi
+      sleep 2
+    done
+  ) > /dev/null 2>&1 &
+  echo "background: $name started (log $dir/$name.log; ended if make $owner ends first)";;
 wait)
   limit=${1:?seconds}; waited=0
   until [ -f "$dir/$name.status" ]; do
