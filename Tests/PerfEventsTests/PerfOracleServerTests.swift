@@ -6,12 +6,12 @@ import Testing
 /// child per string, perf_event_open answered in-process) must answer exactly as one perf
 /// process per string under strace does, the way the oracle asked before it: the same
 /// attributes in the same groups, the same refusals, word for word. Asked of both perfs, for a
-/// share of the hand-written cases (every tree, perf stat and perf record, accepted and
+/// share of the hand-written cases (every eighth: every tree, perf stat and perf record, accepted and
 /// refused), each alone. `PMU_ORACLE_CROSSCHECK_EVERY=1` asks every case.
 @Suite(.serialized, .timeLimit(.minutes(5)))
 struct PerfOracleServerTests {
     static var every: Int {
-        ProcessInfo.processInfo.environment["PMU_ORACLE_CROSSCHECK_EVERY"].flatMap { Int($0) }.map { max(1, $0) } ?? 4
+        ProcessInfo.processInfo.environment["PMU_ORACLE_CROSSCHECK_EVERY"].flatMap { Int($0) }.map { max(1, $0) } ?? 8
     }
 
     @Test(arguments: PerfOracle.Perf.all.map(\.series))
