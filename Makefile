@@ -101,14 +101,15 @@ docs: deps
 # libFuzzer: every target for FUZZ_SECONDS (default 60) each; crashes go to .build-fuzz/crashes/.
 # Then the generated event strings against perf (GeneratedConformanceTests; make test asks 5,040
 # with a fixed seed): FUZZ_CONFORMANCE_STRINGS of them, with a new seed each run unless
-# PMU_CONFORMANCE_SEED is given (the seed is printed; rerun with it to reproduce a failure); and the
+# PMU_CONFORMANCE_SEED is given (the seed is printed; rerun with it to reproduce a failure), perf 6.12
+# asked every string (make test asks it only those perf 6.1 answers otherwise); and the
 # perf oracle's server against one perf process per string under strace, for every hand-written string.
 FUZZ_SECONDS ?= 60
 FUZZ_CONFORMANCE_STRINGS ?= 50000
 fuzz: deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) .ci/fuzz.sh
 	$(SWIFT) build $(SWIFT_FLAGS) --build-tests
-	PMU_CONFORMANCE_GENERATED=$(FUZZ_CONFORMANCE_STRINGS) PMU_CONFORMANCE_SEED=$${PMU_CONFORMANCE_SEED:-$$(date +%s)} \
+	PMU_CONFORMANCE_GENERATED=$(FUZZ_CONFORMANCE_STRINGS) PMU_CONFORMANCE_SEED=$${PMU_CONFORMANCE_SEED:-$$(date +%s)} PMU_CONFORMANCE_ASK_ALL=1 \
 		$(SWIFT) test $(SWIFT_FLAGS) --skip-build --filter GeneratedConformanceTests
 	PMU_ORACLE_CROSSCHECK_EVERY=1 $(SWIFT) test $(SWIFT_FLAGS) --skip-build --filter PerfOracleServerTests
 

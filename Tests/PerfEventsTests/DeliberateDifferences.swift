@@ -96,6 +96,9 @@ struct DeliberateDifference: Sendable {
                     return [copy]
                 }
             case 4:
+                // Only the string's own raw events: on alderlake cpu_core's type is 4 too, and its
+                // aliases (topdown-retiring, config 0x8000) are cpu_core's alone.
+                guard rawConfigs(item.event).contains(event["config"] ?? 0) else { return [group] }
                 return types.map { type in
                     var copy = event
                     copy["type"] = UInt64(type)
@@ -105,6 +108,37 @@ struct DeliberateDifference: Sendable {
                 return [group]
             }
         }
+    }
+
+    /// The configs of `event`'s raw events: `rNNNN`, `rNNNN/terms/` and `4:CONFIG` (PERF_TYPE_RAW).
+    static func rawConfigs(_ event: String) -> Set<UInt64> {
+        Set(Conformance.members(event).compactMap { member in
+            switch member.kind {
+            case .raw(let config): return config
+            case .numeric(4, let config): return config
+            case .pmu(let name, _) where name.hasPrefix("r"): return UInt64(name.dropFirst(), radix: 16)
+            default: return nil
+            }
+        })
+    }
+
+    /// Whether `event` has a modifier list (after a `:`) of modifier letters with `R` among them.
+    static func retirementLatency(_ event: String) -> Bool {
+        event.split(whereSeparator: { ",{}".contains($0) }).contains { member in
+            // A group's list follows its '}' (":hRW" once split): the first part is then empty.
+            member.split(separator: ":", omittingEmptySubsequences: false).dropFirst().contains { part in
+                part.contains("R") && part.allSatisfy { "ukhGHIpPDeSWbR".contains($0) }
+            }
+        }
+    }
+
+    /// Whether `event` has a '-' that is not between two name characters (`L1-dcache` is a name).
+    static func strayHyphen(_ event: String) -> Bool {
+        let characters = Array(event)
+        func isName(_ index: Int) -> Bool {
+            characters.indices.contains(index) && (characters[index].isLetter || characters[index].isNumber)
+        }
+        return characters.indices.contains { characters[$0] == "-" && !(isName($0 - 1) && isName($0 + 1)) }
     }
 
     /// The types of the tree's core PMUs, read from the tree.
@@ -584,5 +618,23 @@ struct DeliberateDifference: Sendable {
                     return head.count < token.drop { $0 == "{" }.count && head.contains { $0 == "*" || $0 == "?" }
                 }
             }),
+        DeliberateDifference(
+            id: "R (retirement latency) modifier",
+            perf61: "(perf 6.1 refuses it as we do; perf 6.12:) takes R on any event and opens nothing for it: the value is a retirement latency that a perf record child samples (Intel TPEBS, only with --record-tpebs), else 0 (cs:R counts 0)",
+            ours: "refuses R, an unknown modifier, as perf 6.1 does: a modifier that opens no event would be a silent zero",
+            since: "perf 6.12 (807746b9bdc2, \"perf parse-events: Add a retirement latency modifier\"; 8db5cabcf1b6, \"perf stat: Fork and launch 'perf record' when 'perf stat' needs to get retire latency value for a metric.\"), found by asking perf 6.12 every generated string",
+            perfSeries: ["6.12"],
+            cases: { _ in false },  // found by the generated strings; no hand-written case
+            direction: weRefused,
+            generated: { item in retirementLatency(item.event) }),
+        DeliberateDifference(
+            id: "stray '-'",
+            perf61: "(perf 6.1 refuses it as we do; perf 6.12:) skips a '-' that is not inside a name: mem:0x10- is a breakpoint at 0x10, -cs is cs",
+            ours: "refuses it, naming the '-': a typo is not an event",
+            since: "perf 6.5's lexer rework (the rule that made '-' a token went once the grammar stopped using it, so a '-' falls to the rule that skips what it does not know; the best candidate is 70c90e4a6b2f, \"perf parse-events: Avoid scanning PMUs before parsing\", whose diff was not read here), found by asking perf 6.12 every generated string",
+            perfSeries: ["6.12"],
+            cases: { _ in false },  // found by the generated strings; no hand-written case
+            direction: weRefused,
+            generated: { item in strayHyphen(item.event) }),
     ]
 }
