@@ -5,6 +5,9 @@
 /// repeated per core PMU) is explained by all of them together, applied in this order, and by
 /// nothing looser.
 enum AttributeNormalization: Int, CaseIterable, Sendable, Comparable {
+    /// `exclude_guest` left out of an event that also excludes the host (perf 6.12 adds a
+    /// group's `p`-implied exclude_guest to a member that says `G`).
+    case guestWithHostExcluded
     /// `pinned` and `exclusive` left out (set on the leader here, on members by perf).
     case pinnedAndExclusive
     /// The members of each group in name order (tracefs globs expand in readdir order in perf).
@@ -16,6 +19,28 @@ enum AttributeNormalization: Int, CaseIterable, Sendable, Comparable {
 
     func apply(_ text: String) -> String {
         switch self {
+        case .guestWithHostExcluded:
+            // Event by event: the events of canonical()'s text are separated by ';', '{' and '}'.
+            var result = ""
+            var event = ""
+            func flush() {
+                if event.contains("exclude_guest=1") && event.contains("exclude_host=1") {
+                    event = event.replacingOccurrences(of: "exclude_guest=1 ", with: "")
+                        .replacingOccurrences(of: " exclude_guest=1", with: "")
+                }
+                result += event
+                event = ""
+            }
+            for character in text {
+                if ";{}".contains(character) {
+                    flush()
+                    result.append(character)
+                } else {
+                    event.append(character)
+                }
+            }
+            flush()
+            return result
         case .pinnedAndExclusive:
             return ["pinned=1", "exclusive=1"].reduce(text) { text, field in
                 text.replacingOccurrences(of: " " + field, with: "").replacingOccurrences(of: field + " ", with: "")

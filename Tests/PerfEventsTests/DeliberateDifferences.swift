@@ -122,13 +122,16 @@ struct DeliberateDifference: Sendable {
         })
     }
 
-    /// Whether `event` has a modifier list (after a `:`) of modifier letters with `R` among them.
+    /// Whether `event` has a modifier list (after a `:`, or glued to a `pmu/…/`) of modifier
+    /// letters with `R` among them.
     static func retirementLatency(_ event: String) -> Bool {
-        event.split(whereSeparator: { ",{}".contains($0) }).contains { member in
+        func isList(_ part: Substring) -> Bool { part.contains("R") && part.allSatisfy { "ukhGHIpPDeSWbR".contains($0) } }
+        return event.split(whereSeparator: { ",{}".contains($0) }).contains { member in
             // A group's list follows its '}' (":hRW" once split): the first part is then empty.
-            member.split(separator: ":", omittingEmptySubsequences: false).dropFirst().contains { part in
-                part.contains("R") && part.allSatisfy { "ukhGHIpPDeSWbR".contains($0) }
-            }
+            let afterColons = member.split(separator: ":", omittingEmptySubsequences: false).dropFirst()
+            let afterSlash = member.contains("/")
+                ? member.split(separator: "/", omittingEmptySubsequences: false).last?.prefix { $0 != ":" } : nil
+            return afterColons.contains(where: isList) || afterSlash.map(isList) == true
         }
     }
 
@@ -374,8 +377,9 @@ struct DeliberateDifference: Sendable {
                 item.event.split(separator: ",").contains { piece in
                     guard let start = piece.range(of: "mem:") else { return false }
                     return piece[start.lowerBound...].split(separator: ":").dropFirst(2).contains { field in
-                        let access = field.filter { $0 != "}" && $0 != "{" }
-                        return access.allSatisfy { "rwx".contains($0) } && access.contains("x") && access.count > 1
+                        // The access letters, then perhaps event modifiers (mem:010:rxbppp).
+                        let access = field.filter { $0 != "}" && $0 != "{" }.prefix { "rwx".contains($0) }
+                        return access.contains("x") && access.count > 1
                     }
                 }
             }),
@@ -627,6 +631,20 @@ struct DeliberateDifference: Sendable {
             cases: { _ in false },  // found by the generated strings; no hand-written case
             direction: weRefused,
             generated: { item in retirementLatency(item.event) }),
+        DeliberateDifference(
+            id: "G on a member of a group with p",
+            perf61: "(perf 6.1 does what we do; perf 6.12:) gives a member that says G the exclude_guest its group's p implies, beside G's exclude_host: {cs:G}:p excludes guest and host, and counts nothing",
+            ours: "the member's G stands, as in perf 6.1: exclude_host alone, guest counted",
+            since: "perf 6.10 (\"perf parse-events: Improvements to modifier parsing\", April 2024, as the W row: a group's modifiers merged into its members'), found by asking perf 6.12 every generated string",
+            perfSeries: ["6.12"],
+            cases: { _ in false },  // found by the generated strings; no hand-written case
+            normalization: .guestWithHostExcluded,
+            generated: { item in
+                guard let list = try? EventParser.parse(item.event) else { return false }
+                return list.groups.contains { group in
+                    group.isGroup && group.modifiers.precise > 0 && group.members.contains { $0.modifiers.guest }
+                }
+            }),
         DeliberateDifference(
             id: "stray '-'",
             perf61: "(perf 6.1 refuses it as we do; perf 6.12:) skips a '-' that is not inside a name: mem:0x10- is a breakpoint at 0x10, -cs is cs",
