@@ -169,9 +169,10 @@ enum PerfOracle {
     enum Method: String, Sendable, CaseIterable {
         /// One perf process (under strace) per request.
         case strace
-        /// One perf process per tree, preloaded with `Tests/PerfOracle/perf-oracle-server.c`,
-        /// forking a child per request (3-8x less time: a perf process's cost is mostly loading
-        /// its libraries). The default; `PMU_PERF_ORACLE=strace` asks the other way.
+        /// One perf process per call of ``ask(_:perf:method:)``, preloaded with
+        /// `Tests/PerfOracle/perf-oracle-server.c`, forking a child per request (2-8x less time:
+        /// a perf process's cost is mostly loading its libraries). The default;
+        /// `PMU_PERF_ORACLE=strace` asks the other way.
         case server
     }
 
